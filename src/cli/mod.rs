@@ -1,0 +1,244 @@
+//! The command line: clap definitions, and their validation into the `cmd` layer's
+//! configs. The only module that knows clap exists.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::cmd::scan::{RuleSelection, ScanConfig};
+use crate::cmd::{self, ColorChoice, Command, OutputConfig};
+use crate::finding::Disclosure;
+use crate::report::Format;
+use crate::scan::ScanOptions;
+use crate::source::fs::FsOptions;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "keysweep",
+    version,
+    about = "Find leaked private keys and AWS credentials, offline and fast.",
+    after_help = "Exit codes: 0 nothing found, 1 findings, 2 error (including unreadable files when nothing was found)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: CliCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum CliCommand {
+    /// Scan files and directories (working trees, any folder) for secrets.
+    Scan(ScanArgs),
+    /// List or check the signatures.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesCommand {
+    /// Print every rule: id, category, severity, name.
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prove every example matches, no negative example matches, and keywords are sound.
+    Check {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+struct RuleArgs {
+    /// Also load every *.toml signature file in DIR (repeatable).
+    #[arg(long = "signatures", value_name = "DIR")]
+    signatures: Vec<PathBuf>,
+    /// Use only this rule (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    rule: Vec<String>,
+    /// Do not use this rule (repeatable).
+    #[arg(long = "skip-rule", value_name = "ID")]
+    skip_rule: Vec<String>,
+}
+
+impl RuleArgs {
+    fn selection(self) -> RuleSelection {
+        RuleSelection {
+            signature_dirs: self.signatures,
+            only: self.rule,
+            skip: self.skip_rule,
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+    Jsonl,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+struct OutputArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: FormatArg,
+    /// When to colour the human report (NO_COLOR is honoured by `auto`).
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: ColorArg,
+    /// Print secrets in clear instead of redacted.
+    #[arg(long)]
+    show_secrets: bool,
+    /// Also report published documentation example keys (AWS's `…EXAMPLE` keys).
+    #[arg(long)]
+    include_examples: bool,
+    /// No summary and no notes on stderr (errors are still printed).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl OutputArgs {
+    fn config(&self) -> OutputConfig {
+        OutputConfig {
+            format: match self.format {
+                FormatArg::Human => Format::Human,
+                FormatArg::Json => Format::Json,
+                FormatArg::Jsonl => Format::Jsonl,
+            },
+            color: match self.color {
+                ColorArg::Auto => ColorChoice::Auto,
+                ColorArg::Always => ColorChoice::Always,
+                ColorArg::Never => ColorChoice::Never,
+            },
+            quiet: self.quiet,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Honour .gitignore files (off by default: ignored files such as .env are where
+    /// secrets hide). .keysweepignore files are always honoured.
+    #[arg(long)]
+    gitignore: bool,
+    /// Leave out paths matching GLOB (gitignore syntax; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(long, short = 'L')]
+    follow: bool,
+    /// Skip files larger than this (e.g. 500M, 2G).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    max_file_size: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Parses `1024`, `64K`, `500M`, `1G` (binary units; a trailing `B`/`iB` is allowed).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => return Err(format!("unknown size unit in {s:?}")),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (try 500M or 2G)"))?;
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Parses the process arguments into a validated command. Usage errors exit with code 2
+/// (clap's own), as DESIGN.md's exit codes require.
+pub fn parse() -> Command {
+    let cli = Cli::parse();
+    match cli.command {
+        CliCommand::Scan(a) => Command::Scan(ScanConfig {
+            fs: FsOptions {
+                paths: a.paths,
+                gitignore: a.gitignore,
+                excludes: a.exclude,
+                follow_links: a.follow,
+                max_file_size: a.max_file_size,
+                threads: a.threads.unwrap_or_else(default_threads).max(1),
+            },
+            scan: ScanOptions {
+                include_examples: a.output.include_examples,
+            },
+            disclosure: if a.output.show_secrets {
+                Disclosure::Clear
+            } else {
+                Disclosure::Redacted
+            },
+            output: a.output.config(),
+            rules: a.rules.selection(),
+        }),
+        CliCommand::Rules { command } => match command {
+            RulesCommand::List { rules, json } => Command::RulesList(cmd::rules::ListConfig {
+                rules: rules.selection(),
+                json,
+            }),
+            RulesCommand::Check { rules } => Command::RulesCheck(cmd::rules::CheckConfig {
+                rules: rules.selection(),
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

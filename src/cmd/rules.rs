@@ -1,0 +1,101 @@
+//! `keysweep rules list` and `keysweep rules check`.
+
+use std::io::{self, Write};
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use super::exit;
+use super::scan::RuleSelection;
+use crate::rules::{Severity, check};
+
+#[derive(Debug, Clone)]
+pub struct ListConfig {
+    pub rules: RuleSelection,
+    pub json: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckConfig {
+    pub rules: RuleSelection,
+}
+
+#[derive(Serialize)]
+struct Listed<'a> {
+    id: &'a str,
+    name: &'a str,
+    category: &'a str,
+    severity: Severity,
+    keywords: &'a [String],
+    source: &'a str,
+}
+
+pub fn list(cfg: &ListConfig) -> anyhow::Result<i32> {
+    let set = cfg.rules.load()?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if cfg.json {
+        let listed: Vec<Listed> = set
+            .rules
+            .iter()
+            .map(|r| Listed {
+                id: &r.id,
+                name: &r.name,
+                category: &r.category,
+                severity: r.severity,
+                keywords: &r.keywords,
+                source: &r.source,
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &listed)?;
+        writeln!(out)?;
+    } else {
+        let w = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+        for r in &set.rules {
+            writeln!(
+                out,
+                "{:<w$}  {:<15} {:<8}  {}",
+                r.id,
+                r.category,
+                r.severity.as_str(),
+                r.name
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(exit::CLEAN)
+}
+
+pub fn check(cfg: &CheckConfig) -> anyhow::Result<i32> {
+    let set = cfg.rules.load()?;
+    let reports = check::check(&set).context("compiling signatures")?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut failed = 0;
+    for r in &reports {
+        if r.problems.is_empty() {
+            writeln!(
+                out,
+                "ok    {} ({} examples, {} negative)",
+                r.rule, r.examples, r.negative_examples
+            )?;
+        } else {
+            failed += 1;
+            writeln!(out, "FAIL  {}", r.rule)?;
+            for p in &r.problems {
+                writeln!(out, "        {p}")?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "{} rules checked, {} passed, {} failed",
+        reports.len(),
+        reports.len() - failed,
+        failed
+    )?;
+    out.flush()?;
+    Ok(if failed == 0 {
+        exit::CLEAN
+    } else {
+        exit::FINDINGS
+    })
+}

@@ -1,0 +1,209 @@
+//! `keysweep scan`: the filesystem source, the scan core on every thread, one report.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use anyhow::Context as _;
+
+use super::{OutputConfig, exit};
+use crate::finding::{Disclosure, FileFacts, Finding};
+use crate::report::{self, Format, Summary, human};
+use crate::rules::RuleSet;
+use crate::scan::{LineCounter, Match, ScanOptions, Scanner, Scratch};
+use crate::source::fs::{self, Event, FileMeta, FsOptions, SkipReason};
+
+#[derive(Debug, Clone)]
+pub struct RuleSelection {
+    pub signature_dirs: Vec<PathBuf>,
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+impl RuleSelection {
+    pub fn load(&self) -> anyhow::Result<RuleSet> {
+        let mut set = RuleSet::load(&self.signature_dirs).context("loading signatures")?;
+        for id in self.only.iter().chain(&self.skip) {
+            if !set.rules.iter().any(|r| &r.id == id) {
+                anyhow::bail!("no rule has the id {id:?} (see `keysweep rules list`)");
+            }
+        }
+        set.retain(|r| {
+            (self.only.is_empty() || self.only.contains(&r.id)) && !self.skip.contains(&r.id)
+        });
+        Ok(set)
+    }
+
+    /// Builds the scanner. User signatures are compiled up front, so that a bad pattern is
+    /// an error now rather than a rule that silently never matches.
+    pub fn scanner(&self, options: ScanOptions) -> anyhow::Result<Scanner> {
+        let set = self.load()?;
+        let scanner = Scanner::new(&set, options).context("building the scanner")?;
+        if !self.signature_dirs.is_empty() {
+            scanner.compile_all().context("compiling signatures")?;
+        }
+        Ok(scanner)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    pub fs: FsOptions,
+    pub rules: RuleSelection,
+    pub scan: ScanOptions,
+    pub disclosure: Disclosure,
+    pub output: OutputConfig,
+}
+
+#[derive(Default)]
+struct Stats {
+    files: AtomicU64,
+    bytes: AtomicU64,
+    skipped: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// One worker thread's state. Its findings join the shared list when the thread's walk
+/// ends (on drop), so the hot path takes no lock.
+struct Worker<'a> {
+    scanner: &'a Scanner,
+    scratch: Scratch,
+    matches: Vec<Match>,
+    findings: Vec<(Finding, FileMeta)>,
+    shared: &'a Mutex<Vec<(Finding, FileMeta)>>,
+    stats: &'a Stats,
+    disclosure: Disclosure,
+    quiet: bool,
+}
+
+impl Worker<'_> {
+    fn event(&mut self, event: Event<'_>) {
+        match event {
+            Event::Blob { path, bytes, meta } => self.blob(path, bytes, meta),
+            Event::Skipped { path, reason } => {
+                self.stats.skipped.fetch_add(1, Ordering::Relaxed);
+                if !self.quiet {
+                    let why = match reason {
+                        SkipReason::Special => "not a regular file (FIFO, socket or device)".into(),
+                        SkipReason::TooLarge { len, limit } => format!(
+                            "{} is over --max-file-size {}",
+                            human::human_bytes(len),
+                            human::human_bytes(limit)
+                        ),
+                    };
+                    eprintln!("keysweep: skipped {}: {why}", path.display());
+                }
+            }
+            Event::Error { path, message } => {
+                self.stats.errors.fetch_add(1, Ordering::Relaxed);
+                match path {
+                    Some(p) => eprintln!("keysweep: {}: {message}", p.display()),
+                    None => eprintln!("keysweep: {message}"),
+                }
+            }
+        }
+    }
+
+    fn blob(&mut self, path: &Path, bytes: &[u8], meta: FileMeta) {
+        self.stats.files.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .bytes
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.matches.clear();
+        self.scanner
+            .scan(bytes, &mut self.scratch, &mut self.matches);
+        let mut lines = LineCounter::default();
+        for m in &self.matches {
+            let rule = self.scanner.rule(m.rule);
+            let pos = lines.locate(bytes, m.secret.start);
+            let f = Finding::new(
+                rule,
+                path,
+                pos,
+                &bytes[m.secret.clone()],
+                m.example,
+                self.disclosure,
+            );
+            self.findings.push((f, meta));
+        }
+    }
+}
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared.append(&mut self.findings);
+    }
+}
+
+pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
+    let start = Instant::now();
+    let scanner = cfg.rules.scanner(cfg.scan)?;
+    let shared = Mutex::new(Vec::new());
+    let stats = Stats::default();
+    fs::walk(&cfg.fs, || {
+        let mut worker = Worker {
+            scanner: &scanner,
+            scratch: Scratch::new(),
+            matches: Vec::new(),
+            findings: Vec::new(),
+            shared: &shared,
+            stats: &stats,
+            disclosure: cfg.disclosure,
+            quiet: cfg.output.quiet,
+        };
+        move |event| worker.event(event)
+    })?;
+    let mut owners: HashMap<u32, String> = HashMap::new();
+    let mut findings: Vec<Finding> = shared
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|(mut f, meta)| {
+            let owner = owners
+                .entry(meta.uid)
+                .or_insert_with(|| fs::user_name(meta.uid))
+                .clone();
+            f.file = Some(FileFacts {
+                mode: format!("{:04o}", meta.mode),
+                owner,
+                uid: meta.uid,
+            });
+            f
+        })
+        .collect();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+
+    let mut summary = Summary {
+        files: stats.files.load(Ordering::Relaxed),
+        bytes: stats.bytes.load(Ordering::Relaxed),
+        skipped: stats.skipped.load(Ordering::Relaxed),
+        errors: stats.errors.load(Ordering::Relaxed),
+        ..Summary::default()
+    };
+    summary.count(&findings);
+    summary.set_elapsed(start.elapsed());
+
+    let color = cfg.output.color.enabled_for_stdout();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    report::write(&mut out, cfg.output.format, &findings, &summary, color)?;
+    out.flush()?;
+    if !cfg.output.quiet {
+        let line = human::summary_line(&summary);
+        if cfg.output.format == Format::Human && !findings.is_empty() {
+            eprintln!();
+        }
+        eprintln!("keysweep: {line}");
+    }
+    Ok(if !findings.is_empty() {
+        exit::FINDINGS
+    } else if summary.errors > 0 {
+        exit::ERROR
+    } else {
+        exit::CLEAN
+    })
+}

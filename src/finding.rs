@@ -1,0 +1,184 @@
+//! What a finding is: the record every report writes and every filter reads.
+//!
+//! A finding's `id` is keyed by content (category + the secret in canonical form), never by
+//! path, line or commit: the same secret has the same id in every file, carrier and
+//! commit, so a baseline survives rebases, squashes, renames and moved lines.
+
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::rules::{Rule, Severity, Validator};
+use crate::scan::pem;
+
+/// Where a finding's bytes came from, with the facts each kind of source knows.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileFacts {
+    /// Permission bits as four octal digits, `"0644"`.
+    pub mode: String,
+    pub owner: String,
+    pub uid: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub name: String,
+    pub category: String,
+    pub severity: Severity,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    /// Redacted unless the user asked for `--show-secrets`.
+    pub secret: String,
+    pub id: String,
+    /// A published documentation example, reported because `--include-examples` asked.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub example: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileFacts>,
+}
+
+/// How a finding's secret is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Disclosure {
+    #[default]
+    Redacted,
+    Clear,
+}
+
+impl Finding {
+    /// Builds the finding for the secret `secret` matched by `rule` at `line`:`column` of
+    /// `path`.
+    pub fn new(
+        rule: &Rule,
+        path: &Path,
+        (line, column): (usize, usize),
+        secret: &[u8],
+        example: bool,
+        disclosure: Disclosure,
+    ) -> Finding {
+        Finding {
+            rule: rule.id.clone(),
+            name: rule.name.clone(),
+            category: rule.category.clone(),
+            severity: rule.severity,
+            path: display_path(path),
+            line,
+            column,
+            secret: match disclosure {
+                Disclosure::Clear => String::from_utf8_lossy(secret).into_owned(),
+                Disclosure::Redacted => redact(&rule.category, secret),
+            },
+            id: content_id(&rule.category, &canonical_secret(rule.validator, secret)),
+            example,
+            file: None,
+        }
+    }
+
+    /// The sort order of every report: by path, then position, then rule.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
+        (&self.path, self.line, self.column, &self.rule)
+    }
+}
+
+/// Paths as text. Non-UTF-8 bytes become U+FFFD: reports are text, and the lossy form is
+/// still recognisable (the raw bytes travel in no report).
+pub fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// The secret in the form that is the same wherever it is found: a key's base64 body
+/// without its carrier, a PuTTY file's key lines, otherwise the secret's bytes.
+pub fn canonical_secret(validator: Option<Validator>, secret: &[u8]) -> Vec<u8> {
+    match validator {
+        Some(Validator::PemPrivateKey) => pem::parse(secret).map(|a| a.body),
+        Some(Validator::Base64PemPrivateKey) => pem::decode_base64_loose(secret)
+            .and_then(|d| pem::parse(&d))
+            .map(|a| a.body),
+        Some(Validator::PuttyPrivateKey) => Some(
+            pem::logical_lines(secret)
+                .map(pem::trim_carrier)
+                .filter(|l| !l.contains(&b':'))
+                .flatten()
+                .copied()
+                .collect(),
+        ),
+        _ => None,
+    }
+    .unwrap_or_else(|| secret.to_vec())
+}
+
+/// `ks-` and 24 hex digits of SHA-256 over the category and the canonical secret. The
+/// secret cannot be recovered from it, so ids may be stored and shared (baselines).
+pub fn content_id(category: &str, canonical: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"keysweep-finding-v1\0");
+    h.update(category.as_bytes());
+    h.update(b"\0");
+    h.update(canonical);
+    let digest = h.finalize();
+    let mut out = String::with_capacity(27);
+    out.push_str("ks-");
+    for b in &digest[..12] {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// What a report may show of a secret: enough to recognise it, never enough to use it.
+pub fn redact(category: &str, secret: &[u8]) -> String {
+    let text = String::from_utf8_lossy(secret);
+    match category {
+        "private-key" => {
+            let first = text
+                .split(['\n', '\r'])
+                .next()
+                .unwrap_or_default()
+                .split("\\n")
+                .next()
+                .unwrap_or_default();
+            let first: String = first.chars().take(60).collect();
+            format!("{first} …[redacted {} bytes]", secret.len())
+        }
+        "aws-access-key" if text.len() >= 8 => {
+            format!("{}…{}", &text[..4], &text[text.len() - 4..])
+        }
+        _ => {
+            let head: String = text.chars().take(4).collect();
+            format!("{head}…[redacted]")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_content_keyed() {
+        let a = content_id("aws-access-key", b"AKIAJ2FAN53GZUWG6CJZ");
+        assert_eq!(a, content_id("aws-access-key", b"AKIAJ2FAN53GZUWG6CJZ"));
+        assert_ne!(a, content_id("aws-secret-key", b"AKIAJ2FAN53GZUWG6CJZ"));
+        assert!(a.starts_with("ks-") && a.len() == 27);
+    }
+
+    #[test]
+    fn redaction_keeps_only_a_hint() {
+        assert_eq!(
+            redact("aws-access-key", b"AKIAJ2FAN53GZUWG6CJZ"),
+            "AKIA…6CJZ"
+        );
+        assert_eq!(
+            redact(
+                "aws-secret-key",
+                b"3RxxWBtSS9Z4xxIahZ291TtLuIoPeDIEn8WHhXMf"
+            ),
+            "3Rxx…[redacted]"
+        );
+        let r = redact("private-key", b"-----BEGIN RSA PRIVATE KEY-----\\nMIIE\\n");
+        assert_eq!(r, "-----BEGIN RSA PRIVATE KEY----- …[redacted 39 bytes]");
+    }
+}

@@ -1,0 +1,138 @@
+//! The default report, for a person at a terminal: findings grouped by file, most severe
+//! first within the run's order, colours only when asked or on a terminal.
+
+use std::io::{self, Write};
+
+use super::Summary;
+use crate::finding::Finding;
+use crate::rules::Severity;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn path(&self, t: &str) -> String {
+        self.wrap("1;35", t)
+    }
+    fn dim(&self, t: &str) -> String {
+        self.wrap("2", t)
+    }
+    fn severity(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Critical => "1;31",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+        };
+        self.wrap(code, &format!("{:<8}", s.as_str()))
+    }
+}
+
+pub fn write(out: &mut dyn Write, findings: &[Finding], color: bool) -> io::Result<()> {
+    let p = Paint { on: color };
+    let mut last_path: Option<&str> = None;
+    for f in findings {
+        if last_path != Some(f.path.as_str()) {
+            if last_path.is_some() {
+                writeln!(out)?;
+            }
+            writeln!(out, "{}", p.path(&f.path))?;
+            last_path = Some(&f.path);
+        }
+        let example = if f.example {
+            " (documentation example)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  {:>5}:{:<4} {} {}{} {}",
+            f.line,
+            f.column,
+            p.severity(f.severity),
+            f.name,
+            example,
+            p.dim(&format!("[{}]", f.rule)),
+        )?;
+        writeln!(out, "              {}", f.secret)?;
+        if let Some(file) = &f.file {
+            writeln!(
+                out,
+                "              {}",
+                p.dim(&format!(
+                    "id {}  mode {}  owner {}",
+                    f.id, file.mode, file.owner
+                ))
+            )?;
+        } else {
+            writeln!(out, "              {}", p.dim(&format!("id {}", f.id)))?;
+        }
+    }
+    Ok(())
+}
+
+/// The one-line summary for stderr.
+pub fn summary_line(s: &Summary) -> String {
+    let secs = s.elapsed_ms as f64 / 1000.0;
+    let rate = if secs > 0.0 {
+        format!(", {}/s", human_bytes((s.bytes as f64 / secs) as u64))
+    } else {
+        String::new()
+    };
+    let mut line = format!(
+        "{} finding{}",
+        s.findings,
+        if s.findings == 1 { "" } else { "s" }
+    );
+    let parts: Vec<String> = [
+        (s.critical, "critical"),
+        (s.high, "high"),
+        (s.medium, "medium"),
+        (s.low, "low"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, l)| format!("{n} {l}"))
+    .collect();
+    if !parts.is_empty() {
+        line.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    line.push_str(&format!(
+        " in {} file{}, {}, {:.2} s{}",
+        s.files,
+        if s.files == 1 { "" } else { "s" },
+        human_bytes(s.bytes),
+        secs,
+        rate
+    ));
+    if s.skipped > 0 {
+        line.push_str(&format!("; {} skipped", s.skipped));
+    }
+    if s.errors > 0 {
+        line.push_str(&format!("; {} unreadable", s.errors));
+    }
+    line
+}
+
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

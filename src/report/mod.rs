@@ -1,0 +1,69 @@
+//! Reports: one writer per format. They format findings and decide nothing: what to
+//! show has been settled (filtered, sorted, redacted) before a writer sees it.
+
+pub mod human;
+pub mod json;
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::finding::Finding;
+use crate::rules::Severity;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Jsonl,
+}
+
+/// Totals of one run, for the summary line and the JSON `summary` object.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub files: u64,
+    pub bytes: u64,
+    pub findings: usize,
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    /// FIFOs, sockets, devices and files over the size limit.
+    pub skipped: u64,
+    /// Entries that could not be read (reported on stderr as they happened).
+    pub errors: u64,
+    pub elapsed_ms: u64,
+}
+
+impl Summary {
+    pub fn count(&mut self, findings: &[Finding]) {
+        self.findings = findings.len();
+        for f in findings {
+            match f.severity {
+                Severity::Critical => self.critical += 1,
+                Severity::High => self.high += 1,
+                Severity::Medium => self.medium += 1,
+                Severity::Low => self.low += 1,
+            }
+        }
+    }
+
+    pub fn set_elapsed(&mut self, d: Duration) {
+        self.elapsed_ms = d.as_millis().try_into().unwrap_or(u64::MAX);
+    }
+}
+
+pub fn write(
+    out: &mut dyn Write,
+    format: Format,
+    findings: &[Finding],
+    summary: &Summary,
+    color: bool,
+) -> io::Result<()> {
+    match format {
+        Format::Human => human::write(out, findings, color),
+        Format::Json => json::write(out, findings, summary),
+        Format::Jsonl => json::write_lines(out, findings),
+    }
+}

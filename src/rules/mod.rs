@@ -1,0 +1,246 @@
+//! Signatures: loading, validating and describing the rules the scan core is built from.
+//!
+//! Rules are data (`signatures/*.toml`, compiled into the binary, extendable with
+//! `--signatures DIR`). This module parses and checks their shape; it never scans bytes
+//! itself (that is `scan`) and never prints (that is `cmd::rules`).
+
+pub mod check;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The signature files compiled into the binary, one per provider.
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "private-keys.toml",
+        include_str!("../../signatures/private-keys.toml"),
+    ),
+    ("aws.toml", include_str!("../../signatures/aws.toml")),
+];
+
+/// Errors found while loading signatures. Each names the file and, where it can, the rule.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("reading signature file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("parsing signature file {file}")]
+    Parse {
+        file: String,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    #[error("signature file {file}, rule {rule}: {message}")]
+    Invalid {
+        file: String,
+        rule: String,
+        message: String,
+    },
+    #[error("rule id {0:?} is defined twice")]
+    Duplicate(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A named check that runs after a rule's regex has matched. Validators look at the
+/// whole haystack around the match (word boundaries, carriers) and at the captured secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validator {
+    /// A PEM-armoured private key (or PGP / SSH2 armour) with a real base64 body,
+    /// whatever carrier it sits in (JSON escapes, indentation, quoted lines, CRLF).
+    PemPrivateKey,
+    /// A base64-encoded PEM private key, as in Kubernetes `Secret` manifests.
+    Base64PemPrivateKey,
+    /// A PuTTY `.ppk` key file (v2 or v3) with its key lines present.
+    PuttyPrivateKey,
+    /// An AWS access key id standing on its own (not inside a longer token).
+    AwsKeyId,
+    /// A 40-character AWS secret access key: random-looking, not hex, not a token fragment.
+    AwsSecretKey,
+}
+
+/// How far around a keyword hit the rule's regex may look. Bounded so that a hit costs
+/// a small, fixed amount of work however large the file is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    pub before: usize,
+    pub after: usize,
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Window {
+            before: 64,
+            after: 256,
+        }
+    }
+}
+
+/// One signature, as written in a `signatures/*.toml` file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub severity: Severity,
+    /// Literals the prefilter looks for. Every match contains at least one of them.
+    pub keywords: Vec<String>,
+    /// A byte regex with exactly one capture group: the secret.
+    pub pattern: String,
+    #[serde(default)]
+    pub window: Window,
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    #[serde(default)]
+    pub validator: Option<Validator>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+    /// Where the rule came from (`builtin:aws.toml` or a path); not part of the file format.
+    #[serde(skip_deserializing, default)]
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(rename = "rule")]
+    rules: Vec<Rule>,
+}
+
+/// Every rule the scanner will use, in a stable order (file order, then rule order).
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The rules compiled into the binary.
+    pub fn builtin() -> Result<RuleSet, RuleError> {
+        let mut set = RuleSet::default();
+        for (name, text) in BUILTIN {
+            set.add_file(&format!("builtin:{name}"), text)?;
+        }
+        Ok(set)
+    }
+
+    /// The built-in rules plus every `*.toml` file in each of `dirs`.
+    pub fn load(dirs: &[PathBuf]) -> Result<RuleSet, RuleError> {
+        let mut set = RuleSet::builtin()?;
+        for dir in dirs {
+            set.add_dir(dir)?;
+        }
+        Ok(set)
+    }
+
+    fn add_dir(&mut self, dir: &Path) -> Result<(), RuleError> {
+        let read_err = |source| RuleError::Read {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut files: Vec<PathBuf> = if dir.is_file() {
+            vec![dir.to_path_buf()]
+        } else {
+            std::fs::read_dir(dir)
+                .map_err(read_err)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect()
+        };
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).map_err(|source| RuleError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            self.add_file(&path.display().to_string(), &text)?;
+        }
+        Ok(())
+    }
+
+    fn add_file(&mut self, file: &str, text: &str) -> Result<(), RuleError> {
+        let parsed: RuleFile = toml::from_str(text).map_err(|e| RuleError::Parse {
+            file: file.to_string(),
+            source: Box::new(e),
+        })?;
+        for mut rule in parsed.rules {
+            rule.source = file.to_string();
+            check_shape(file, &rule)?;
+            if self.rules.iter().any(|r| r.id == rule.id) {
+                return Err(RuleError::Duplicate(rule.id));
+            }
+            self.rules.push(rule);
+        }
+        Ok(())
+    }
+
+    /// Keeps only the rules `keep` accepts (used by `--rule` / `--skip-rule`).
+    pub fn retain(&mut self, keep: impl Fn(&Rule) -> bool) {
+        self.rules.retain(keep);
+    }
+}
+
+/// Checks what can be checked without compiling the regex: cheap, so it runs at every
+/// start-up. Compiling and running the examples is `rules check`.
+fn check_shape(file: &str, rule: &Rule) -> Result<(), RuleError> {
+    let invalid = |message: String| RuleError::Invalid {
+        file: file.to_string(),
+        rule: rule.id.clone(),
+        message,
+    };
+    if rule.id.is_empty()
+        || !rule
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(invalid(
+            "id must be lowercase letters, digits and '-'".into(),
+        ));
+    }
+    if rule.keywords.is_empty() {
+        return Err(invalid("at least one keyword is required".into()));
+    }
+    if let Some(k) = rule.keywords.iter().find(|k| k.len() < 3) {
+        return Err(invalid(format!(
+            "keyword {k:?} is shorter than 3 bytes; it would make the prefilter useless"
+        )));
+    }
+    if rule.window.before + rule.window.after > 1 << 20 {
+        return Err(invalid("window is larger than 1 MiB".into()));
+    }
+    Ok(())
+}

@@ -1,0 +1,333 @@
+//! The hot core: bytes in, matches out.
+//!
+//! One Aho-Corasick automaton over every rule's keywords finds candidate offsets in a
+//! single pass; for each candidate the rule's byte regex runs on a bounded window around
+//! the hit, then the rule's checks (entropy, a named validator). Most bytes hold no secret,
+//! so the common case costs one pass of the automaton and nothing else.
+//!
+//! This module never sees a path, never touches the filesystem and never prints. A
+//! [`Scanner`] is built once, is immutable and `Send + Sync`; each worker thread owns a
+//! [`Scratch`].
+
+pub mod pem;
+mod validate;
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+
+use crate::rules::{Rule, RuleSet};
+pub use validate::Verdict;
+
+/// How many times one keyword hit may retry its regex after a rejected candidate. Bounds the
+/// work a hostile file can cause per hit.
+const MAX_RETRIES_PER_HIT: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("building the keyword automaton")]
+    Automaton(#[from] aho_corasick::BuildError),
+    #[error("rule {rule}: bad pattern")]
+    Pattern {
+        rule: String,
+        #[source]
+        source: Box<regex::Error>,
+    },
+    #[error("rule {rule}: the pattern must have exactly one capture group, it has {found}")]
+    CaptureGroups { rule: String, found: usize },
+}
+
+/// One rule, ready to run.
+#[derive(Debug)]
+pub struct CompiledRule {
+    pub rule: Rule,
+    /// Compiled on first use: most runs hit few rules, and start-up must stay in
+    /// milliseconds. `Scanner::compile_all` forces them (for `rules check` and user rules).
+    regex: OnceLock<Result<Regex, String>>,
+}
+
+impl CompiledRule {
+    fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| compile_pattern(&self.rule).map_err(|e| e.to_string()))
+            .as_ref()
+            .ok()
+    }
+}
+
+fn compile_pattern(rule: &Rule) -> Result<Regex, BuildError> {
+    let re = RegexBuilder::new(&rule.pattern)
+        // Bytes, not text: `.` and classes match single bytes, so invalid UTF-8 (binary files,
+        // keystores) neither breaks a match nor costs the larger Unicode automata.
+        .unicode(false)
+        .size_limit(32 << 20)
+        .build()
+        .map_err(|e| BuildError::Pattern {
+            rule: rule.id.clone(),
+            source: Box::new(e),
+        })?;
+    let groups = re.captures_len() - 1;
+    if groups != 1 {
+        return Err(BuildError::CaptureGroups {
+            rule: rule.id.clone(),
+            found: groups,
+        });
+    }
+    Ok(re)
+}
+
+/// A verified match: which rule, where the whole match is, and where the secret is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    pub rule: usize,
+    pub span: Range<usize>,
+    pub secret: Range<usize>,
+    /// The secret is a published documentation example (AWS's `…EXAMPLE` keys). Reported
+    /// only when the caller asks for examples.
+    pub example: bool,
+}
+
+/// Per-thread working memory, reused from one haystack to the next.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// For each rule, the end of its last accepted match: a keyword hit inside it is skipped.
+    covered: Vec<usize>,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+}
+
+/// Options that change what the core reports (not how it finds it).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanOptions {
+    pub include_examples: bool,
+}
+
+#[derive(Debug)]
+pub struct Scanner {
+    rules: Vec<CompiledRule>,
+    automaton: AhoCorasick,
+    /// keyword index → the rules that listed it.
+    keyword_rules: Vec<Vec<usize>>,
+    options: ScanOptions,
+}
+
+impl Scanner {
+    pub fn new(set: &RuleSet, options: ScanOptions) -> Result<Scanner, BuildError> {
+        let mut keywords: Vec<&str> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (ri, rule) in set.rules.iter().enumerate() {
+            for kw in &rule.keywords {
+                match keywords.iter().position(|k| k == kw) {
+                    Some(ki) => keyword_rules[ki].push(ri),
+                    None => {
+                        keywords.push(kw);
+                        keyword_rules.push(vec![ri]);
+                    }
+                }
+            }
+        }
+        // Standard semantics with overlapping search would report a keyword that is a
+        // substring of another twice; leftmost-longest reports each position once and lets
+        // the packed (SIMD) prefilter do nearly all of the work.
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keywords)?;
+        let rules = set
+            .rules
+            .iter()
+            .map(|r| CompiledRule {
+                rule: r.clone(),
+                regex: OnceLock::new(),
+            })
+            .collect();
+        Ok(Scanner {
+            rules,
+            automaton,
+            keyword_rules,
+            options,
+        })
+    }
+
+    /// Compiles every rule's regex now, returning the first error. Built-in rules are
+    /// compiled lazily; user rules and `rules check` call this so a bad pattern is an
+    /// error up front, not a silently dead rule.
+    pub fn compile_all(&self) -> Result<(), BuildError> {
+        for r in &self.rules {
+            if r.regex().is_none() {
+                return Err(compile_pattern(&r.rule).expect_err("compilation failed before"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn rules(&self) -> impl ExactSizeIterator<Item = &Rule> {
+        self.rules.iter().map(|r| &r.rule)
+    }
+
+    pub fn rule(&self, index: usize) -> &Rule {
+        &self.rules[index].rule
+    }
+
+    /// Scans `hay`, appending verified matches to `out` in order of their secret's offset.
+    pub fn scan(&self, hay: &[u8], scratch: &mut Scratch, out: &mut Vec<Match>) {
+        let first = out.len();
+        scratch.covered.clear();
+        scratch.covered.resize(self.rules.len(), 0);
+        for hit in self.automaton.find_iter(hay) {
+            for &ri in &self.keyword_rules[hit.pattern().as_usize()] {
+                if hit.start() < scratch.covered[ri] {
+                    continue;
+                }
+                if let Some(m) = self.verify(ri, hay, hit.start()..hit.end()) {
+                    scratch.covered[ri] = m.span.end;
+                    out.push(m);
+                }
+            }
+        }
+        if out.len() - first > 1 {
+            let mut found = out.split_off(first);
+            found.sort_by_key(|m| (m.secret.start, m.rule));
+            // Two rules may find the same secret (a labelled AWS secret that also stands
+            // beside its key id): one finding, from the rule listed first.
+            found.dedup_by(|later, kept| {
+                later.secret == kept.secret
+                    && self.rules[later.rule].rule.category == self.rules[kept.rule].rule.category
+            });
+            out.append(&mut found);
+        }
+    }
+
+    /// Runs rule `ri` on the window around one keyword hit. A candidate match must contain
+    /// the hit; a rejected candidate is retried one byte further on, a bounded number of
+    /// times, so that an early look-alike (a git SHA before the real secret) does not hide
+    /// a real match.
+    fn verify(&self, ri: usize, hay: &[u8], hit: Range<usize>) -> Option<Match> {
+        let rule = &self.rules[ri];
+        let re = rule.regex()?;
+        let win_start = hit.start.saturating_sub(rule.rule.window.before);
+        let win_end = hit
+            .end
+            .saturating_add(rule.rule.window.after)
+            .min(hay.len());
+        let window = &hay[win_start..win_end];
+        let (hs, he) = (hit.start - win_start, hit.end - win_start);
+        let mut at = 0;
+        for _ in 0..MAX_RETRIES_PER_HIT {
+            let caps = re.captures_at(window, at)?;
+            let whole = caps.get(0)?;
+            if whole.start() > hs {
+                return None;
+            }
+            if whole.end() >= he
+                && let Some(secret) = caps.get(1)
+            {
+                let m = Match {
+                    rule: ri,
+                    span: win_start + whole.start()..win_start + whole.end(),
+                    secret: win_start + secret.start()..win_start + secret.end(),
+                    example: false,
+                };
+                match self.check(&rule.rule, hay, &m) {
+                    Verdict::Accept => return Some(m),
+                    Verdict::Example if self.options.include_examples => {
+                        return Some(Match { example: true, ..m });
+                    }
+                    Verdict::Example | Verdict::Reject => {}
+                }
+            }
+            at = whole.start() + 1;
+        }
+        None
+    }
+
+    fn check(&self, rule: &Rule, hay: &[u8], m: &Match) -> Verdict {
+        let secret = &hay[m.secret.clone()];
+        if let Some(min) = rule.min_entropy
+            && shannon_entropy(secret) < min
+        {
+            return Verdict::Reject;
+        }
+        match rule.validator {
+            Some(v) => validate::run(v, hay, m),
+            None => Verdict::Accept,
+        }
+    }
+}
+
+/// Shannon entropy in bits per byte.
+pub fn shannon_entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let n = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// 1-based line and column (in bytes) of `offset`. Callers with several matches in one
+/// haystack use [`LineCounter`] instead, which never rescans.
+pub fn line_col(hay: &[u8], offset: usize) -> (usize, usize) {
+    LineCounter::default().locate(hay, offset)
+}
+
+/// Turns increasing offsets into line/column, counting each newline once.
+#[derive(Debug, Default)]
+pub struct LineCounter {
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl LineCounter {
+    /// Offsets must not decrease between calls on the same haystack.
+    pub fn locate(&mut self, hay: &[u8], offset: usize) -> (usize, usize) {
+        let offset = offset.min(hay.len());
+        if offset < self.pos {
+            *self = LineCounter::default();
+        }
+        for nl in memchr::memchr_iter(b'\n', &hay[self.pos..offset]) {
+            self.line += 1;
+            self.line_start = self.pos + nl + 1;
+        }
+        self.pos = offset;
+        (self.line + 1, offset - self.line_start + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_from_one() {
+        let hay = b"ab\ncd\nef";
+        assert_eq!(line_col(hay, 0), (1, 1));
+        assert_eq!(line_col(hay, 4), (2, 2));
+        let mut lc = LineCounter::default();
+        assert_eq!(lc.locate(hay, 1), (1, 2));
+        assert_eq!(lc.locate(hay, 6), (3, 1));
+    }
+
+    #[test]
+    fn entropy_of_uniform_and_constant() {
+        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+    }
+}

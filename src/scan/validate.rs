@@ -1,0 +1,125 @@
+//! Named validators: the checks a regex cannot express. Each sees the whole haystack, so it
+//! can look at the bytes just outside a match (is this key id a fragment of a longer
+//! token?), and decides whether a candidate is a secret, a published example, or noise.
+
+use super::{Match, pem};
+use crate::rules::Validator;
+
+/// The smallest private-key body we accept, in base64 characters. The smallest real key,
+/// an Ed25519 PKCS#8 file, has 64; placeholders and elided bodies have fewer.
+pub const MIN_KEY_BODY: usize = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Accept,
+    /// A published documentation example: silent unless asked for.
+    Example,
+    Reject,
+}
+
+pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
+    let secret = &hay[m.secret.clone()];
+    let ok = |b: bool| if b { Verdict::Accept } else { Verdict::Reject };
+    match v {
+        Validator::PemPrivateKey => ok(pem_private_key(secret)),
+        Validator::Base64PemPrivateKey => ok(base64_pem_private_key(secret)),
+        Validator::PuttyPrivateKey => ok(putty_private_key(secret)),
+        Validator::AwsKeyId => aws_key_id(hay, m),
+        Validator::AwsSecretKey => aws_secret_key(hay, m),
+    }
+}
+
+fn pem_private_key(block: &[u8]) -> bool {
+    pem::parse(block).is_some_and(|a| {
+        a.body.len() >= MIN_KEY_BODY
+            && a.label.contains("PRIVATE KEY")
+            && !looks_repetitive(&a.body)
+    })
+}
+
+/// A body of one repeated character (`AAAA…`, `xxxx…`) is a placeholder, not a key.
+fn looks_repetitive(body: &[u8]) -> bool {
+    super::shannon_entropy(body) < 3.0
+}
+
+fn base64_pem_private_key(encoded: &[u8]) -> bool {
+    let Some(decoded) = pem::decode_base64_loose(encoded) else {
+        return false;
+    };
+    let first_line = decoded.split(|&b| b == b'\n').next().unwrap_or_default();
+    memchr::memmem::find(first_line, b"PRIVATE KEY").is_some() && pem_private_key(&decoded)
+}
+
+fn putty_private_key(text: &[u8]) -> bool {
+    let mut in_private = false;
+    let mut private_chars = 0;
+    for line in pem::logical_lines(text).map(pem::trim_carrier) {
+        if line.starts_with(b"Private-Lines:") {
+            in_private = true;
+        } else if line.starts_with(b"Private-MAC:") || line.starts_with(b"Private-Hash:") {
+            break;
+        } else if in_private {
+            if !line
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+            {
+                return false;
+            }
+            private_chars += line.len();
+        }
+    }
+    private_chars >= 16
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
+}
+
+/// True when the secret is not glued to other token bytes on either side: a key-id-shaped
+/// run inside a base64 hash or a longer identifier is not a key id.
+fn stands_alone(hay: &[u8], m: &Match) -> bool {
+    let before = m.secret.start.checked_sub(1).map(|i| hay[i]);
+    let after = hay.get(m.secret.end).copied();
+    !before.is_some_and(is_token_byte) && !after.is_some_and(|b| is_token_byte(b) || b == b'=')
+}
+
+fn aws_key_id(hay: &[u8], m: &Match) -> Verdict {
+    let id = &hay[m.secret.clone()];
+    if !stands_alone(hay, m) {
+        return Verdict::Reject;
+    }
+    // Placeholders (`AKIAXXXXXXXXXXXXXXXX`) repeat a few characters; real ids do not.
+    let mut seen = [false; 256];
+    let distinct = id[4..]
+        .iter()
+        .filter(|&&b| !std::mem::replace(&mut seen[b as usize], true))
+        .count();
+    if distinct < 6 {
+        return Verdict::Reject;
+    }
+    if id.ends_with(b"EXAMPLE") {
+        return Verdict::Example;
+    }
+    Verdict::Accept
+}
+
+fn aws_secret_key(hay: &[u8], m: &Match) -> Verdict {
+    let s = &hay[m.secret.clone()];
+    if s.len() != 40 || !stands_alone(hay, m) {
+        return Verdict::Reject;
+    }
+    let upper = s.iter().any(u8::is_ascii_uppercase);
+    let lower = s.iter().any(u8::is_ascii_lowercase);
+    let digit_or_symbol = s
+        .iter()
+        .any(|b| b.is_ascii_digit() || *b == b'+' || *b == b'/');
+    // Hex digests (git SHAs, SHA-1 sums) and identifiers in one case are not AWS secrets,
+    // which are 30 random bytes in base64.
+    if !(upper && lower && digit_or_symbol) {
+        return Verdict::Reject;
+    }
+    if s.ends_with(b"EXAMPLEKEY") {
+        return Verdict::Example;
+    }
+    Verdict::Accept
+}

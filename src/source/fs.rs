@@ -1,0 +1,291 @@
+//! The filesystem source: a parallel walk (the `ignore` crate) that opens only regular
+//! files and hands each file's bytes, with its metadata, to a per-thread visitor.
+//!
+//! What real disks hold is expected here, not exceptional: FIFOs, sockets and devices are
+//! never opened (checked on the open descriptor too, so a file swapped for a FIFO after the
+//! walk saw it cannot hang us); symlinks are not followed unless asked, and loops are
+//! detected when they are; files over the size limit are skipped with a note; every
+//! unreadable entry becomes one error event, and the walk goes on.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use ignore::overrides::OverrideBuilder;
+use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
+
+use super::read::read_file;
+
+/// The ignore file keysweep honours everywhere (gitignore syntax).
+pub const IGNORE_FILE: &str = ".keysweepignore";
+
+#[derive(Debug, Clone)]
+pub struct FsOptions {
+    pub paths: Vec<PathBuf>,
+    /// Honour `.gitignore` (off by default: ignored `.env` files are where secrets hide).
+    pub gitignore: bool,
+    /// Globs (gitignore syntax) to leave out.
+    pub excludes: Vec<String>,
+    pub follow_links: bool,
+    pub max_file_size: u64,
+    pub threads: usize,
+}
+
+/// Metadata of a scanned file, from the `fstat` of the open descriptor.
+#[derive(Debug, Clone, Copy)]
+pub struct FileMeta {
+    pub len: u64,
+    pub mode: u32,
+    pub uid: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// A FIFO, socket or device node: never opened.
+    Special,
+    TooLarge {
+        len: u64,
+        limit: u64,
+    },
+}
+
+pub enum Event<'a> {
+    Blob {
+        path: &'a Path,
+        bytes: &'a [u8],
+        meta: FileMeta,
+    },
+    Skipped {
+        path: &'a Path,
+        reason: SkipReason,
+    },
+    Error {
+        path: Option<&'a Path>,
+        message: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    #[error("bad --exclude glob {glob:?}")]
+    Glob {
+        glob: String,
+        #[source]
+        source: ignore::Error,
+    },
+}
+
+/// Walks every path in `opts`, calling a visitor made by `make_visitor` (one per thread)
+/// for each event.
+pub fn walk<M, V>(opts: &FsOptions, make_visitor: M) -> Result<(), WalkError>
+where
+    M: Fn() -> V + Sync,
+    V: FnMut(Event<'_>) + Send,
+{
+    let Some((first, rest)) = opts.paths.split_first() else {
+        return Ok(());
+    };
+    let mut builder = WalkBuilder::new(first);
+    for p in rest {
+        builder.add(p);
+    }
+    builder
+        .hidden(false)
+        .ignore(false)
+        .parents(true)
+        .git_ignore(opts.gitignore)
+        .git_exclude(opts.gitignore)
+        .git_global(opts.gitignore)
+        .require_git(false)
+        .follow_links(opts.follow_links)
+        .threads(opts.threads)
+        .add_custom_ignore_filename(IGNORE_FILE)
+        // History is `keysweep history`; a `.git` directory (or a worktree's `.git` file)
+        // is never part of a working tree scan.
+        .filter_entry(|e| e.file_name() != ".git");
+    if !opts.excludes.is_empty() {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        let mut ob = OverrideBuilder::new(cwd);
+        for glob in &opts.excludes {
+            ob.add(&format!("!{glob}"))
+                .map_err(|source| WalkError::Glob {
+                    glob: glob.clone(),
+                    source,
+                })?;
+        }
+        let ov = ob.build().map_err(|source| WalkError::Glob {
+            glob: opts.excludes.join(", "),
+            source,
+        })?;
+        builder.overrides(ov);
+    }
+    let mut vb = VisitorBuilder {
+        make_visitor: &make_visitor,
+        max_file_size: opts.max_file_size,
+    };
+    builder.build_parallel().visit(&mut vb);
+    Ok(())
+}
+
+struct VisitorBuilder<'m, M> {
+    make_visitor: &'m M,
+    max_file_size: u64,
+}
+
+impl<'s, M, V> ParallelVisitorBuilder<'s> for VisitorBuilder<'_, M>
+where
+    M: Fn() -> V + Sync,
+    V: FnMut(Event<'_>) + Send + 's,
+{
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+        Box::new(Visitor {
+            visit: (self.make_visitor)(),
+            buf: Vec::new(),
+            max_file_size: self.max_file_size,
+        })
+    }
+}
+
+struct Visitor<V> {
+    visit: V,
+    /// Reused for every file this thread reads below the mmap threshold.
+    buf: Vec<u8>,
+    max_file_size: u64,
+}
+
+impl<V: FnMut(Event<'_>) + Send> ParallelVisitor for Visitor<V> {
+    fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
+        match entry {
+            Ok(entry) => self.entry(&entry),
+            Err(err) => {
+                let path = error_path(&err);
+                (self.visit)(Event::Error {
+                    path: path.as_deref(),
+                    message: error_message(&err),
+                });
+            }
+        }
+        WalkState::Continue
+    }
+}
+
+impl<V: FnMut(Event<'_>) + Send> Visitor<V> {
+    fn entry(&mut self, entry: &DirEntry) {
+        let path = entry.path();
+        let Some(ft) = entry.file_type() else { return };
+        if ft.is_dir() || ft.is_symlink() {
+            // Directories are walked; symlinks reach us only when not followed.
+            return;
+        }
+        if !ft.is_file() {
+            (self.visit)(Event::Skipped {
+                path,
+                reason: SkipReason::Special,
+            });
+            return;
+        }
+        let file = match open_regular(path) {
+            Ok(f) => f,
+            Err(e) => return self.error(path, &e),
+        };
+        let md = match file.metadata() {
+            Ok(md) => md,
+            Err(e) => return self.error(path, &e),
+        };
+        if !md.is_file() {
+            (self.visit)(Event::Skipped {
+                path,
+                reason: SkipReason::Special,
+            });
+            return;
+        }
+        let meta = FileMeta {
+            len: md.len(),
+            mode: md.mode() & 0o7777,
+            uid: md.uid(),
+        };
+        if meta.len > self.max_file_size {
+            (self.visit)(Event::Skipped {
+                path,
+                reason: SkipReason::TooLarge {
+                    len: meta.len,
+                    limit: self.max_file_size,
+                },
+            });
+            return;
+        }
+        match read_file(&file, meta.len, self.max_file_size, &mut self.buf) {
+            Ok(bytes) => (self.visit)(Event::Blob {
+                path,
+                bytes: &bytes,
+                meta,
+            }),
+            Err(e) => self.error(path, &e),
+        }
+    }
+
+    fn error(&mut self, path: &Path, err: &io::Error) {
+        (self.visit)(Event::Error {
+            path: Some(path),
+            message: err.to_string(),
+        });
+    }
+}
+
+/// Opens `path` for reading without blocking: a FIFO that replaced a regular file after
+/// the walk looked at it must not hang the scan (`O_NONBLOCK`), and a terminal device must
+/// not become our controlling terminal (`O_NOCTTY`).
+fn open_regular(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+fn error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            error_message(err)
+        }
+        ignore::Error::Loop { ancestor, .. } => {
+            format!("symlink loop (points back to {})", ancestor.display())
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The name of user `uid`, or the number when it has none.
+pub fn user_name(uid: u32) -> String {
+    let mut buf = vec![0u8; 4096];
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwuid_r writes only into `pwd` and `buf` (whose length we pass) and sets
+    // `result` to `&pwd` or null; `pw_name` points into `buf`, which outlives its use here.
+    let rc = unsafe {
+        libc::getpwuid_r(
+            uid,
+            &mut pwd,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+        return uid.to_string();
+    }
+    // SAFETY: on success `pw_name` is a NUL-terminated string inside `buf`.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    name.to_string_lossy().into_owned()
+}
