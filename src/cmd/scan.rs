@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use super::{OutputConfig, exit};
-use crate::finding::{Disclosure, FileFacts, Finding};
+use crate::finding::{Disclosure, FileFacts, Finding, display_path};
 use crate::report::{self, Format, Summary, human};
 use crate::rules::RuleSet;
 use crate::scan::{LineCounter, Match, ScanOptions, Scanner, Scratch};
@@ -94,13 +94,13 @@ impl Worker<'_> {
                             human::human_bytes(limit)
                         ),
                     };
-                    eprintln!("keysweep: skipped {}: {why}", path.display());
+                    eprintln!("keysweep: skipped {}: {why}", display_path(path));
                 }
             }
             Event::Error { path, message } => {
                 self.stats.errors.fetch_add(1, Ordering::Relaxed);
                 match path {
-                    Some(p) => eprintln!("keysweep: {}: {message}", p.display()),
+                    Some(p) => eprintln!("keysweep: {}: {message}", display_path(p)),
                     None => eprintln!("keysweep: {message}"),
                 }
             }

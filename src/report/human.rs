@@ -36,6 +36,9 @@ impl Paint {
     }
 }
 
+/// Where the detail lines of a finding start: under its severity.
+const INDENT: &str = "            ";
+
 pub fn write(out: &mut dyn Write, findings: &[Finding], color: bool) -> io::Result<()> {
     let p = Paint { on: color };
     let mut last_path: Option<&str> = None;
@@ -54,27 +57,19 @@ pub fn write(out: &mut dyn Write, findings: &[Finding], color: bool) -> io::Resu
         };
         writeln!(
             out,
-            "  {:>5}:{:<4} {} {}{} {}",
-            f.line,
-            f.column,
+            "  {:<9} {} {}{}  {}",
+            format!("{}:{}", f.line, f.column),
             p.severity(f.severity),
             f.name,
             example,
             p.dim(&format!("[{}]", f.rule)),
         )?;
-        writeln!(out, "              {}", f.secret)?;
+        writeln!(out, "{INDENT}{}", f.secret)?;
+        let mut facts = format!("id {}", f.id);
         if let Some(file) = &f.file {
-            writeln!(
-                out,
-                "              {}",
-                p.dim(&format!(
-                    "id {}  mode {}  owner {}",
-                    f.id, file.mode, file.owner
-                ))
-            )?;
-        } else {
-            writeln!(out, "              {}", p.dim(&format!("id {}", f.id)))?;
+            facts.push_str(&format!("  mode {}  owner {}", file.mode, file.owner));
         }
+        writeln!(out, "{INDENT}{}", p.dim(&facts))?;
     }
     Ok(())
 }

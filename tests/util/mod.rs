@@ -1,0 +1,147 @@
+//! Test helpers: a temp directory to build trees in, the built binary, the fixture keys,
+//! and output normalisation for snapshots.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys")
+}
+
+/// The text of fixture key `name` (see tests/fixtures/generate.sh).
+pub fn key(name: &str) -> String {
+    fs::read_to_string(fixtures().join(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// Every private-key fixture with its expected fingerprint line (FINGERPRINTS).
+pub fn private_key_fixtures() -> Vec<String> {
+    key("FINGERPRINTS")
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect()
+}
+
+pub struct TestDir {
+    dir: tempfile::TempDir,
+}
+
+impl TestDir {
+    pub fn new() -> TestDir {
+        let dir = tempfile::Builder::new()
+            .prefix("keysweep-test")
+            .tempdir()
+            .unwrap();
+        // Readable by the unprivileged user some tests drop to.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        TestDir { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.dir.path().join(rel);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).unwrap();
+        }
+        fs::write(&p, contents).unwrap();
+        p
+    }
+
+    pub fn chmod(&self, rel: impl AsRef<Path>, mode: u32) {
+        fs::set_permissions(self.path().join(rel), fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// `keysweep ARGS…` run in this directory.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_keysweep"));
+        c.args(args).current_dir(self.path()).env_remove("NO_COLOR");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.cmd(args).output().unwrap())
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().expect("killed by a signal"),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Findings of a `--format jsonl` run.
+    pub fn findings(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    }
+}
+
+/// Replaces what differs between machines and runs (owner name, uid, timings) so report
+/// output can be compared in full.
+pub fn normalize_json(mut v: serde_json::Value) -> serde_json::Value {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    match k.as_str() {
+                        "owner" => *x = "[owner]".into(),
+                        "uid" => *x = 0.into(),
+                        "elapsed_ms" => *x = 0.into(),
+                        _ => walk(x),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut v);
+    v
+}
+
+/// Human output with the owner and timing made stable.
+pub fn normalize_text(s: &str) -> String {
+    let owner = whoami();
+    s.lines()
+        .map(|l| {
+            let l = l.replace(&format!("owner {owner}"), "owner [owner]");
+            match l.find(" B, ").or_else(|| l.find("iB, ")) {
+                Some(_) if l.starts_with("keysweep: ") && l.contains(" in ") => {
+                    let cut = l.find(" in ").unwrap();
+                    format!("{} in [stats]", &l[..cut])
+                }
+                _ => l,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn whoami() -> String {
+    let out = Command::new("id").arg("-un").output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+pub fn is_root() -> bool {
+    let out = Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim() == "0"
+}
