@@ -9,12 +9,11 @@ use memmap2::{Advice, Mmap, MmapOptions};
 
 /// Files at least this large are memory-mapped; smaller ones are read into a buffer.
 ///
-/// Chosen by measurement (benches/results/2026-11-22-read-threshold.md): below a few
-/// hundred KiB the mmap/munmap system calls and page-table work cost more than copying,
-/// and per-file maps of many small files contend on the process's memory map lock across
-/// threads. Above it, mapping avoids the copy and keeps the per-thread buffer (and so peak
-/// memory) small.
-pub const MMAP_THRESHOLD: u64 = 1 << 20;
+/// Chosen by measurement (`cargo bench --bench read`, results in
+/// `benches/results/2026-11-22-read-threshold.md`): reading wins 3.4× at 4 KiB, the two are
+/// even at 256 KiB, and mapping wins from there on (2× at 16 MiB). The threshold also
+/// bounds each thread's reusable buffer, and so peak memory, however large the files are.
+pub const MMAP_THRESHOLD: u64 = 256 << 10;
 
 /// File contents, borrowed from the caller's buffer or mapped.
 pub enum Contents<'a> {
@@ -50,7 +49,21 @@ pub fn read_file<'a>(
     limit: u64,
     buf: &'a mut Vec<u8>,
 ) -> io::Result<Contents<'a>> {
-    if len >= MMAP_THRESHOLD
+    read_file_with_threshold(file, len, limit, buf, MMAP_THRESHOLD)
+}
+
+/// [`read_file`] with another mmap threshold: for the benchmark that chose
+/// [`MMAP_THRESHOLD`] (`benches/read.rs`).
+#[doc(hidden)]
+pub fn read_file_with_threshold<'a>(
+    file: &File,
+    len: u64,
+    limit: u64,
+    buf: &'a mut Vec<u8>,
+    threshold: u64,
+) -> io::Result<Contents<'a>> {
+    if len >= threshold
+        && len > 0
         && len <= limit
         && let Ok(len) = usize::try_from(len)
     {
@@ -63,7 +76,7 @@ pub fn read_file<'a>(
     }
     buf.clear();
     // The file may have grown since `fstat`; never read more than the limit.
-    buf.reserve(len.min(limit).min(MMAP_THRESHOLD * 4) as usize);
+    buf.reserve(len.min(limit).min(threshold.max(1 << 16)) as usize);
     file.take(limit).read_to_end(buf)?;
     Ok(Contents::Buffered(buf))
 }
