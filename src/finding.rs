@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::enrich::private_key::KeyFacts;
 use crate::rules::{Rule, Severity, Validator};
 use crate::scan::pem;
 
@@ -36,6 +37,9 @@ pub struct Finding {
     /// A published documentation example, reported because `--include-examples` asked.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub example: bool,
+    /// Private keys: what the key is, from really parsing it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<FileFacts>,
 }
@@ -73,8 +77,29 @@ impl Finding {
             },
             id: content_id(&rule.category, &canonical_secret(rule.validator, secret)),
             example,
+            key: None,
             file: None,
         }
+    }
+
+    /// Attaches what parsing the private key told us, and sets the severity from it: an
+    /// unencrypted key is critical, a passphrase-protected one high, and a block whose body
+    /// does not parse one level lower again.
+    pub fn with_key(mut self, key: KeyFacts) -> Finding {
+        let mut severity = if key.encrypted {
+            Severity::High
+        } else {
+            Severity::Critical
+        };
+        if !key.valid {
+            severity = match severity {
+                Severity::Critical => Severity::High,
+                _ => Severity::Medium,
+            };
+        }
+        self.severity = severity;
+        self.key = Some(key);
+        self
     }
 
     /// The sort order of every report: by path, then position, then rule.

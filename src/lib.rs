@@ -2,12 +2,13 @@
 //! and workstations, offline and fast.
 //!
 //! Data flows one way (DESIGN.md): sources (`source`) turn the world into blobs, the scan
-//! core (`scan`) turns bytes into matches using the signatures (`rules`), `finding` turns a
-//! match into a finding, and reports (`report`) write them. `cmd` wires these together
+//! core (`scan`) turns bytes into matches using the signatures (`rules`), `enrich` adds what
+//! parsing a key tells, `finding` is the record, and reports (`report`) write them. `cmd` wires these together
 //! per subcommand; `cli` is the only module that knows clap.
 
 pub mod cli;
 pub mod cmd;
+pub mod enrich;
 pub mod finding;
 pub mod report;
 pub mod rules;

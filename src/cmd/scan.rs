@@ -10,6 +10,8 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use super::{OutputConfig, exit};
+use crate::enrich::private_key::{self, Place};
+use crate::enrich::{self, ssh_wire};
 use crate::finding::{Disclosure, FileFacts, Finding, display_path};
 use crate::report::{self, Format, Summary, human};
 use crate::rules::RuleSet;
@@ -73,7 +75,8 @@ struct Worker<'a> {
     scratch: Scratch,
     matches: Vec<Match>,
     findings: Vec<(Finding, FileMeta)>,
-    shared: &'a Mutex<Vec<(Finding, FileMeta)>>,
+    public_keys: Vec<(String, Place)>,
+    shared: &'a Mutex<Shared>,
     stats: &'a Stats,
     disclosure: Disclosure,
     quiet: bool,
@@ -109,6 +112,15 @@ impl Worker<'_> {
 
     fn blob(&mut self, path: &Path, bytes: &[u8], meta: FileMeta) {
         self.stats.files.fetch_add(1, Ordering::Relaxed);
+        if is_public_key_file(path) {
+            for (line, fp) in ssh_wire::public_keys_in(bytes) {
+                let place = Place {
+                    path: display_path(path),
+                    line,
+                };
+                self.public_keys.push((fp, place));
+            }
+        }
         self.stats
             .bytes
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
@@ -119,14 +131,11 @@ impl Worker<'_> {
         for m in &self.matches {
             let rule = self.scanner.rule(m.rule);
             let pos = lines.locate(bytes, m.secret.start);
-            let f = Finding::new(
-                rule,
-                path,
-                pos,
-                &bytes[m.secret.clone()],
-                m.example,
-                self.disclosure,
-            );
+            let secret = &bytes[m.secret.clone()];
+            let mut f = Finding::new(rule, path, pos, secret, m.example, self.disclosure);
+            if let Some(key) = private_key::analyse(rule.validator, secret) {
+                f = f.with_key(key);
+            }
             self.findings.push((f, meta));
         }
     }
@@ -135,14 +144,28 @@ impl Worker<'_> {
 impl Drop for Worker<'_> {
     fn drop(&mut self) {
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-        shared.append(&mut self.findings);
+        shared.findings.append(&mut self.findings);
+        shared.public_keys.append(&mut self.public_keys);
     }
+}
+
+#[derive(Default)]
+struct Shared {
+    findings: Vec<(Finding, FileMeta)>,
+    /// Fingerprints of the public keys in `authorized_keys` and `.pub` files.
+    public_keys: Vec<(String, Place)>,
+}
+
+/// Files whose public keys say who trusts a key.
+fn is_public_key_file(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy());
+    name.is_some_and(|n| n.starts_with("authorized_keys") || n.ends_with(".pub"))
 }
 
 pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
     let start = Instant::now();
     let scanner = cfg.rules.scanner(cfg.scan)?;
-    let shared = Mutex::new(Vec::new());
+    let shared = Mutex::new(Shared::default());
     let stats = Stats::default();
     fs::walk(&cfg.fs, || {
         let mut worker = Worker {
@@ -150,6 +173,7 @@ pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
             scratch: Scratch::new(),
             matches: Vec::new(),
             findings: Vec::new(),
+            public_keys: Vec::new(),
             shared: &shared,
             stats: &stats,
             disclosure: cfg.disclosure,
@@ -158,9 +182,11 @@ pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
         move |event| worker.event(event)
     })?;
     let mut owners: HashMap<u32, String> = HashMap::new();
-    let mut findings: Vec<Finding> = shared
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
+    let Shared {
+        findings,
+        public_keys,
+    } = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut findings: Vec<Finding> = findings
         .into_iter()
         .map(|(mut f, meta)| {
             let owner = owners
@@ -176,6 +202,7 @@ pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
         })
         .collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    enrich::link_keys(&mut findings, public_keys);
 
     let mut summary = Summary {
         files: stats.files.load(Ordering::Relaxed),
@@ -185,6 +212,7 @@ pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
         ..Summary::default()
     };
     summary.count(&findings);
+    summary.reused_keys = enrich::reused_keys(&findings);
     summary.set_elapsed(start.elapsed());
 
     let color = cfg.output.color.enabled_for_stdout();

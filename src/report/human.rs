@@ -4,6 +4,8 @@
 use std::io::{self, Write};
 
 use super::Summary;
+use crate::enrich::ReusedKey;
+use crate::enrich::private_key::KeyFacts;
 use crate::finding::Finding;
 use crate::rules::Severity;
 
@@ -25,6 +27,14 @@ impl Paint {
     fn dim(&self, t: &str) -> String {
         self.wrap("2", t)
     }
+    fn severity_word(&self, s: Severity, word: &str) -> String {
+        let code = if s == Severity::Critical {
+            "1;31"
+        } else {
+            "33"
+        };
+        self.wrap(code, word)
+    }
     fn severity(&self, s: Severity) -> String {
         let code = match s {
             Severity::Critical => "1;31",
@@ -39,7 +49,12 @@ impl Paint {
 /// Where the detail lines of a finding start: under its severity.
 const INDENT: &str = "            ";
 
-pub fn write(out: &mut dyn Write, findings: &[Finding], color: bool) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    findings: &[Finding],
+    summary: &Summary,
+    color: bool,
+) -> io::Result<()> {
     let p = Paint { on: color };
     let mut last_path: Option<&str> = None;
     for f in findings {
@@ -70,6 +85,91 @@ pub fn write(out: &mut dyn Write, findings: &[Finding], color: bool) -> io::Resu
             facts.push_str(&format!("  mode {}  owner {}", file.mode, file.owner));
         }
         writeln!(out, "{INDENT}{}", p.dim(&facts))?;
+        if let Some(key) = &f.key {
+            write_key(out, &p, key, summary)?;
+        }
+    }
+    write_reused(out, &p, &summary.reused_keys)
+}
+
+fn write_key(out: &mut dyn Write, p: &Paint, key: &KeyFacts, summary: &Summary) -> io::Result<()> {
+    let mut kind = key
+        .algorithm
+        .clone()
+        .unwrap_or_else(|| "unknown algorithm".into());
+    if let Some(curve) = &key.curve {
+        kind.push_str(&format!(" {curve}"));
+    } else if let Some(bits) = key.bits {
+        kind.push_str(&format!(" {bits}"));
+    }
+    let protection = if key.encrypted {
+        "passphrase-protected"
+    } else {
+        "NOT encrypted"
+    };
+    let fp = key
+        .sha256
+        .as_deref()
+        .unwrap_or("fingerprint unknown without the passphrase");
+    let mut line = format!("{} · {kind} · {protection} · {fp}", key.format);
+    if let Some(c) = &key.comment {
+        line.push_str(&format!(" · \"{c}\""));
+    }
+    if !key.valid {
+        line.push_str(" · body does not parse (truncated or corrupted)");
+    }
+    writeln!(out, "{INDENT}{line}")?;
+    let reused = key
+        .sha256
+        .as_deref()
+        .and_then(|fp| summary.reused_keys.iter().find(|r| r.sha256 == fp));
+    if let Some(r) = reused {
+        writeln!(
+            out,
+            "{INDENT}this key is in {} places (listed below)",
+            r.count
+        )?;
+    }
+    for place in &key.authorized_in {
+        writeln!(
+            out,
+            "{INDENT}{} {}:{}",
+            p.severity_word(Severity::Critical, "trusted by"),
+            place.path,
+            place.line
+        )?;
+    }
+    let revoke = if key.authorized_in.is_empty() {
+        "remove its public half from authorized_keys on every server that trusts it"
+    } else {
+        "remove its public half from the authorized_keys above and any other server"
+    };
+    writeln!(out, "{INDENT}{}", p.dim(&format!("what to do: {revoke};")))?;
+    writeln!(
+        out,
+        "{INDENT}{}",
+        p.dim(
+            "replace it (ssh-keygen -t ed25519, or keyless access: SSO, short-lived certificates);"
+        )
+    )?;
+    writeln!(
+        out,
+        "{INDENT}{}",
+        p.dim("if it was ever committed, purge it from history too, and still treat it as leaked.")
+    )
+}
+
+fn write_reused(out: &mut dyn Write, p: &Paint, reused: &[ReusedKey]) -> io::Result<()> {
+    if reused.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", p.path("Keys found in more than one place"))?;
+    for r in reused {
+        writeln!(out, "  {}: this key is in {} places", r.sha256, r.count)?;
+        for place in &r.places {
+            writeln!(out, "    {}:{}", place.path, place.line)?;
+        }
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::enrich::ReusedKey;
 use crate::finding::Finding;
 use crate::rules::Severity;
 
@@ -34,6 +35,8 @@ pub struct Summary {
     /// Entries that could not be read (reported on stderr as they happened).
     pub errors: u64,
     pub elapsed_ms: u64,
+    /// Private keys found in more than one place, by fingerprint.
+    pub reused_keys: Vec<ReusedKey>,
 }
 
 impl Summary {
@@ -62,7 +65,7 @@ pub fn write(
     color: bool,
 ) -> io::Result<()> {
     match format {
-        Format::Human => human::write(out, findings, color),
+        Format::Human => human::write(out, findings, summary, color),
         Format::Json => json::write(out, findings, summary),
         Format::Jsonl => json::write_lines(out, findings),
     }

@@ -66,28 +66,29 @@ pub(crate) fn logical_lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// Bytes a carrier puts around a line of the block: whitespace, quotes, string
-/// concatenation, YAML block indicators, list commas, and escaped CRs.
+/// Bytes a carrier puts around a line of the block: whitespace, quotes, YAML block
+/// indicators, list commas, statement ends, escaped CRs, and string-concatenation `+`.
+/// A `+` is also a base64 character, so it is taken as an operator only when whitespace
+/// or a quote separates it from the line's text (`"…" +`, `+ "…"`), never when it is
+/// part of the body (`…m51+`).
 pub(crate) fn trim_carrier(line: &[u8]) -> &[u8] {
-    let is_lead = |b: u8| {
-        b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b'+' | b'|' | b'>' | b',')
-    };
-    let is_trail = |b: u8| {
-        b.is_ascii_whitespace()
-            || matches!(b, b'"' | b'\'' | b'`' | b'+' | b',' | b';' | b')' | b'.')
-    };
+    let is_quote = |b: u8| matches!(b, b'"' | b'\'' | b'`');
+    let is_lead = |b: u8| b.is_ascii_whitespace() || is_quote(b) || matches!(b, b'|' | b'>' | b',');
+    let is_trail =
+        |b: u8| b.is_ascii_whitespace() || is_quote(b) || matches!(b, b',' | b';' | b')' | b'.');
+    let separated = |b: Option<&u8>| b.is_none_or(|&b| b.is_ascii_whitespace() || is_quote(b));
     let mut s = line;
     loop {
         let before = s.len();
         while let [b, rest @ ..] = s {
-            if is_lead(*b) {
+            if is_lead(*b) || (*b == b'+' && separated(rest.first())) {
                 s = rest;
             } else {
                 break;
             }
         }
         while let [rest @ .., b] = s {
-            if is_trail(*b) {
+            if is_trail(*b) || (*b == b'+' && separated(rest.last())) {
                 s = rest;
             } else {
                 break;
@@ -253,6 +254,15 @@ mod tests {
         let a = parse(b.as_bytes()).unwrap();
         assert_eq!(a.body, BODY.as_bytes());
         assert!(a.complete);
+    }
+
+    /// Regression: `+` is base64, and must survive at either end of a body line.
+    #[test]
+    fn plus_is_body_unless_it_is_an_operator() {
+        assert_eq!(trim_carrier(b"m51+"), b"m51+");
+        assert_eq!(trim_carrier(b"+AAAA"), b"+AAAA");
+        assert_eq!(trim_carrier(b"  \"m51+\" +"), b"m51+");
+        assert_eq!(trim_carrier(b"+ \"+AAAA\\n\""), b"+AAAA\\n");
     }
 
     #[test]

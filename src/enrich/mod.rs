@@ -1,0 +1,68 @@
+//! Enrichment: turns a match into the facts a responder needs. For a private key, what it
+//! is (format, algorithm, size, passphrase or not) and its public-key fingerprint, by
+//! really parsing it. Enrichment never finds anything itself and never touches the
+//! filesystem: it is handed the secret's bytes.
+
+pub mod private_key;
+pub mod ssh_wire;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::finding::Finding;
+use private_key::Place;
+
+/// Fills `key.authorized_in` of every private-key finding whose fingerprint is among the
+/// public keys found in `authorized_keys` and `.pub` files.
+pub fn link_keys(findings: &mut [Finding], public_keys: Vec<(String, Place)>) {
+    if public_keys.is_empty() {
+        return;
+    }
+    let mut by_fp: BTreeMap<String, Vec<Place>> = BTreeMap::new();
+    for (fp, place) in public_keys {
+        by_fp.entry(fp).or_default().push(place);
+    }
+    for places in by_fp.values_mut() {
+        places.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    }
+    for f in findings {
+        if let Some(key) = &mut f.key
+            && let Some(places) = key.sha256.as_ref().and_then(|fp| by_fp.get(fp))
+        {
+            key.authorized_in = places.clone();
+        }
+    }
+}
+
+/// One private key found in more than one place.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReusedKey {
+    pub sha256: String,
+    pub count: usize,
+    pub places: Vec<Place>,
+}
+
+/// Private keys (by fingerprint) found in two or more places, most places first.
+pub fn reused_keys(findings: &[Finding]) -> Vec<ReusedKey> {
+    let mut by_fp: BTreeMap<&str, Vec<Place>> = BTreeMap::new();
+    for f in findings {
+        if let Some(fp) = f.key.as_ref().and_then(|k| k.sha256.as_deref()) {
+            by_fp.entry(fp).or_default().push(Place {
+                path: f.path.clone(),
+                line: f.line,
+            });
+        }
+    }
+    let mut out: Vec<ReusedKey> = by_fp
+        .into_iter()
+        .filter(|(_, p)| p.len() > 1)
+        .map(|(fp, places)| ReusedKey {
+            sha256: fp.to_string(),
+            count: places.len(),
+            places,
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.sha256.cmp(&b.sha256)));
+    out
+}
