@@ -42,6 +42,12 @@ pub struct Finding {
     pub key: Option<KeyFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<FileFacts>,
+    /// The command that fixes an `insecure-permissions` finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// `--fix-permissions` applied `fix`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fixed: bool,
 }
 
 /// How a finding's secret is shown.
@@ -79,6 +85,36 @@ impl Finding {
             example,
             key: None,
             file: None,
+            fix: None,
+            fixed: false,
+        }
+    }
+
+    /// An `insecure-permissions` finding for `path`: `what` says who can do what to it,
+    /// `fix` how to stop them. `content` keys its id: the file's bytes, so the same key
+    /// file has the same id wherever it sits.
+    pub fn permissions(
+        path: &Path,
+        what: String,
+        severity: Severity,
+        fix: String,
+        content: &[u8],
+    ) -> Finding {
+        Finding {
+            rule: "insecure-permissions".into(),
+            name: what,
+            category: "insecure-permissions".into(),
+            severity,
+            path: display_path(path),
+            line: 1,
+            column: 1,
+            secret: String::new(),
+            id: content_id("insecure-permissions", content),
+            example: false,
+            key: None,
+            file: None,
+            fix: Some(fix),
+            fixed: false,
         }
     }
 

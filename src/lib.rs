@@ -6,6 +6,7 @@
 //! parsing a key tells, `finding` is the record, and reports (`report`) write them. `cmd` wires these together
 //! per subcommand; `cli` is the only module that knows clap.
 
+pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod enrich;

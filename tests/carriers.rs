@@ -138,7 +138,7 @@ const CARRIERS: &[Carrier] = &[
 fn scan_one(dir: &TestDir) -> Vec<serde_json::Value> {
     let run = dir.run(&["scan", "--format", "jsonl", "-q"]);
     assert_eq!(run.code, 1, "stderr: {}", run.stderr);
-    run.findings()
+    run.secrets()
 }
 
 #[test]

@@ -27,7 +27,7 @@ fn scan_key(text: &str) -> Value {
     d.write("k", text);
     let run = d.run(&["scan", "--format", "jsonl", "-q"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let mut found = run.findings();
+    let mut found = run.secrets();
     assert_eq!(found.len(), 1, "{found:?}");
     found.remove(0)
 }

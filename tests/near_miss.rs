@@ -54,6 +54,8 @@ fn near_miss_tree() -> TestDir {
         "home/.aws/credentials",
         "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
     );
+    // As `aws configure` leaves it: only the owner may read it.
+    d.chmod("home/.aws/credentials", 0o600);
     // IAM unique ids are not credentials.
     d.write(
         "iam-get-user.json",

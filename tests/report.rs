@@ -112,7 +112,23 @@ fn rule_selection() {
     );
     assert_eq!(
         ids(&["--skip-rule", "private-key-openssh"]),
-        vec!["aws-access-key-id", "aws-secret-access-key"]
+        vec![
+            "insecure-permissions",
+            "aws-access-key-id",
+            "aws-secret-access-key"
+        ]
+    );
+    assert_eq!(
+        ids(&["--skip-rule", "insecure-permissions"]),
+        vec![
+            "private-key-openssh",
+            "aws-access-key-id",
+            "aws-secret-access-key"
+        ]
+    );
+    assert_eq!(
+        ids(&["--rule", "insecure-permissions"]),
+        vec!["insecure-permissions"]
     );
 }
 

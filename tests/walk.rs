@@ -42,7 +42,7 @@ fn hostile_tree() {
 
     assert_eq!(run.code, 1, "stderr: {}", run.stderr);
     let paths: Vec<String> = run
-        .findings()
+        .secrets()
         .iter()
         .map(|f| f["path"].as_str().unwrap().to_string())
         .collect();
@@ -79,7 +79,7 @@ fn symlinks_not_followed_by_default() {
     assert_eq!((run.code, run.stdout.as_str()), (0, ""));
     let run = d.run(&["scan", "--format", "jsonl", "-q", "--follow"]);
     assert_eq!(run.code, 1);
-    assert_eq!(run.findings()[0]["path"], "link/id_rsa");
+    assert_eq!(run.secrets()[0]["path"], "link/id_rsa");
 }
 
 fn found_paths(d: &TestDir, args: &[&str]) -> Vec<String> {
@@ -88,7 +88,7 @@ fn found_paths(d: &TestDir, args: &[&str]) -> Vec<String> {
     let run = d.run(&a);
     assert!(run.code <= 1, "{}", run.stderr);
     let mut p: Vec<String> = run
-        .findings()
+        .secrets()
         .iter()
         .map(|f| f["path"].as_str().unwrap().to_string())
         .collect();
@@ -146,7 +146,7 @@ fn max_file_size_skips_with_a_note() {
     d.write("small.pem", key("openssh_ed25519"));
     let run = d.run(&["scan", "--format", "jsonl", "--max-file-size", "100K"]);
     assert_eq!(run.code, 1);
-    assert_eq!(run.findings().len(), 1);
+    assert_eq!(run.secrets().len(), 1);
     assert!(
         run.stderr
             .contains("skipped big.pem: 293.0 KiB is over --max-file-size 100.0 KiB"),
@@ -166,7 +166,7 @@ fn large_files_are_mapped_and_scanned() {
     d.write("large.log", &big);
     let run = d.run(&["scan", "--format", "jsonl", "-q"]);
     assert_eq!(run.code, 1);
-    let f = &run.findings()[0];
+    let f = &run.secrets()[0];
     assert_eq!(
         (f["line"].as_u64(), f["column"].as_u64()),
         (Some(2), Some(1))
@@ -180,5 +180,5 @@ fn empty_files_and_explicit_file_paths() {
     d.write("k", key("pem_ecdsa256"));
     let run = d.run(&["scan", "--format", "jsonl", "-q", "empty", "k"]);
     assert_eq!(run.code, 1);
-    assert_eq!(run.findings()[0]["path"], "k");
+    assert_eq!(run.secrets()[0]["path"], "k");
 }

@@ -99,7 +99,10 @@ pub fn check_file(mode: u32, kind: KeyMaterial) -> Option<Problem> {
     Some(Problem {
         severity,
         fixed_mode: if mode & 0o200 == 0 { 0o400 } else { 0o600 },
-        what: format!("{} with mode {mode:04o}: {who} can {access} it", kind.describe()),
+        what: format!(
+            "{} with mode {mode:04o}: {who} can {access} it",
+            kind.describe()
+        ),
     })
 }
 
@@ -163,7 +166,10 @@ mod tests {
         assert_eq!(km("x/id_ed25519"), Some(KeyMaterial::KeyFileName));
         assert_eq!(km("x/id_ed25519.pub"), None);
         assert_eq!(km("x/cert.pem"), None);
-        assert_eq!(km("home/.aws/credentials"), Some(KeyMaterial::AwsCredentials));
+        assert_eq!(
+            km("home/.aws/credentials"),
+            Some(KeyMaterial::AwsCredentials)
+        );
         assert_eq!(km("x/credentials"), None);
         assert_eq!(km("x/store.p12"), Some(KeyMaterial::KeyFileName));
     }

@@ -57,7 +57,7 @@ struct RuleArgs {
     /// Also load every *.toml signature file in DIR (repeatable).
     #[arg(long = "signatures", value_name = "DIR")]
     signatures: Vec<PathBuf>,
-    /// Use only this rule (repeatable).
+    /// Use only this rule (repeatable). The permission audit's id is `insecure-permissions`.
     #[arg(long = "rule", value_name = "ID")]
     rule: Vec<String>,
     /// Do not use this rule (repeatable).
@@ -144,6 +144,11 @@ struct ScanArgs {
     /// Skip files larger than this (e.g. 500M, 2G).
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     max_file_size: u64,
+    /// Set key files that others can read or write to 600 (400 if read-only) and .ssh
+    /// directories to 700, printing each change; nothing else is ever touched.
+    /// Unix only: on other platforms the permission audit is compiled out.
+    #[arg(long)]
+    fix_permissions: bool,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
@@ -190,26 +195,36 @@ fn default_threads() -> usize {
 pub fn parse() -> Command {
     let cli = Cli::parse();
     match cli.command {
-        CliCommand::Scan(a) => Command::Scan(ScanConfig {
-            fs: FsOptions {
-                paths: a.paths,
-                gitignore: a.gitignore,
-                excludes: a.exclude,
-                follow_links: a.follow,
-                max_file_size: a.max_file_size,
-                threads: a.threads.unwrap_or_else(default_threads).max(1),
-            },
-            scan: ScanOptions {
-                include_examples: a.output.include_examples,
-            },
-            disclosure: if a.output.show_secrets {
-                Disclosure::Clear
-            } else {
-                Disclosure::Redacted
-            },
-            output: a.output.config(),
-            rules: a.rules.selection(),
-        }),
+        CliCommand::Scan(a) => {
+            let rules = a.rules.selection();
+            Command::Scan(ScanConfig {
+                audit_permissions: cfg!(unix) && rules.allows(cmd::scan::PERMISSIONS_CHECK),
+                fs: FsOptions {
+                    paths: a.paths,
+                    gitignore: a.gitignore,
+                    excludes: a.exclude,
+                    follow_links: a.follow,
+                    max_file_size: a.max_file_size,
+                    threads: a.threads.unwrap_or_else(default_threads).max(1),
+                    report_dirs_named: if cfg!(unix) {
+                        vec![".ssh".to_string()]
+                    } else {
+                        Vec::new()
+                    },
+                },
+                fix_permissions: a.fix_permissions,
+                scan: ScanOptions {
+                    include_examples: a.output.include_examples,
+                },
+                disclosure: if a.output.show_secrets {
+                    Disclosure::Clear
+                } else {
+                    Disclosure::Redacted
+                },
+                output: a.output.config(),
+                rules,
+            })
+        }
         CliCommand::Rules { command } => match command {
             RulesCommand::List { rules, json } => Command::RulesList(cmd::rules::ListConfig {
                 rules: rules.selection(),

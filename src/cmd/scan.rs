@@ -25,17 +25,24 @@ pub struct RuleSelection {
     pub skip: Vec<String>,
 }
 
+/// The permission audit's id in `--rule` / `--skip-rule` (it is a check, not a signature).
+pub const PERMISSIONS_CHECK: &str = "insecure-permissions";
+
 impl RuleSelection {
+    /// Whether rule (or check) `id` is selected.
+    pub fn allows(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|r| r == id))
+            && !self.skip.iter().any(|r| r == id)
+    }
+
     pub fn load(&self) -> anyhow::Result<RuleSet> {
         let mut set = RuleSet::load(&self.signature_dirs).context("loading signatures")?;
         for id in self.only.iter().chain(&self.skip) {
-            if !set.rules.iter().any(|r| &r.id == id) {
+            if id != PERMISSIONS_CHECK && !set.rules.iter().any(|r| &r.id == id) {
                 anyhow::bail!("no rule has the id {id:?} (see `keysweep rules list`)");
             }
         }
-        set.retain(|r| {
-            (self.only.is_empty() || self.only.contains(&r.id)) && !self.skip.contains(&r.id)
-        });
+        set.retain(|r| self.allows(&r.id));
         Ok(set)
     }
 
@@ -58,6 +65,10 @@ pub struct ScanConfig {
     pub scan: ScanOptions,
     pub disclosure: Disclosure,
     pub output: OutputConfig,
+    /// Check key files' permissions (Unix).
+    pub audit_permissions: bool,
+    /// Apply the permission fixes (`--fix-permissions`).
+    pub fix_permissions: bool,
 }
 
 #[derive(Default)]
@@ -80,6 +91,8 @@ struct Worker<'a> {
     stats: &'a Stats,
     disclosure: Disclosure,
     quiet: bool,
+    audit: bool,
+    fix: bool,
 }
 
 impl Worker<'_> {
@@ -98,6 +111,11 @@ impl Worker<'_> {
                         ),
                     };
                     eprintln!("keysweep: skipped {}: {why}", display_path(path));
+                }
+            }
+            Event::Dir { path, meta } => {
+                if self.audit {
+                    self.audit_ssh_dir(path, meta);
                 }
             }
             Event::Error { path, message } => {
@@ -128,6 +146,7 @@ impl Worker<'_> {
         self.scanner
             .scan(bytes, &mut self.scratch, &mut self.matches);
         let mut lines = LineCounter::default();
+        let mut holds_private_key = false;
         for m in &self.matches {
             let rule = self.scanner.rule(m.rule);
             let pos = lines.locate(bytes, m.secret.start);
@@ -136,9 +155,73 @@ impl Worker<'_> {
             if let Some(key) = private_key::analyse(rule.validator, secret) {
                 f = f.with_key(key);
             }
+            holds_private_key |= rule.category == "private-key" && !m.example;
             self.findings.push((f, meta));
         }
+        if self.audit {
+            self.audit_file(path, bytes, meta, holds_private_key);
+        }
     }
+
+    /// The permission audit of one scanned file: key material that others can read or
+    /// write is a finding, fixed on the spot with `--fix-permissions`.
+    #[cfg(unix)]
+    fn audit_file(&mut self, path: &Path, bytes: &[u8], meta: FileMeta, holds_key: bool) {
+        use crate::audit::permissions;
+        let Some(kind) = permissions::key_material(path, holds_key) else {
+            return;
+        };
+        let Some(problem) = permissions::check_file(meta.mode, kind) else {
+            return;
+        };
+        self.permission_finding(path, problem, bytes, meta);
+    }
+
+    #[cfg(unix)]
+    fn audit_ssh_dir(&mut self, path: &Path, meta: FileMeta) {
+        use crate::audit::permissions;
+        if let Some(problem) = permissions::check_ssh_dir(meta.mode) {
+            let content = format!("ssh-dir:{}", display_path(path));
+            self.permission_finding(path, problem, content.as_bytes(), meta);
+        }
+    }
+
+    #[cfg(unix)]
+    fn permission_finding(
+        &mut self,
+        path: &Path,
+        problem: crate::audit::permissions::Problem,
+        content: &[u8],
+        meta: FileMeta,
+    ) {
+        let shown = display_path(path);
+        let fix = problem.fix_command(&shown);
+        let mut f =
+            Finding::permissions(path, problem.what.clone(), problem.severity, fix, content);
+        if self.fix {
+            match crate::audit::permissions::apply(path, &problem) {
+                Ok(()) => {
+                    f.fixed = true;
+                    eprintln!(
+                        "keysweep: fixed: {} (was {:04o})",
+                        problem.fix_command(&shown),
+                        meta.mode & 0o7777
+                    );
+                }
+                Err(e) => {
+                    self.stats.errors.fetch_add(1, Ordering::Relaxed);
+                    eprintln!("keysweep: {shown}: could not fix permissions: {e}");
+                }
+            }
+        }
+        self.findings.push((f, meta));
+    }
+
+    #[cfg(not(unix))]
+    fn audit_file(&mut self, _: &Path, _: &[u8], _: FileMeta, _: bool) {}
+
+    #[cfg(not(unix))]
+    fn audit_ssh_dir(&mut self, _: &Path, _: FileMeta) {}
 }
 
 impl Drop for Worker<'_> {
@@ -178,6 +261,8 @@ pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
             stats: &stats,
             disclosure: cfg.disclosure,
             quiet: cfg.output.quiet,
+            audit: cfg.audit_permissions,
+            fix: cfg.fix_permissions,
         };
         move |event| worker.event(event)
     })?;

@@ -79,7 +79,13 @@ pub fn write(
             example,
             p.dim(&format!("[{}]", f.rule)),
         )?;
-        writeln!(out, "{INDENT}{}", f.secret)?;
+        if !f.secret.is_empty() {
+            writeln!(out, "{INDENT}{}", f.secret)?;
+        }
+        if let Some(fix) = &f.fix {
+            let label = if f.fixed { "fixed:" } else { "fix:" };
+            writeln!(out, "{INDENT}{label} {fix}")?;
+        }
         let mut facts = format!("id {}", f.id);
         if let Some(file) = &f.file {
             facts.push_str(&format!("  mode {}  owner {}", file.mode, file.owner));

@@ -30,6 +30,9 @@ pub struct FsOptions {
     pub follow_links: bool,
     pub max_file_size: u64,
     pub threads: usize,
+    /// Directories with these names are reported with their metadata (for audits such as
+    /// the `.ssh` permission check); other directories cost nothing beyond the walk.
+    pub report_dirs_named: Vec<String>,
 }
 
 /// Metadata of a scanned file, from the `fstat` of the open descriptor.
@@ -59,6 +62,11 @@ pub enum Event<'a> {
     Skipped {
         path: &'a Path,
         reason: SkipReason,
+    },
+    /// A directory named in `report_dirs_named`.
+    Dir {
+        path: &'a Path,
+        meta: FileMeta,
     },
     Error {
         path: Option<&'a Path>,
@@ -123,6 +131,7 @@ where
     let mut vb = VisitorBuilder {
         make_visitor: &make_visitor,
         max_file_size: opts.max_file_size,
+        report_dirs_named: &opts.report_dirs_named,
     };
     builder.build_parallel().visit(&mut vb);
     Ok(())
@@ -131,9 +140,10 @@ where
 struct VisitorBuilder<'m, M> {
     make_visitor: &'m M,
     max_file_size: u64,
+    report_dirs_named: &'m [String],
 }
 
-impl<'s, M, V> ParallelVisitorBuilder<'s> for VisitorBuilder<'_, M>
+impl<'s, 'm: 's, M, V> ParallelVisitorBuilder<'s> for VisitorBuilder<'m, M>
 where
     M: Fn() -> V + Sync,
     V: FnMut(Event<'_>) + Send + 's,
@@ -143,18 +153,20 @@ where
             visit: (self.make_visitor)(),
             buf: Vec::new(),
             max_file_size: self.max_file_size,
+            report_dirs_named: self.report_dirs_named,
         })
     }
 }
 
-struct Visitor<V> {
+struct Visitor<'m, V> {
     visit: V,
     /// Reused for every file this thread reads below the mmap threshold.
     buf: Vec<u8>,
     max_file_size: u64,
+    report_dirs_named: &'m [String],
 }
 
-impl<V: FnMut(Event<'_>) + Send> ParallelVisitor for Visitor<V> {
+impl<V: FnMut(Event<'_>) + Send> ParallelVisitor for Visitor<'_, V> {
     fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
         match entry {
             Ok(entry) => self.entry(&entry),
@@ -170,10 +182,32 @@ impl<V: FnMut(Event<'_>) + Send> ParallelVisitor for Visitor<V> {
     }
 }
 
-impl<V: FnMut(Event<'_>) + Send> Visitor<V> {
+impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
     fn entry(&mut self, entry: &DirEntry) {
         let path = entry.path();
         let Some(ft) = entry.file_type() else { return };
+        if ft.is_dir()
+            && self
+                .report_dirs_named
+                .iter()
+                .any(|n| entry.file_name() == n.as_str())
+        {
+            match entry.metadata() {
+                Ok(md) => (self.visit)(Event::Dir {
+                    path,
+                    meta: FileMeta {
+                        len: 0,
+                        mode: md.mode() & 0o7777,
+                        uid: md.uid(),
+                    },
+                }),
+                Err(e) => (self.visit)(Event::Error {
+                    path: Some(path),
+                    message: error_message(&e),
+                }),
+            }
+            return;
+        }
         if ft.is_dir() || ft.is_symlink() {
             // Directories are walked; symlinks reach us only when not followed.
             return;

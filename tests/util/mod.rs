@@ -86,6 +86,15 @@ impl From<Output> for Run {
 }
 
 impl Run {
+    /// Findings of a `--format jsonl` run about content (secrets), leaving out the
+    /// permission audit's findings (tests of those use `findings`).
+    pub fn secrets(&self) -> Vec<serde_json::Value> {
+        self.findings()
+            .into_iter()
+            .filter(|f| f["category"] != "insecure-permissions")
+            .collect()
+    }
+
     /// Findings of a `--format jsonl` run.
     pub fn findings(&self) -> Vec<serde_json::Value> {
         self.stdout
