@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::enrich::aws::AwsFacts;
 use crate::enrich::private_key::KeyFacts;
 use crate::rules::{Rule, Severity, Validator};
 use crate::scan::pem;
@@ -40,6 +41,9 @@ pub struct Finding {
     /// Private keys: what the key is, from really parsing it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<KeyFacts>,
+    /// AWS credentials: kind, account, pairing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws: Option<AwsFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<FileFacts>,
     /// The command that fixes an `insecure-permissions` finding.
@@ -84,6 +88,7 @@ impl Finding {
             id: content_id(&rule.category, &canonical_secret(rule.validator, secret)),
             example,
             key: None,
+            aws: None,
             file: None,
             fix: None,
             fixed: false,
@@ -112,6 +117,7 @@ impl Finding {
             id: content_id("insecure-permissions", content),
             example: false,
             key: None,
+            aws: None,
             file: None,
             fix: Some(fix),
             fixed: false,

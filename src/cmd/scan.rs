@@ -11,7 +11,7 @@ use anyhow::Context as _;
 
 use super::{OutputConfig, exit};
 use crate::enrich::private_key::{self, Place};
-use crate::enrich::{self, ssh_wire};
+use crate::enrich::{self, aws, ssh_wire};
 use crate::finding::{Disclosure, FileFacts, Finding, display_path};
 use crate::report::{self, Format, Summary, human};
 use crate::rules::RuleSet;
@@ -147,6 +147,7 @@ impl Worker<'_> {
             .scan(bytes, &mut self.scratch, &mut self.matches);
         let mut lines = LineCounter::default();
         let mut holds_private_key = false;
+        let mut found: Vec<aws::Located> = Vec::with_capacity(self.matches.len());
         for m in &self.matches {
             let rule = self.scanner.rule(m.rule);
             let pos = lines.locate(bytes, m.secret.start);
@@ -156,8 +157,20 @@ impl Worker<'_> {
                 f = f.with_key(key);
             }
             holds_private_key |= rule.category == "private-key" && !m.example;
-            self.findings.push((f, meta));
+            let text = if rule.category == "aws-access-key" {
+                String::from_utf8_lossy(secret).into_owned()
+            } else {
+                String::new()
+            };
+            found.push(aws::Located {
+                finding: f,
+                offset: m.secret.start,
+                text,
+            });
         }
+        aws::link(path, bytes, &mut found);
+        self.findings
+            .extend(found.into_iter().map(|l| (l.finding, meta)));
         if self.audit {
             self.audit_file(path, bytes, meta, holds_private_key);
         }

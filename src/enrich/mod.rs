@@ -3,6 +3,7 @@
 //! really parsing it. Enrichment never finds anything itself and never touches the
 //! filesystem: it is handed the secret's bytes.
 
+pub mod aws;
 pub mod private_key;
 pub mod ssh_wire;
 

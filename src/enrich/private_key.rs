@@ -83,7 +83,7 @@ pub fn analyse(validator: Option<Validator>, secret: &[u8]) -> Option<KeyFacts> 
             .and_then(|d| pem::parse(&d))
             .map(|a| armored(&a)),
         Validator::PuttyPrivateKey => Some(putty(secret)),
-        Validator::AwsKeyId | Validator::AwsSecretKey => None,
+        Validator::AwsKeyId | Validator::AwsSecretKey | Validator::AwsSessionToken => None,
     }
 }
 

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use super::Summary;
 use crate::enrich::ReusedKey;
+use crate::enrich::aws::{AwsFacts, Kind};
 use crate::enrich::private_key::KeyFacts;
 use crate::finding::Finding;
 use crate::rules::Severity;
@@ -94,6 +95,9 @@ pub fn write(
         if let Some(key) = &f.key {
             write_key(out, &p, key, summary)?;
         }
+        if let Some(aws) = &f.aws {
+            write_aws(out, &p, aws)?;
+        }
     }
     write_reused(out, &p, &summary.reused_keys)
 }
@@ -163,6 +167,63 @@ fn write_key(out: &mut dyn Write, p: &Paint, key: &KeyFacts, summary: &Summary) 
         "{INDENT}{}",
         p.dim("if it was ever committed, purge it from history too, and still treat it as leaked.")
     )
+}
+
+fn write_aws(out: &mut dyn Write, p: &Paint, a: &AwsFacts) -> io::Result<()> {
+    let kind = match a.kind {
+        Some(Kind::LongTerm) => "long-term key (IAM user)",
+        Some(Kind::Temporary) => "temporary credentials (STS)",
+        Some(Kind::ServiceBearer) => "STS service bearer token",
+        Some(Kind::ContextSpecific) => "context-specific credential",
+        None => "secret access key without its key id",
+    };
+    let mut line = format!("aws · {kind}");
+    if let Some(acct) = &a.account_id {
+        line.push_str(&format!(" · account {acct}"));
+    }
+    if let Some(profile) = &a.profile {
+        line.push_str(&format!(" · profile [{profile}]"));
+    }
+    if let Some(s) = &a.secret {
+        line.push_str(&format!(
+            " · its secret is beside it (line {}: {})",
+            s.line, s.secret
+        ));
+    }
+    if a.session_token {
+        line.push_str(" · with session token");
+    }
+    if let Some(e) = &a.expiration {
+        line.push_str(&format!(" · expires {e}"));
+    }
+    writeln!(out, "{INDENT}{line}")?;
+    let advice: Vec<String> = match (&a.access_key_id, a.kind) {
+        (Some(id), Some(Kind::LongTerm)) => vec![
+            "what to do: deactivate it now, then delete it:".into(),
+            format!("  aws iam update-access-key --access-key-id {id} --status Inactive"),
+            format!("  aws iam delete-access-key --access-key-id {id}"),
+            format!(
+                "check CloudTrail for its use: aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={id}"
+            ),
+            "then move to roles or IAM Identity Center (SSO); a root user's key: delete it, root should have none.".into(),
+        ],
+        (Some(id), _) => vec![
+            "what to do: these expire, but revoke the role's active sessions now (IAM console: role → Revoke active sessions),".into(),
+            format!(
+                "check CloudTrail for their use (AttributeKey=AccessKeyId,AttributeValue={id}) and find what issued them."
+            ),
+        ],
+        (None, _) if a.session_token => vec![
+            "what to do: revoke the issuing role's active sessions and find what wrote the token here.".into(),
+        ],
+        (None, _) => vec![
+            "what to do: find its key id (this file's history, the owner's IAM user) and deactivate that key.".into(),
+        ],
+    };
+    for l in advice {
+        writeln!(out, "{INDENT}{}", p.dim(&l))?;
+    }
+    Ok(())
 }
 
 fn write_reused(out: &mut dyn Write, p: &Paint, reused: &[ReusedKey]) -> io::Result<()> {

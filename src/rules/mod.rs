@@ -87,6 +87,8 @@ pub enum Validator {
     AwsKeyId,
     /// A 40-character AWS secret access key: random-looking, not hex, not a token fragment.
     AwsSecretKey,
+    /// An AWS session token: a long base64 value, not a fragment of a longer token.
+    AwsSessionToken,
 }
 
 /// How far around a keyword hit the rule's regex may look. Bounded so that a hit costs

@@ -26,6 +26,7 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
         Validator::PuttyPrivateKey => ok(putty_private_key(secret)),
         Validator::AwsKeyId => aws_key_id(hay, m),
         Validator::AwsSecretKey => aws_secret_key(hay, m),
+        Validator::AwsSessionToken => ok(stands_alone(hay, m)),
     }
 }
 
