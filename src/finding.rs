@@ -23,6 +23,21 @@ pub struct FileFacts {
     pub uid: u32,
 }
 
+/// Where in a repository's history a secret came in.
+#[derive(Debug, Clone, Serialize)]
+pub struct GitFacts {
+    pub repository: String,
+    /// The oldest commit that brought this blob to this path; null for a blob no commit
+    /// reaches (found with `--all-objects`).
+    pub commit: Option<String>,
+    pub author: Option<String>,
+    pub email: Option<String>,
+    pub date: Option<String>,
+    pub blob: String,
+    /// The secret is still in the tree of HEAD (at this path or any other).
+    pub present_at_head: bool,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub rule: String,
@@ -46,6 +61,9 @@ pub struct Finding {
     pub aws: Option<AwsFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<FileFacts>,
+    /// History origins: where the secret came in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitFacts>,
     /// The command that fixes an `insecure-permissions` finding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
@@ -90,6 +108,7 @@ impl Finding {
             key: None,
             aws: None,
             file: None,
+            git: None,
             fix: None,
             fixed: false,
         }
@@ -119,6 +138,7 @@ impl Finding {
             key: None,
             aws: None,
             file: None,
+            git: None,
             fix: Some(fix),
             fixed: false,
         }

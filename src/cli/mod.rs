@@ -3,14 +3,16 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::cmd::history::HistoryConfig;
 use crate::cmd::scan::{RuleSelection, ScanConfig};
 use crate::cmd::{self, ColorChoice, Command, OutputConfig};
 use crate::finding::Disclosure;
 use crate::report::Format;
 use crate::scan::ScanOptions;
 use crate::source::fs::FsOptions;
+use crate::source::git::Selection;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,6 +30,8 @@ pub struct Cli {
 enum CliCommand {
     /// Scan files and directories (working trees, any folder) for secrets.
     Scan(ScanArgs),
+    /// Scan the whole history of git repositories: every blob every ref reaches, once.
+    History(HistoryArgs),
     /// List or check the signatures.
     Rules {
         #[command(subcommand)]
@@ -158,6 +162,58 @@ struct ScanArgs {
     output: OutputArgs,
 }
 
+#[derive(Args, Debug)]
+struct HistoryArgs {
+    /// Repositories (working, bare or mirror clones).
+    #[arg(value_name = "REPO", default_value = ".")]
+    repos: Vec<PathBuf>,
+    /// Also scan objects no ref reaches: dangling commits, dropped stashes, lost blobs.
+    #[arg(long, conflicts_with_all = ["since", "range"])]
+    all_objects: bool,
+    /// Only what commits after REV brought in (REV..HEAD), for CI.
+    #[arg(long, value_name = "REV", conflicts_with = "range")]
+    since: Option<String>,
+    /// Only what the commits in A..B brought in.
+    #[arg(long, value_name = "A..B")]
+    range: Option<String>,
+    /// Skip blobs larger than this (e.g. 500M, 2G).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    max_file_size: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+impl HistoryArgs {
+    fn selection(&self) -> Result<Selection, String> {
+        if let Some(rev) = &self.since {
+            return Ok(Selection::Range {
+                include: vec!["HEAD".into()],
+                exclude: vec![rev.clone()],
+            });
+        }
+        if let Some(range) = &self.range {
+            let Some((a, b)) = range.split_once("..") else {
+                return Err(format!("--range takes A..B, not {range:?}"));
+            };
+            if a.is_empty() || b.is_empty() || b.starts_with('.') {
+                return Err(format!("--range takes A..B, not {range:?}"));
+            }
+            return Ok(Selection::Range {
+                include: vec![b.to_string()],
+                exclude: vec![a.to_string()],
+            });
+        }
+        Ok(Selection::All {
+            all_objects: self.all_objects,
+        })
+    }
+}
+
 /// Parses `1024`, `64K`, `500M`, `1G` (binary units; a trailing `B`/`iB` is allowed).
 fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -225,6 +281,30 @@ pub fn parse() -> Command {
                 rules,
             })
         }
+        CliCommand::History(a) => {
+            let selection = match a.selection() {
+                Ok(s) => s,
+                Err(e) => Cli::command()
+                    .error(clap::error::ErrorKind::InvalidValue, e)
+                    .exit(),
+            };
+            Command::History(HistoryConfig {
+                selection,
+                scan: ScanOptions {
+                    include_examples: a.output.include_examples,
+                },
+                disclosure: if a.output.show_secrets {
+                    Disclosure::Clear
+                } else {
+                    Disclosure::Redacted
+                },
+                output: a.output.config(),
+                threads: a.threads.unwrap_or_else(default_threads).max(1),
+                max_blob_size: a.max_file_size,
+                rules: a.rules.selection(),
+                repos: a.repos,
+            })
+        }
         CliCommand::Rules { command } => match command {
             RulesCommand::List { rules, json } => Command::RulesList(cmd::rules::ListConfig {
                 rules: rules.selection(),
@@ -253,7 +333,6 @@ mod tests {
 
     #[test]
     fn cli_is_well_formed() {
-        use clap::CommandFactory;
         Cli::command().debug_assert();
     }
 }

@@ -1,17 +1,20 @@
 //! One module per subcommand, wiring sources → scan core → report. This layer owns
 //! threads, progress and stderr; everything below it returns values and typed errors.
 
+pub mod history;
 pub mod rules;
 pub mod scan;
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 
-use crate::report::Format;
+use crate::finding::Finding;
+use crate::report::{self, Format, Summary, human};
 
 /// What `main` runs: a validated command, built by `cli` from the arguments.
 #[derive(Debug)]
 pub enum Command {
     Scan(scan::ScanConfig),
+    History(history::HistoryConfig),
     RulesList(rules::ListConfig),
     RulesCheck(rules::CheckConfig),
 }
@@ -26,6 +29,7 @@ pub mod exit {
 pub fn run(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Scan(cfg) => scan::run(&cfg),
+        Command::History(cfg) => history::run(&cfg),
         Command::RulesList(cfg) => rules::list(&cfg),
         Command::RulesCheck(cfg) => rules::check(&cfg),
     }
@@ -60,4 +64,33 @@ pub struct OutputConfig {
     pub format: Format,
     pub color: ColorChoice,
     pub quiet: bool,
+}
+
+/// Writes the report to stdout and the summary to stderr, and returns the exit code:
+/// findings 1; nothing found but something unreadable 2 (the run cannot vouch for what
+/// it did not read); otherwise 0.
+pub fn finish(
+    output: &OutputConfig,
+    findings: &[Finding],
+    summary: &Summary,
+) -> anyhow::Result<i32> {
+    let color = output.color.enabled_for_stdout();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    report::write(&mut out, output.format, findings, summary, color)?;
+    out.flush()?;
+    if !output.quiet {
+        let line = human::summary_line(summary);
+        if output.format == Format::Human && !findings.is_empty() {
+            eprintln!();
+        }
+        eprintln!("keysweep: {line}");
+    }
+    Ok(if !findings.is_empty() {
+        exit::FINDINGS
+    } else if summary.errors > 0 {
+        exit::ERROR
+    } else {
+        exit::CLEAN
+    })
 }

@@ -1,7 +1,6 @@
 //! `keysweep scan`: the filesystem source, the scan core on every thread, one report.
 
 use std::collections::HashMap;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,11 +8,11 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use super::{OutputConfig, exit};
+use super::OutputConfig;
 use crate::enrich::private_key::{self, Place};
 use crate::enrich::{self, aws, ssh_wire};
 use crate::finding::{Disclosure, FileFacts, Finding, display_path};
-use crate::report::{self, Format, Summary, human};
+use crate::report::{Summary, human};
 use crate::rules::RuleSet;
 use crate::scan::{LineCounter, Match, ScanOptions, Scanner, Scratch};
 use crate::source::fs::{self, Event, FileMeta, FsOptions, SkipReason};
@@ -313,23 +312,5 @@ pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
     summary.reused_keys = enrich::reused_keys(&findings);
     summary.set_elapsed(start.elapsed());
 
-    let color = cfg.output.color.enabled_for_stdout();
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    report::write(&mut out, cfg.output.format, &findings, &summary, color)?;
-    out.flush()?;
-    if !cfg.output.quiet {
-        let line = human::summary_line(&summary);
-        if cfg.output.format == Format::Human && !findings.is_empty() {
-            eprintln!();
-        }
-        eprintln!("keysweep: {line}");
-    }
-    Ok(if !findings.is_empty() {
-        exit::FINDINGS
-    } else if summary.errors > 0 {
-        exit::ERROR
-    } else {
-        exit::CLEAN
-    })
+    super::finish(&cfg.output, &findings, &summary)
 }

@@ -7,7 +7,7 @@ use super::Summary;
 use crate::enrich::ReusedKey;
 use crate::enrich::aws::{AwsFacts, Kind};
 use crate::enrich::private_key::KeyFacts;
-use crate::finding::Finding;
+use crate::finding::{Finding, GitFacts};
 use crate::rules::Severity;
 
 struct Paint {
@@ -97,6 +97,9 @@ pub fn write(
         }
         if let Some(aws) = &f.aws {
             write_aws(out, &p, aws)?;
+        }
+        if let Some(git) = &f.git {
+            write_git(out, &p, &f.path, git)?;
         }
     }
     write_reused(out, &p, &summary.reused_keys)
@@ -226,6 +229,42 @@ fn write_aws(out: &mut dyn Write, p: &Paint, a: &AwsFacts) -> io::Result<()> {
     Ok(())
 }
 
+fn write_git(out: &mut dyn Write, p: &Paint, path: &str, g: &GitFacts) -> io::Result<()> {
+    let came_in = match (&g.commit, &g.author, &g.email, &g.date) {
+        (Some(c), Some(a), Some(e), Some(d)) => {
+            format!(
+                "introduced in {} by {a} <{e}> on {d}",
+                &c[..c.len().min(12)]
+            )
+        }
+        (Some(c), ..) => format!("introduced in {}", &c[..c.len().min(12)]),
+        (None, ..) => format!("in blob {} that no commit reaches", g.blob),
+    };
+    let head = if g.present_at_head {
+        p.severity_word(Severity::Critical, "still at HEAD")
+    } else {
+        "no longer at HEAD, still in history".to_string()
+    };
+    writeln!(out, "{INDENT}git · {came_in} · {head}")?;
+    writeln!(
+        out,
+        "{INDENT}{}",
+        p.dim(&format!(
+            "rotate it first, then purge it: git filter-repo --invert-paths --path {} (or --replace-text),",
+            shell_quote(path)
+        ))
+    )?;
+    writeln!(
+        out,
+        "{INDENT}{}",
+        p.dim("force-push every branch and tag, and ask clones to re-clone: purging never makes a leaked secret safe again.")
+    )
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
 fn write_reused(out: &mut dyn Write, p: &Paint, reused: &[ReusedKey]) -> io::Result<()> {
     if reused.is_empty() {
         return Ok(());
@@ -267,10 +306,11 @@ pub fn summary_line(s: &Summary) -> String {
     if !parts.is_empty() {
         line.push_str(&format!(" ({})", parts.join(", ")));
     }
+    let unit = if s.blobs > 0 { "blob" } else { "file" };
+    let n = s.files + s.blobs;
     line.push_str(&format!(
-        " in {} file{}, {}, {:.2} s{}",
-        s.files,
-        if s.files == 1 { "" } else { "s" },
+        " in {n} {unit}{}, {}, {:.2} s{}",
+        if n == 1 { "" } else { "s" },
         human_bytes(s.bytes),
         secs,
         rate

@@ -24,6 +24,9 @@ pub enum Format {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
     pub files: u64,
+    /// Distinct git blobs scanned (history).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub blobs: u64,
     pub bytes: u64,
     pub findings: usize,
     pub critical: usize,
@@ -35,8 +38,15 @@ pub struct Summary {
     /// Entries that could not be read (reported on stderr as they happened).
     pub errors: u64,
     pub elapsed_ms: u64,
+    /// A repository scanned was a shallow clone: older history was not seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub shallow: bool,
     /// Private keys found in more than one place, by fingerprint.
     pub reused_keys: Vec<ReusedKey>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Summary {

@@ -2,4 +2,5 @@
 //! and never print: every problem they meet becomes an event for the caller to report.
 
 pub mod fs;
+pub mod git;
 pub mod read;

@@ -154,3 +154,40 @@ pub fn is_root() -> bool {
     let out = Command::new("id").arg("-u").output().unwrap();
     String::from_utf8_lossy(&out.stdout).trim() == "0"
 }
+
+/// Runs `git ARGS…` in `dir` with a fixed identity and clock, panicking on failure, and
+/// returns its stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Alice Example")
+        .env("GIT_AUTHOR_EMAIL", "alice@example.invalid")
+        .env("GIT_COMMITTER_NAME", "Alice Example")
+        .env("GIT_COMMITTER_EMAIL", "alice@example.invalid")
+        .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05+01:00")
+        .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05+01:00")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+impl TestDir {
+    /// A new repository in `rel` with one harmless commit on `main`.
+    pub fn git_repo(&self, rel: &str) -> PathBuf {
+        let p = self.path().join(rel);
+        fs::create_dir_all(&p).unwrap();
+        git(&p, &["init", "-q", "-b", "main"]);
+        fs::write(p.join("README"), "hello\n").unwrap();
+        git(&p, &["add", "."]);
+        git(&p, &["commit", "-qm", "init"]);
+        p
+    }
+}

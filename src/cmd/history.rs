@@ -1,0 +1,264 @@
+//! `keysweep history`: every blob a repository holds, each scanned once, each finding
+//! placed at the oldest commit that brought it to its path.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use git2::Oid;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::OutputConfig;
+use super::scan::RuleSelection;
+use crate::enrich::aws;
+use crate::enrich::private_key;
+use crate::finding::{Disclosure, Finding, GitFacts};
+use crate::report::{Summary, human};
+use crate::scan::{LineCounter, Match, ScanOptions, Scanner, Scratch};
+use crate::source::git::{self, BlobEvent, History, Selection};
+
+#[derive(Debug, Clone)]
+pub struct HistoryConfig {
+    pub repos: Vec<PathBuf>,
+    pub selection: Selection,
+    pub rules: RuleSelection,
+    pub scan: ScanOptions,
+    pub disclosure: Disclosure,
+    pub output: OutputConfig,
+    pub threads: usize,
+    pub max_blob_size: u64,
+}
+
+pub fn run(cfg: &HistoryConfig) -> anyhow::Result<i32> {
+    let start = Instant::now();
+    git::configure();
+    let scanner = cfg.rules.scanner(cfg.scan)?;
+    let mut summary = Summary::default();
+    let mut findings = Vec::new();
+    for repo in &cfg.repos {
+        match scan_repo(cfg, &scanner, repo, &mut summary) {
+            Ok(mut f) => findings.append(&mut f),
+            Err(e) => {
+                summary.errors += 1;
+                eprintln!("keysweep: error: {e:#}");
+            }
+        }
+    }
+    findings.sort_by(|a, b| {
+        let repo = |f: &Finding| f.git.as_ref().map(|g| g.repository.clone());
+        (repo(a), a.sort_key()).cmp(&(repo(b), b.sort_key()))
+    });
+    summary.count(&findings);
+    summary.reused_keys = crate::enrich::reused_keys(&findings);
+    summary.set_elapsed(start.elapsed());
+    super::finish(&cfg.output, &findings, &summary)
+}
+
+/// What scanning one blob found, before it is placed at the blob's paths.
+struct BlobFindings {
+    blob: Oid,
+    findings: Vec<Finding>,
+}
+
+fn scan_repo(
+    cfg: &HistoryConfig,
+    scanner: &Scanner,
+    path: &Path,
+    summary: &mut Summary,
+) -> anyhow::Result<Vec<Finding>> {
+    let repo = git::open(path)?;
+    let h = git::walk(&repo, path, &cfg.selection)?;
+    let shown_repo = path.display().to_string();
+    if h.shallow {
+        summary.shallow = true;
+        if !cfg.output.quiet {
+            eprintln!(
+                "keysweep: {shown_repo}: shallow clone: history is scanned as far as it goes; \
+                 secrets in older commits are not seen"
+            );
+        }
+    }
+    for p in &h.problems {
+        summary.errors += 1;
+        eprintln!("keysweep: {shown_repo}: {p}");
+    }
+
+    let progress = if cfg.output.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(h.blobs.len() as u64), ProgressDrawTarget::stderr())
+    };
+    progress.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} blobs · {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let bytes = AtomicU64::new(0);
+    let found_count = AtomicU64::new(0);
+    let results: Mutex<Vec<BlobFindings>> = Mutex::new(Vec::new());
+    let skipped = AtomicU64::new(0);
+    let errors = AtomicU64::new(0);
+    git::read_blobs(path, &h.blobs, cfg.threads, cfg.max_blob_size, || {
+        let (h, bytes, found_count, results) = (&h, &bytes, &found_count, &results);
+        let (skipped, errors, progress, shown_repo) = (&skipped, &errors, &progress, &shown_repo);
+        let mut scratch = Scratch::new();
+        let mut matches: Vec<Match> = Vec::new();
+        let mut local: Vec<BlobFindings> = Vec::new();
+        let flush = |local: &mut Vec<BlobFindings>| {
+            results
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .append(local);
+        };
+        let mut pending = 0u32;
+        move |event: BlobEvent<'_>| {
+            match event {
+                BlobEvent::Blob { blob, bytes: data } => {
+                    bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+                    matches.clear();
+                    scanner.scan(data, &mut scratch, &mut matches);
+                    if !matches.is_empty() {
+                        let first_path = first_path(h, blob);
+                        let f = blob_findings(scanner, data, &matches, &first_path, cfg.disclosure);
+                        found_count.fetch_add(f.len() as u64, Ordering::Relaxed);
+                        local.push(BlobFindings { blob, findings: f });
+                        flush(&mut local);
+                    }
+                }
+                BlobEvent::Skipped { blob, len } => {
+                    skipped.fetch_add(1, Ordering::Relaxed);
+                    if !cfg.output.quiet {
+                        progress.suspend(|| {
+                            eprintln!(
+                                "keysweep: {shown_repo}: skipped blob {blob} ({}): {} is over --max-file-size",
+                                String::from_utf8_lossy(&first_path(h, blob)),
+                                human::human_bytes(len)
+                            )
+                        });
+                    }
+                }
+                BlobEvent::Error { blob, message } => {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                    progress.suspend(|| match blob {
+                        Some(b) => eprintln!("keysweep: {shown_repo}: blob {b}: {message}"),
+                        None => eprintln!("keysweep: {shown_repo}: {message}"),
+                    });
+                }
+            }
+            pending += 1;
+            if pending == 64 {
+                progress.inc(u64::from(pending));
+                pending = 0;
+                progress.set_message(format!(
+                    "{} · {} findings",
+                    human::human_bytes(bytes.load(Ordering::Relaxed)),
+                    found_count.load(Ordering::Relaxed)
+                ));
+            }
+        }
+    });
+    progress.finish_and_clear();
+    summary.blobs += h.blobs.len() as u64;
+    summary.bytes += bytes.load(Ordering::Relaxed);
+    summary.skipped += skipped.load(Ordering::Relaxed);
+    summary.errors += errors.load(Ordering::Relaxed);
+
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    // Secrets still in HEAD's tree, at any path.
+    let ids_at_head: HashSet<&str> = results
+        .iter()
+        .filter(|r| h.at_head.contains(&r.blob))
+        .flat_map(|r| r.findings.iter().map(|f| f.id.as_str()))
+        .collect();
+    let mut commit_facts = HashMap::new();
+    // One finding per (secret, rule, path): the blob whose origin commit is oldest.
+    let mut placed: HashMap<(String, String, Vec<u8>), (usize, Finding)> = HashMap::new();
+    for r in &results {
+        for origin in h
+            .origins
+            .get(&r.blob)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let order = origin.commit.unwrap_or(usize::MAX);
+            for f in &r.findings {
+                let key = (f.id.clone(), f.rule.clone(), origin.path.clone());
+                if placed.get(&key).is_some_and(|(o, _)| *o <= order) {
+                    continue;
+                }
+                let mut f = f.clone();
+                f.path = if origin.path.is_empty() {
+                    format!("(unreachable blob {})", r.blob)
+                } else {
+                    String::from_utf8_lossy(&origin.path).into_owned()
+                };
+                let commit = origin.commit.map(|i| h.commits[i]);
+                let facts = commit.and_then(|c| {
+                    commit_facts
+                        .entry(c)
+                        .or_insert_with(|| git::commit_facts(&repo, c))
+                        .as_ref()
+                        .map(|cf| (cf.author.clone(), cf.email.clone(), cf.date.clone()))
+                });
+                f.git = Some(GitFacts {
+                    repository: shown_repo.clone(),
+                    commit: commit.map(|c| c.to_string()),
+                    author: facts.as_ref().map(|x| x.0.clone()),
+                    email: facts.as_ref().map(|x| x.1.clone()),
+                    date: facts.map(|x| x.2),
+                    blob: r.blob.to_string(),
+                    present_at_head: ids_at_head.contains(f.id.as_str()),
+                });
+                placed.insert(key, (order, f));
+            }
+        }
+    }
+    Ok(placed.into_values().map(|(_, f)| f).collect())
+}
+
+fn first_path(h: &History, blob: Oid) -> Vec<u8> {
+    h.origins
+        .get(&blob)
+        .and_then(|o| o.first())
+        .map(|o| o.path.clone())
+        .unwrap_or_default()
+}
+
+/// Findings of one blob, as the filesystem scan makes them (key facts, AWS pairing);
+/// `path` is the blob's first path, for what depends on the file name.
+fn blob_findings(
+    scanner: &Scanner,
+    data: &[u8],
+    matches: &[Match],
+    path: &[u8],
+    disclosure: Disclosure,
+) -> Vec<Finding> {
+    let path = Path::new(std::str::from_utf8(path).unwrap_or("blob"));
+    let mut lines = LineCounter::default();
+    let mut found = Vec::with_capacity(matches.len());
+    for m in matches {
+        let rule = scanner.rule(m.rule);
+        let pos = lines.locate(data, m.secret.start);
+        let secret = &data[m.secret.clone()];
+        let mut f = Finding::new(rule, path, pos, secret, m.example, disclosure);
+        if let Some(key) = private_key::analyse(rule.validator, secret) {
+            f = f.with_key(key);
+        }
+        let text = if rule.category == "aws-access-key" {
+            String::from_utf8_lossy(secret).into_owned()
+        } else {
+            String::new()
+        };
+        found.push(aws::Located {
+            finding: f,
+            offset: m.secret.start,
+            text,
+        });
+    }
+    aws::link(path, data, &mut found);
+    found.into_iter().map(|l| l.finding).collect()
+}
