@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::cmd::history::HistoryConfig;
+use crate::cmd::hook::{HookConfig, InstallConfig};
 use crate::cmd::scan::{RuleSelection, ScanConfig};
 use crate::cmd::{self, ColorChoice, Command, OutputConfig};
 use crate::finding::Disclosure;
@@ -32,11 +33,46 @@ enum CliCommand {
     Scan(ScanArgs),
     /// Scan the whole history of git repositories: every blob every ref reaches, once.
     History(HistoryArgs),
+    /// Git hooks: check commits and pushes; install or remove the hook scripts.
+    Hook {
+        #[command(subcommand)]
+        command: HookCommand,
+    },
     /// List or check the signatures.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum HookCommand {
+    /// Scan the staged changes (the index git names in GIT_INDEX_FILE, if set).
+    PreCommit {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Scan exactly the commits being pushed (refs on stdin, as git gives them).
+    PrePush {
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// The remote's name (or URL), as git passes it.
+        remote: Option<String>,
+        /// The remote's URL, as git passes it.
+        url: Option<String>,
+    },
+    /// Write the hooks into this repository (honours core.hooksPath); both by default.
+    Install {
+        #[arg(long)]
+        pre_commit: bool,
+        #[arg(long)]
+        pre_push: bool,
+        /// Replace a hook that keysweep did not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove keysweep's hooks (and only those).
+    Uninstall,
 }
 
 #[derive(Subcommand, Debug)]
@@ -305,6 +341,25 @@ pub fn parse() -> Command {
                 repos: a.repos,
             })
         }
+        CliCommand::Hook { command } => Command::Hook(match command {
+            HookCommand::PreCommit { rules } => HookConfig::PreCommit {
+                rules: rules.selection(),
+            },
+            HookCommand::PrePush { rules, remote, .. } => HookConfig::PrePush {
+                rules: rules.selection(),
+                remote: remote.unwrap_or_else(|| "origin".into()),
+            },
+            HookCommand::Install {
+                pre_commit,
+                pre_push,
+                force,
+            } => HookConfig::Install(InstallConfig {
+                pre_commit,
+                pre_push,
+                force,
+            }),
+            HookCommand::Uninstall => HookConfig::Uninstall,
+        }),
         CliCommand::Rules { command } => match command {
             RulesCommand::List { rules, json } => Command::RulesList(cmd::rules::ListConfig {
                 rules: rules.selection(),

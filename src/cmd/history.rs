@@ -70,10 +70,40 @@ fn scan_repo(
 ) -> anyhow::Result<Vec<Finding>> {
     let repo = git::open(path)?;
     let h = git::walk(&repo, path, &cfg.selection)?;
+    let ctx = BlobScan {
+        scanner,
+        threads: cfg.threads,
+        max_blob_size: cfg.max_blob_size,
+        disclosure: cfg.disclosure,
+        quiet: cfg.output.quiet,
+    };
+    Ok(scan_listed(&ctx, &repo, path, &h, summary))
+}
+
+/// How to scan the blobs a walk listed.
+pub struct BlobScan<'a> {
+    pub scanner: &'a Scanner,
+    pub threads: usize,
+    pub max_blob_size: u64,
+    pub disclosure: Disclosure,
+    pub quiet: bool,
+}
+
+/// Scans every blob `h` lists (each once, on every thread) and places each finding at
+/// the blob's paths, one per (secret, rule, path), at the oldest commit that brought it.
+/// Problems are reported on stderr and counted in `summary`.
+pub fn scan_listed(
+    cfg: &BlobScan<'_>,
+    repo: &git2::Repository,
+    path: &Path,
+    h: &History,
+    summary: &mut Summary,
+) -> Vec<Finding> {
+    let scanner = cfg.scanner;
     let shown_repo = path.display().to_string();
     if h.shallow {
         summary.shallow = true;
-        if !cfg.output.quiet {
+        if !cfg.quiet {
             eprintln!(
                 "keysweep: {shown_repo}: shallow clone: history is scanned as far as it goes; \
                  secrets in older commits are not seen"
@@ -85,7 +115,7 @@ fn scan_repo(
         eprintln!("keysweep: {shown_repo}: {p}");
     }
 
-    let progress = if cfg.output.quiet {
+    let progress = if cfg.quiet {
         ProgressBar::hidden()
     } else {
         ProgressBar::with_draw_target(Some(h.blobs.len() as u64), ProgressDrawTarget::stderr())
@@ -103,7 +133,7 @@ fn scan_repo(
     let skipped = AtomicU64::new(0);
     let errors = AtomicU64::new(0);
     git::read_blobs(path, &h.blobs, cfg.threads, cfg.max_blob_size, || {
-        let (h, bytes, found_count, results) = (&h, &bytes, &found_count, &results);
+        let (bytes, found_count, results) = (&bytes, &found_count, &results);
         let (skipped, errors, progress, shown_repo) = (&skipped, &errors, &progress, &shown_repo);
         let mut scratch = Scratch::new();
         let mut matches: Vec<Match> = Vec::new();
@@ -131,7 +161,7 @@ fn scan_repo(
                 }
                 BlobEvent::Skipped { blob, len } => {
                     skipped.fetch_add(1, Ordering::Relaxed);
-                    if !cfg.output.quiet {
+                    if !cfg.quiet {
                         progress.suspend(|| {
                             eprintln!(
                                 "keysweep: {shown_repo}: skipped blob {blob} ({}): {} is over --max-file-size",
@@ -200,7 +230,7 @@ fn scan_repo(
                 let facts = commit.and_then(|c| {
                     commit_facts
                         .entry(c)
-                        .or_insert_with(|| git::commit_facts(&repo, c))
+                        .or_insert_with(|| git::commit_facts(repo, c))
                         .as_ref()
                         .map(|cf| (cf.author.clone(), cf.email.clone(), cf.date.clone()))
                 });
@@ -217,7 +247,7 @@ fn scan_repo(
             }
         }
     }
-    Ok(placed.into_values().map(|(_, f)| f).collect())
+    placed.into_values().map(|(_, f)| f).collect()
 }
 
 fn first_path(h: &History, blob: Oid) -> Vec<u8> {

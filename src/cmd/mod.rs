@@ -2,6 +2,7 @@
 //! threads, progress and stderr; everything below it returns values and typed errors.
 
 pub mod history;
+pub mod hook;
 pub mod rules;
 pub mod scan;
 
@@ -15,6 +16,7 @@ use crate::report::{self, Format, Summary, human};
 pub enum Command {
     Scan(scan::ScanConfig),
     History(history::HistoryConfig),
+    Hook(hook::HookConfig),
     RulesList(rules::ListConfig),
     RulesCheck(rules::CheckConfig),
 }
@@ -30,6 +32,7 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Scan(cfg) => scan::run(&cfg),
         Command::History(cfg) => history::run(&cfg),
+        Command::Hook(cfg) => hook::run(&cfg),
         Command::RulesList(cfg) => rules::list(&cfg),
         Command::RulesCheck(cfg) => rules::check(&cfg),
     }

@@ -46,7 +46,8 @@ pub enum GitError {
 pub enum Selection {
     /// Every ref (and, with `all_objects`, every object in the store).
     All { all_objects: bool },
-    /// Commits reachable from `include` and not from `exclude` (`A..B`, `--since A`).
+    /// Commits reachable from `include` and not from `exclude` (`A..B`, `--since A`, a
+    /// push). Only blobs the commits add or change (against their parents) are listed.
     Range {
         include: Vec<String>,
         exclude: Vec<String>,
@@ -163,11 +164,10 @@ pub fn walk(repo: &Repository, path: &Path, selection: &Selection) -> Result<His
             }
             for spec in exclude {
                 let obj = repo.revparse_single(spec).map_err(|e| rev_err(spec, e))?;
+                // What is new is judged against each in-range commit's parents (below),
+                // so excluded tips need no tree walk of their own: hooks stay fast on
+                // repositories with many remote refs.
                 revwalk.hide(obj.id()).map_err(|e| rev_err(spec, e))?;
-                // What the excluded side already has is not new: mark its tree seen.
-                if let Ok(tree) = obj.peel_to_tree() {
-                    mark_tree(repo, &tree, &mut seen, &mut h.problems);
-                }
             }
         }
     }
@@ -492,4 +492,120 @@ mod tests {
         assert_eq!(rfc3339(1_795_000_000, 60), "2026-11-18T12:06:40+01:00");
         assert_eq!(rfc3339(951_782_400, -300), "2000-02-28T19:00:00-05:00");
     }
+}
+
+/// What a commit is about to record: the blobs of paths added or changed in the index
+/// (the one git names in `GIT_INDEX_FILE` when set, so `git commit -a` and
+/// `git commit <paths>` are covered) against HEAD.
+pub fn staged(
+    repo: &Repository,
+    path: &Path,
+    index_file: Option<&Path>,
+) -> Result<History, GitError> {
+    let err = |source| GitError::Walk {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut index = match index_file {
+        Some(f) => git2::Index::open(f).map_err(err)?,
+        None => repo.index().map_err(err)?,
+    };
+    // A fresh `Index::open` has no repository behind it; diffing needs the odb's view.
+    if index_file.is_some() {
+        let _ = index.read(true);
+    }
+    let head = match repo.head() {
+        Ok(h) => Some(h.peel_to_tree().map_err(err)?),
+        // An unborn branch (first commit): everything staged is new.
+        Err(e)
+            if e.code() == git2::ErrorCode::UnbornBranch
+                || e.code() == git2::ErrorCode::NotFound =>
+        {
+            None
+        }
+        Err(e) => return Err(err(e)),
+    };
+    let diff = repo
+        .diff_tree_to_index(head.as_ref(), Some(&index), None)
+        .map_err(err)?;
+    let mut h = History::default();
+    for delta in diff.deltas() {
+        use git2::Delta::*;
+        if !matches!(
+            delta.status(),
+            Added | Modified | Renamed | Copied | Typechange
+        ) {
+            continue;
+        }
+        let file = delta.new_file();
+        if file.mode() == git2::FileMode::Commit {
+            continue; // a submodule's commit, not a blob
+        }
+        let oid = file.id();
+        let p = file.path_bytes().unwrap_or_default().to_vec();
+        if !h.origins.contains_key(&oid) {
+            h.blobs.push(oid);
+        }
+        h.origins.entry(oid).or_default().push(Origin {
+            path: p,
+            commit: None,
+        });
+    }
+    Ok(h)
+}
+
+/// One line of what git gives a pre-push hook on stdin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedRef {
+    pub local_ref: String,
+    pub local_sha: String,
+    pub remote_ref: String,
+    pub remote_sha: String,
+}
+
+impl PushedRef {
+    /// Parses `<local ref> SP <local sha> SP <remote ref> SP <remote sha>`.
+    pub fn parse(line: &str) -> Option<PushedRef> {
+        let mut it = line.split_whitespace();
+        let r = PushedRef {
+            local_ref: it.next()?.to_string(),
+            local_sha: it.next()?.to_string(),
+            remote_ref: it.next()?.to_string(),
+            remote_sha: it.next()?.to_string(),
+        };
+        let sha = |s: &str| s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        (it.next().is_none() && sha(&r.local_sha) && sha(&r.remote_sha)).then_some(r)
+    }
+
+    pub fn is_delete(&self) -> bool {
+        self.local_sha.bytes().all(|b| b == b'0')
+    }
+}
+
+/// The commits a push sends: everything reachable from the pushed shas that the remote
+/// does not already have, judged by every ref we know it has (`refs/remotes/<remote>/*`)
+/// and the shas it reported. Deletions push nothing.
+pub fn push_selection(repo: &Repository, remote: &str, refs: &[PushedRef]) -> Selection {
+    let mut include = Vec::new();
+    let mut exclude = Vec::new();
+    for r in refs.iter().filter(|r| !r.is_delete()) {
+        include.push(r.local_sha.clone());
+        let known = !r.remote_sha.bytes().all(|b| b == b'0')
+            && Oid::from_str(&r.remote_sha)
+                .ok()
+                .is_some_and(|o| repo.find_commit(o).is_ok());
+        if known {
+            exclude.push(r.remote_sha.clone());
+        }
+    }
+    if let Ok(iter) = repo.references_glob(&format!("refs/remotes/{remote}/*")) {
+        for r in iter.flatten() {
+            if let Some(oid) = r.target() {
+                exclude.push(oid.to_string());
+            }
+        }
+    }
+    exclude.sort();
+    exclude.dedup();
+    Selection::Range { include, exclude }
 }

@@ -155,6 +155,14 @@ pub fn is_root() -> bool {
     String::from_utf8_lossy(&out.stdout).trim() == "0"
 }
 
+fn empty_config() -> PathBuf {
+    let p = std::env::temp_dir().join(format!("keysweep-test-gitconfig-{}", std::process::id()));
+    if !p.exists() {
+        fs::write(&p, "").unwrap();
+    }
+    p
+}
+
 /// Runs `git ARGS…` in `dir` with a fixed identity and clock, panicking on failure, and
 /// returns its stdout.
 pub fn git(dir: &Path, args: &[&str]) -> String {
@@ -167,15 +175,29 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "alice@example.invalid")
         .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05+01:00")
         .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05+01:00")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        // An empty global config of the test's own, never a shared file: git replaces a
+        // config file it writes (lockfile + rename), and must never touch one outside.
+        .env("GIT_CONFIG_GLOBAL", empty_config())
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if !out.status.success() {
+        let msg = format!(
+            "git {args:?} in {}: {}: {}",
+            dir.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if let Ok(mut f) = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(std::env::temp_dir().join("keysweep-test-git-failures.log"))
+        {
+            use std::io::Write as _;
+            let _ = writeln!(f, "{msg}");
+        }
+        panic!("{msg}");
+    }
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 

@@ -1,0 +1,311 @@
+//! `keysweep hook`: the git hooks. `pre-commit` scans what is being committed,
+//! `pre-push` exactly the commits being pushed (every ref, no cap). Both fail closed: any
+//! error blocks with exit 2, because a broken hook must never let a secret through.
+//! `install` / `uninstall` manage the hook scripts, touching only the ones they wrote.
+
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+
+use super::exit;
+use super::history::{BlobScan, scan_listed};
+use super::scan::RuleSelection;
+use crate::finding::{Disclosure, Finding};
+use crate::report::Summary;
+use crate::scan::ScanOptions;
+use crate::source::git::{self, PushedRef};
+
+/// The line that marks a hook script as ours.
+const MARKER: &str = "# keysweep-hook:";
+
+#[derive(Debug, Clone)]
+pub enum HookConfig {
+    PreCommit {
+        rules: RuleSelection,
+    },
+    PrePush {
+        rules: RuleSelection,
+        remote: String,
+    },
+    Install(InstallConfig),
+    Uninstall,
+}
+
+#[derive(Debug, Clone)]
+pub struct InstallConfig {
+    pub pre_commit: bool,
+    pub pre_push: bool,
+    pub force: bool,
+}
+
+pub fn run(cfg: &HookConfig) -> anyhow::Result<i32> {
+    match cfg {
+        HookConfig::PreCommit { rules } => {
+            fail_closed("commit", "git commit --no-verify", || pre_commit(rules))
+        }
+        HookConfig::PrePush { rules, remote } => {
+            fail_closed("push", "git push --no-verify", || pre_push(rules, remote))
+        }
+        HookConfig::Install(c) => install(c),
+        HookConfig::Uninstall => uninstall(),
+    }
+}
+
+/// Runs a hook; any error becomes exit 2 with a message saying the action is blocked.
+fn fail_closed(
+    action: &str,
+    skip: &str,
+    hook: impl FnOnce() -> anyhow::Result<i32>,
+) -> anyhow::Result<i32> {
+    match hook() {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            eprintln!("keysweep: the {action} check failed: {e:#}");
+            eprintln!(
+                "keysweep: {action} blocked. `{skip}` skips the check if you have decided to."
+            );
+            Ok(exit::ERROR)
+        }
+    }
+}
+
+fn repo_here() -> anyhow::Result<(git2::Repository, PathBuf)> {
+    let repo = git2::Repository::open_from_env().context("not inside a git repository")?;
+    let path = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
+    Ok((repo, path))
+}
+
+fn scan(
+    rules: &RuleSelection,
+    repo: &git2::Repository,
+    path: &Path,
+    h: &git::History,
+) -> anyhow::Result<Vec<Finding>> {
+    git::configure();
+    let scanner = rules.scanner(ScanOptions::default())?;
+    let ctx = BlobScan {
+        scanner: &scanner,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        max_blob_size: u64::MAX,
+        disclosure: Disclosure::Redacted,
+        quiet: true,
+    };
+    let mut summary = Summary::default();
+    let mut findings = scan_listed(&ctx, repo, path, h, &mut summary);
+    if summary.errors > 0 || !h.problems.is_empty() {
+        bail!(
+            "{} object(s) could not be read{}",
+            summary.errors as usize + h.problems.len(),
+            h.problems
+                .first()
+                .map(|p| format!(": {p}"))
+                .unwrap_or_default()
+        );
+    }
+    // Baselines and inline allow comments plug in here, one filter call for both hooks.
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(findings)
+}
+
+fn pre_commit(rules: &RuleSelection) -> anyhow::Result<i32> {
+    let (repo, path) = repo_here()?;
+    let index_file = std::env::var_os("GIT_INDEX_FILE").map(PathBuf::from);
+    let h = git::staged(&repo, &path, index_file.as_deref())?;
+    let findings = scan(rules, &repo, &path, &h)?;
+    if findings.is_empty() {
+        return Ok(exit::CLEAN);
+    }
+    let mut err = io::stderr().lock();
+    writeln!(
+        err,
+        "keysweep: commit blocked: {} in the staged changes",
+        count(&findings)
+    )?;
+    list(&mut err, &findings, false)?;
+    writeln!(
+        err,
+        "\nTo get it out of this commit: remove the secret from the file (or `git rm --cached <file>`\n\
+         and add the file to .gitignore), `git add` the result, and commit again. Then rotate the\n\
+         secret if it has been anywhere else.\n\
+         If you have decided this is not a secret, `git commit --no-verify` skips the check."
+    )?;
+    Ok(exit::FINDINGS)
+}
+
+fn pre_push(rules: &RuleSelection, remote: &str) -> anyhow::Result<i32> {
+    let (repo, path) = repo_here()?;
+    let mut refs = Vec::new();
+    for (i, line) in io::stdin().lock().lines().enumerate() {
+        let line = line.context("reading the pushed refs from stdin")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let r = PushedRef::parse(&line).with_context(|| {
+            format!(
+                "line {} of stdin is not `<local ref> <sha> <remote ref> <sha>`: {line:?}",
+                i + 1
+            )
+        })?;
+        refs.push(r);
+    }
+    // The pre-commit framework runs pre-push hooks without stdin, naming the range in
+    // its environment instead.
+    if refs.is_empty()
+        && let Some(to) = std::env::var("PRE_COMMIT_TO_REF")
+            .ok()
+            .filter(|s| !s.is_empty())
+    {
+        let to = repo
+            .revparse_single(&to)
+            .context("PRE_COMMIT_TO_REF")?
+            .id()
+            .to_string();
+        let from = std::env::var("PRE_COMMIT_FROM_REF")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .and_then(|f| repo.revparse_single(&f).ok())
+            .map_or_else(|| "0".repeat(40), |o| o.id().to_string());
+        refs.push(PushedRef {
+            local_ref: "HEAD".into(),
+            local_sha: to,
+            remote_ref: String::new(),
+            remote_sha: from,
+        });
+    }
+    let selection = git::push_selection(&repo, remote, &refs);
+    let h = git::walk(&repo, &path, &selection)?;
+    let findings = scan(rules, &repo, &path, &h)?;
+    if findings.is_empty() {
+        return Ok(exit::CLEAN);
+    }
+    let mut err = io::stderr().lock();
+    writeln!(
+        err,
+        "keysweep: push blocked: {} in the commits being pushed",
+        count(&findings)
+    )?;
+    list(&mut err, &findings, true)?;
+    let oldest = findings
+        .iter()
+        .filter_map(|f| f.git.as_ref()?.commit.clone())
+        .next()
+        .unwrap_or_default();
+    let short = &oldest[..oldest.len().min(12)];
+    writeln!(
+        err,
+        "\nTo get it out of the unpushed history: `git rebase -i {short}^` and edit or drop the\n\
+         commit(s) above (or `git reset --soft <remote>/<branch>` and commit again without the\n\
+         secret), then push again. Rotate the secret if it has been anywhere else.\n\
+         If you have decided this is not a secret, `git push --no-verify` skips the check."
+    )?;
+    Ok(exit::FINDINGS)
+}
+
+fn count(findings: &[Finding]) -> String {
+    match findings.len() {
+        1 => "1 secret".into(),
+        n => format!("{n} secrets"),
+    }
+}
+
+fn list(out: &mut dyn Write, findings: &[Finding], with_commit: bool) -> io::Result<()> {
+    for f in findings {
+        let mut line = format!(
+            "  {}:{}:{}  {}  {}  {}",
+            f.path, f.line, f.column, f.severity, f.name, f.secret
+        );
+        if with_commit && let Some(c) = f.git.as_ref().and_then(|g| g.commit.as_deref()) {
+            line.push_str(&format!("  (commit {})", &c[..c.len().min(12)]));
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Where git looks for this repository's hooks: `core.hooksPath` (relative to the work
+/// tree) if set, else `<git dir>/hooks`.
+fn hooks_dir(repo: &git2::Repository) -> anyhow::Result<PathBuf> {
+    let cfg = repo.config().context("reading the repository's config")?;
+    if let Ok(p) = cfg.get_path("core.hooksPath") {
+        let base = repo.workdir().unwrap_or_else(|| repo.path());
+        return Ok(if p.is_absolute() { p } else { base.join(p) });
+    }
+    Ok(repo.path().join("hooks"))
+}
+
+fn script(hook: &str) -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let args = if hook == "pre-push" { " \"$@\"" } else { "" };
+    format!(
+        "#!/bin/sh\n\
+         {MARKER} written by `keysweep hook install`; `keysweep hook uninstall` removes it.\n\
+         # Fails closed: if keysweep cannot run, the {hook} is blocked.\n\
+         KEYSWEEP='{}'\n\
+         [ -x \"$KEYSWEEP\" ] || KEYSWEEP=$(command -v keysweep) || {{\n\
+         \x20   echo \"keysweep: not found; {hook} blocked (--no-verify skips the check)\" >&2\n\
+         \x20   exit 2\n\
+         }}\n\
+         exec \"$KEYSWEEP\" hook {hook}{args}\n",
+        exe.replace('\'', "'\\''")
+    )
+}
+
+fn install(c: &InstallConfig) -> anyhow::Result<i32> {
+    let (repo, _) = repo_here()?;
+    let dir = hooks_dir(&repo)?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let both = !c.pre_commit && !c.pre_push;
+    let mut refused = false;
+    for (hook, wanted) in [
+        ("pre-commit", c.pre_commit || both),
+        ("pre-push", c.pre_push || both),
+    ] {
+        if !wanted {
+            continue;
+        }
+        let path = dir.join(hook);
+        let ours = script(hook);
+        match std::fs::read_to_string(&path) {
+            Ok(existing) if existing == ours => {
+                println!("{hook}: already installed ({})", path.display());
+                continue;
+            }
+            Ok(existing) if !existing.contains(MARKER) && !c.force => {
+                eprintln!(
+                    "keysweep: {} exists and was not written by keysweep; not overwriting it \
+                     (--force replaces it)",
+                    path.display()
+                );
+                refused = true;
+                continue;
+            }
+            _ => {}
+        }
+        std::fs::write(&path, ours).with_context(|| format!("writing {}", path.display()))?;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+        println!("{hook}: installed ({})", path.display());
+    }
+    Ok(if refused { exit::ERROR } else { exit::CLEAN })
+}
+
+fn uninstall() -> anyhow::Result<i32> {
+    let (repo, _) = repo_here()?;
+    let dir = hooks_dir(&repo)?;
+    for hook in ["pre-commit", "pre-push"] {
+        let path = dir.join(hook);
+        match std::fs::read_to_string(&path) {
+            Ok(s) if s.contains(MARKER) => {
+                std::fs::remove_file(&path)?;
+                println!("{hook}: removed ({})", path.display());
+            }
+            Ok(_) => println!("{hook}: not keysweep's, left alone ({})", path.display()),
+            Err(_) => {}
+        }
+    }
+    Ok(exit::CLEAN)
+}
