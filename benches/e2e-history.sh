@@ -56,7 +56,8 @@ for REPO in "$@"; do
     : >"$WORK/rss"
     for i in "${!names[@]}"; do
         (cd "$WORK" && /usr/bin/time -f "%M" -o "$WORK/one" bash -c "${cmds[$i]} >/dev/null 2>&1") || true
-        cat "$WORK/one" >>"$WORK/rss"
+        # GNU time prefixes "Command exited with non-zero status N" when a tool finds something.
+    tail -1 "$WORK/one" >>"$WORK/rss"
     done
     found=$("$KS" history -q --format jsonl "$REPO" | wc -l || true)
     python3 - "$WORK" "$name" "$objs" "$commits" "$blob_bytes" "$found" >>"$OUT" <<'PY'

@@ -49,7 +49,8 @@ hyperfine -N --warmup 1 --runs "$RUNS" --ignore-failure --export-json "$WORK/t.j
 : >"$WORK/rss"
 for i in "${!NAMES[@]}"; do
     /usr/bin/time -f "%M" -o "$WORK/one" bash -c "${CMDS[$i]} >/dev/null 2>&1" || true
-    echo "$(cat "$WORK/one")" >>"$WORK/rss"
+    # GNU time prefixes "Command exited with non-zero status N" when a tool finds something.
+    tail -1 "$WORK/one" >>"$WORK/rss"
 done
 hyperfine -N --warmup 20 --runs 300 --export-json "$WORK/startup.json" "$KS scan -q $WORK/empty" >&2
 

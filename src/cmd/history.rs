@@ -69,7 +69,17 @@ fn scan_repo(
     summary: &mut Summary,
 ) -> anyhow::Result<Vec<Finding>> {
     let repo = git::open(path)?;
+    let t = Instant::now();
     let h = git::walk(&repo, path, &cfg.selection)?;
+    if std::env::var_os("KEYSWEEP_TIMINGS").is_some() {
+        eprintln!(
+            "keysweep: timing: walk {:.2} s: {} commits, {} blobs, {} origins",
+            t.elapsed().as_secs_f64(),
+            h.commits.len(),
+            h.blobs.len(),
+            h.origins.values().map(Vec::len).sum::<usize>()
+        );
+    }
     let ctx = BlobScan {
         scanner,
         threads: cfg.threads,

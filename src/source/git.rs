@@ -10,9 +10,8 @@
 //! blobs themselves is the caller's (`read_blobs`), in parallel, one repository handle per
 //! thread, since libgit2 handles are not shared between threads.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -84,9 +83,10 @@ pub struct History {
 /// fail to inflate or parse and are reported.
 pub fn configure() {
     git2::opts::strict_hash_verification(false);
-    // SAFETY: libgit2's global options must not change while other threads use libgit2;
-    // this runs before any repository is opened or any thread started.
-    let _ = unsafe { git2::opts::set_cache_object_limit(ObjectType::Blob, 0) };
+    // Every object is read about once (the walk remembers what it has seen, and keeps the
+    // trees it compares against itself), so libgit2's object cache only cost time
+    // (16% of the walk in a profile of git/git) and memory.
+    git2::opts::enable_caching(false);
 }
 
 pub fn open(path: &Path) -> Result<Repository, GitError> {
@@ -110,6 +110,8 @@ pub fn walk(repo: &Repository, path: &Path, selection: &Selection) -> Result<His
     revwalk
         .set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
         .map_err(walk_err)?;
+    // Declared before `seen`, which keeps objects read from it.
+    let odb = repo.odb().map_err(walk_err)?;
     let mut seen = Seen::default();
     let mut loose_tips: Vec<Oid> = Vec::new();
     match selection {
@@ -180,31 +182,26 @@ pub fn walk(repo: &Repository, path: &Path, selection: &Selection) -> Result<His
                 continue;
             }
         };
-        let commit = match repo.find_commit(oid) {
-            Ok(c) => c,
-            Err(e) => {
-                h.problems.push(format!("commit {oid}: {}", e.message()));
-                continue;
-            }
-        };
         if range {
             // In a range, a parent outside it holds what the remote already has.
-            for parent in commit.parents() {
-                if let Ok(tree) = parent.tree() {
-                    mark_tree(repo, &tree, &mut seen, &mut h.problems);
+            match repo.find_commit(oid) {
+                Ok(commit) => {
+                    for parent in commit.parents() {
+                        mark_tree(repo, &odb, parent.tree_id(), &mut seen, &mut h.problems);
+                    }
                 }
+                Err(e) => h.problems.push(format!("commit {oid}: {}", e.message())),
             }
         }
         let index = h.commits.len();
         h.commits.push(oid);
-        match commit.tree() {
+        match commit_tree(&odb, oid) {
             Ok(tree) => {
-                let prefix = Vec::new();
                 let at = At {
                     commit: Some(index),
-                    root: Some(&tree),
+                    root: Some(tree),
                 };
-                visit_tree(repo, &tree, &prefix, at, &mut seen, &mut h);
+                visit_root(repo, &odb, tree, at, &mut seen, &mut h);
             }
             Err(e) => h.problems.push(format!("tree of {oid}: {}", e.message())),
         }
@@ -212,13 +209,11 @@ pub fn walk(repo: &Repository, path: &Path, selection: &Selection) -> Result<His
     for oid in loose_tips {
         match repo.find_object(oid, None) {
             Ok(obj) if obj.kind() == Some(ObjectType::Tree) => {
-                if let Some(tree) = obj.as_tree() {
-                    let at = At {
-                        commit: None,
-                        root: None,
-                    };
-                    visit_tree(repo, tree, &[], at, &mut seen, &mut h);
-                }
+                let at = At {
+                    commit: None,
+                    root: None,
+                };
+                visit_root(repo, &odb, obj.id(), at, &mut seen, &mut h);
             }
             Ok(_) => {
                 if seen.blobs_listed.insert(oid) {
@@ -232,6 +227,12 @@ pub fn walk(repo: &Repository, path: &Path, selection: &Selection) -> Result<His
             Err(e) => h.problems.push(format!("object {oid}: {}", e.message())),
         }
     }
+    if std::env::var_os("KEYSWEEP_TIMINGS").is_some() {
+        eprintln!(
+            "keysweep: timing: {} trees visited, {} entries",
+            seen.trees_visited, seen.entries_seen
+        );
+    }
     if let Ok(tree) = repo.head().and_then(|r| r.peel_to_tree()) {
         let _ = tree.walk(TreeWalkMode::PreOrder, |_, entry| {
             if entry.kind() == Some(ObjectType::Blob) {
@@ -243,22 +244,66 @@ pub fn walk(repo: &Repository, path: &Path, selection: &Selection) -> Result<His
     Ok(h)
 }
 
+/// A key for "this object at this path": 64 bits of the object id (ids are uniformly
+/// random) beside a 64-bit hash of the path. A false "seen" needs a 128-bit collision.
+type Key = u128;
+
+fn key(oid: Oid, path_hash: u64) -> Key {
+    let b = oid.as_bytes();
+    let id = u64::from_le_bytes(b[..8].try_into().expect("oids are 20 bytes"));
+    (u128::from(id) << 64) | u128::from(path_hash)
+}
+
+/// The keys are random already: folding them is all the hashing a set needs, and it is
+/// several times cheaper than SipHash on the walk's hottest path.
 #[derive(Default)]
-struct Seen {
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = (v as u64) ^ ((v >> 64) as u64).rotate_left(29);
+    }
+}
+
+type KeySet = HashSet<Key, BuildHasherDefault<KeyHasher>>;
+
+#[derive(Default)]
+struct Seen<'o> {
+    /// The last version walked of each directory (by path hash): a new version is
+    /// compared with it, so unchanged entries cost a slice comparison, not a lookup in the
+    /// sets below.
+    last_at: HashMap<u64, Version<'o>, BuildHasherDefault<KeyHasher>>,
     /// `(tree, path)` pairs already walked.
-    trees: HashSet<(Oid, u64)>,
+    trees: KeySet,
+    trees_visited: u64,
+    entries_seen: u64,
     /// `(blob, path)` pairs already recorded.
-    blob_paths: HashSet<(Oid, u64)>,
+    blob_paths: KeySet,
     blobs_listed: HashSet<Oid>,
     /// Paths a blob was renamed to (not origins of their own, but places it lives).
     renamed_to: HashMap<Oid, Vec<Vec<u8>>>,
 }
 
-fn path_hash(path: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    path.hash(&mut h);
-    h.finish()
+/// The hash of `prefix/name` from the hash of `prefix`, without building the path
+/// (FNV-1a, continued over the separator and the name).
+fn path_hash(prefix_hash: u64, name: &[u8]) -> u64 {
+    let mut h = prefix_hash;
+    for &b in std::iter::once(&b'/').chain(name) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    h
 }
+
+const ROOT_HASH: u64 = 0xcbf2_9ce4_8422_2325;
 
 fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
     let mut p = Vec::with_capacity(prefix.len() + 1 + name.len());
@@ -272,21 +317,24 @@ fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
 
 /// The commit a tree walk is in: its index and root tree.
 #[derive(Clone, Copy)]
-struct At<'t, 'r> {
+struct At {
     commit: Option<usize>,
-    root: Option<&'t git2::Tree<'r>>,
+    root: Option<Oid>,
 }
 
 /// A blob met at a new path was renamed there, not copied, when no path it was known at
 /// before still holds it in this commit: a rename keeps its first path (one finding), a
 /// copy is a second place the secret lives.
 fn is_rename(
-    root: Option<&git2::Tree<'_>>,
+    repo: &Repository,
+    root: Option<Oid>,
     blob: Oid,
     earlier: &[Origin],
     renamed_to: Option<&Vec<Vec<u8>>>,
 ) -> bool {
-    let Some(root) = root else { return false };
+    let Some(root) = root.and_then(|r| repo.find_tree(r).ok()) else {
+        return false;
+    };
     if earlier.is_empty() {
         return false;
     }
@@ -294,40 +342,230 @@ fn is_rename(
         .iter()
         .map(|o| &o.path)
         .chain(renamed_to.into_iter().flatten());
-    let mut still_there = false;
     for path in known {
         if let Ok(p) = std::str::from_utf8(path)
             && matches!(root.get_path(Path::new(p)), Ok(e) if e.id() == blob)
         {
-            still_there = true;
-            break;
+            return false;
         }
     }
-    !still_there
+    true
 }
 
-fn visit_tree(
+/// One entry of a raw tree object: `<octal mode> <name>\0<20-byte id>`.
+struct RawEntry<'a> {
+    name: &'a [u8],
+    id: &'a [u8],
+    kind: EntryKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EntryKind {
+    Blob,
+    Tree,
+    /// A submodule's commit: it lives in another repository.
+    Gitlink,
+}
+
+/// The end offset of each entry of a raw tree object; `None` if it is malformed. A plain
+/// byte loop: modes and names are a few bytes long, too short for SIMD search to pay.
+fn entry_ends(data: &[u8]) -> Option<Vec<u32>> {
+    let mut ends = Vec::with_capacity(data.len() / 32 + 1);
+    let mut i = 0;
+    while i < data.len() {
+        while *data.get(i)? != 0 {
+            i += 1;
+        }
+        i += 21;
+        if i > data.len() {
+            return None;
+        }
+        ends.push(u32::try_from(i).ok()?);
+    }
+    Some(ends)
+}
+
+fn entry_at<'a>(data: &'a [u8], ends: &[u32], i: usize) -> Option<RawEntry<'a>> {
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    let e = &data[start..ends[i] as usize];
+    let sp = e.iter().position(|&b| b == b' ')?;
+    let nul = e.len() - 21;
+    let kind = match &e[..sp] {
+        b"40000" | b"040000" => EntryKind::Tree,
+        b"160000" => EntryKind::Gitlink,
+        _ => EntryKind::Blob,
+    };
+    Some(RawEntry {
+        name: e.get(sp + 1..nul)?,
+        id: &e[nul + 1..],
+        kind,
+    })
+}
+
+/// A version of a directory already walked: its object (whose buffer is kept, not
+/// copied) and its entries' end offsets.
+struct Version<'o> {
+    obj: git2::OdbObject<'o>,
+    ends: Vec<u32>,
+}
+
+/// Length of the common prefix of `a` and `b`, a word at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_le_bytes(a[i..i + 8].try_into().expect("8 bytes"));
+        let y = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        if x != y {
+            return i + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// Length of the common suffix of `a` and `b`, a word at a time.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut k = 0;
+    while k + 8 <= n {
+        let x = u64::from_le_bytes(a[a.len() - k - 8..a.len() - k].try_into().expect("8"));
+        let y = u64::from_le_bytes(b[b.len() - k - 8..b.len() - k].try_into().expect("8"));
+        if x != y {
+            return k + ((x ^ y).leading_zeros() / 8) as usize;
+        }
+        k += 8;
+    }
+    while k < n && a[a.len() - 1 - k] == b[b.len() - 1 - k] {
+        k += 1;
+    }
+    k
+}
+
+/// The end of the entry starting at `start`, if the bytes hold one.
+fn next_end(data: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    while *data.get(i)? != 0 {
+        i += 1;
+    }
+    let end = i + 21;
+    (end <= data.len()).then_some(end)
+}
+
+/// Splits a new version of a directory into entries, comparing it with the version
+/// walked before: returns the entry ends of `data` and the range of entry indexes that
+/// changed. Bytes the two versions share at the front parse identically, so the old
+/// version's boundaries stand for them; parsing starts at the first difference and stops
+/// as soon as a boundary lines up with the old version's identical tail. Versions of a
+/// directory usually differ in an entry or two, so most of a large tree is never parsed.
+fn split_changed(old: Option<&Version<'_>>, data: &[u8]) -> Option<(Vec<u32>, usize, usize)> {
+    let Some(old) = old else {
+        let ends = entry_ends(data)?;
+        let n = ends.len();
+        return Some((ends, 0, n));
+    };
+    let od = old.obj.data();
+    let cp = common_prefix(od, data);
+    // Whole old entries inside the common prefix are unchanged.
+    let front = old.ends.partition_point(|&e| e as usize <= cp);
+    let mut ends: Vec<u32> = old.ends[..front].to_vec();
+    let mut pos = if front == 0 {
+        0
+    } else {
+        old.ends[front - 1] as usize
+    };
+    let cs = common_suffix(od, data).min(od.len().min(data.len()) - pos.min(cp));
+    let tail_start_new = data.len() - cs;
+    let shift = od.len() as i64 - data.len() as i64;
+    let first_changed = ends.len();
+    while pos < data.len() {
+        if pos >= tail_start_new {
+            // Does this boundary start an old entry? Then the rest is the old tail.
+            let old_pos = pos as i64 + shift;
+            let old_start = |i: usize| if i == 0 { 0 } else { old.ends[i - 1] as i64 };
+            let j = old.ends.partition_point(|&e| (e as i64) <= old_pos);
+            if old_start(j) == old_pos {
+                let changed_end = ends.len();
+                ends.extend(
+                    old.ends[j..]
+                        .iter()
+                        .map(|&e| u32::try_from(e as i64 - shift).expect("fits")),
+                );
+                return Some((ends, first_changed, changed_end));
+            }
+        }
+        let end = next_end(data, pos)?;
+        ends.push(u32::try_from(end).ok()?);
+        pos = end;
+    }
+    let n = ends.len();
+    Some((ends, first_changed, n))
+}
+
+/// A commit's root tree, read from the commit's first line (`tree <hex>`) rather than by
+/// parsing the whole commit: the walk reads every commit and needs nothing else of it.
+fn commit_tree(odb: &git2::Odb<'_>, oid: Oid) -> Result<Oid, git2::Error> {
+    let obj = odb.read(oid)?;
+    obj.data()
+        .strip_prefix(b"tree ")
+        .and_then(|rest| rest.get(..40))
+        .and_then(|hex| std::str::from_utf8(hex).ok())
+        .and_then(|hex| Oid::from_str(hex).ok())
+        .ok_or_else(|| git2::Error::from_str("malformed commit: no tree line"))
+}
+
+fn oid_of(id: &[u8]) -> Oid {
+    Oid::from_bytes(id).expect("tree entry ids are 20 bytes")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn visit_tree<'o>(
     repo: &Repository,
-    tree: &git2::Tree<'_>,
+    odb: &'o git2::Odb<'_>,
+    tree: Oid,
     prefix: &[u8],
-    at: At<'_, '_>,
-    seen: &mut Seen,
+    prefix_hash: u64,
+    at: At,
+    seen: &mut Seen<'o>,
     h: &mut History,
 ) {
-    if !seen.trees.insert((tree.id(), path_hash(prefix))) {
-        return;
-    }
-    for entry in tree.iter() {
-        let path = join(prefix, entry.name_bytes());
-        match entry.kind() {
-            Some(ObjectType::Blob) => {
-                let oid = entry.id();
-                if seen.blob_paths.insert((oid, path_hash(&path))) {
+    let malformed = |h: &mut History, why: &str| {
+        h.problems.push(format!(
+            "tree {tree} at {}: {why}",
+            String::from_utf8_lossy(prefix)
+        ));
+    };
+    let obj = match odb.read(tree) {
+        Ok(obj) => obj,
+        Err(e) => return malformed(h, e.message()),
+    };
+    let data = obj.data();
+    let old = seen.last_at.remove(&prefix_hash);
+    let Some((ends, first, last)) = split_changed(old.as_ref(), data) else {
+        return malformed(h, "malformed");
+    };
+    seen.trees_visited += 1;
+    seen.entries_seen += (last - first) as u64;
+    for i in first..last {
+        let Some(entry) = entry_at(data, &ends, i) else {
+            return malformed(h, "malformed entry");
+        };
+        let hash = path_hash(prefix_hash, entry.name);
+        let oid = oid_of(entry.id);
+        match entry.kind {
+            EntryKind::Blob => {
+                if seen.blob_paths.insert(key(oid, hash)) {
+                    let path = join(prefix, entry.name);
                     if seen.blobs_listed.insert(oid) {
                         h.blobs.push(oid);
                     }
                     let origins = h.origins.entry(oid).or_default();
-                    if is_rename(at.root, oid, origins, seen.renamed_to.get(&oid)) {
+                    if !origins.is_empty()
+                        && is_rename(repo, at.root, oid, origins, seen.renamed_to.get(&oid))
+                    {
                         seen.renamed_to.entry(oid).or_default().push(path);
                     } else {
                         origins.push(Origin {
@@ -337,28 +575,37 @@ fn visit_tree(
                     }
                 }
             }
-            Some(ObjectType::Tree) => match repo.find_tree(entry.id()) {
-                Ok(sub) => {
-                    visit_tree(repo, &sub, &path, at, seen, h);
-                }
-                Err(e) => h.problems.push(format!(
-                    "tree {} at {}: {}",
-                    entry.id(),
-                    String::from_utf8_lossy(&path),
-                    e.message()
-                )),
-            },
-            // Gitlinks (submodule commits) live in another repository.
-            _ => {}
+            // Checked before reading: an unchanged subtree costs one set lookup.
+            EntryKind::Tree if seen.trees.insert(key(oid, hash)) => {
+                let path = join(prefix, entry.name);
+                visit_tree(repo, odb, oid, &path, hash, at, seen, h);
+            }
+            EntryKind::Tree | EntryKind::Gitlink => {}
         }
+    }
+    seen.last_at.insert(prefix_hash, Version { obj, ends });
+}
+
+/// Walks a root tree unless this exact tree was walked before.
+fn visit_root<'o>(
+    repo: &Repository,
+    odb: &'o git2::Odb<'_>,
+    tree: Oid,
+    at: At,
+    seen: &mut Seen<'o>,
+    h: &mut History,
+) {
+    if seen.trees.insert(key(tree, ROOT_HASH)) {
+        visit_tree(repo, odb, tree, &[], ROOT_HASH, at, seen, h);
     }
 }
 
 /// Marks everything in `tree` as already seen, without listing it.
-fn mark_tree(
+fn mark_tree<'o>(
     repo: &Repository,
-    tree: &git2::Tree<'_>,
-    seen: &mut Seen,
+    odb: &'o git2::Odb<'_>,
+    tree: Oid,
+    seen: &mut Seen<'o>,
     problems: &mut Vec<String>,
 ) {
     let mut h = History::default();
@@ -366,7 +613,7 @@ fn mark_tree(
         commit: None,
         root: None,
     };
-    visit_tree(repo, tree, &[], at, seen, &mut h);
+    visit_root(repo, odb, tree, at, seen, &mut h);
     problems.append(&mut h.problems);
     for oid in h.blobs {
         seen.blobs_listed.remove(&oid);
@@ -403,7 +650,12 @@ where
                     if start >= blobs.len() {
                         break;
                     }
-                    for &oid in &blobs[start..(start + BATCH).min(blobs.len())] {
+                    // Newest first: packs store recent versions whole and older ones as
+                    // deltas against them, so this keeps the delta bases just decoded in
+                    // libgit2's cache (measured: 17.2 s → 14.5 s reading git/git's blobs;
+                    // sorting by pack offset instead was slower).
+                    let end = blobs.len() - start;
+                    for &oid in blobs[end.saturating_sub(BATCH)..end].iter().rev() {
                         match odb.read_header(oid) {
                             Ok((len, _)) if len as u64 > max_size => {
                                 visit(BlobEvent::Skipped {
