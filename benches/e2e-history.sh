@@ -19,8 +19,8 @@ KS=$PWD/target/release/keysweep
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p benches/results
-OUT=benches/results/$(date +%F)-history.md
-{
+OUT=${OUT:-benches/results/$(date +%F)-history.md}
+[[ -s $OUT && ${APPEND:-} == 1 ]] || {
     echo "# keysweep history: end-to-end, $(date +%F)"
     echo
     echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(uname -sr); warm page cache."

@@ -240,3 +240,38 @@ fn corrupt_object_is_reported_and_skipped() {
     assert_eq!(found.len(), 1);
     assert!(err.contains(&bad), "{err}");
 }
+
+#[test]
+fn submodules_only_when_asked() {
+    let d = TestDir::new();
+    let sub = d.git_repo("lib");
+    commit_file(&sub, "lib.pem", &key("pem_ecdsa256"), "lib key");
+    let r = d.git_repo("app");
+    git(
+        &r,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &format!("file://{}", sub.display()),
+            "vendor/lib",
+        ],
+    );
+    git(&r, &["commit", "-qm", "add submodule"]);
+    let (code, found, _) = history(&r, &[]);
+    assert_eq!((code, found.len()), (0, 0));
+    let (code, found, err) = history(&r, &["--submodules"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["path"], "lib.pem");
+    assert!(
+        found[0]["git"]["repository"]
+            .as_str()
+            .unwrap()
+            .ends_with("vendor/lib"),
+        "{}",
+        found[0]["git"]
+    );
+}

@@ -212,6 +212,9 @@ struct HistoryArgs {
     /// Only what the commits in A..B brought in.
     #[arg(long, value_name = "A..B")]
     range: Option<String>,
+    /// Also scan the history of every submodule checked out in a working repository.
+    #[arg(long)]
+    submodules: bool,
     /// Skip blobs larger than this (e.g. 500M, 2G).
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     max_file_size: u64,
@@ -337,6 +340,7 @@ pub fn parse() -> Command {
                 output: a.output.config(),
                 threads: a.threads.unwrap_or_else(default_threads).max(1),
                 max_blob_size: a.max_file_size,
+                submodules: a.submodules,
                 rules: a.rules.selection(),
                 repos: a.repos,
             })

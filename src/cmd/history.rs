@@ -29,6 +29,8 @@ pub struct HistoryConfig {
     pub output: OutputConfig,
     pub threads: usize,
     pub max_blob_size: u64,
+    /// Also scan the history of each submodule checked out in a working repository.
+    pub submodules: bool,
 }
 
 pub fn run(cfg: &HistoryConfig) -> anyhow::Result<i32> {
@@ -37,13 +39,20 @@ pub fn run(cfg: &HistoryConfig) -> anyhow::Result<i32> {
     let scanner = cfg.rules.scanner(cfg.scan)?;
     let mut summary = Summary::default();
     let mut findings = Vec::new();
-    for repo in &cfg.repos {
-        match scan_repo(cfg, &scanner, repo, &mut summary) {
+    let mut queue: Vec<PathBuf> = cfg.repos.clone();
+    let mut i = 0;
+    while i < queue.len() {
+        let repo = queue[i].clone();
+        i += 1;
+        match scan_repo(cfg, &scanner, &repo, &mut summary) {
             Ok(mut f) => findings.append(&mut f),
             Err(e) => {
                 summary.errors += 1;
                 eprintln!("keysweep: error: {e:#}");
             }
+        }
+        if cfg.submodules {
+            queue.extend(submodule_paths(&repo));
         }
     }
     findings.sort_by(|a, b| {
@@ -54,6 +63,32 @@ pub fn run(cfg: &HistoryConfig) -> anyhow::Result<i32> {
     summary.reused_keys = crate::enrich::reused_keys(&findings);
     summary.set_elapsed(start.elapsed());
     super::finish(&cfg.output, &findings, &summary)
+}
+
+/// Work trees of the submodules checked out in a working repository (nested ones are
+/// found when each is scanned in turn). A submodule not checked out has no history here
+/// to scan, and is said so.
+fn submodule_paths(repo: &Path) -> Vec<PathBuf> {
+    let Ok(r) = git2::Repository::open(repo) else {
+        return Vec::new();
+    };
+    let Some(workdir) = r.workdir() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for sm in r.submodules().unwrap_or_default() {
+        let path = workdir.join(sm.path());
+        if git2::Repository::open(&path).is_ok() {
+            out.push(path);
+        } else {
+            eprintln!(
+                "keysweep: {}: submodule {} is not checked out; its history is not scanned",
+                repo.display(),
+                sm.path().display()
+            );
+        }
+    }
+    out
 }
 
 /// What scanning one blob found, before it is placed at the blob's paths.

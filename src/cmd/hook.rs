@@ -71,6 +71,8 @@ fn fail_closed(
 }
 
 fn repo_here() -> anyhow::Result<(git2::Repository, PathBuf)> {
+    // Before anything touches libgit2 (see `git::configure`).
+    git::configure();
     let repo = git2::Repository::open_from_env().context("not inside a git repository")?;
     let path = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
     Ok((repo, path))
@@ -82,7 +84,6 @@ fn scan(
     path: &Path,
     h: &git::History,
 ) -> anyhow::Result<Vec<Finding>> {
-    git::configure();
     let scanner = rules.scanner(ScanOptions::default())?;
     let ctx = BlobScan {
         scanner: &scanner,
