@@ -177,7 +177,7 @@ pub fn scan_listed(
     let results: Mutex<Vec<BlobFindings>> = Mutex::new(Vec::new());
     let skipped = AtomicU64::new(0);
     let errors = AtomicU64::new(0);
-    git::read_blobs(path, &h.blobs, cfg.threads, cfg.max_blob_size, || {
+    git::read_blobs(repo, path, &h.blobs, cfg.threads, cfg.max_blob_size, || {
         let (bytes, found_count, results) = (&bytes, &found_count, &results);
         let (skipped, errors, progress, shown_repo) = (&skipped, &errors, &progress, &shown_repo);
         let mut scratch = Scratch::new();
