@@ -393,8 +393,10 @@ fn pkcs8(der: Option<&[u8]>) -> KeyFacts {
         OID_DSA => {
             let mut f = KeyFacts::new("pkcs8");
             f.algorithm = Some("dsa".into());
-            f.valid = true;
-            f
+            match pkcs8_dsa_public(&info) {
+                Some(blob) => f.with_public_blob(&blob),
+                None => f,
+            }
         }
         other => {
             let mut f = KeyFacts::new("pkcs8");
@@ -403,6 +405,57 @@ fn pkcs8(der: Option<&[u8]>) -> KeyFacts {
             f
         }
     }
+}
+
+/// The public key of a PKCS#8 DSA key: the parameters (p, q, g) sit in the algorithm
+/// identifier, the private key is x, and the public key y = g^x mod p is not stored, so
+/// it is computed (crypto-bigint's constant-time modular exponentiation; keys up to 4096
+/// bits).
+fn pkcs8_dsa_public(info: &pkcs8::PrivateKeyInfo<'_>) -> Option<Vec<u8>> {
+    use crypto_bigint::U4096;
+    use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
+    use der::Reader as _;
+    // Dss-Parms ::= SEQUENCE { p, q, g INTEGER }: the parameters' contents.
+    let params = info.algorithm.parameters?;
+    let mut r = der::SliceReader::new(params.value()).ok()?;
+    let p: der::asn1::UintRef = r.decode().ok()?;
+    let q: der::asn1::UintRef = r.decode().ok()?;
+    let g: der::asn1::UintRef = r.decode().ok()?;
+    let (p, q, g) = (p.as_bytes(), q.as_bytes(), g.as_bytes());
+    let x = der::asn1::UintRef::from_der(info.private_key).ok()?;
+    let wide = |be: &[u8]| -> Option<U4096> {
+        let be = &be[be.iter().position(|&b| b != 0).unwrap_or(be.len())..];
+        if be.len() > 512 {
+            return None;
+        }
+        let mut buf = [0u8; 512];
+        buf[512 - be.len()..].copy_from_slice(be);
+        Some(U4096::from_be_slice(&buf))
+    };
+    let (pw, gw, xw) = (wide(p)?, wide(g)?, wide(x.as_bytes())?);
+    // Montgomery form needs an odd modulus; p is an odd prime in any real key.
+    if pw.as_words()[0] & 1 == 0 {
+        return None;
+    }
+    let modulus = DynResidueParams::<64>::new(&pw);
+    let y = DynResidue::new(&gw, modulus)
+        .pow_bounded_exp(&xw, x.as_bytes().len() * 8)
+        .retrieve();
+    let y_be: Vec<u8> = y
+        .as_words()
+        .iter()
+        .rev()
+        .flat_map(|w| w.to_be_bytes())
+        .collect();
+    Some(
+        Writer::new()
+            .string(b"ssh-dss")
+            .mpint(p)
+            .mpint(q)
+            .mpint(g)
+            .mpint(&y_be)
+            .finish(),
+    )
 }
 
 /// PuTTY `.ppk` v1–v3: text headers, then the public key in wire format, in clear even
