@@ -215,6 +215,12 @@ pub fn content_id(category: &str, canonical: &[u8]) -> String {
     out
 }
 
+/// `s` quoted for a POSIX shell, for the commands findings tell the user to run (the
+/// `chmod` of a permission fix, the `git filter-repo` of a history purge).
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
 /// What a report may show of a secret: enough to recognise it, never enough to use it.
 pub fn redact(category: &str, secret: &[u8]) -> String {
     let text = String::from_utf8_lossy(secret);

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use util::{TestDir, git, key};
+use util::{TestDir, git, git_command, key};
 
 /// A work repository with keysweep's hooks installed and a bare `origin`.
 fn setup(d: &TestDir) -> PathBuf {
@@ -32,17 +32,9 @@ fn setup(d: &TestDir) -> PathBuf {
     r
 }
 
-/// `git ARGS…` that may fail; returns (success, stderr).
+/// `git ARGS…` that may fail (a hook may block it); returns (success, stderr).
 fn try_git(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Alice Example")
-        .env("GIT_AUTHOR_EMAIL", "alice@example.invalid")
-        .env("GIT_COMMITTER_NAME", "Alice Example")
-        .env("GIT_COMMITTER_EMAIL", "alice@example.invalid")
-        .output()
-        .unwrap();
+    let out = git_command(dir, args).output().unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stderr).into_owned(),

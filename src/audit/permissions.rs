@@ -9,6 +9,7 @@ use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use crate::finding::shell_quote;
 use crate::rules::Severity;
 
 /// Why a file counts as key material.
@@ -46,14 +47,15 @@ pub fn key_material(path: &Path, holds_private_key: bool) -> Option<KeyMaterial>
     if name == "credentials" && parent.as_deref() == Some(".aws") {
         return Some(KeyMaterial::AwsCredentials);
     }
-    let lower = name.to_ascii_lowercase();
-    let by_ext = [".key", ".ppk", ".p12", ".pfx"]
-        .iter()
-        .any(|e| lower.ends_with(e));
-    let ssh_identity = lower.starts_with("id_")
-        && !lower.ends_with(".pub")
-        && !lower.ends_with("-cert.pub")
-        && !lower.contains('.');
+    // Runs for every scanned file: compare bytes case-insensitively, no lowercased copy.
+    let n = name.as_bytes();
+    let ends_with =
+        |ext: &[u8]| n.len() >= ext.len() && n[n.len() - ext.len()..].eq_ignore_ascii_case(ext);
+    let by_ext = [&b".key"[..], b".ppk", b".p12", b".pfx"]
+        .into_iter()
+        .any(ends_with);
+    // `id_rsa`, `id_ed25519_sk`…: no extension (that also rules out `.pub`).
+    let ssh_identity = n.len() > 3 && n[..3].eq_ignore_ascii_case(b"id_") && !n.contains(&b'.');
     (by_ext || ssh_identity).then_some(KeyMaterial::KeyFileName)
 }
 
@@ -134,10 +136,6 @@ pub fn check_ssh_dir(mode: u32) -> Option<Problem> {
 /// Applies a fix: sets the mode. The caller has already decided the file is key material.
 pub fn apply(path: &Path, problem: &Problem) -> std::io::Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(problem.fixed_mode))
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::cmd::RuleSelection;
 use crate::cmd::history::HistoryConfig;
 use crate::cmd::hook::{HookConfig, InstallConfig};
-use crate::cmd::scan::{RuleSelection, ScanConfig};
+use crate::cmd::scan::ScanConfig;
 use crate::cmd::{self, ColorChoice, Command, OutputConfig};
 use crate::finding::Disclosure;
 use crate::report::Format;
@@ -149,6 +150,20 @@ struct OutputArgs {
 }
 
 impl OutputArgs {
+    fn scan_options(&self) -> ScanOptions {
+        ScanOptions {
+            include_examples: self.include_examples,
+        }
+    }
+
+    fn disclosure(&self) -> Disclosure {
+        if self.show_secrets {
+            Disclosure::Clear
+        } else {
+            Disclosure::Redacted
+        }
+    }
+
     fn config(&self) -> OutputConfig {
         OutputConfig {
             format: match self.format {
@@ -293,7 +308,7 @@ pub fn parse() -> Command {
         CliCommand::Scan(a) => {
             let rules = a.rules.selection();
             Command::Scan(ScanConfig {
-                audit_permissions: cfg!(unix) && rules.allows(cmd::scan::PERMISSIONS_CHECK),
+                audit_permissions: cfg!(unix) && rules.allows(cmd::PERMISSIONS_CHECK),
                 fs: FsOptions {
                     paths: a.paths,
                     gitignore: a.gitignore,
@@ -308,14 +323,8 @@ pub fn parse() -> Command {
                     },
                 },
                 fix_permissions: a.fix_permissions,
-                scan: ScanOptions {
-                    include_examples: a.output.include_examples,
-                },
-                disclosure: if a.output.show_secrets {
-                    Disclosure::Clear
-                } else {
-                    Disclosure::Redacted
-                },
+                scan: a.output.scan_options(),
+                disclosure: a.output.disclosure(),
                 output: a.output.config(),
                 rules,
             })
@@ -329,14 +338,8 @@ pub fn parse() -> Command {
             };
             Command::History(HistoryConfig {
                 selection,
-                scan: ScanOptions {
-                    include_examples: a.output.include_examples,
-                },
-                disclosure: if a.output.show_secrets {
-                    Disclosure::Clear
-                } else {
-                    Disclosure::Redacted
-                },
+                scan: a.output.scan_options(),
+                disclosure: a.output.disclosure(),
                 output: a.output.config(),
                 threads: a.threads.unwrap_or_else(default_threads).max(1),
                 max_blob_size: a.max_file_size,

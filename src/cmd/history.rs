@@ -11,12 +11,11 @@ use git2::Oid;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::OutputConfig;
-use super::scan::RuleSelection;
-use crate::enrich::aws;
-use crate::enrich::private_key;
+use super::RuleSelection;
+use crate::enrich;
 use crate::finding::{Disclosure, Finding, GitFacts};
 use crate::report::{Summary, human};
-use crate::scan::{LineCounter, Match, ScanOptions, Scanner, Scratch};
+use crate::scan::{Match, ScanOptions, Scanner, Scratch};
 use crate::source::git::{self, BlobEvent, History, Selection};
 
 #[derive(Debug, Clone)]
@@ -182,13 +181,6 @@ pub fn scan_listed(
         let (skipped, errors, progress, shown_repo) = (&skipped, &errors, &progress, &shown_repo);
         let mut scratch = Scratch::new();
         let mut matches: Vec<Match> = Vec::new();
-        let mut local: Vec<BlobFindings> = Vec::new();
-        let flush = |local: &mut Vec<BlobFindings>| {
-            results
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .append(local);
-        };
         let mut pending = 0u32;
         move |event: BlobEvent<'_>| {
             match event {
@@ -198,10 +190,15 @@ pub fn scan_listed(
                     scanner.scan(data, &mut scratch, &mut matches);
                     if !matches.is_empty() {
                         let first_path = first_path(h, blob);
-                        let f = blob_findings(scanner, data, &matches, &first_path, cfg.disclosure);
+                        let path = Path::new(std::str::from_utf8(&first_path).unwrap_or("blob"));
+                        let f =
+                            enrich::blob_findings(scanner, path, data, &matches, cfg.disclosure);
                         found_count.fetch_add(f.len() as u64, Ordering::Relaxed);
-                        local.push(BlobFindings { blob, findings: f });
-                        flush(&mut local);
+                        // Blobs with findings are rare: a lock each costs nothing.
+                        results
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(BlobFindings { blob, findings: f });
                     }
                 }
                 BlobEvent::Skipped { blob, len } => {
@@ -301,39 +298,4 @@ fn first_path(h: &History, blob: Oid) -> Vec<u8> {
         .and_then(|o| o.first())
         .map(|o| o.path.clone())
         .unwrap_or_default()
-}
-
-/// Findings of one blob, as the filesystem scan makes them (key facts, AWS pairing);
-/// `path` is the blob's first path, for what depends on the file name.
-fn blob_findings(
-    scanner: &Scanner,
-    data: &[u8],
-    matches: &[Match],
-    path: &[u8],
-    disclosure: Disclosure,
-) -> Vec<Finding> {
-    let path = Path::new(std::str::from_utf8(path).unwrap_or("blob"));
-    let mut lines = LineCounter::default();
-    let mut found = Vec::with_capacity(matches.len());
-    for m in matches {
-        let rule = scanner.rule(m.rule);
-        let pos = lines.locate(data, m.secret.start);
-        let secret = &data[m.secret.clone()];
-        let mut f = Finding::new(rule, path, pos, secret, m.example, disclosure);
-        if let Some(key) = private_key::analyse(rule.validator, secret) {
-            f = f.with_key(key);
-        }
-        let text = if rule.category == "aws-access-key" {
-            String::from_utf8_lossy(secret).into_owned()
-        } else {
-            String::new()
-        };
-        found.push(aws::Located {
-            finding: f,
-            offset: m.secret.start,
-            text,
-        });
-    }
-    aws::link(path, data, &mut found);
-    found.into_iter().map(|l| l.finding).collect()
 }

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
+use super::RuleSelection;
 use super::exit;
 use super::history::{BlobScan, scan_listed};
-use super::scan::RuleSelection;
 use crate::finding::{Disclosure, Finding};
 use crate::report::Summary;
 use crate::scan::ScanOptions;
@@ -118,12 +118,7 @@ fn pre_commit(rules: &RuleSelection) -> anyhow::Result<i32> {
         return Ok(exit::CLEAN);
     }
     let mut err = io::stderr().lock();
-    writeln!(
-        err,
-        "keysweep: commit blocked: {} in the staged changes",
-        count(&findings)
-    )?;
-    list(&mut err, &findings, false)?;
+    blocked(&mut err, "commit", "the staged changes", &findings, false)?;
     writeln!(
         err,
         "\nTo get it out of this commit: remove the secret from the file (or `git rm --cached <file>`\n\
@@ -181,12 +176,13 @@ fn pre_push(rules: &RuleSelection, remote: &str) -> anyhow::Result<i32> {
         return Ok(exit::CLEAN);
     }
     let mut err = io::stderr().lock();
-    writeln!(
-        err,
-        "keysweep: push blocked: {} in the commits being pushed",
-        count(&findings)
+    blocked(
+        &mut err,
+        "push",
+        "the commits being pushed",
+        &findings,
+        true,
     )?;
-    list(&mut err, &findings, true)?;
     let oldest = findings
         .iter()
         .filter_map(|f| f.git.as_ref()?.commit.clone())
@@ -203,14 +199,20 @@ fn pre_push(rules: &RuleSelection, remote: &str) -> anyhow::Result<i32> {
     Ok(exit::FINDINGS)
 }
 
-fn count(findings: &[Finding]) -> String {
-    match findings.len() {
-        1 => "1 secret".into(),
+/// The head of a hook's report: what is blocked, how many secrets, and each one (file,
+/// line, what, the redacted secret and, for pushes, the commit that brought it).
+fn blocked(
+    out: &mut dyn Write,
+    action: &str,
+    place: &str,
+    findings: &[Finding],
+    with_commit: bool,
+) -> io::Result<()> {
+    let n = match findings.len() {
+        1 => "1 secret".to_string(),
         n => format!("{n} secrets"),
-    }
-}
-
-fn list(out: &mut dyn Write, findings: &[Finding], with_commit: bool) -> io::Result<()> {
+    };
+    writeln!(out, "keysweep: {action} blocked: {n} in {place}")?;
     for f in findings {
         let mut line = format!(
             "  {}:{}:{}  {}  {}  {}",

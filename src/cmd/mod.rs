@@ -7,9 +7,14 @@ pub mod rules;
 pub mod scan;
 
 use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
 
 use crate::finding::Finding;
 use crate::report::{self, Format, Summary, human};
+use crate::rules::RuleSet;
+use crate::scan::{ScanOptions, Scanner};
 
 /// What `main` runs: a validated command, built by `cli` from the arguments.
 #[derive(Debug)]
@@ -58,6 +63,46 @@ impl ColorChoice {
                     && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
             }
         }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleSelection {
+    pub signature_dirs: Vec<PathBuf>,
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+/// The permission audit's id in `--rule` / `--skip-rule` (it is a check, not a signature).
+pub const PERMISSIONS_CHECK: &str = "insecure-permissions";
+
+impl RuleSelection {
+    /// Whether rule (or check) `id` is selected.
+    pub fn allows(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|r| r == id))
+            && !self.skip.iter().any(|r| r == id)
+    }
+
+    pub fn load(&self) -> anyhow::Result<RuleSet> {
+        let mut set = RuleSet::load(&self.signature_dirs).context("loading signatures")?;
+        for id in self.only.iter().chain(&self.skip) {
+            if id != PERMISSIONS_CHECK && !set.rules.iter().any(|r| &r.id == id) {
+                anyhow::bail!("no rule has the id {id:?} (see `keysweep rules list`)");
+            }
+        }
+        set.retain(|r| self.allows(&r.id));
+        Ok(set)
+    }
+
+    /// Builds the scanner. User signatures are compiled up front, so that a bad pattern is
+    /// an error now rather than a rule that silently never matches.
+    pub fn scanner(&self, options: ScanOptions) -> anyhow::Result<Scanner> {
+        let set = self.load()?;
+        let scanner = Scanner::new(&set, options).context("building the scanner")?;
+        if !self.signature_dirs.is_empty() {
+            scanner.compile_all().context("compiling signatures")?;
+        }
+        Ok(scanner)
     }
 }
 

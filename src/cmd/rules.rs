@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use anyhow::Context as _;
 use serde::Serialize;
 
+use super::RuleSelection;
 use super::exit;
-use super::scan::RuleSelection;
 use crate::rules::{Severity, check};
 
 #[derive(Debug, Clone)]

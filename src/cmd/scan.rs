@@ -1,61 +1,18 @@
 //! `keysweep scan`: the filesystem source, the scan core on every thread, one report.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use anyhow::Context as _;
-
-use super::OutputConfig;
-use crate::enrich::private_key::{self, Place};
-use crate::enrich::{self, aws, ssh_wire};
+use super::{OutputConfig, RuleSelection};
+use crate::enrich::private_key::Place;
+use crate::enrich::{self, ssh_wire};
 use crate::finding::{Disclosure, FileFacts, Finding, display_path};
 use crate::report::{Summary, human};
-use crate::rules::RuleSet;
-use crate::scan::{LineCounter, Match, ScanOptions, Scanner, Scratch};
+use crate::scan::{Match, ScanOptions, Scanner, Scratch};
 use crate::source::fs::{self, Event, FileMeta, FsOptions, SkipReason};
-
-#[derive(Debug, Clone)]
-pub struct RuleSelection {
-    pub signature_dirs: Vec<PathBuf>,
-    pub only: Vec<String>,
-    pub skip: Vec<String>,
-}
-
-/// The permission audit's id in `--rule` / `--skip-rule` (it is a check, not a signature).
-pub const PERMISSIONS_CHECK: &str = "insecure-permissions";
-
-impl RuleSelection {
-    /// Whether rule (or check) `id` is selected.
-    pub fn allows(&self, id: &str) -> bool {
-        (self.only.is_empty() || self.only.iter().any(|r| r == id))
-            && !self.skip.iter().any(|r| r == id)
-    }
-
-    pub fn load(&self) -> anyhow::Result<RuleSet> {
-        let mut set = RuleSet::load(&self.signature_dirs).context("loading signatures")?;
-        for id in self.only.iter().chain(&self.skip) {
-            if id != PERMISSIONS_CHECK && !set.rules.iter().any(|r| &r.id == id) {
-                anyhow::bail!("no rule has the id {id:?} (see `keysweep rules list`)");
-            }
-        }
-        set.retain(|r| self.allows(&r.id));
-        Ok(set)
-    }
-
-    /// Builds the scanner. User signatures are compiled up front, so that a bad pattern is
-    /// an error now rather than a rule that silently never matches.
-    pub fn scanner(&self, options: ScanOptions) -> anyhow::Result<Scanner> {
-        let set = self.load()?;
-        let scanner = Scanner::new(&set, options).context("building the scanner")?;
-        if !self.signature_dirs.is_empty() {
-            scanner.compile_all().context("compiling signatures")?;
-        }
-        Ok(scanner)
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
@@ -144,32 +101,13 @@ impl Worker<'_> {
         self.matches.clear();
         self.scanner
             .scan(bytes, &mut self.scratch, &mut self.matches);
-        let mut lines = LineCounter::default();
-        let mut holds_private_key = false;
-        let mut found: Vec<aws::Located> = Vec::with_capacity(self.matches.len());
-        for m in &self.matches {
-            let rule = self.scanner.rule(m.rule);
-            let pos = lines.locate(bytes, m.secret.start);
-            let secret = &bytes[m.secret.clone()];
-            let mut f = Finding::new(rule, path, pos, secret, m.example, self.disclosure);
-            if let Some(key) = private_key::analyse(rule.validator, secret) {
-                f = f.with_key(key);
-            }
-            holds_private_key |= rule.category == "private-key" && !m.example;
-            let text = if rule.category == "aws-access-key" {
-                String::from_utf8_lossy(secret).into_owned()
-            } else {
-                String::new()
-            };
-            found.push(aws::Located {
-                finding: f,
-                offset: m.secret.start,
-                text,
-            });
-        }
-        aws::link(path, bytes, &mut found);
-        self.findings
-            .extend(found.into_iter().map(|l| (l.finding, meta)));
+        let holds_private_key = self
+            .matches
+            .iter()
+            .any(|m| !m.example && self.scanner.rule(m.rule).category == "private-key");
+        let found =
+            enrich::blob_findings(self.scanner, path, bytes, &self.matches, self.disclosure);
+        self.findings.extend(found.into_iter().map(|f| (f, meta)));
         if self.audit {
             self.audit_file(path, bytes, meta, holds_private_key);
         }

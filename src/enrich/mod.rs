@@ -11,8 +11,46 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::finding::Finding;
+use std::path::Path;
+
+use crate::finding::{Disclosure, Finding};
+use crate::scan::{LineCounter, Match, Scanner};
 use private_key::Place;
+
+/// Turns the matches the scan core found in one blob into findings: position, key facts
+/// for private keys, and AWS ids paired with the secrets and tokens beside them. `path`
+/// is where the blob is (its first path, for a git blob).
+pub fn blob_findings(
+    scanner: &Scanner,
+    path: &Path,
+    data: &[u8],
+    matches: &[Match],
+    disclosure: Disclosure,
+) -> Vec<Finding> {
+    let mut lines = LineCounter::default();
+    let mut found = Vec::with_capacity(matches.len());
+    for m in matches {
+        let rule = scanner.rule(m.rule);
+        let pos = lines.locate(data, m.secret.start);
+        let secret = &data[m.secret.clone()];
+        let mut f = Finding::new(rule, path, pos, secret, m.example, disclosure);
+        if let Some(key) = private_key::analyse(rule.validator, secret) {
+            f = f.with_key(key);
+        }
+        let text = if rule.category == "aws-access-key" {
+            String::from_utf8_lossy(secret).into_owned()
+        } else {
+            String::new()
+        };
+        found.push(aws::Located {
+            finding: f,
+            offset: m.secret.start,
+            text,
+        });
+    }
+    aws::link(path, data, &mut found);
+    found.into_iter().map(|l| l.finding).collect()
+}
 
 /// Fills `key.authorized_in` of every private-key finding whose fingerprint is among the
 /// public keys found in `authorized_keys` and `.pub` files.

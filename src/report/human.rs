@@ -7,7 +7,7 @@ use super::Summary;
 use crate::enrich::ReusedKey;
 use crate::enrich::aws::{AwsFacts, Kind};
 use crate::enrich::private_key::KeyFacts;
-use crate::finding::{Finding, GitFacts};
+use crate::finding::{Finding, GitFacts, shell_quote};
 use crate::rules::Severity;
 
 struct Paint {
@@ -259,10 +259,6 @@ fn write_git(out: &mut dyn Write, p: &Paint, path: &str, g: &GitFacts) -> io::Re
         "{INDENT}{}",
         p.dim("force-push every branch and tag, and ask clones to re-clone: purging never makes a leaked secret safe again.")
     )
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 fn write_reused(out: &mut dyn Write, p: &Paint, reused: &[ReusedKey]) -> io::Result<()> {

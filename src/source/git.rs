@@ -237,15 +237,18 @@ pub fn walk(repo: &Repository, path: &Path, selection: &Selection) -> Result<His
                 };
                 visit_root(repo, &odb, obj.id(), at, &mut seen, &mut h);
             }
-            Ok(_) => {
-                if seen.blobs_listed.insert(oid) {
-                    h.blobs.push(oid);
-                    h.origins.entry(oid).or_default().push(Origin {
+            // A blob no commit reaches (or a ref pointing straight at one).
+            Ok(_) if !h.origins.contains_key(&oid) => {
+                h.blobs.push(oid);
+                h.origins.insert(
+                    oid,
+                    vec![Origin {
                         path: Vec::new(),
                         commit: None,
-                    });
-                }
+                    }],
+                );
             }
+            Ok(_) => {}
             Err(e) => h.problems.push(format!("object {oid}: {}", e.message())),
         }
     }
@@ -309,7 +312,6 @@ struct Seen<'o> {
     entries_seen: u64,
     /// `(blob, path)` pairs already recorded.
     blob_paths: KeySet,
-    blobs_listed: HashSet<Oid>,
     /// Paths a blob was renamed to (not origins of their own, but places it lives).
     renamed_to: HashMap<Oid, Vec<Vec<u8>>>,
 }
@@ -393,16 +395,10 @@ enum EntryKind {
 /// byte loop: modes and names are a few bytes long, too short for SIMD search to pay.
 fn entry_ends(data: &[u8]) -> Option<Vec<u32>> {
     let mut ends = Vec::with_capacity(data.len() / 32 + 1);
-    let mut i = 0;
-    while i < data.len() {
-        while *data.get(i)? != 0 {
-            i += 1;
-        }
-        i += 21;
-        if i > data.len() {
-            return None;
-        }
-        ends.push(u32::try_from(i).ok()?);
+    let mut pos = 0;
+    while pos < data.len() {
+        pos = next_end(data, pos)?;
+        ends.push(u32::try_from(pos).ok()?);
     }
     Some(ends)
 }
@@ -499,7 +495,7 @@ fn split_changed(old: Option<&Version<'_>>, data: &[u8]) -> Option<(Vec<u32>, us
     } else {
         old.ends[front - 1] as usize
     };
-    let cs = common_suffix(od, data).min(od.len().min(data.len()) - pos.min(cp));
+    let cs = common_suffix(od, data).min(od.len().min(data.len()) - pos);
     let tail_start_new = data.len() - cs;
     let shift = od.len() as i64 - data.len() as i64;
     let first_changed = ends.len();
@@ -543,6 +539,38 @@ fn oid_of(id: &[u8]) -> Oid {
     Oid::from_bytes(id).expect("tree entry ids are 20 bytes")
 }
 
+/// Records blob `oid` at `prefix/name` unless it was already recorded there: the first
+/// time a blob is met it is listed for scanning; each new path is an origin, except a
+/// path it was renamed to (see [`is_rename`]).
+#[allow(clippy::too_many_arguments)]
+fn record_blob(
+    repo: &Repository,
+    oid: Oid,
+    prefix: &[u8],
+    name: &[u8],
+    hash: u64,
+    at: At,
+    seen: &mut Seen<'_>,
+    h: &mut History,
+) {
+    if !seen.blob_paths.insert(key(oid, hash)) {
+        return;
+    }
+    let path = join(prefix, name);
+    let origins = h.origins.entry(oid).or_insert_with(|| {
+        h.blobs.push(oid);
+        Vec::new()
+    });
+    if !origins.is_empty() && is_rename(repo, at.root, oid, origins, seen.renamed_to.get(&oid)) {
+        seen.renamed_to.entry(oid).or_default().push(path);
+    } else {
+        origins.push(Origin {
+            path,
+            commit: at.commit,
+        });
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn visit_tree<'o>(
     repo: &Repository,
@@ -578,25 +606,7 @@ fn visit_tree<'o>(
         let hash = path_hash(prefix_hash, entry.name);
         let oid = oid_of(entry.id);
         match entry.kind {
-            EntryKind::Blob => {
-                if seen.blob_paths.insert(key(oid, hash)) {
-                    let path = join(prefix, entry.name);
-                    if seen.blobs_listed.insert(oid) {
-                        h.blobs.push(oid);
-                    }
-                    let origins = h.origins.entry(oid).or_default();
-                    if !origins.is_empty()
-                        && is_rename(repo, at.root, oid, origins, seen.renamed_to.get(&oid))
-                    {
-                        seen.renamed_to.entry(oid).or_default().push(path);
-                    } else {
-                        origins.push(Origin {
-                            path,
-                            commit: at.commit,
-                        });
-                    }
-                }
-            }
+            EntryKind::Blob => record_blob(repo, oid, prefix, entry.name, hash, at, seen, h),
             // Checked before reading: an unchanged subtree costs one set lookup.
             EntryKind::Tree if seen.trees.insert(key(oid, hash)) => {
                 let path = join(prefix, entry.name);
@@ -650,17 +660,7 @@ fn visit_diff<'o>(
         let hash = path_hash(prefix_hash, entry.name);
         let oid = oid_of(entry.id);
         match entry.kind {
-            EntryKind::Blob => {
-                if seen.blob_paths.insert(key(oid, hash)) {
-                    if seen.blobs_listed.insert(oid) {
-                        h.blobs.push(oid);
-                    }
-                    h.origins.entry(oid).or_default().push(Origin {
-                        path: join(prefix, entry.name),
-                        commit: at.commit,
-                    });
-                }
-            }
+            EntryKind::Blob => record_blob(repo, oid, prefix, entry.name, hash, at, seen, h),
             EntryKind::Tree => {
                 let path = join(prefix, entry.name);
                 match before {
@@ -706,11 +706,9 @@ fn mark_tree<'o>(
         commit: None,
         root: None,
     };
+    // Listed into a throwaway history: only `seen` keeps what was marked.
     visit_root(repo, odb, tree, at, seen, &mut h);
     problems.append(&mut h.problems);
-    for oid in h.blobs {
-        seen.blobs_listed.remove(&oid);
-    }
 }
 
 /// Reads every blob in `blobs` on `threads` threads (each with its own repository

@@ -163,11 +163,10 @@ fn empty_config() -> PathBuf {
     p
 }
 
-/// Runs `git ARGS…` in `dir` with a fixed identity and clock, panicking on failure, and
-/// returns its stdout.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
+/// `git ARGS…` in `dir` with a fixed identity and clock, and no user or system config.
+pub fn git_command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new("git");
+    c.args(args)
         .current_dir(dir)
         .env("GIT_AUTHOR_NAME", "Alice Example")
         .env("GIT_AUTHOR_EMAIL", "alice@example.invalid")
@@ -178,9 +177,13 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         // An empty global config of the test's own, never a shared file: git replaces a
         // config file it writes (lockfile + rename), and must never touch one outside.
         .env("GIT_CONFIG_GLOBAL", empty_config())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
+        .env("GIT_CONFIG_NOSYSTEM", "1");
+    c
+}
+
+/// Runs `git ARGS…` (see [`git_command`]), panicking on failure, and returns its stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_command(dir, args).output().unwrap();
     if !out.status.success() {
         let msg = format!(
             "git {args:?} in {}: {}: {}",
