@@ -114,6 +114,24 @@ fn push_is_blocked_even_when_the_commit_hook_was_skipped() {
     assert_ne!(remote_head, git(&r, &["rev-parse", "HEAD"]));
 }
 
+/// Regression: the advice named the commit of the first finding by path, not the
+/// oldest, so a rebase from it would have kept the older secret.
+#[test]
+fn rebase_advice_starts_before_the_oldest_commit_with_a_secret() {
+    let d = TestDir::new();
+    let r = setup(&d);
+    write(&r, "z-old.pem", &key("pem_ecdsa256"));
+    git(&r, &["add", "."]);
+    git(&r, &["commit", "-q", "--no-verify", "-m", "older key"]);
+    let older = git(&r, &["rev-parse", "--short=12", "HEAD"]);
+    write(&r, "a-new.pem", &key("pem_rsa"));
+    git(&r, &["add", "."]);
+    git(&r, &["commit", "-q", "--no-verify", "-m", "newer key"]);
+    let (ok, err) = try_git(&r, &["push", "-q", "origin", "main"]);
+    assert!(!ok);
+    assert!(err.contains(&format!("git rebase -i {older}^")), "{err}");
+}
+
 /// Two refs pushed at once; only the second carries a key, in an older commit of a new
 /// branch, removed again at the branch's tip.
 #[test]

@@ -183,10 +183,14 @@ fn pre_push(rules: &RuleSelection, remote: &str) -> anyhow::Result<i32> {
         &findings,
         true,
     )?;
+    // The rebase must start before the oldest commit that brought a secret: the walk
+    // lists commits oldest first.
     let oldest = findings
         .iter()
-        .filter_map(|f| f.git.as_ref()?.commit.clone())
-        .next()
+        .filter_map(|f| f.git.as_ref()?.commit.as_deref())
+        .filter_map(|c| h.commits.iter().position(|o| o.to_string() == c))
+        .min()
+        .map(|i| h.commits[i].to_string())
         .unwrap_or_default();
     let short = &oldest[..oldest.len().min(12)];
     writeln!(
