@@ -1,0 +1,413 @@
+//! Archives as a source: `.zip`/`.jar`, `.tar`, `.tar.gz`/`.tgz` and `.gz` opened in
+//! memory, their regular files handed on as blobs named `outer.zip!inner/path`, nested
+//! archives opened in turn up to a depth limit.
+//!
+//! An archive is hostile input. Everything expanded from one outer file shares one
+//! budget: at most `ratio` times the outer file's size (never less than `floor`, never
+//! more than `max_total`), so a bomb stops at the budget rather than at memory's end.
+//! This module never matches and never prints: it reports what it found and what it
+//! could not open, and the caller decides what to say.
+
+use std::cell::Cell;
+use std::io::{self, Cursor, Read};
+use std::rc::Rc;
+
+use flate2::read::GzDecoder;
+
+/// Limits for one outer archive and everything nested in it.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Archives inside archives are opened down to this depth (the outer one is 1).
+    pub max_depth: u32,
+    /// Largest single entry read (larger ones are skipped with a note).
+    pub max_entry: u64,
+    /// Most bytes expanded from one outer archive, nesting included.
+    pub max_total: u64,
+    /// Most bytes expanded per byte of the outer archive (bombs compress 1000:1 and more;
+    /// real archives of text rarely pass 20:1)…
+    pub ratio: u64,
+    /// …but small archives may always expand this much.
+    pub floor: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 3,
+            max_entry: 256 << 20,
+            max_total: 1 << 30,
+            ratio: 100,
+            floor: 64 << 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Zip,
+    Tar,
+    TarGz,
+    Gz,
+}
+
+/// What an archive held, in order.
+pub enum Event<'a> {
+    /// A regular file inside, with its full name (`outer.zip!dir/file`).
+    File { name: &'a str, bytes: &'a [u8] },
+    /// An entry not opened: encrypted, too large, nested too deep, or the budget is spent.
+    Skipped { name: &'a str, why: String },
+    /// The archive (or the rest of it) could not be read.
+    Error { name: &'a str, message: String },
+}
+
+/// The archive kind of a file, by its name and confirmed by its first bytes (a `.zip`
+/// that is not one is scanned as a plain file, silently).
+pub fn kind_of(name: &str, bytes: &[u8]) -> Option<Kind> {
+    let lower = name.to_ascii_lowercase();
+    let ends = |s: &str| lower.ends_with(s);
+    let kind = if ends(".zip") || ends(".jar") || ends(".war") || ends(".ear") || ends(".apk") {
+        Kind::Zip
+    } else if ends(".tar.gz") || ends(".tgz") {
+        Kind::TarGz
+    } else if ends(".gz") {
+        Kind::Gz
+    } else if ends(".tar") {
+        Kind::Tar
+    } else {
+        return None;
+    };
+    let magic_ok = match kind {
+        Kind::Zip => bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06"),
+        Kind::TarGz | Kind::Gz => bytes.starts_with(&[0x1f, 0x8b]),
+        // Old (v7) tar files have no magic; a tar file is at least one 512-byte header.
+        Kind::Tar => bytes.len() >= 512,
+    };
+    magic_ok.then_some(kind)
+}
+
+/// Opens the archive `bytes` named `name` (of `kind`), calling `visit` for each file in
+/// it and in the archives nested in it.
+pub fn visit(
+    name: &str,
+    kind: Kind,
+    bytes: &[u8],
+    limits: &Limits,
+    visit: &mut dyn FnMut(Event<'_>),
+) {
+    let budget = (bytes.len() as u64)
+        .saturating_mul(limits.ratio)
+        .max(limits.floor)
+        .min(limits.max_total);
+    let mut walker = Walker {
+        limits,
+        budget: Rc::new(Cell::new(budget)),
+        allowed: budget,
+        visit,
+    };
+    walker.archive(name, kind, bytes, 1);
+}
+
+struct Walker<'a, 'v> {
+    limits: &'a Limits,
+    /// Bytes that may still be decompressed from the outer archive. Every decompressing
+    /// reader is `Metered`, so data skipped over is paid for too; copies out of an
+    /// uncompressed tar in memory cost nothing.
+    budget: Rc<Cell<u64>>,
+    /// The budget at the start, for the note.
+    allowed: u64,
+    visit: &'v mut dyn FnMut(Event<'_>),
+}
+
+/// A decompressing reader that spends the archive's budget, failing once it is spent.
+struct Metered<R> {
+    inner: R,
+    budget: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Metered<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)? as u64;
+        let left = self.budget.get();
+        if n > left {
+            self.budget.set(0);
+            return Err(io::Error::other("the archive's expansion budget is spent"));
+        }
+        self.budget.set(left - n);
+        Ok(n as usize)
+    }
+}
+
+/// Why reading stopped early.
+enum Stop {
+    /// This entry is larger than `max_entry`: skip it, go on.
+    TooLarge,
+    /// The outer archive's budget is spent: stop everything.
+    Budget,
+    Io(io::Error),
+}
+
+impl Walker<'_, '_> {
+    fn metered<R: Read>(&self, inner: R) -> Metered<R> {
+        Metered {
+            inner,
+            budget: Rc::clone(&self.budget),
+        }
+    }
+
+    fn spent(&self) -> bool {
+        self.budget.get() == 0
+    }
+
+    fn archive(&mut self, name: &str, kind: Kind, bytes: &[u8], depth: u32) {
+        match kind {
+            Kind::Zip => self.zip(name, bytes, depth),
+            Kind::Tar => self.tar(name, bytes, depth),
+            Kind::TarGz => {
+                let stream = self.metered(GzDecoder::new(bytes));
+                self.tar(name, stream, depth)
+            }
+            Kind::Gz => {
+                // One compressed file: its name is the archive's without `.gz`.
+                let inner = &name[..name.len() - 3];
+                let inner_base = inner.rsplit('!').next().unwrap_or(inner);
+                let full = format!("{name}!{}", base_name(inner_base));
+                let stream = self.metered(GzDecoder::new(bytes));
+                match self.read_limited(stream) {
+                    Ok(data) => self.entry(&full, &data, depth),
+                    Err(stop) => self.stopped(&full, stop),
+                }
+            }
+        }
+    }
+
+    fn zip(&mut self, name: &str, bytes: &[u8], depth: u32) {
+        let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
+            Ok(z) => z,
+            Err(e) => {
+                return (self.visit)(Event::Error {
+                    name,
+                    message: format!("not a readable zip archive: {e}"),
+                });
+            }
+        };
+        for i in 0..zip.len() {
+            let file = match zip.by_index(i) {
+                Ok(f) => f,
+                Err(zip::result::ZipError::UnsupportedArchive(why)) => {
+                    let full = format!("{name}!(entry {})", i + 1);
+                    (self.visit)(Event::Skipped {
+                        name: &full,
+                        why: format!("not opened: {why}"),
+                    });
+                    continue;
+                }
+                Err(e) => {
+                    return (self.visit)(Event::Error {
+                        name,
+                        message: format!("entry {}: {e}", i + 1),
+                    });
+                }
+            };
+            if !file.is_file() {
+                continue;
+            }
+            let full = format!("{name}!{}", String::from_utf8_lossy(file.name_raw()));
+            if file.encrypted() {
+                (self.visit)(Event::Skipped {
+                    name: &full,
+                    why: "encrypted in the archive; not opened".into(),
+                });
+                continue;
+            }
+            if file.size() > self.limits.max_entry {
+                self.stopped(&full, Stop::TooLarge);
+                continue;
+            }
+            let read = self.read_limited(self.metered(file));
+            match read {
+                Ok(data) => self.entry(&full, &data, depth),
+                Err(Stop::TooLarge) => self.stopped(&full, Stop::TooLarge),
+                Err(stop) => return self.stopped(&full, stop),
+            }
+            if self.spent() {
+                return;
+            }
+        }
+    }
+
+    fn tar<R: Read>(&mut self, name: &str, reader: R, depth: u32) {
+        let mut tar = tar::Archive::new(reader);
+        let entries = match tar.entries() {
+            Ok(e) => e,
+            Err(e) => return self.tar_error(name, &e),
+        };
+        for entry in entries {
+            let mut entry = match entry {
+                Ok(e) => e,
+                Err(e) => return self.tar_error(name, &e),
+            };
+            let t = entry.header().entry_type();
+            if !(t.is_file() || t == tar::EntryType::Continuous) {
+                continue;
+            }
+            let full = format!("{name}!{}", String::from_utf8_lossy(&entry.path_bytes()));
+            if entry.size() > self.limits.max_entry {
+                self.stopped(&full, Stop::TooLarge);
+                continue;
+            }
+            match self.read_limited(&mut entry) {
+                Ok(data) => self.entry(&full, &data, depth),
+                Err(Stop::TooLarge) => self.stopped(&full, Stop::TooLarge),
+                Err(stop) => return self.stopped(&full, stop),
+            }
+            if self.spent() {
+                return;
+            }
+        }
+    }
+
+    fn tar_error(&mut self, name: &str, e: &io::Error) {
+        if self.spent() {
+            return self.stopped(name, Stop::Budget);
+        }
+        (self.visit)(Event::Error {
+            name,
+            message: format!("not a readable tar archive: {e}"),
+        })
+    }
+
+    /// A file inside an archive: opened in turn if it is an archive, else handed on.
+    fn entry(&mut self, full: &str, data: &[u8], depth: u32) {
+        match kind_of(full, data) {
+            Some(kind) if depth < self.limits.max_depth => {
+                self.archive(full, kind, data, depth + 1)
+            }
+            Some(_) => (self.visit)(Event::Skipped {
+                name: full,
+                why: format!(
+                    "archive nested more than {} deep; not opened",
+                    self.limits.max_depth
+                ),
+            }),
+            None => (self.visit)(Event::File {
+                name: full,
+                bytes: data,
+            }),
+        }
+    }
+
+    /// Reads all of `r` (a metered stream, or a copy from memory), up to the entry limit.
+    fn read_limited<R: Read>(&self, r: R) -> Result<Vec<u8>, Stop> {
+        let cap = self.limits.max_entry;
+        let mut data = Vec::new();
+        match r.take(cap + 1).read_to_end(&mut data) {
+            Ok(_) if data.len() as u64 > cap => Err(Stop::TooLarge),
+            Ok(_) => Ok(data),
+            Err(_) if self.spent() => Err(Stop::Budget),
+            Err(e) => Err(Stop::Io(e)),
+        }
+    }
+
+    fn stopped(&mut self, full: &str, stop: Stop) {
+        match stop {
+            Stop::TooLarge => (self.visit)(Event::Skipped {
+                name: full,
+                why: format!(
+                    "expands to more than {} MiB; not scanned",
+                    self.limits.max_entry >> 20
+                ),
+            }),
+            Stop::Budget => {
+                self.budget.set(0);
+                (self.visit)(Event::Skipped {
+                    name: full,
+                    why: format!(
+                        "the archive expands past {} MiB ({}× its size, at least {} MiB): \
+                         a possible archive bomb; the rest of it is not scanned",
+                        self.allowed >> 20,
+                        self.limits.ratio,
+                        self.limits.floor >> 20
+                    ),
+                })
+            }
+            Stop::Io(e) => (self.visit)(Event::Error {
+                name: full,
+                message: format!("could not be expanded: {e}"),
+            }),
+        }
+    }
+}
+
+fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn collect(name: &str, bytes: &[u8], limits: &Limits) -> Vec<String> {
+        let mut out = Vec::new();
+        let kind = kind_of(name, bytes).expect("an archive");
+        visit(name, kind, bytes, limits, &mut |e| {
+            out.push(match e {
+                Event::File { name, bytes } => format!("file {name} {}", bytes.len()),
+                Event::Skipped { name, why } => format!("skipped {name}: {why}"),
+                Event::Error { name, message } => format!("error {name}: {message}"),
+            })
+        });
+        out
+    }
+
+    #[test]
+    fn kinds_need_their_magic() {
+        assert_eq!(kind_of("a.zip", b"PK\x03\x04rest"), Some(Kind::Zip));
+        assert_eq!(kind_of("a.ZIP", b"not a zip"), None);
+        assert_eq!(kind_of("a.tgz", &[0x1f, 0x8b, 8]), Some(Kind::TarGz));
+        assert_eq!(kind_of("a.log.gz", &[0x1f, 0x8b, 8]), Some(Kind::Gz));
+        assert_eq!(kind_of("a.txt", b"PK\x03\x04"), None);
+    }
+
+    #[test]
+    fn gz_bomb_stops_at_the_budget() {
+        let bomb = gz(&vec![0u8; 50 << 20]);
+        let limits = Limits {
+            floor: 1 << 20,
+            ..Limits::default()
+        };
+        let out = collect("bomb.gz", &bomb, &limits);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(out[0].contains("archive bomb"), "{out:?}");
+    }
+
+    #[test]
+    fn gz_names_its_content_after_itself() {
+        let out = collect("dir/notes.txt.gz", &gz(b"hello"), &Limits::default());
+        assert_eq!(out, ["file dir/notes.txt.gz!notes.txt 5"]);
+    }
+
+    #[test]
+    fn nesting_stops_at_the_depth_limit() {
+        let mut data = gz(b"deep");
+        let mut name = "x".to_string();
+        for _ in 0..4 {
+            name.push_str(".gz");
+        }
+        for _ in 0..3 {
+            data = gz(&data);
+        }
+        let out = collect(&name, &data, &Limits::default());
+        assert_eq!(out.len(), 1);
+        assert!(
+            out[0].starts_with("skipped") && out[0].contains("nested"),
+            "{out:?}"
+        );
+    }
+}
