@@ -9,10 +9,12 @@ use crate::cmd::RuleSelection;
 use crate::cmd::history::HistoryConfig;
 use crate::cmd::hook::{HookConfig, InstallConfig};
 use crate::cmd::scan::ScanConfig;
+use crate::cmd::sweep::{self, SweepConfig};
 use crate::cmd::{self, ColorChoice, Command, OutputConfig};
 use crate::finding::Disclosure;
 use crate::report::Format;
 use crate::scan::ScanOptions;
+use crate::source::archive;
 use crate::source::fs::FsOptions;
 use crate::source::git::Selection;
 
@@ -34,6 +36,9 @@ enum CliCommand {
     Scan(ScanArgs),
     /// Scan the whole history of git repositories: every blob every ref reaches, once.
     History(HistoryArgs),
+    /// Sweep a workstation's home: Downloads, ~/.ssh, ~/.aws, archives, nested repositories.
+    #[command(after_long_help = SWEEP_EXCLUDES_HELP)]
+    Sweep(SweepArgs),
     /// Git hooks: check commits and pushes; install or remove the hook scripts.
     Hook {
         #[command(subcommand)]
@@ -204,6 +209,58 @@ struct ScanArgs {
     /// Unix only: on other platforms the permission audit is compiled out.
     #[arg(long)]
     fix_permissions: bool,
+    /// Open .zip/.jar, .tar, .tar.gz/.tgz and .gz files and scan what they hold (nested up
+    /// to 3 deep, with limits against archive bombs). Always on in `sweep`.
+    #[arg(long)]
+    archives: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// `keysweep sweep --help`: the default excludes, as `sweep::DEFAULT_EXCLUDES` has them
+/// (a test checks they agree).
+const SWEEP_EXCLUDES_HELP: &str = "\
+Default excludes (relative to the home; --exclude adds, --no-default-excludes clears):
+  /.cache/ /.rustup/ /.cargo/registry/ /.cargo/git/ /.npm/ /.pnpm-store/
+  /.local/share/pnpm/ /.yarn/cache/ /.m2/repository/ /.gradle/caches/ /.gradle/wrapper/
+  /go/pkg/mod/ /.pyenv/versions/ /.nvm/versions/ /.sdkman/candidates/ /.conda/pkgs/
+  /.local/lib/ /.local/share/containers/ /.local/share/flatpak/ /.local/share/Steam/
+  /.vscode/extensions/ /.vscode-server/ /.kube/cache/ /.julia/packages/ /.nuget/packages/
+  /.android/avd/ /Library/Caches/ node_modules/ __pycache__/ .venv/ .tox/
+
+Exit codes: 0 nothing found, 1 findings, 2 error (unreadable folders are reported and
+skipped; they make the exit code 2 only when nothing was found).";
+
+#[derive(Args, Debug)]
+struct SweepArgs {
+    /// The home to sweep (default: $HOME).
+    #[arg(long, value_name = "DIR")]
+    home: Option<PathBuf>,
+    /// Also leave out paths matching GLOB (gitignore syntax, relative to the home;
+    /// repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Do not leave out the default caches and toolchains (listed below).
+    #[arg(long)]
+    no_default_excludes: bool,
+    /// Do not scan the history of the git repositories found.
+    #[arg(long)]
+    no_history: bool,
+    /// Do not open archives.
+    #[arg(long)]
+    no_archives: bool,
+    /// Skip files (and blobs) larger than this (e.g. 500M, 2G).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    max_file_size: u64,
+    /// Set key files that others can read or write to 600 (400 if read-only) and .ssh
+    /// directories to 700, printing each change; nothing else is ever touched.
+    #[arg(long)]
+    fix_permissions: bool,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
@@ -296,6 +353,15 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?} is too large"))
 }
 
+/// Directories reported to the permission audit (Unix only).
+fn ssh_dirs() -> Vec<String> {
+    if cfg!(unix) {
+        vec![".ssh".to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -316,17 +382,63 @@ pub fn parse() -> Command {
                     follow_links: a.follow,
                     max_file_size: a.max_file_size,
                     threads: a.threads.unwrap_or_else(default_threads).max(1),
-                    report_dirs_named: if cfg!(unix) {
-                        vec![".ssh".to_string()]
-                    } else {
-                        Vec::new()
-                    },
+                    report_dirs_named: ssh_dirs(),
+                    exclude_root: None,
+                    find_repos: false,
                 },
                 fix_permissions: a.fix_permissions,
+                archives: a.archives.then(archive::Limits::default),
                 scan: a.output.scan_options(),
                 disclosure: a.output.disclosure(),
                 output: a.output.config(),
                 rules,
+            })
+        }
+        CliCommand::Sweep(a) => {
+            let Some(home) = a.home.or_else(std::env::home_dir) else {
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::MissingRequiredArgument,
+                        "no home folder is known: give one with --home DIR",
+                    )
+                    .exit()
+            };
+            let rules = a.rules.selection();
+            let threads = a.threads.unwrap_or_else(default_threads).max(1);
+            let mut excludes: Vec<String> = if a.no_default_excludes {
+                Vec::new()
+            } else {
+                sweep::DEFAULT_EXCLUDES
+                    .iter()
+                    .map(|g| g.to_string())
+                    .collect()
+            };
+            excludes.extend(a.exclude);
+            Command::Sweep(SweepConfig {
+                scan: ScanConfig {
+                    audit_permissions: cfg!(unix) && rules.allows(cmd::PERMISSIONS_CHECK),
+                    fs: FsOptions {
+                        paths: vec![home.clone()],
+                        gitignore: false,
+                        excludes,
+                        follow_links: false,
+                        max_file_size: a.max_file_size,
+                        threads,
+                        report_dirs_named: ssh_dirs(),
+                        exclude_root: Some(home.clone()),
+                        find_repos: !a.no_history,
+                    },
+                    fix_permissions: a.fix_permissions,
+                    archives: (!a.no_archives).then(archive::Limits::default),
+                    scan: a.output.scan_options(),
+                    disclosure: a.output.disclosure(),
+                    output: a.output.config(),
+                    rules,
+                },
+                home,
+                history: !a.no_history,
+                max_blob_size: a.max_file_size,
+                threads,
             })
         }
         CliCommand::History(a) => {
@@ -391,6 +503,16 @@ mod tests {
         assert_eq!(parse_size("2GiB"), Ok(2 << 30));
         assert!(parse_size("1X").is_err());
         assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn sweep_help_lists_the_default_excludes() {
+        let listed: Vec<&str> = SWEEP_EXCLUDES_HELP
+            .split_once("clears):")
+            .and_then(|(_, rest)| rest.split_once("\n\n"))
+            .map(|(list, _)| list.split_whitespace().collect())
+            .unwrap_or_default();
+        assert_eq!(listed, sweep::DEFAULT_EXCLUDES);
     }
 
     #[test]

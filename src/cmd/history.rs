@@ -96,7 +96,7 @@ struct BlobFindings {
     findings: Vec<Finding>,
 }
 
-fn scan_repo(
+pub(crate) fn scan_repo(
     cfg: &HistoryConfig,
     scanner: &Scanner,
     path: &Path,

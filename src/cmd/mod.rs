@@ -5,6 +5,7 @@ pub mod history;
 pub mod hook;
 pub mod rules;
 pub mod scan;
+pub mod sweep;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use crate::scan::{ScanOptions, Scanner};
 pub enum Command {
     Scan(scan::ScanConfig),
     History(history::HistoryConfig),
+    Sweep(sweep::SweepConfig),
     Hook(hook::HookConfig),
     RulesList(rules::ListConfig),
     RulesCheck(rules::CheckConfig),
@@ -37,6 +39,7 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Scan(cfg) => scan::run(&cfg),
         Command::History(cfg) => history::run(&cfg),
+        Command::Sweep(cfg) => sweep::run(&cfg),
         Command::Hook(cfg) => hook::run(&cfg),
         Command::RulesList(cfg) => rules::list(&cfg),
         Command::RulesCheck(cfg) => rules::check(&cfg),

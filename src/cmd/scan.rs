@@ -1,10 +1,12 @@
 //! `keysweep scan`: the filesystem source, the scan core on every thread, one report.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
+
+use indicatif::ProgressBar;
 
 use super::{OutputConfig, RuleSelection};
 use crate::enrich::private_key::Place;
@@ -12,6 +14,7 @@ use crate::enrich::{self, ssh_wire};
 use crate::finding::{Disclosure, FileFacts, Finding, display_path};
 use crate::report::{Summary, human};
 use crate::scan::{Match, ScanOptions, Scanner, Scratch};
+use crate::source::archive;
 use crate::source::fs::{self, Event, FileMeta, FsOptions, SkipReason};
 
 #[derive(Debug, Clone)]
@@ -25,14 +28,22 @@ pub struct ScanConfig {
     pub audit_permissions: bool,
     /// Apply the permission fixes (`--fix-permissions`).
     pub fix_permissions: bool,
+    /// Open archives and scan what they hold (`--archives`; always on in `sweep`).
+    pub archives: Option<archive::Limits>,
 }
 
+/// Counters the workers keep, and a progress display may read while they run.
 #[derive(Default)]
-struct Stats {
-    files: AtomicU64,
-    bytes: AtomicU64,
-    skipped: AtomicU64,
-    errors: AtomicU64,
+pub struct Stats {
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
+    pub skipped: AtomicU64,
+    pub errors: AtomicU64,
+    /// Files read inside archives.
+    pub archive_entries: AtomicU64,
+    pub findings: AtomicU64,
+    /// The folder a worker was in lately (set every few hundred files, without waiting).
+    pub folder: Mutex<PathBuf>,
 }
 
 /// One worker thread's state. Its findings join the shared list when the thread's walk
@@ -49,6 +60,10 @@ struct Worker<'a> {
     quiet: bool,
     audit: bool,
     fix: bool,
+    archives: Option<archive::Limits>,
+    since_folder: u32,
+    /// Prints to stderr without tearing the progress bar.
+    progress: &'a ProgressBar,
 }
 
 impl Worker<'_> {
@@ -66,7 +81,8 @@ impl Worker<'_> {
                             human::human_bytes(limit)
                         ),
                     };
-                    eprintln!("keysweep: skipped {}: {why}", display_path(path));
+                    let line = format!("keysweep: skipped {}: {why}", display_path(path));
+                    self.progress.suspend(|| eprintln!("{line}"));
                 }
             }
             Event::Dir { path, meta } => {
@@ -76,10 +92,11 @@ impl Worker<'_> {
             }
             Event::Error { path, message } => {
                 self.stats.errors.fetch_add(1, Ordering::Relaxed);
-                match path {
-                    Some(p) => eprintln!("keysweep: {}: {message}", display_path(p)),
-                    None => eprintln!("keysweep: {message}"),
-                }
+                let line = match path {
+                    Some(p) => format!("keysweep: {}: {message}", display_path(p)),
+                    None => format!("keysweep: {message}"),
+                };
+                self.progress.suspend(|| eprintln!("{line}"));
             }
         }
     }
@@ -98,19 +115,81 @@ impl Worker<'_> {
         self.stats
             .bytes
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.since_folder += 1;
+        if self.since_folder >= 256 {
+            self.since_folder = 0;
+            if let (Ok(mut folder), Some(parent)) = (self.stats.folder.try_lock(), path.parent()) {
+                parent.clone_into(&mut folder);
+            }
+        }
+        let archive = self.archives.and_then(|limits| {
+            let name = path.file_name()?.to_str()?;
+            archive::kind_of(name, bytes).map(|kind| (kind, limits))
+        });
+        let holds_private_key = match archive {
+            Some((kind, limits)) => self.archive(path, kind, bytes, &limits, meta),
+            None => self.scan_bytes(path, bytes, meta),
+        };
+        if self.audit {
+            self.audit_file(path, bytes, meta, holds_private_key);
+        }
+    }
+
+    /// Scans `bytes` found at `path`; says whether they hold a private key.
+    fn scan_bytes(&mut self, path: &Path, bytes: &[u8], meta: FileMeta) -> bool {
         self.matches.clear();
         self.scanner
             .scan(bytes, &mut self.scratch, &mut self.matches);
+        if self.matches.is_empty() {
+            return false;
+        }
         let holds_private_key = self
             .matches
             .iter()
             .any(|m| !m.example && self.scanner.rule(m.rule).category == "private-key");
         let found =
             enrich::blob_findings(self.scanner, path, bytes, &self.matches, self.disclosure);
+        self.stats
+            .findings
+            .fetch_add(found.len() as u64, Ordering::Relaxed);
         self.findings.extend(found.into_iter().map(|f| (f, meta)));
-        if self.audit {
-            self.audit_file(path, bytes, meta, holds_private_key);
-        }
+        holds_private_key
+    }
+
+    /// Scans what an archive holds, each file as `archive!inner/path`; says whether any
+    /// of it is a private key (the archive file is then key material).
+    fn archive(
+        &mut self,
+        path: &Path,
+        kind: archive::Kind,
+        bytes: &[u8],
+        limits: &archive::Limits,
+        meta: FileMeta,
+    ) -> bool {
+        let mut holds_key = false;
+        let name = display_path(path);
+        archive::visit(&name, kind, bytes, limits, &mut |event| match event {
+            archive::Event::File { name, bytes } => {
+                self.stats.archive_entries.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .bytes
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                holds_key |= self.scan_bytes(Path::new(name), bytes, meta);
+            }
+            archive::Event::Skipped { name, why } => {
+                self.stats.skipped.fetch_add(1, Ordering::Relaxed);
+                if !self.quiet {
+                    self.progress
+                        .suspend(|| eprintln!("keysweep: skipped {name}: {why}"));
+                }
+            }
+            archive::Event::Error { name, message } => {
+                self.stats.errors.fetch_add(1, Ordering::Relaxed);
+                self.progress
+                    .suspend(|| eprintln!("keysweep: {name}: {message}"));
+            }
+        });
+        holds_key
     }
 
     /// The permission audit of one scanned file: key material that others can read or
@@ -152,15 +231,17 @@ impl Worker<'_> {
             match crate::audit::permissions::apply(path, &problem) {
                 Ok(()) => {
                     f.fixed = true;
-                    eprintln!(
+                    let line = format!(
                         "keysweep: fixed: {} (was {:04o})",
                         problem.fix_command(&shown),
                         meta.mode & 0o7777
                     );
+                    self.progress.suspend(|| eprintln!("{line}"));
                 }
                 Err(e) => {
                     self.stats.errors.fetch_add(1, Ordering::Relaxed);
-                    eprintln!("keysweep: {shown}: could not fix permissions: {e}");
+                    let line = format!("keysweep: {shown}: could not fix permissions: {e}");
+                    self.progress.suspend(|| eprintln!("{line}"));
                 }
             }
         }
@@ -198,21 +279,37 @@ fn is_public_key_file(path: &Path) -> bool {
 pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
     let start = Instant::now();
     let scanner = cfg.rules.scanner(cfg.scan)?;
-    let shared = Mutex::new(Shared::default());
     let stats = Stats::default();
-    fs::walk(&cfg.fs, || {
+    let (findings, _) = walk_and_scan(cfg, &scanner, &stats, &ProgressBar::hidden())?;
+    let summary = summarise(&findings, &stats, start);
+    super::finish(&cfg.output, &findings, &summary)
+}
+
+/// Walks and scans everything `cfg` names on every thread: findings in report order, with
+/// their file facts and linked public keys, and what else the walk found.
+pub fn walk_and_scan(
+    cfg: &ScanConfig,
+    scanner: &Scanner,
+    stats: &Stats,
+    progress: &ProgressBar,
+) -> anyhow::Result<(Vec<Finding>, fs::Walked)> {
+    let shared = Mutex::new(Shared::default());
+    let walked = fs::walk(&cfg.fs, || {
         let mut worker = Worker {
-            scanner: &scanner,
+            scanner,
             scratch: Scratch::new(),
             matches: Vec::new(),
             findings: Vec::new(),
             public_keys: Vec::new(),
             shared: &shared,
-            stats: &stats,
+            stats,
             disclosure: cfg.disclosure,
             quiet: cfg.output.quiet,
             audit: cfg.audit_permissions,
             fix: cfg.fix_permissions,
+            archives: cfg.archives,
+            since_folder: 0,
+            progress,
         };
         move |event| worker.event(event)
     })?;
@@ -238,17 +335,21 @@ pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
         .collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     enrich::link_keys(&mut findings, public_keys);
+    Ok((findings, walked))
+}
 
+/// The run's totals.
+pub fn summarise(findings: &[Finding], stats: &Stats, start: Instant) -> Summary {
     let mut summary = Summary {
         files: stats.files.load(Ordering::Relaxed),
+        archive_entries: stats.archive_entries.load(Ordering::Relaxed),
         bytes: stats.bytes.load(Ordering::Relaxed),
         skipped: stats.skipped.load(Ordering::Relaxed),
         errors: stats.errors.load(Ordering::Relaxed),
         ..Summary::default()
     };
-    summary.count(&findings);
-    summary.reused_keys = enrich::reused_keys(&findings);
+    summary.count(findings);
+    summary.reused_keys = enrich::reused_keys(findings);
     summary.set_elapsed(start.elapsed());
-
-    super::finish(&cfg.output, &findings, &summary)
+    summary
 }

@@ -57,14 +57,23 @@ pub fn write(
     color: bool,
 ) -> io::Result<()> {
     let p = Paint { on: color };
-    let mut last_path: Option<&str> = None;
+    let mut last: Option<(&str, Option<&str>)> = None;
     for f in findings {
-        if last_path != Some(f.path.as_str()) {
-            if last_path.is_some() {
+        // History findings from several repositories (`sweep`, `history A B`) say which.
+        let repo = f
+            .git
+            .as_ref()
+            .map(|g| g.repository.as_str())
+            .filter(|r| *r != ".");
+        if last != Some((f.path.as_str(), repo)) {
+            if last.is_some() {
                 writeln!(out)?;
             }
-            writeln!(out, "{}", p.path(&f.path))?;
-            last_path = Some(&f.path);
+            match repo {
+                Some(r) => writeln!(out, "{} {}", p.path(&f.path), p.dim(&format!("(in {r})")))?,
+                None => writeln!(out, "{}", p.path(&f.path))?,
+            }
+            last = Some((&f.path, repo));
         }
         let example = if f.example {
             " (documentation example)"
@@ -302,11 +311,15 @@ pub fn summary_line(s: &Summary) -> String {
     if !parts.is_empty() {
         line.push_str(&format!(" ({})", parts.join(", ")));
     }
-    let unit = if s.blobs > 0 { "blob" } else { "file" };
-    let n = s.files + s.blobs;
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    let files = s.files + s.archive_entries;
+    let what = match (files, s.blobs) {
+        (_, 0) => plural(files, "file"),
+        (0, b) => plural(b, "blob"),
+        (f, b) => format!("{} and {}", plural(f, "file"), plural(b, "blob")),
+    };
     line.push_str(&format!(
-        " in {n} {unit}{}, {}, {:.2} s{}",
-        if n == 1 { "" } else { "s" },
+        " in {what}, {}, {:.2} s{}",
         human_bytes(s.bytes),
         secs,
         rate

@@ -1,6 +1,7 @@
 //! Reports: one writer per format. They format findings and decide nothing: what to
 //! show has been settled (filtered, sorted, redacted) before a writer sees it.
 
+pub mod digest;
 pub mod human;
 pub mod json;
 
@@ -27,6 +28,9 @@ pub struct Summary {
     /// Distinct git blobs scanned (history).
     #[serde(skip_serializing_if = "is_zero")]
     pub blobs: u64,
+    /// Files read inside archives (`--archives`, `sweep`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub archive_entries: u64,
     pub bytes: u64,
     pub findings: usize,
     pub critical: usize,
@@ -43,6 +47,9 @@ pub struct Summary {
     pub shallow: bool,
     /// Private keys found in more than one place, by fingerprint.
     pub reused_keys: Vec<ReusedKey>,
+    /// `sweep`: the digest of what was found where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<digest::SweepDigest>,
 }
 
 fn is_zero(n: &u64) -> bool {

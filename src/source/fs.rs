@@ -11,6 +11,7 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use ignore::overrides::OverrideBuilder;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
@@ -33,6 +34,19 @@ pub struct FsOptions {
     /// Directories with these names are reported with their metadata (for audits such as
     /// the `.ssh` permission check); other directories cost nothing beyond the walk.
     pub report_dirs_named: Vec<String>,
+    /// What anchored `excludes` (`/.cache/`) are relative to; the current directory if
+    /// unset.
+    pub exclude_root: Option<PathBuf>,
+    /// List the git repositories met on the way (work trees with a `.git`, and bare
+    /// repositories named `*.git`); they are not descended into either way.
+    pub find_repos: bool,
+}
+
+/// What a walk found besides the files it handed on.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Git repositories (work tree roots and bare repositories), when `find_repos` asked.
+    pub repos: Vec<PathBuf>,
 }
 
 /// Metadata of a scanned file, from the `fstat` of the open descriptor.
@@ -86,14 +100,16 @@ pub enum WalkError {
 
 /// Walks every path in `opts`, calling a visitor made by `make_visitor` (one per thread)
 /// for each event.
-pub fn walk<M, V>(opts: &FsOptions, make_visitor: M) -> Result<(), WalkError>
+pub fn walk<M, V>(opts: &FsOptions, make_visitor: M) -> Result<Walked, WalkError>
 where
     M: Fn() -> V + Sync,
     V: FnMut(Event<'_>) + Send,
 {
     let Some((first, rest)) = opts.paths.split_first() else {
-        return Ok(());
+        return Ok(Walked::default());
     };
+    let repos: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
+    let found = opts.find_repos.then(|| Arc::clone(&repos));
     let mut builder = WalkBuilder::new(first);
     for p in rest {
         builder.add(p);
@@ -111,10 +127,32 @@ where
         .add_custom_ignore_filename(IGNORE_FILE)
         // History is `keysweep history`; a `.git` directory (or a worktree's `.git` file)
         // is never part of a working tree scan.
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry(move |e| {
+            let name = e.file_name();
+            let Some(found) = &found else {
+                return name != ".git";
+            };
+            let repo = if name == ".git" {
+                e.path().parent().map(Path::to_path_buf)
+            } else if name.as_encoded_bytes().ends_with(b".git")
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && is_bare_repo(e.path())
+            {
+                Some(e.path().to_path_buf())
+            } else {
+                return true;
+            };
+            if let Some(r) = repo {
+                found.lock().unwrap_or_else(|e| e.into_inner()).push(r);
+            }
+            false
+        });
     if !opts.excludes.is_empty() {
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        let mut ob = OverrideBuilder::new(cwd);
+        let root = match &opts.exclude_root {
+            Some(r) => r.clone(),
+            None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
+        };
+        let mut ob = OverrideBuilder::new(root);
         for glob in &opts.excludes {
             ob.add(&format!("!{glob}"))
                 .map_err(|source| WalkError::Glob {
@@ -134,7 +172,15 @@ where
         report_dirs_named: &opts.report_dirs_named,
     };
     builder.build_parallel().visit(&mut vb);
-    Ok(())
+    drop(builder);
+    let mut repos = std::mem::take(&mut *repos.lock().unwrap_or_else(|e| e.into_inner()));
+    repos.sort();
+    Ok(Walked { repos })
+}
+
+/// A directory that looks like a bare repository: `HEAD`, `objects/` and `refs/`.
+fn is_bare_repo(dir: &Path) -> bool {
+    dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir()
 }
 
 struct VisitorBuilder<'m, M> {

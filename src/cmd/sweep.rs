@@ -1,0 +1,280 @@
+//! `keysweep sweep`: a workstation's home, every file of it, with archives opened and the
+//! history of every git repository under it scanned; findings listed by the places keys
+//! pile up (Downloads first), and a digest at the end that says what to fix.
+
+use std::collections::HashSet;
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::history::{self, HistoryConfig};
+use super::scan::{self, ScanConfig, Stats};
+use crate::enrich::aws::Kind;
+use crate::finding::{Finding, display_path};
+use crate::report::digest::{AwsCounts, PlaceCount, SweepDigest};
+use crate::report::{Summary, digest, human};
+use crate::source::git::{self, Selection};
+
+/// What `sweep` leaves out unless `--no-default-excludes`: caches, toolchains and package
+/// stores, which hold no secrets of the user's and most of a home's files. Gitignore
+/// syntax, relative to the home (a leading `/` anchors there; without it, anywhere).
+/// README.md and `keysweep sweep --help` list them; a test checks they agree.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    "/.cache/",
+    "/.rustup/",
+    "/.cargo/registry/",
+    "/.cargo/git/",
+    "/.npm/",
+    "/.pnpm-store/",
+    "/.local/share/pnpm/",
+    "/.yarn/cache/",
+    "/.m2/repository/",
+    "/.gradle/caches/",
+    "/.gradle/wrapper/",
+    "/go/pkg/mod/",
+    "/.pyenv/versions/",
+    "/.nvm/versions/",
+    "/.sdkman/candidates/",
+    "/.conda/pkgs/",
+    "/.local/lib/",
+    "/.local/share/containers/",
+    "/.local/share/flatpak/",
+    "/.local/share/Steam/",
+    "/.vscode/extensions/",
+    "/.vscode-server/",
+    "/.kube/cache/",
+    "/.julia/packages/",
+    "/.nuget/packages/",
+    "/.android/avd/",
+    "/Library/Caches/",
+    "node_modules/",
+    "__pycache__/",
+    ".venv/",
+    ".tox/",
+];
+
+#[derive(Debug, Clone)]
+pub struct SweepConfig {
+    pub home: PathBuf,
+    /// The file scan of the home: archives on, excludes anchored at the home, repositories
+    /// listed when `history` is on.
+    pub scan: ScanConfig,
+    /// Scan the history of every repository found (`--no-history` turns it off).
+    pub history: bool,
+    pub max_blob_size: u64,
+    pub threads: usize,
+}
+
+pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
+    let start = Instant::now();
+    let md = std::fs::metadata(&cfg.home)
+        .map_err(|e| anyhow::anyhow!("cannot sweep {}: {e}", cfg.home.display()))?;
+    if !md.is_dir() {
+        anyhow::bail!("cannot sweep {}: not a directory", cfg.home.display());
+    }
+    let scanner = cfg.scan.rules.scanner(cfg.scan.scan)?;
+    let stats = Stats::default();
+    let progress = progress_bar(cfg.scan.output.quiet);
+    let done = AtomicBool::new(false);
+    let walked = std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                progress.set_message(progress_message(&stats));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let r = scan::walk_and_scan(&cfg.scan, &scanner, &stats, &progress);
+        done.store(true, Ordering::Relaxed);
+        r
+    });
+    progress.finish_and_clear();
+    let (mut findings, walked) = walked?;
+
+    let mut history_summary = Summary::default();
+    let repos = if cfg.history {
+        distinct_repos(walked.repos)
+    } else {
+        Vec::new()
+    };
+    if !repos.is_empty() {
+        git::configure();
+        let hcfg = HistoryConfig {
+            repos: Vec::new(),
+            selection: Selection::All { all_objects: false },
+            rules: cfg.scan.rules.clone(),
+            scan: cfg.scan.scan,
+            disclosure: cfg.scan.disclosure,
+            output: cfg.scan.output.clone(),
+            threads: cfg.threads,
+            max_blob_size: cfg.max_blob_size,
+            submodules: false,
+        };
+        // A secret still in a work tree is reported there, with its file's mode; history
+        // adds only what the work tree no longer shows.
+        let on_disk: HashSet<(String, String)> = findings
+            .iter()
+            .map(|f| (f.id.clone(), f.path.clone()))
+            .collect();
+        for repo in &repos {
+            match history::scan_repo(&hcfg, &scanner, repo, &mut history_summary) {
+                Ok(found) => findings.extend(found.into_iter().filter(|f| {
+                    let at = display_path(&repo.join(&f.path));
+                    !on_disk.contains(&(f.id.clone(), at))
+                })),
+                Err(e) => {
+                    history_summary.errors += 1;
+                    eprintln!("keysweep: error: {e:#}");
+                }
+            }
+        }
+    }
+
+    let home = display_path(&cfg.home);
+    findings.sort_by(|a, b| {
+        let ka = (place(&home, a).0, a.git.as_ref().map(|g| &g.repository));
+        let kb = (place(&home, b).0, b.git.as_ref().map(|g| &g.repository));
+        (ka, a.sort_key()).cmp(&(kb, b.sort_key()))
+    });
+    let mut summary = scan::summarise(&findings, &stats, start);
+    summary.blobs = history_summary.blobs;
+    summary.bytes += history_summary.bytes;
+    summary.skipped += history_summary.skipped;
+    summary.errors += history_summary.errors;
+    summary.shallow = history_summary.shallow;
+    summary.sweep = Some(digest_of(&home, &findings, repos.len()));
+
+    let code = super::finish(&cfg.scan.output, &findings, &summary)?;
+    if !cfg.scan.output.quiet
+        && let Some(d) = &summary.sweep
+    {
+        eprintln!();
+        digest::write(&mut io::stderr().lock(), d)?;
+    }
+    Ok(code)
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {wide_msg}")
+            .expect("valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn progress_message(stats: &Stats) -> String {
+    let folder = stats
+        .folder
+        .try_lock()
+        .map(|f| display_path(&f))
+        .unwrap_or_default();
+    format!(
+        "{} files · {} · {} findings · {folder}",
+        stats.files.load(Ordering::Relaxed) + stats.archive_entries.load(Ordering::Relaxed),
+        human::human_bytes(stats.bytes.load(Ordering::Relaxed)),
+        stats.findings.load(Ordering::Relaxed),
+    )
+}
+
+/// One entry per repository: a worktree and its main checkout share one history.
+fn distinct_repos(found: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for path in found {
+        let key = match git2::Repository::open(&path) {
+            Ok(r) => std::fs::canonicalize(r.commondir()).unwrap_or_else(|_| path.clone()),
+            // Reported when its history is scanned.
+            Err(_) => path.clone(),
+        };
+        if seen.insert(key) {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Where a finding is, as the report orders it: the places keys pile up first.
+fn place<'a>(home: &str, f: &'a Finding) -> (u8, &'a str) {
+    if f.git.is_some() {
+        return (12, "git history");
+    }
+    let rel = f
+        .path
+        .strip_prefix(home)
+        .map(|r| r.trim_start_matches('/'))
+        .unwrap_or(&f.path);
+    let top = rel.split('/').next().unwrap_or("");
+    let on_disk = rel.split('!').next().unwrap_or(rel);
+    let name = on_disk.rsplit('/').next().unwrap_or(on_disk);
+    match top {
+        "Downloads" => (0, "Downloads"),
+        "Desktop" => (1, "Desktop"),
+        "Documents" => (2, "Documents"),
+        ".ssh" => (3, "~/.ssh"),
+        ".aws" => (4, "~/.aws"),
+        ".config" => (5, "~/.config"),
+        ".kube" => (6, "~/.kube"),
+        ".docker" => (7, "~/.docker"),
+        _ if rel.starts_with(".local/share/Trash/") || top == ".Trash" => (10, "trash"),
+        _ if name.ends_with("_history") || name == ".history" => (8, "shell history"),
+        _ if name == ".env" || name.starts_with(".env.") || name.ends_with(".env") => {
+            (9, ".env files")
+        }
+        _ => (11, "elsewhere"),
+    }
+}
+
+fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDigest {
+    let mut d = SweepDigest {
+        home: home.to_string(),
+        repositories,
+        aws_keys: AwsCounts::default(),
+        ..SweepDigest::default()
+    };
+    let mut distinct = HashSet::new();
+    for f in findings {
+        match f.category.as_str() {
+            "private-key" if !f.example => {
+                d.private_keys += 1;
+                distinct.insert(f.id.as_str());
+                let others_read = f
+                    .file
+                    .as_ref()
+                    .and_then(|file| u32::from_str_radix(&file.mode, 8).ok())
+                    .is_some_and(|m| m & 0o044 != 0);
+                d.readable_by_others += usize::from(others_read);
+                d.unencrypted += usize::from(f.key.as_ref().is_some_and(|k| !k.encrypted));
+            }
+            // A secret found beside its id is part of the id's finding.
+            "aws-access-key" => match f.aws.as_ref().and_then(|a| a.kind) {
+                Some(Kind::LongTerm) => d.aws_keys.long_term += 1,
+                Some(Kind::Temporary) => d.aws_keys.temporary += 1,
+                _ => d.aws_keys.other += 1,
+            },
+            "aws-secret-key" => d.aws_keys.other += 1,
+            _ => {}
+        }
+        if let Some(fix) = &f.fix
+            && !f.fixed
+        {
+            d.fix_commands.push(fix.clone());
+        }
+        let (_, label) = place(home, f);
+        match d.places.last_mut() {
+            Some(p) if p.place == label => p.findings += 1,
+            _ => d.places.push(PlaceCount {
+                place: label.to_string(),
+                findings: 1,
+            }),
+        }
+    }
+    d.distinct_private_keys = distinct.len();
+    d
+}

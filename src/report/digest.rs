@@ -1,0 +1,113 @@
+//! The sweep's digest: what a person reads in five seconds at the end of `keysweep
+//! sweep` — how many private keys and how many of them others can read, how many AWS
+//! keys of which kind, where they were, and the commands that fix the permissions.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SweepDigest {
+    pub home: String,
+    /// Private-key findings (a key in two places counts twice).
+    pub private_keys: usize,
+    /// Distinct private keys among them.
+    pub distinct_private_keys: usize,
+    /// Private keys in files that others (group or world) can read.
+    pub readable_by_others: usize,
+    /// Private keys with no passphrase.
+    pub unencrypted: usize,
+    pub aws_keys: AwsCounts,
+    /// Findings by place, in the order the report lists them.
+    pub places: Vec<PlaceCount>,
+    /// Git repositories whose history was scanned.
+    pub repositories: usize,
+    /// Commands that fix the permission findings not fixed in this run.
+    pub fix_commands: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AwsCounts {
+    /// `AKIA…` ids: valid until deleted.
+    pub long_term: usize,
+    /// `ASIA…` ids: STS credentials.
+    pub temporary: usize,
+    /// Other kinds, and secrets found without their id.
+    pub other: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaceCount {
+    pub place: String,
+    pub findings: usize,
+}
+
+/// Fix commands shown before "and N more".
+const FIXES_SHOWN: usize = 8;
+
+pub fn write(out: &mut dyn Write, d: &SweepDigest) -> io::Result<()> {
+    writeln!(out, "keysweep sweep of {}", d.home)?;
+    let mut keys = format!("{}", d.private_keys);
+    if d.distinct_private_keys != d.private_keys {
+        keys.push_str(&format!(" ({} distinct)", d.distinct_private_keys));
+    }
+    if d.private_keys > 0 {
+        keys.push_str(&format!(
+            ", {} readable by others, {} without a passphrase",
+            d.readable_by_others, d.unencrypted
+        ));
+    }
+    writeln!(out, "  private keys  {keys}")?;
+    let a = &d.aws_keys;
+    let total = a.long_term + a.temporary + a.other;
+    let mut aws = total.to_string();
+    let kinds: Vec<String> = [
+        (a.long_term, "long-term (AKIA)"),
+        (a.temporary, "temporary (ASIA)"),
+        (a.other, "other"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if !kinds.is_empty() {
+        aws.push_str(&format!(": {}", kinds.join(", ")));
+    }
+    writeln!(out, "  AWS keys      {aws}")?;
+    if !d.places.is_empty() {
+        let places: Vec<String> = d
+            .places
+            .iter()
+            .map(|p| format!("{} {}", p.place, p.findings))
+            .collect();
+        writeln!(out, "  where         {}", places.join(" · "))?;
+    }
+    writeln!(
+        out,
+        "  histories     {} git {} scanned",
+        d.repositories,
+        if d.repositories == 1 {
+            "repository"
+        } else {
+            "repositories"
+        }
+    )?;
+    if !d.fix_commands.is_empty() {
+        for (i, fix) in d.fix_commands.iter().take(FIXES_SHOWN).enumerate() {
+            let label = if i == 0 { "fix now" } else { "" };
+            writeln!(out, "  {label:<12}  {fix}")?;
+        }
+        if d.fix_commands.len() > FIXES_SHOWN {
+            writeln!(
+                out,
+                "                and {} more",
+                d.fix_commands.len() - FIXES_SHOWN
+            )?;
+        }
+        writeln!(
+            out,
+            "                (or all at once: keysweep sweep --fix-permissions)"
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,379 @@
+//! `keysweep sweep`: a home built in a temp dir with a secret in each place keys pile up;
+//! every one is reported, in place order, with archives opened, nested histories scanned,
+//! caches left out, and a digest at the end.
+
+mod util;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use util::{TestDir, git, is_root, key};
+
+const AWS_ID: &str = "AKIARZPUZDIKIOJZ7DN7";
+const AWS_SECRET: &str = "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";
+const HISTORY_ID: &str = "AKIATCH6YDSYYYUWKYTK";
+
+fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in files {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn tar_gz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut t = tar::Builder::new(gz);
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, name, *data).unwrap();
+    }
+    t.into_inner().unwrap().finish().unwrap()
+}
+
+fn gz_of(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// The home of the issue: each planted secret, and a large cache with a key in it.
+fn home() -> TestDir {
+    let h = TestDir::new();
+    h.write("Downloads/prod.pem", key("openssl_pkcs8_rsa.pem"));
+    h.chmod("Downloads/prod.pem", 0o777);
+    h.write(
+        "Downloads/backup.zip",
+        zip_of(&[("keys/deploy_key", key("openssh_rsa2048").as_bytes())]),
+    );
+    h.write(".ssh/id_ed25519", key("openssh_ed25519"));
+    h.chmod(".ssh/id_ed25519", 0o644);
+    h.chmod(".ssh", 0o700);
+    h.write(
+        ".aws/credentials",
+        format!("[default]\naws_access_key_id = {AWS_ID}\naws_secret_access_key = {AWS_SECRET}\n"),
+    );
+    h.chmod(".aws/credentials", 0o600);
+    h.write(
+        ".bash_history",
+        "ls\nexport AWS_ACCESS_KEY_ID=AKIATCH6YDSYYYUWKYTK\ngit status\n",
+    );
+    h.chmod(".bash_history", 0o600);
+    // A cloned side project whose history once held a key.
+    let repo = h.git_repo("src/side-project");
+    fs::write(repo.join("old.key"), key("pem_ecdsa256")).unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-qm", "add key"]);
+    git(&repo, &["rm", "-q", "old.key"]);
+    git(&repo, &["commit", "-qm", "remove key"]);
+    // A cache: many files and a key that must not be reported.
+    for i in 0..600 {
+        h.write(
+            format!(".cache/pip/wheels/{i}.txt"),
+            format!("cached {i}\n"),
+        );
+    }
+    h.write(".cache/pip/leaked.pem", key("openssl_sec1_ec.pem"));
+    h.write(
+        "proj/node_modules/pkg/test.pem",
+        key("openssl_pkcs8_ec.pem"),
+    );
+    h
+}
+
+fn sweep(h: &TestDir, extra: &[&str]) -> util::Run {
+    let home = h.path().to_str().unwrap().to_string();
+    let mut args = vec!["sweep", "--home", &home, "--format", "jsonl"];
+    args.extend_from_slice(extra);
+    h.run(&args)
+}
+
+fn rel(h: &TestDir, f: &serde_json::Value) -> String {
+    let p = f["path"].as_str().unwrap();
+    let home = format!("{}/", h.path().display());
+    p.strip_prefix(&home).unwrap_or(p).to_string()
+}
+
+#[test]
+fn every_planted_secret_is_reported_in_place_order() {
+    let h = home();
+    let run = sweep(&h, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let found: Vec<(String, String)> = run
+        .findings()
+        .iter()
+        .map(|f| (rel(&h, f), f["rule"].as_str().unwrap().to_string()))
+        .collect();
+    let expected = [
+        ("Downloads/backup.zip", "insecure-permissions"),
+        (
+            "Downloads/backup.zip!keys/deploy_key",
+            "private-key-openssh",
+        ),
+        ("Downloads/prod.pem", "insecure-permissions"),
+        ("Downloads/prod.pem", "private-key-pkcs8"),
+        (".ssh/id_ed25519", "insecure-permissions"),
+        (".ssh/id_ed25519", "private-key-openssh"),
+        (".aws/credentials", "aws-access-key-id"),
+        (".bash_history", "aws-access-key-id"),
+        ("old.key", "private-key-ec"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(p, r)| (p.to_string(), r.to_string()))
+        .collect();
+    assert_eq!(found, expected, "{}", run.stdout);
+
+    let f = run.findings();
+    // The exported key in the shell history and the credentials file's key, by kind.
+    assert_eq!(f[6]["aws"]["access_key_id"], AWS_ID);
+    assert_eq!(f[6]["aws"]["paired_secret"], true);
+    assert_eq!(f[7]["aws"]["access_key_id"], HISTORY_ID);
+    // The key in the side project's history: where it came in, and that it is gone.
+    let g = &f[8]["git"];
+    assert_eq!(g["present_at_head"], false);
+    assert!(
+        g["repository"]
+            .as_str()
+            .unwrap()
+            .ends_with("src/side-project"),
+        "{g}"
+    );
+    // The zip's entry carries the archive file's mode.
+    assert_eq!(f[1]["file"]["mode"], "0644");
+    assert_eq!(f[2]["file"]["mode"], "0777");
+
+    // The cache and node_modules were not entered: their files are not counted.
+    let err = &run.stderr;
+    assert!(!run.stdout.contains(".cache"), "{}", run.stdout);
+    assert!(!run.stdout.contains("node_modules"), "{}", run.stdout);
+    assert!(
+        err.contains("in 7 files and 2 blobs"),
+        "6 files, 1 zip entry, 2 blobs; no cache file counted: {err}"
+    );
+
+    // The digest a person reads at the end.
+    assert!(err.contains("keysweep sweep of"), "{err}");
+    assert!(
+        err.contains("private keys  4, 3 readable by others, 4 without a passphrase"),
+        "{err}"
+    );
+    assert!(err.contains("AWS keys      2: 2 long-term (AKIA)"), "{err}");
+    assert!(
+        err.contains(
+            "where         Downloads 4 · ~/.ssh 2 · ~/.aws 1 · shell history 1 · git history 1"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("histories     1 git repository scanned"),
+        "{err}"
+    );
+    let fix = format!("chmod 600 '{}/Downloads/prod.pem'", h.path().display());
+    assert!(err.contains(&fix), "{err}");
+}
+
+#[test]
+fn json_summary_carries_the_digest() {
+    let h = home();
+    let home = h.path().to_str().unwrap().to_string();
+    let run = h.run(&["sweep", "--home", &home, "--format", "json", "-q"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let d = &v["summary"]["sweep"];
+    assert_eq!(d["private_keys"], 4);
+    assert_eq!(d["readable_by_others"], 3);
+    assert_eq!(d["aws_keys"]["long_term"], 2);
+    assert_eq!(d["repositories"], 1);
+    assert_eq!(d["places"][0]["place"], "Downloads");
+    assert_eq!(d["fix_commands"].as_array().unwrap().len(), 3);
+    assert_eq!(v["summary"]["archive_entries"], 1);
+    // Quiet means quiet: no digest on stderr.
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+}
+
+#[test]
+fn excludes_extend_and_clear_and_history_can_be_skipped() {
+    let h = home();
+    let paths = |run: &util::Run| -> Vec<String> {
+        run.secrets().iter().map(|f| rel(&h, f)).collect::<Vec<_>>()
+    };
+    let all = sweep(&h, &["--no-default-excludes"]);
+    let p = paths(&all);
+    assert!(p.contains(&".cache/pip/leaked.pem".to_string()), "{p:?}");
+    assert!(
+        p.contains(&"proj/node_modules/pkg/test.pem".to_string()),
+        "{p:?}"
+    );
+
+    let fewer = sweep(&h, &["--exclude", "/Downloads/", "--no-history"]);
+    let p = paths(&fewer);
+    assert!(!p.iter().any(|x| x.starts_with("Downloads")), "{p:?}");
+    assert!(!p.contains(&"old.key".to_string()), "{p:?}");
+    assert!(p.contains(&".ssh/id_ed25519".to_string()), "{p:?}");
+    assert!(!p.iter().any(|x| x.contains(".cache")), "{p:?}");
+
+    let no_archives = sweep(&h, &["--no-archives", "--no-history"]);
+    let p = paths(&no_archives);
+    assert!(!p.iter().any(|x| x.contains('!')), "{p:?}");
+}
+
+#[test]
+fn fix_permissions_works_in_sweep() {
+    let h = home();
+    h.chmod(".ssh", 0o755);
+    let run = sweep(&h, &["--fix-permissions", "--no-history"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mode = |rel: &str| {
+        fs::metadata(h.path().join(rel))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    assert_eq!(mode("Downloads/prod.pem"), 0o600);
+    assert_eq!(mode("Downloads/backup.zip"), 0o600);
+    assert_eq!(mode(".ssh/id_ed25519"), 0o600);
+    assert_eq!(mode(".ssh"), 0o700);
+    // Files that are not key material keep their mode.
+    assert_eq!(mode(".cache/pip/wheels/1.txt") & 0o044, 0o044);
+    assert!(!run.stderr.contains("fix now"), "{}", run.stderr);
+}
+
+#[test]
+fn nested_archives_and_the_depth_limit() {
+    let h = TestDir::new();
+    let pem = key("openssl_sec1_ec.pem");
+    let inner = tar_gz_of(&[("etc/ssl/server.key", pem.as_bytes())]);
+    let middle = zip_of(&[("bundle/certs.tgz", &inner)]);
+    h.write(
+        "Downloads/release.jar",
+        zip_of(&[("lib/inner.zip", &middle)]),
+    );
+    // Four archives deep: the fourth is not opened.
+    let deep = gz_of(&gz_of(&gz_of(&gz_of(pem.as_bytes()))));
+    h.write("Documents/deep.key.gz.gz.gz.gz", deep);
+    h.write("Documents/plain.tar", {
+        let mut t = tar::Builder::new(Vec::new());
+        let mut hd = tar::Header::new_gnu();
+        let data = key("pem_rsa");
+        hd.set_size(data.len() as u64);
+        hd.set_mode(0o600);
+        hd.set_cksum();
+        t.append_data(&mut hd, "id_rsa", data.as_bytes()).unwrap();
+        t.into_inner().unwrap()
+    });
+    // A file named like an archive that is not one is scanned as it is.
+    h.write("Documents/fake.zip", key("openssh_ed25519"));
+    let run = sweep(&h, &["--no-history", "--skip-rule", "insecure-permissions"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let paths: Vec<String> = run.secrets().iter().map(|f| rel(&h, f)).collect();
+    assert_eq!(
+        paths,
+        [
+            "Downloads/release.jar!lib/inner.zip!bundle/certs.tgz!etc/ssl/server.key",
+            "Documents/fake.zip",
+            "Documents/plain.tar!id_rsa",
+        ],
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("deep.key.gz.gz.gz.gz!deep.key.gz.gz.gz!deep.key.gz.gz!deep.key.gz: archive nested more than 3 deep"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn archive_bombs_stop_at_the_budget() {
+    let h = TestDir::new();
+    // One tar entry of 600 MiB of zeros, gzipped to ~600 KiB: past the entry limit, and
+    // skipping over it spends the 100× budget; it is never held whole.
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut t = tar::Builder::new(gz);
+    let mut hd = tar::Header::new_gnu();
+    hd.set_size(600 << 20);
+    hd.set_mode(0o644);
+    hd.set_cksum();
+    t.append_data(&mut hd, "zeros", std::io::repeat(0).take(600 << 20))
+        .unwrap();
+    h.write(
+        "Downloads/bomb.tar.gz",
+        t.into_inner().unwrap().finish().unwrap(),
+    );
+    h.write("Downloads/after.pem", key("pem_rsa"));
+    let run = sweep(&h, &["--no-history"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("a possible archive bomb"),
+        "{}",
+        run.stderr
+    );
+    let paths: Vec<String> = run.secrets().iter().map(|f| rel(&h, f)).collect();
+    assert_eq!(paths, ["Downloads/after.pem"]);
+}
+
+/// An unreadable folder is reported and skipped; the sweep goes on.
+#[test]
+fn unreadable_folders_are_skipped() {
+    let h = TestDir::new();
+    h.write("Downloads/key.pem", key("pem_rsa"));
+    h.write("locked/inside.txt", "x\n");
+    h.chmod("locked", 0o000);
+    let exe = env!("CARGO_BIN_EXE_keysweep");
+    let mut cmd = if is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", exe]);
+        c
+    } else {
+        Command::new(exe)
+    };
+    let home = h.path().to_str().unwrap();
+    cmd.args(["sweep", "--home", home, "--format", "jsonl"]);
+    let run = util::Run::from(cmd.output().unwrap());
+    h.chmod("locked", 0o755);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("locked: Permission denied"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.secrets().len(), 1);
+
+    // Nothing found but something unreadable: exit 2.
+    fs::remove_file(h.path().join("Downloads/key.pem")).unwrap();
+    h.chmod("locked", 0o000);
+    let exe = env!("CARGO_BIN_EXE_keysweep");
+    let mut cmd = if is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", exe]);
+        c
+    } else {
+        Command::new(exe)
+    };
+    cmd.args(["sweep", "--home", home, "-q"]);
+    let run = util::Run::from(cmd.output().unwrap());
+    h.chmod("locked", 0o755);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn a_clean_home_exits_0_and_a_missing_one_2() {
+    let h = TestDir::new();
+    h.write("Documents/notes.txt", "nothing\n");
+    let home = h.path().to_str().unwrap().to_string();
+    let run = h.run(&["sweep", "--home", &home]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("private keys  0"), "{}", run.stderr);
+    let run = h.run(&["sweep", "--home", "/nonexistent/home"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("/nonexistent/home"), "{}", run.stderr);
+}
