@@ -241,9 +241,14 @@ pub fn scan_listed(
 
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     // Secrets still in HEAD's tree, at any path.
+    let at_head = if results.is_empty() {
+        HashSet::new()
+    } else {
+        git::blobs_at_head(repo)
+    };
     let ids_at_head: HashSet<&str> = results
         .iter()
-        .filter(|r| h.at_head.contains(&r.blob))
+        .filter(|r| at_head.contains(&r.blob))
         .flat_map(|r| r.findings.iter().map(|f| f.id.as_str()))
         .collect();
     let mut commit_facts = HashMap::new();

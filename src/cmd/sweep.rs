@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::io::{self, IsTerminal};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -82,7 +82,7 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
     let walked = std::thread::scope(|s| {
         s.spawn(|| {
             while !done.load(Ordering::Relaxed) {
-                progress.set_message(progress_message(&stats));
+                progress.set_message(progress_message(&stats, &cfg.home));
                 std::thread::sleep(Duration::from_millis(100));
             }
         });
@@ -169,11 +169,14 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     bar
 }
 
-fn progress_message(stats: &Stats) -> String {
+fn progress_message(stats: &Stats, home: &Path) -> String {
     let folder = stats
         .folder
         .try_lock()
-        .map(|f| display_path(&f))
+        .map(|f| match f.strip_prefix(home) {
+            Ok(rel) => format!("~/{}", display_path(rel)),
+            Err(_) => display_path(&f),
+        })
         .unwrap_or_default();
     format!(
         "{} files · {} · {} findings · {folder}",

@@ -68,8 +68,6 @@ pub struct History {
     pub origins: HashMap<Oid, Vec<Origin>>,
     /// Commits in walk order (oldest first).
     pub commits: Vec<Oid>,
-    /// Blobs in the tree of HEAD (for `present_at_head`).
-    pub at_head: HashSet<Oid>,
     pub shallow: bool,
     /// Objects that could not be read during the walk, with the error (reported once each).
     pub problems: Vec<String>,
@@ -258,15 +256,22 @@ pub fn walk(repo: &Repository, path: &Path, selection: &Selection) -> Result<His
             seen.trees_visited, seen.entries_seen
         );
     }
+    Ok(h)
+}
+
+/// Blobs in the tree of HEAD (for `present_at_head`): a walk of the whole tree, so it is
+/// asked for only when there are findings to place.
+pub fn blobs_at_head(repo: &Repository) -> HashSet<Oid> {
+    let mut at_head = HashSet::new();
     if let Ok(tree) = repo.head().and_then(|r| r.peel_to_tree()) {
         let _ = tree.walk(TreeWalkMode::PreOrder, |_, entry| {
             if entry.kind() == Some(ObjectType::Blob) {
-                h.at_head.insert(entry.id());
+                at_head.insert(entry.id());
             }
             0
         });
     }
-    Ok(h)
+    at_head
 }
 
 /// A key for "this object at this path": 64 bits of the object id (ids are uniformly
