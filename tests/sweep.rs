@@ -95,8 +95,9 @@ fn sweep(h: &TestDir, extra: &[&str]) -> util::Run {
     h.run(&args)
 }
 
+/// A finding's path (or, given a string value, that path) relative to the home.
 fn rel(h: &TestDir, f: &serde_json::Value) -> String {
-    let p = f["path"].as_str().unwrap();
+    let p = f.as_str().or_else(|| f["path"].as_str()).unwrap();
     let home = format!("{}/", h.path().display());
     p.strip_prefix(&home).unwrap_or(p).to_string()
 }
@@ -376,4 +377,36 @@ fn a_clean_home_exits_0_and_a_missing_one_2() {
     let run = h.run(&["sweep", "--home", "/nonexistent/home"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("/nonexistent/home"), "{}", run.stderr);
+}
+
+/// A bare backup of a repository and a linked worktree: the bare one's history is
+/// scanned, and a worktree does not scan its main repository's history twice.
+#[test]
+fn bare_repositories_and_worktrees() {
+    let h = TestDir::new();
+    let repo = h.git_repo("code/app");
+    fs::write(repo.join("id_rsa"), key("pem_rsa")).unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-qm", "oops"]);
+    git(&repo, &["rm", "-q", "id_rsa"]);
+    git(&repo, &["commit", "-qm", "remove"]);
+    git(
+        h.path(),
+        &["clone", "-q", "--bare", "code/app", "backups/app.git"],
+    );
+    git(&repo, &["worktree", "add", "-q", "../app-wt"]);
+    let run = sweep(&h, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let repos: Vec<String> = run
+        .secrets()
+        .iter()
+        .map(|f| rel(&h, &f["git"]["repository"]))
+        .collect();
+    assert_eq!(repos, ["backups/app.git", "code/app"], "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("histories     2 git repositories scanned"),
+        "{}",
+        run.stderr
+    );
 }
