@@ -261,7 +261,7 @@ fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDige
                 Some(Kind::Temporary) => d.aws_keys.temporary += 1,
                 _ => d.aws_keys.other += 1,
             },
-            "aws-secret-key" => d.aws_keys.other += 1,
+            "aws-secret-key" => d.aws_keys.secret_only += 1,
             _ => {}
         }
         if let Some(fix) = &f.fix

@@ -32,8 +32,10 @@ pub struct AwsCounts {
     pub long_term: usize,
     /// `ASIA…` ids: STS credentials.
     pub temporary: usize,
-    /// Other kinds, and secrets found without their id.
+    /// Other kinds (`ABIA`, `ACCA`).
     pub other: usize,
+    /// Secret access keys found without their key id.
+    pub secret_only: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -59,12 +61,13 @@ pub fn write(out: &mut dyn Write, d: &SweepDigest) -> io::Result<()> {
     }
     writeln!(out, "  private keys  {keys}")?;
     let a = &d.aws_keys;
-    let total = a.long_term + a.temporary + a.other;
+    let total = a.long_term + a.temporary + a.other + a.secret_only;
     let mut aws = total.to_string();
     let kinds: Vec<String> = [
         (a.long_term, "long-term (AKIA)"),
         (a.temporary, "temporary (ASIA)"),
         (a.other, "other"),
+        (a.secret_only, "secret without its id"),
     ]
     .iter()
     .filter(|(n, _)| *n > 0)
