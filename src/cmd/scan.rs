@@ -6,9 +6,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use super::{OutputConfig, RuleSelection};
+use super::settings::{self, FilterOptions, Settings};
+use super::{Outcome, OutputConfig, PERMISSIONS_CHECK, RuleSelection};
 use crate::enrich::private_key::Place;
 use crate::enrich::{self, ssh_wire};
+use crate::filter::inline;
 use crate::finding::{Disclosure, FileFacts, Finding, display_path};
 use crate::report::{Summary, human};
 use crate::scan::{Match, ScanOptions, Scanner, Scratch};
@@ -25,6 +27,8 @@ pub struct ScanConfig {
     pub audit_permissions: bool,
     /// Apply the permission fixes (`--fix-permissions`).
     pub fix_permissions: bool,
+    /// Config file, baseline, minimum severity.
+    pub filter: FilterOptions,
 }
 
 #[derive(Default)]
@@ -101,10 +105,13 @@ impl Worker<'_> {
         self.matches.clear();
         self.scanner
             .scan(bytes, &mut self.scratch, &mut self.matches);
-        let holds_private_key = self
-            .matches
-            .iter()
-            .any(|m| !m.example && self.scanner.rule(m.rule).category == "private-key");
+        // A key under a `keysweep:allow` comment has been accepted: it does not make the
+        // file key material for the permission audit.
+        let holds_private_key = self.matches.iter().any(|m| {
+            !m.example
+                && self.scanner.rule(m.rule).category == "private-key"
+                && !inline::allows(bytes, m.secret.start)
+        });
         let found =
             enrich::blob_findings(self.scanner, path, bytes, &self.matches, self.disclosure);
         self.findings.extend(found.into_iter().map(|f| (f, meta)));
@@ -196,11 +203,35 @@ fn is_public_key_file(path: &Path) -> bool {
 }
 
 pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
+    let settings = cfg.filter.resolve(&cfg.root(), &cfg.rules)?;
+    let outcome = collect(cfg, &settings)?;
+    super::finish(&cfg.output, &outcome)
+}
+
+impl ScanConfig {
+    /// Where the config and baseline are discovered: the root of the first path.
+    pub fn root(&self) -> std::path::PathBuf {
+        settings::root_of(
+            self.fs
+                .paths
+                .first()
+                .map_or(Path::new("."), |p| p.as_path()),
+        )
+    }
+}
+
+/// Scans, and filters what was found by `settings`.
+pub fn collect(cfg: &ScanConfig, settings: &Settings) -> anyhow::Result<Outcome> {
     let start = Instant::now();
-    let scanner = cfg.rules.scanner(cfg.scan)?;
+    let scanner = settings.rules.scanner(cfg.scan)?;
     let shared = Mutex::new(Shared::default());
     let stats = Stats::default();
-    fs::walk(&cfg.fs, || {
+    let mut fs_options = cfg.fs.clone();
+    fs_options
+        .excludes
+        .extend(settings.excludes.iter().cloned());
+    let audit = cfg.audit_permissions && settings.rules.allows(PERMISSIONS_CHECK);
+    fs::walk(&fs_options, || {
         let mut worker = Worker {
             scanner: &scanner,
             scratch: Scratch::new(),
@@ -211,7 +242,7 @@ pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
             stats: &stats,
             disclosure: cfg.disclosure,
             quiet: cfg.output.quiet,
-            audit: cfg.audit_permissions,
+            audit,
             fix: cfg.fix_permissions,
         };
         move |event| worker.event(event)
@@ -246,9 +277,13 @@ pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
         errors: stats.errors.load(Ordering::Relaxed),
         ..Summary::default()
     };
+    let findings = settings.filter.apply(findings, &mut summary.silenced);
     summary.count(&findings);
     summary.reused_keys = enrich::reused_keys(&findings);
     summary.set_elapsed(start.elapsed());
-
-    super::finish(&cfg.output, &findings, &summary)
+    Ok(Outcome {
+        findings,
+        summary,
+        rules: scanner.rules().cloned().collect(),
+    })
 }

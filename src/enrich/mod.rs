@@ -13,13 +13,15 @@ use serde::Serialize;
 
 use std::path::Path;
 
+use crate::filter;
 use crate::finding::{Disclosure, Finding};
 use crate::scan::{LineCounter, Match, Scanner};
 use private_key::Place;
 
 /// Turns the matches the scan core found in one blob into findings: position, key facts
 /// for private keys, and AWS ids paired with the secrets and tokens beside them. `path`
-/// is where the blob is (its first path, for a git blob).
+/// is where the blob is (its first path, for a git blob). A finding under a
+/// `keysweep:allow` comment is marked `allowed_inline`, for the filter to drop and count.
 pub fn blob_findings(
     scanner: &Scanner,
     path: &Path,
@@ -34,6 +36,7 @@ pub fn blob_findings(
         let pos = lines.locate(data, m.secret.start);
         let secret = &data[m.secret.clone()];
         let mut f = Finding::new(rule, path, pos, secret, m.example, disclosure);
+        f.allowed_inline = filter::inline::allows(data, m.secret.start);
         if let Some(key) = private_key::analyse(rule.validator, secret) {
             f = f.with_key(key);
         }

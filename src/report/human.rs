@@ -317,6 +317,20 @@ pub fn summary_line(s: &Summary) -> String {
     if s.errors > 0 {
         line.push_str(&format!("; {} unreadable", s.errors));
     }
+    let q = &s.silenced;
+    let silenced: Vec<String> = [
+        (q.baselined, "in the baseline"),
+        (q.allowed_inline, "allowed inline"),
+        (q.below_min_severity, "below --min-severity"),
+        (q.excluded, "excluded"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, l)| format!("{n} {l}"))
+    .collect();
+    if !silenced.is_empty() {
+        line.push_str(&format!("; silenced: {}", silenced.join(", ")));
+    }
     line
 }
 
