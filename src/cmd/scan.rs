@@ -10,7 +10,6 @@ use super::settings::{self, FilterOptions, Settings};
 use super::{Outcome, OutputConfig, PERMISSIONS_CHECK, RuleSelection};
 use crate::enrich::private_key::Place;
 use crate::enrich::{self, ssh_wire};
-use crate::filter::inline;
 use crate::finding::{Disclosure, FileFacts, Finding, display_path};
 use crate::report::{Summary, human};
 use crate::scan::{Match, ScanOptions, Scanner, Scratch};
@@ -105,15 +104,13 @@ impl Worker<'_> {
         self.matches.clear();
         self.scanner
             .scan(bytes, &mut self.scratch, &mut self.matches);
-        // A key under a `keysweep:allow` comment has been accepted: it does not make the
-        // file key material for the permission audit.
-        let holds_private_key = self.matches.iter().any(|m| {
-            !m.example
-                && self.scanner.rule(m.rule).category == "private-key"
-                && !inline::allows(bytes, m.secret.start)
-        });
         let found =
             enrich::blob_findings(self.scanner, path, bytes, &self.matches, self.disclosure);
+        // A key under a `keysweep:allow` comment has been accepted: it does not make the
+        // file key material for the permission audit.
+        let holds_private_key = found
+            .iter()
+            .any(|f| !f.example && !f.allowed_inline && f.category == "private-key");
         self.findings.extend(found.into_iter().map(|f| (f, meta)));
         if self.audit {
             self.audit_file(path, bytes, meta, holds_private_key);

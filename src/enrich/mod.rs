@@ -31,12 +31,14 @@ pub fn blob_findings(
 ) -> Vec<Finding> {
     let mut lines = LineCounter::default();
     let mut found = Vec::with_capacity(matches.len());
-    for m in matches {
+    let starts: Vec<usize> = matches.iter().map(|m| m.secret.start).collect();
+    let allowed = filter::inline::allowed(data, &starts);
+    for (m, allowed) in matches.iter().zip(allowed) {
         let rule = scanner.rule(m.rule);
         let pos = lines.locate(data, m.secret.start);
         let secret = &data[m.secret.clone()];
         let mut f = Finding::new(rule, path, pos, secret, m.example, disclosure);
-        f.allowed_inline = filter::inline::allows(data, m.secret.start);
+        f.allowed_inline = allowed;
         if let Some(key) = private_key::analyse(rule.validator, secret) {
             f = f.with_key(key);
         }
