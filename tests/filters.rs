@@ -317,6 +317,8 @@ fn pre_commit_hook_honours_the_baseline() {
     );
 
     put(&r, "deploy/id_rsa", &key("pem_rsa"));
+    // A copy of the accepted key elsewhere is the same secret: still accepted.
+    put(&r, "backup/copy_of_key", &key("openssh_ed25519"));
     git(&r, &["add", "."]);
     let out = git_command(&r, &["commit", "-qm", "new key"])
         .output()
@@ -328,6 +330,11 @@ fn pre_commit_hook_honours_the_baseline() {
         "{err}"
     );
     assert!(err.contains("deploy/id_rsa:1:1"), "{err}");
+    assert!(!err.contains("copy_of_key"), "{err}");
+    assert!(
+        err.contains("  (also silenced: 1 in the baseline)\n"),
+        "{err}"
+    );
 
     // The hook run by hand with a baseline named on the command line.
     fs::rename(
@@ -335,7 +342,16 @@ fn pre_commit_hook_honours_the_baseline() {
         d.path().join("team.json"),
     )
     .unwrap();
-    git(&r, &["rm", "-q", "--cached", "deploy/id_rsa"]);
+    git(
+        &r,
+        &[
+            "rm",
+            "-q",
+            "--cached",
+            "deploy/id_rsa",
+            "backup/copy_of_key",
+        ],
+    );
     let hook = ks(&r, &["hook", "pre-commit"]);
     assert_eq!(hook.code, 0, "{}", hook.stderr);
     git(&r, &["rm", "-q", "--cached", "deploy/id_ed25519"]);

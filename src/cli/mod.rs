@@ -118,8 +118,9 @@ struct BaselineSourceArgs {
     /// at the repository root].
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Leave out paths matching GLOB (gitignore syntax; repeatable).
-    #[arg(long, value_name = "GLOB")]
+    /// Leave out paths matching GLOB (gitignore syntax; repeatable). Files only: for
+    /// history, use the config's `exclude`.
+    #[arg(long, value_name = "GLOB", conflicts_with = "history")]
     exclude: Vec<String>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]

@@ -259,14 +259,10 @@ fn blocked(
 /// What the filters let through, when they silenced anything: so that a blocked user
 /// knows the baseline and allow comments were honoured.
 fn write_silenced(out: &mut dyn Write, s: &Silenced) -> io::Result<()> {
-    if s.total() == 0 {
-        return Ok(());
+    match crate::report::human::silenced(s) {
+        Some(text) => writeln!(out, "  (also silenced: {text})"),
+        None => Ok(()),
     }
-    writeln!(
-        out,
-        "  (also silenced: {} in the baseline, {} by keysweep:allow comments, {} below the minimum severity, {} excluded)",
-        s.baselined, s.allowed_inline, s.below_min_severity, s.excluded
-    )
 }
 
 /// Where git looks for this repository's hooks: `core.hooksPath` (relative to the work
