@@ -70,6 +70,10 @@ pub struct Finding {
     /// `--fix-permissions` applied `fix`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub fixed: bool,
+    /// A `keysweep:allow` comment stands on its line or the line before (the filter
+    /// drops it and counts it; never in a report).
+    #[serde(skip)]
+    pub allowed_inline: bool,
 }
 
 /// How a finding's secret is shown.
@@ -111,6 +115,7 @@ impl Finding {
             git: None,
             fix: None,
             fixed: false,
+            allowed_inline: false,
         }
     }
 
@@ -141,6 +146,7 @@ impl Finding {
             git: None,
             fix: Some(fix),
             fixed: false,
+            allowed_inline: false,
         }
     }
 

@@ -410,3 +410,30 @@ fn bare_repositories_and_worktrees() {
         run.stderr
     );
 }
+
+/// `--baseline` works in sweep as everywhere: what was accepted stays silent, a new key
+/// shows, and the summary says what was silenced.
+#[test]
+fn sweep_honours_a_baseline() {
+    let h = TestDir::new();
+    h.write("Downloads/known.pem", key("pem_rsa"));
+    h.chmod("Downloads/known.pem", 0o600);
+    let base = TestDir::new();
+    let file = base.path().join("accepted.json");
+    let file = file.to_str().unwrap();
+    let home = h.path().to_str().unwrap();
+    let made = h.run(&["baseline", "create", "-o", file, home]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+
+    let run = sweep(&h, &["--baseline", file]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("1 in the baseline"), "{}", run.stderr);
+
+    h.write("Desktop/new.pem", key("openssl_sec1_ec.pem"));
+    h.chmod("Desktop/new.pem", 0o600);
+    let run = sweep(&h, &["--baseline", file]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let paths: Vec<String> = run.findings().iter().map(|f| rel(&h, f)).collect();
+    assert_eq!(paths, ["Desktop/new.pem"]);
+}

@@ -6,13 +6,16 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::cmd::RuleSelection;
+use crate::cmd::baseline::{Action, BaselineConfig, Source};
 use crate::cmd::history::HistoryConfig;
 use crate::cmd::hook::{HookConfig, InstallConfig};
 use crate::cmd::scan::ScanConfig;
+use crate::cmd::settings::{Choice, FilterOptions};
 use crate::cmd::sweep::{self, SweepConfig};
 use crate::cmd::{self, ColorChoice, Command, OutputConfig};
 use crate::finding::Disclosure;
 use crate::report::Format;
+use crate::rules::Severity;
 use crate::scan::ScanOptions;
 use crate::source::archive;
 use crate::source::fs::FsOptions;
@@ -44,6 +47,11 @@ enum CliCommand {
         #[command(subcommand)]
         command: HookCommand,
     },
+    /// Accept the current findings (a content-keyed baseline), or drop the entries no longer found.
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
     /// List or check the signatures.
     Rules {
         #[command(subcommand)]
@@ -57,11 +65,15 @@ enum HookCommand {
     PreCommit {
         #[command(flatten)]
         rules: RuleArgs,
+        #[command(flatten)]
+        filter: FilterArgs,
     },
     /// Scan exactly the commits being pushed (refs on stdin, as git gives them).
     PrePush {
         #[command(flatten)]
         rules: RuleArgs,
+        #[command(flatten)]
+        filter: FilterArgs,
         /// The remote's name (or URL), as git passes it.
         remote: Option<String>,
         /// The remote's URL, as git passes it.
@@ -79,6 +91,128 @@ enum HookCommand {
     },
     /// Remove keysweep's hooks (and only those).
     Uninstall,
+}
+
+#[derive(Subcommand, Debug)]
+enum BaselineCommand {
+    /// Record what a scan (or, with --history, the history) finds now; later runs with the
+    /// baseline show only new secrets. Notes of entries already there are kept.
+    Create {
+        #[command(flatten)]
+        source: BaselineSourceArgs,
+        /// A note for the new entries (why they are accepted).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Drop the entries whose secrets are no longer found (scan again the same way).
+    Prune {
+        #[command(flatten)]
+        source: BaselineSourceArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+struct BaselineSourceArgs {
+    /// The directory (or, with --history, the repository) to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    path: PathBuf,
+    /// Scan the whole history of the repository instead of the files.
+    #[arg(long)]
+    history: bool,
+    /// The baseline file [default: the config's `baseline`, else .keysweep-baseline.json
+    /// at the repository root].
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Leave out paths matching GLOB (gitignore syntax; repeatable). Files only: for
+    /// history, use the config's `exclude`.
+    #[arg(long, value_name = "GLOB", conflicts_with = "history")]
+    exclude: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// No notes on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum SeverityArg {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+/// The config file and the minimum severity.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Filters")]
+struct SettingsArgs {
+    /// Read settings from FILE [default: .keysweep.toml at the repository root, if any].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Read no .keysweep.toml.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+    /// Report only findings of this severity or higher (overrides the config's).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    min_severity: Option<SeverityArg>,
+}
+
+/// Settings and the baseline: what every scanning command takes.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Filters")]
+struct FilterArgs {
+    #[command(flatten)]
+    settings: SettingsArgs,
+    /// Silence the findings FILE lists [default: the config's `baseline`, else
+    /// .keysweep-baseline.json at the repository root, if any].
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Use no baseline.
+    #[arg(long, conflicts_with = "baseline")]
+    no_baseline: bool,
+}
+
+impl SettingsArgs {
+    fn options(&self) -> FilterOptions {
+        FilterOptions {
+            config: choice(&self.config, self.no_config),
+            baseline: Choice::Auto,
+            min_severity: self.min_severity.map(Severity::from),
+        }
+    }
+}
+
+impl FilterArgs {
+    fn options(&self) -> FilterOptions {
+        FilterOptions {
+            baseline: choice(&self.baseline, self.no_baseline),
+            ..self.settings.options()
+        }
+    }
+}
+
+fn choice(file: &Option<PathBuf>, off: bool) -> Choice {
+    match (file, off) {
+        (_, true) => Choice::Off,
+        (Some(p), false) => Choice::File(p.clone()),
+        (None, false) => Choice::Auto,
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -126,6 +260,10 @@ enum FormatArg {
     Human,
     Json,
     Jsonl,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions annotations.
+    Github,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -175,6 +313,8 @@ impl OutputArgs {
                 FormatArg::Human => Format::Human,
                 FormatArg::Json => Format::Json,
                 FormatArg::Jsonl => Format::Jsonl,
+                FormatArg::Sarif => Format::Sarif,
+                FormatArg::Github => Format::Github,
             },
             color: match self.color {
                 ColorArg::Auto => ColorChoice::Auto,
@@ -218,6 +358,8 @@ struct ScanArgs {
     threads: Option<usize>,
     #[command(flatten)]
     rules: RuleArgs,
+    #[command(flatten)]
+    filter: FilterArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -267,6 +409,8 @@ struct SweepArgs {
     #[command(flatten)]
     rules: RuleArgs,
     #[command(flatten)]
+    filter: FilterArgs,
+    #[command(flatten)]
     output: OutputArgs,
 }
 
@@ -295,6 +439,8 @@ struct HistoryArgs {
     threads: Option<usize>,
     #[command(flatten)]
     rules: RuleArgs,
+    #[command(flatten)]
+    filter: FilterArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -366,33 +512,100 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+fn scan_config(
+    fs: FsOptions,
+    rules: RuleSelection,
+    filter: FilterOptions,
+    output: &OutputArgs,
+    fix_permissions: bool,
+) -> ScanConfig {
+    ScanConfig {
+        // Narrowed at run time by the config's skipped rules.
+        audit_permissions: cfg!(unix) && rules.allows(cmd::PERMISSIONS_CHECK),
+        fs,
+        fix_permissions,
+        scan: output.scan_options(),
+        disclosure: output.disclosure(),
+        output: output.config(),
+        rules,
+        filter,
+        archives: None,
+    }
+}
+
+impl BaselineSourceArgs {
+    fn config(self, action: Action) -> BaselineConfig {
+        let threads = self.threads.unwrap_or_else(default_threads).max(1);
+        let output = OutputArgs {
+            format: FormatArg::Human,
+            color: ColorArg::Never,
+            show_secrets: false,
+            include_examples: false,
+            quiet: self.quiet,
+        };
+        let filter = self.settings.options();
+        let rules = self.rules.selection();
+        let source = if self.history {
+            Source::History(Box::new(HistoryConfig {
+                repos: vec![self.path],
+                selection: Selection::All { all_objects: false },
+                scan: output.scan_options(),
+                disclosure: output.disclosure(),
+                output: output.config(),
+                threads,
+                max_blob_size: 1 << 30,
+                submodules: false,
+                rules,
+                filter,
+            }))
+        } else {
+            let fs = FsOptions {
+                paths: vec![self.path],
+                gitignore: false,
+                excludes: self.exclude,
+                follow_links: false,
+                max_file_size: 1 << 30,
+                threads,
+                report_dirs_named: ssh_dirs(),
+                exclude_root: None,
+                find_repos: false,
+            };
+            Source::Scan(Box::new(scan_config(fs, rules, filter, &output, false)))
+        };
+        BaselineConfig {
+            action,
+            source,
+            file: self.output,
+        }
+    }
+}
+
 /// Parses the process arguments into a validated command. Usage errors exit with code 2
 /// (clap's own), as DESIGN.md's exit codes require.
 pub fn parse() -> Command {
     let cli = Cli::parse();
     match cli.command {
         CliCommand::Scan(a) => {
-            let rules = a.rules.selection();
-            Command::Scan(ScanConfig {
-                audit_permissions: cfg!(unix) && rules.allows(cmd::PERMISSIONS_CHECK),
-                fs: FsOptions {
-                    paths: a.paths,
-                    gitignore: a.gitignore,
-                    excludes: a.exclude,
-                    follow_links: a.follow,
-                    max_file_size: a.max_file_size,
-                    threads: a.threads.unwrap_or_else(default_threads).max(1),
-                    report_dirs_named: ssh_dirs(),
-                    exclude_root: None,
-                    find_repos: false,
-                },
-                fix_permissions: a.fix_permissions,
-                archives: a.archives.then(archive::Limits::default),
-                scan: a.output.scan_options(),
-                disclosure: a.output.disclosure(),
-                output: a.output.config(),
-                rules,
-            })
+            let fs = FsOptions {
+                paths: a.paths,
+                gitignore: a.gitignore,
+                excludes: a.exclude,
+                follow_links: a.follow,
+                max_file_size: a.max_file_size,
+                threads: a.threads.unwrap_or_else(default_threads).max(1),
+                report_dirs_named: ssh_dirs(),
+                exclude_root: None,
+                find_repos: false,
+            };
+            let mut cfg = scan_config(
+                fs,
+                a.rules.selection(),
+                a.filter.options(),
+                &a.output,
+                a.fix_permissions,
+            );
+            cfg.archives = a.archives.then(archive::Limits::default);
+            Command::Scan(cfg)
         }
         CliCommand::Sweep(a) => {
             let Some(home) = a.home.or_else(std::env::home_dir) else {
@@ -414,27 +627,21 @@ pub fn parse() -> Command {
                     .collect()
             };
             excludes.extend(a.exclude);
+            let fs = FsOptions {
+                paths: vec![home.clone()],
+                gitignore: false,
+                excludes,
+                follow_links: false,
+                max_file_size: a.max_file_size,
+                threads,
+                report_dirs_named: ssh_dirs(),
+                exclude_root: Some(home.clone()),
+                find_repos: !a.no_history,
+            };
+            let mut scan = scan_config(fs, rules, a.filter.options(), &a.output, a.fix_permissions);
+            scan.archives = (!a.no_archives).then(archive::Limits::default);
             Command::Sweep(SweepConfig {
-                scan: ScanConfig {
-                    audit_permissions: cfg!(unix) && rules.allows(cmd::PERMISSIONS_CHECK),
-                    fs: FsOptions {
-                        paths: vec![home.clone()],
-                        gitignore: false,
-                        excludes,
-                        follow_links: false,
-                        max_file_size: a.max_file_size,
-                        threads,
-                        report_dirs_named: ssh_dirs(),
-                        exclude_root: Some(home.clone()),
-                        find_repos: !a.no_history,
-                    },
-                    fix_permissions: a.fix_permissions,
-                    archives: (!a.no_archives).then(archive::Limits::default),
-                    scan: a.output.scan_options(),
-                    disclosure: a.output.disclosure(),
-                    output: a.output.config(),
-                    rules,
-                },
+                scan,
                 home,
                 history: !a.no_history,
                 max_blob_size: a.max_file_size,
@@ -457,15 +664,23 @@ pub fn parse() -> Command {
                 max_blob_size: a.max_file_size,
                 submodules: a.submodules,
                 rules: a.rules.selection(),
+                filter: a.filter.options(),
                 repos: a.repos,
             })
         }
         CliCommand::Hook { command } => Command::Hook(match command {
-            HookCommand::PreCommit { rules } => HookConfig::PreCommit {
+            HookCommand::PreCommit { rules, filter } => HookConfig::PreCommit {
                 rules: rules.selection(),
+                filter: filter.options(),
             },
-            HookCommand::PrePush { rules, remote, .. } => HookConfig::PrePush {
+            HookCommand::PrePush {
+                rules,
+                filter,
+                remote,
+                ..
+            } => HookConfig::PrePush {
                 rules: rules.selection(),
+                filter: filter.options(),
                 remote: remote.unwrap_or_else(|| "origin".into()),
             },
             HookCommand::Install {
@@ -478,6 +693,10 @@ pub fn parse() -> Command {
                 force,
             }),
             HookCommand::Uninstall => HookConfig::Uninstall,
+        }),
+        CliCommand::Baseline { command } => Command::Baseline(match command {
+            BaselineCommand::Create { source, note } => source.config(Action::Create { note }),
+            BaselineCommand::Prune { source } => source.config(Action::Prune),
         }),
         CliCommand::Rules { command } => match command {
             RulesCommand::List { rules, json } => Command::RulesList(cmd::rules::ListConfig {

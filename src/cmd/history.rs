@@ -10,8 +10,8 @@ use std::time::Instant;
 use git2::Oid;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::OutputConfig;
-use super::RuleSelection;
+use super::settings::{self, FilterOptions, Settings};
+use super::{Outcome, OutputConfig, RuleSelection};
 use crate::enrich;
 use crate::finding::{Disclosure, Finding, GitFacts};
 use crate::report::{Summary, human};
@@ -30,12 +30,30 @@ pub struct HistoryConfig {
     pub max_blob_size: u64,
     /// Also scan the history of each submodule checked out in a working repository.
     pub submodules: bool,
+    /// Config file, baseline, minimum severity.
+    pub filter: FilterOptions,
 }
 
 pub fn run(cfg: &HistoryConfig) -> anyhow::Result<i32> {
-    let start = Instant::now();
     git::configure();
-    let scanner = cfg.rules.scanner(cfg.scan)?;
+    let mut settings = cfg.filter.resolve(&cfg.root(), &cfg.rules)?;
+    settings.exclude_repository_paths()?;
+    let outcome = collect(cfg, &settings)?;
+    super::finish(&cfg.output, &outcome)
+}
+
+impl HistoryConfig {
+    /// Where the config and baseline are discovered: the work tree of the first repository
+    /// (a bare repository's own directory). Call after `git::configure`.
+    pub fn root(&self) -> PathBuf {
+        settings::root_of(self.repos.first().map_or(Path::new("."), |p| p.as_path()))
+    }
+}
+
+/// Scans every repository (and submodule, if asked) and filters what was found.
+pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outcome> {
+    let start = Instant::now();
+    let scanner = settings.rules.scanner(cfg.scan)?;
     let mut summary = Summary::default();
     let mut findings = Vec::new();
     let mut queue: Vec<PathBuf> = cfg.repos.clone();
@@ -58,10 +76,15 @@ pub fn run(cfg: &HistoryConfig) -> anyhow::Result<i32> {
         let repo = |f: &Finding| f.git.as_ref().map(|g| g.repository.clone());
         (repo(a), a.sort_key()).cmp(&(repo(b), b.sort_key()))
     });
+    let findings = settings.filter.apply(findings, &mut summary.silenced);
     summary.count(&findings);
     summary.reused_keys = crate::enrich::reused_keys(&findings);
     summary.set_elapsed(start.elapsed());
-    super::finish(&cfg.output, &findings, &summary)
+    Ok(Outcome {
+        findings,
+        summary,
+        rules: scanner.rules().cloned().collect(),
+    })
 }
 
 /// Work trees of the submodules checked out in a working repository (nested ones are

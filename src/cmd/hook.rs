@@ -11,6 +11,8 @@ use anyhow::{Context as _, bail};
 use super::RuleSelection;
 use super::exit;
 use super::history::{BlobScan, scan_listed};
+use super::settings::{FilterOptions, Settings};
+use crate::filter::Silenced;
 use crate::finding::{Disclosure, Finding};
 use crate::report::Summary;
 use crate::scan::ScanOptions;
@@ -23,9 +25,11 @@ const MARKER: &str = "# keysweep-hook:";
 pub enum HookConfig {
     PreCommit {
         rules: RuleSelection,
+        filter: FilterOptions,
     },
     PrePush {
         rules: RuleSelection,
+        filter: FilterOptions,
         remote: String,
     },
     Install(InstallConfig),
@@ -41,12 +45,18 @@ pub struct InstallConfig {
 
 pub fn run(cfg: &HookConfig) -> anyhow::Result<i32> {
     match cfg {
-        HookConfig::PreCommit { rules } => {
-            fail_closed("commit", "git commit --no-verify", || pre_commit(rules))
+        HookConfig::PreCommit { rules, filter } => {
+            fail_closed("commit", "git commit --no-verify", || {
+                pre_commit(rules, filter)
+            })
         }
-        HookConfig::PrePush { rules, remote } => {
-            fail_closed("push", "git push --no-verify", || pre_push(rules, remote))
-        }
+        HookConfig::PrePush {
+            rules,
+            filter,
+            remote,
+        } => fail_closed("push", "git push --no-verify", || {
+            pre_push(rules, filter, remote)
+        }),
         HookConfig::Install(c) => install(c),
         HookConfig::Uninstall => uninstall(),
     }
@@ -78,13 +88,24 @@ fn repo_here() -> anyhow::Result<(git2::Repository, PathBuf)> {
     Ok((repo, path))
 }
 
-fn scan(
+/// The config and baseline at the repository's root, with the command line's options.
+fn settings(
     rules: &RuleSelection,
+    filter: &FilterOptions,
+    path: &Path,
+) -> anyhow::Result<Settings> {
+    let mut s = filter.resolve(path, rules)?;
+    s.exclude_repository_paths()?;
+    Ok(s)
+}
+
+fn scan(
+    settings: &Settings,
     repo: &git2::Repository,
     path: &Path,
     h: &git::History,
-) -> anyhow::Result<Vec<Finding>> {
-    let scanner = rules.scanner(ScanOptions::default())?;
+) -> anyhow::Result<(Vec<Finding>, Silenced)> {
+    let scanner = settings.rules.scanner(ScanOptions::default())?;
     let ctx = BlobScan {
         scanner: &scanner,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -93,7 +114,7 @@ fn scan(
         quiet: true,
     };
     let mut summary = Summary::default();
-    let mut findings = scan_listed(&ctx, repo, path, h, &mut summary);
+    let findings = scan_listed(&ctx, repo, path, h, &mut summary);
     if summary.errors > 0 || !h.problems.is_empty() {
         bail!(
             "{} object(s) could not be read{}",
@@ -104,21 +125,24 @@ fn scan(
                 .unwrap_or_default()
         );
     }
-    // Baselines and inline allow comments plug in here, one filter call for both hooks.
+    let mut silenced = Silenced::default();
+    let mut findings = settings.filter.apply(findings, &mut silenced);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(findings)
+    Ok((findings, silenced))
 }
 
-fn pre_commit(rules: &RuleSelection) -> anyhow::Result<i32> {
+fn pre_commit(rules: &RuleSelection, filter: &FilterOptions) -> anyhow::Result<i32> {
     let (repo, path) = repo_here()?;
+    let settings = settings(rules, filter, &path)?;
     let index_file = std::env::var_os("GIT_INDEX_FILE").map(PathBuf::from);
     let h = git::staged(&repo, &path, index_file.as_deref())?;
-    let findings = scan(rules, &repo, &path, &h)?;
+    let (findings, silenced) = scan(&settings, &repo, &path, &h)?;
     if findings.is_empty() {
         return Ok(exit::CLEAN);
     }
     let mut err = io::stderr().lock();
     blocked(&mut err, "commit", "the staged changes", &findings, false)?;
+    write_silenced(&mut err, &silenced)?;
     writeln!(
         err,
         "\nTo get it out of this commit: remove the secret from the file (or `git rm --cached <file>`\n\
@@ -129,8 +153,9 @@ fn pre_commit(rules: &RuleSelection) -> anyhow::Result<i32> {
     Ok(exit::FINDINGS)
 }
 
-fn pre_push(rules: &RuleSelection, remote: &str) -> anyhow::Result<i32> {
+fn pre_push(rules: &RuleSelection, filter: &FilterOptions, remote: &str) -> anyhow::Result<i32> {
     let (repo, path) = repo_here()?;
+    let settings = settings(rules, filter, &path)?;
     let mut refs = Vec::new();
     for (i, line) in io::stdin().lock().lines().enumerate() {
         let line = line.context("reading the pushed refs from stdin")?;
@@ -171,7 +196,7 @@ fn pre_push(rules: &RuleSelection, remote: &str) -> anyhow::Result<i32> {
     }
     let selection = git::push_selection(&repo, remote, &refs);
     let h = git::walk(&repo, &path, &selection)?;
-    let findings = scan(rules, &repo, &path, &h)?;
+    let (findings, silenced) = scan(&settings, &repo, &path, &h)?;
     if findings.is_empty() {
         return Ok(exit::CLEAN);
     }
@@ -183,6 +208,7 @@ fn pre_push(rules: &RuleSelection, remote: &str) -> anyhow::Result<i32> {
         &findings,
         true,
     )?;
+    write_silenced(&mut err, &silenced)?;
     // The rebase must start before the oldest commit that brought a secret: the walk
     // lists commits oldest first.
     let oldest = findings
@@ -228,6 +254,15 @@ fn blocked(
         writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+/// What the filters let through, when they silenced anything: so that a blocked user
+/// knows the baseline and allow comments were honoured.
+fn write_silenced(out: &mut dyn Write, s: &Silenced) -> io::Result<()> {
+    match crate::report::human::silenced(s) {
+        Some(text) => writeln!(out, "  (also silenced: {text})"),
+        None => Ok(()),
+    }
 }
 
 /// Where git looks for this repository's hooks: `core.hooksPath` (relative to the work

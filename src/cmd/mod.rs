@@ -1,10 +1,12 @@
 //! One module per subcommand, wiring sources → scan core → report. This layer owns
 //! threads, progress and stderr; everything below it returns values and typed errors.
 
+pub mod baseline;
 pub mod history;
 pub mod hook;
 pub mod rules;
 pub mod scan;
+pub mod settings;
 pub mod sweep;
 
 use std::io::{self, IsTerminal, Write};
@@ -14,7 +16,7 @@ use anyhow::Context as _;
 
 use crate::finding::Finding;
 use crate::report::{self, Format, Summary, human};
-use crate::rules::RuleSet;
+use crate::rules::{Rule, RuleSet};
 use crate::scan::{ScanOptions, Scanner};
 
 /// What `main` runs: a validated command, built by `cli` from the arguments.
@@ -24,6 +26,7 @@ pub enum Command {
     History(history::HistoryConfig),
     Sweep(sweep::SweepConfig),
     Hook(hook::HookConfig),
+    Baseline(baseline::BaselineConfig),
     RulesList(rules::ListConfig),
     RulesCheck(rules::CheckConfig),
 }
@@ -41,6 +44,7 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
         Command::History(cfg) => history::run(&cfg),
         Command::Sweep(cfg) => sweep::run(&cfg),
         Command::Hook(cfg) => hook::run(&cfg),
+        Command::Baseline(cfg) => baseline::run(&cfg),
         Command::RulesList(cfg) => rules::list(&cfg),
         Command::RulesCheck(cfg) => rules::check(&cfg),
     }
@@ -117,18 +121,28 @@ pub struct OutputConfig {
     pub quiet: bool,
 }
 
+/// What a scanning command found, filtered, with the rules it used (SARIF lists them).
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    pub rules: Vec<Rule>,
+}
+
 /// Writes the report to stdout and the summary to stderr, and returns the exit code:
 /// findings 1; nothing found but something unreadable 2 (the run cannot vouch for what
-/// it did not read); otherwise 0.
-pub fn finish(
-    output: &OutputConfig,
-    findings: &[Finding],
-    summary: &Summary,
-) -> anyhow::Result<i32> {
+/// it did not read); otherwise 0. Silenced findings (baseline, inline allow, minimum
+/// severity) are counted in the summary and do not make the exit code.
+pub fn finish(output: &OutputConfig, outcome: &Outcome) -> anyhow::Result<i32> {
+    let Outcome {
+        findings,
+        summary,
+        rules,
+    } = outcome;
     let color = output.color.enabled_for_stdout();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    report::write(&mut out, output.format, findings, summary, color)?;
+    report::write(&mut out, output.format, findings, summary, rules, color)?;
     out.flush()?;
     if !output.quiet {
         let line = human::summary_line(summary);

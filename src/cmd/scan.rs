@@ -8,9 +8,11 @@ use std::time::Instant;
 
 use indicatif::ProgressBar;
 
-use super::{OutputConfig, RuleSelection};
+use super::settings::{self, FilterOptions, Settings};
+use super::{Outcome, OutputConfig, PERMISSIONS_CHECK, RuleSelection};
 use crate::enrich::private_key::Place;
 use crate::enrich::{self, ssh_wire};
+use crate::filter::Silenced;
 use crate::finding::{Disclosure, FileFacts, Finding, display_path};
 use crate::report::{Summary, human};
 use crate::scan::{Match, ScanOptions, Scanner, Scratch};
@@ -30,6 +32,8 @@ pub struct ScanConfig {
     pub fix_permissions: bool,
     /// Open archives and scan what they hold (`--archives`; always on in `sweep`).
     pub archives: Option<archive::Limits>,
+    /// Config file, baseline, minimum severity.
+    pub filter: FilterOptions,
 }
 
 /// Counters the workers keep, and a progress display may read while they run.
@@ -143,12 +147,13 @@ impl Worker<'_> {
         if self.matches.is_empty() {
             return false;
         }
-        let holds_private_key = self
-            .matches
-            .iter()
-            .any(|m| !m.example && self.scanner.rule(m.rule).category == "private-key");
         let found =
             enrich::blob_findings(self.scanner, path, bytes, &self.matches, self.disclosure);
+        // A key under a `keysweep:allow` comment has been accepted: it does not make the
+        // file key material for the permission audit.
+        let holds_private_key = found
+            .iter()
+            .any(|f| !f.example && !f.allowed_inline && f.category == "private-key");
         self.stats
             .findings
             .fetch_add(found.len() as u64, Ordering::Relaxed);
@@ -277,24 +282,56 @@ fn is_public_key_file(path: &Path) -> bool {
 }
 
 pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
+    let settings = cfg.filter.resolve(&cfg.root(), &cfg.rules)?;
+    let outcome = collect(cfg, &settings)?;
+    super::finish(&cfg.output, &outcome)
+}
+
+impl ScanConfig {
+    /// Where the config and baseline are discovered: the root of the first path.
+    pub fn root(&self) -> PathBuf {
+        settings::root_of(
+            self.fs
+                .paths
+                .first()
+                .map_or(Path::new("."), |p| p.as_path()),
+        )
+    }
+}
+
+/// Scans, and filters what was found by `settings`.
+pub fn collect(cfg: &ScanConfig, settings: &Settings) -> anyhow::Result<Outcome> {
     let start = Instant::now();
-    let scanner = cfg.rules.scanner(cfg.scan)?;
+    let scanner = settings.rules.scanner(cfg.scan)?;
     let stats = Stats::default();
-    let (findings, _) = walk_and_scan(cfg, &scanner, &stats, &ProgressBar::hidden())?;
-    let summary = summarise(&findings, &stats, start);
-    super::finish(&cfg.output, &findings, &summary)
+    let (findings, _) = walk_and_scan(cfg, settings, &scanner, &stats, &ProgressBar::hidden())?;
+    let mut silenced = Silenced::default();
+    let findings = settings.filter.apply(findings, &mut silenced);
+    let mut summary = summarise(&findings, &stats, start);
+    summary.silenced = silenced;
+    Ok(Outcome {
+        findings,
+        summary,
+        rules: scanner.rules().cloned().collect(),
+    })
 }
 
 /// Walks and scans everything `cfg` names on every thread: findings in report order, with
 /// their file facts and linked public keys, and what else the walk found.
 pub fn walk_and_scan(
     cfg: &ScanConfig,
+    settings: &Settings,
     scanner: &Scanner,
     stats: &Stats,
     progress: &ProgressBar,
 ) -> anyhow::Result<(Vec<Finding>, fs::Walked)> {
     let shared = Mutex::new(Shared::default());
-    let walked = fs::walk(&cfg.fs, || {
+    let mut fs_options = cfg.fs.clone();
+    fs_options
+        .excludes
+        .extend(settings.excludes.iter().cloned());
+    let audit = cfg.audit_permissions && settings.rules.allows(PERMISSIONS_CHECK);
+    let walked = fs::walk(&fs_options, || {
         let mut worker = Worker {
             scanner,
             scratch: Scratch::new(),
@@ -305,7 +342,7 @@ pub fn walk_and_scan(
             stats,
             disclosure: cfg.disclosure,
             quiet: cfg.output.quiet,
-            audit: cfg.audit_permissions,
+            audit,
             fix: cfg.fix_permissions,
             archives: cfg.archives,
             since_folder: 0,
@@ -338,7 +375,7 @@ pub fn walk_and_scan(
     Ok((findings, walked))
 }
 
-/// The run's totals.
+/// The run's totals (what the filters silenced is the caller's to add).
 pub fn summarise(findings: &[Finding], stats: &Stats, start: Instant) -> Summary {
     let mut summary = Summary {
         files: stats.files.load(Ordering::Relaxed),

@@ -10,9 +10,11 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::Outcome;
 use super::history::{self, HistoryConfig};
 use super::scan::{self, ScanConfig, Stats};
 use crate::enrich::aws::Kind;
+use crate::filter::Silenced;
 use crate::finding::{Finding, display_path};
 use crate::report::digest::{AwsCounts, PlaceCount, SweepDigest};
 use crate::report::{Summary, digest, human};
@@ -75,7 +77,9 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
     if !md.is_dir() {
         anyhow::bail!("cannot sweep {}: not a directory", cfg.home.display());
     }
-    let scanner = cfg.scan.rules.scanner(cfg.scan.scan)?;
+    // A `.keysweep.toml` and `.keysweep-baseline.json` in the home (or named) apply.
+    let settings = cfg.scan.filter.resolve(&cfg.scan.root(), &cfg.scan.rules)?;
+    let scanner = settings.rules.scanner(cfg.scan.scan)?;
     let stats = Stats::default();
     let progress = progress_bar(cfg.scan.output.quiet);
     let done = AtomicBool::new(false);
@@ -86,7 +90,7 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
                 std::thread::sleep(Duration::from_millis(100));
             }
         });
-        let r = scan::walk_and_scan(&cfg.scan, &scanner, &stats, &progress);
+        let r = scan::walk_and_scan(&cfg.scan, &settings, &scanner, &stats, &progress);
         done.store(true, Ordering::Relaxed);
         r
     });
@@ -104,13 +108,14 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
         let hcfg = HistoryConfig {
             repos: Vec::new(),
             selection: Selection::All { all_objects: false },
-            rules: cfg.scan.rules.clone(),
+            rules: settings.rules.clone(),
             scan: cfg.scan.scan,
             disclosure: cfg.scan.disclosure,
             output: cfg.scan.output.clone(),
             threads: cfg.threads,
             max_blob_size: cfg.max_blob_size,
             submodules: false,
+            filter: cfg.scan.filter.clone(),
         };
         // A secret still in a work tree is reported there, with its file's mode; history
         // adds only what the work tree no longer shows.
@@ -132,6 +137,8 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
         }
     }
 
+    let mut silenced = Silenced::default();
+    let mut findings = settings.filter.apply(findings, &mut silenced);
     let home = display_path(&cfg.home);
     findings.sort_by(|a, b| {
         let ka = (place(&home, a).0, a.git.as_ref().map(|g| &g.repository));
@@ -144,11 +151,17 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
     summary.skipped += history_summary.skipped;
     summary.errors += history_summary.errors;
     summary.shallow = history_summary.shallow;
+    summary.silenced = silenced;
     summary.sweep = Some(digest_of(&home, &findings, repos.len()));
 
-    let code = super::finish(&cfg.scan.output, &findings, &summary)?;
+    let outcome = Outcome {
+        findings,
+        summary,
+        rules: scanner.rules().cloned().collect(),
+    };
+    let code = super::finish(&cfg.scan.output, &outcome)?;
     if !cfg.scan.output.quiet
-        && let Some(d) = &summary.sweep
+        && let Some(d) = &outcome.summary.sweep
     {
         eprintln!();
         digest::write(&mut io::stderr().lock(), d)?;

@@ -13,13 +13,15 @@ use serde::Serialize;
 
 use std::path::Path;
 
+use crate::filter;
 use crate::finding::{Disclosure, Finding};
 use crate::scan::{LineCounter, Match, Scanner};
 use private_key::Place;
 
 /// Turns the matches the scan core found in one blob into findings: position, key facts
 /// for private keys, and AWS ids paired with the secrets and tokens beside them. `path`
-/// is where the blob is (its first path, for a git blob).
+/// is where the blob is (its first path, for a git blob). A finding under a
+/// `keysweep:allow` comment is marked `allowed_inline`, for the filter to drop and count.
 pub fn blob_findings(
     scanner: &Scanner,
     path: &Path,
@@ -29,11 +31,14 @@ pub fn blob_findings(
 ) -> Vec<Finding> {
     let mut lines = LineCounter::default();
     let mut found = Vec::with_capacity(matches.len());
-    for m in matches {
+    let starts: Vec<usize> = matches.iter().map(|m| m.secret.start).collect();
+    let allowed = filter::inline::allowed(data, &starts);
+    for (m, allowed) in matches.iter().zip(allowed) {
         let rule = scanner.rule(m.rule);
         let pos = lines.locate(data, m.secret.start);
         let secret = &data[m.secret.clone()];
         let mut f = Finding::new(rule, path, pos, secret, m.example, disclosure);
+        f.allowed_inline = allowed;
         if let Some(key) = private_key::analyse(rule.validator, secret) {
             f = f.with_key(key);
         }

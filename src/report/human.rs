@@ -7,6 +7,7 @@ use super::Summary;
 use crate::enrich::ReusedKey;
 use crate::enrich::aws::{AwsFacts, Kind};
 use crate::enrich::private_key::KeyFacts;
+use crate::filter::Silenced;
 use crate::finding::{Finding, GitFacts, shell_quote};
 use crate::rules::Severity;
 
@@ -330,7 +331,25 @@ pub fn summary_line(s: &Summary) -> String {
     if s.errors > 0 {
         line.push_str(&format!("; {} unreadable", s.errors));
     }
+    if let Some(silenced) = silenced(&s.silenced) {
+        line.push_str(&format!("; silenced: {silenced}"));
+    }
     line
+}
+
+/// What the filters silenced, `1 in the baseline, 2 allowed inline`; `None` if nothing.
+pub fn silenced(q: &Silenced) -> Option<String> {
+    let parts: Vec<String> = [
+        (q.baselined, "in the baseline"),
+        (q.allowed_inline, "allowed inline"),
+        (q.below_min_severity, "below --min-severity"),
+        (q.excluded, "excluded"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, l)| format!("{n} {l}"))
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 pub fn human_bytes(n: u64) -> String {

@@ -2,8 +2,10 @@
 //! show has been settled (filtered, sorted, redacted) before a writer sees it.
 
 pub mod digest;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -11,14 +13,19 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::enrich::ReusedKey;
+use crate::filter::Silenced;
 use crate::finding::Finding;
-use crate::rules::Severity;
+use crate::rules::{Rule, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Human,
     Json,
     Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning and other viewers.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
 }
 
 /// Totals of one run, for the summary line and the JSON `summary` object.
@@ -50,6 +57,9 @@ pub struct Summary {
     /// `sweep`: the digest of what was found where.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sweep: Option<digest::SweepDigest>,
+    /// Findings the filters dropped (baseline, inline allow, minimum severity, excludes).
+    #[serde(flatten)]
+    pub silenced: Silenced,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -79,11 +89,14 @@ pub fn write(
     format: Format,
     findings: &[Finding],
     summary: &Summary,
+    rules: &[Rule],
     color: bool,
 ) -> io::Result<()> {
     match format {
         Format::Human => human::write(out, findings, summary, color),
         Format::Json => json::write(out, findings, summary),
         Format::Jsonl => json::write_lines(out, findings),
+        Format::Sarif => sarif::write(out, findings, summary, rules),
+        Format::Github => github::write(out, findings),
     }
 }

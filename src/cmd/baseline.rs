@@ -1,0 +1,148 @@
+//! `keysweep baseline create` and `keysweep baseline prune`: record what a scan (or a
+//! history scan) finds now, so later runs show only what is new; and drop the entries
+//! whose secrets are gone. Entries are content-keyed ids, never secrets (`filter::baseline`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use super::Outcome;
+use super::exit;
+use super::history::{self, HistoryConfig};
+use super::scan::{self, ScanConfig};
+use super::settings::{Choice, Settings};
+use crate::filter::baseline::{self, Baseline};
+use crate::finding::display_path;
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Record the current findings, keeping the notes of entries already there; new
+    /// entries get `note`.
+    Create { note: Option<String> },
+    /// Drop the entries no longer found.
+    Prune,
+}
+
+/// What the baseline is made from: a scan of files, or a repository's history.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Scan(Box<ScanConfig>),
+    History(Box<HistoryConfig>),
+}
+
+#[derive(Debug, Clone)]
+pub struct BaselineConfig {
+    pub action: Action,
+    pub source: Source,
+    /// The baseline file (`-o`); default: the config's `baseline`, else
+    /// `.keysweep-baseline.json` at the root.
+    pub file: Option<PathBuf>,
+}
+
+impl Source {
+    fn root(&self) -> PathBuf {
+        match self {
+            Source::Scan(c) => c.root(),
+            Source::History(c) => {
+                crate::source::git::configure();
+                c.root()
+            }
+        }
+    }
+
+    fn resolve(&self, root: &Path) -> anyhow::Result<Settings> {
+        // The baseline being made must not hide what it is made from.
+        let (mut filter, rules) = match self {
+            Source::Scan(c) => (c.filter.clone(), &c.rules),
+            Source::History(c) => (c.filter.clone(), &c.rules),
+        };
+        filter.baseline = Choice::Off;
+        let mut s = filter.resolve(root, rules)?;
+        if matches!(self, Source::History(_)) {
+            s.exclude_repository_paths()?;
+        }
+        Ok(s)
+    }
+
+    fn collect(&self, settings: &Settings) -> anyhow::Result<Outcome> {
+        match self {
+            Source::Scan(c) => scan::collect(c, settings),
+            Source::History(c) => history::collect(c, settings),
+        }
+    }
+}
+
+pub fn run(cfg: &BaselineConfig) -> anyhow::Result<i32> {
+    let root = cfg.source.root();
+    let mut settings = cfg.source.resolve(&root)?;
+    let file = cfg
+        .file
+        .clone()
+        .or_else(|| settings.config_baseline.clone())
+        .unwrap_or_else(|| root.join(baseline::FILE_NAME));
+    // Shown as the user would type it: relative to the current directory where it can be.
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| file.strip_prefix(cwd).ok().map(display_path))
+        .unwrap_or_else(|| display_path(&file));
+    match &cfg.action {
+        Action::Create { note } => {
+            let previous = if file.exists() {
+                Some(Baseline::load(&file)?)
+            } else {
+                None
+            };
+            let outcome = cfg.source.collect(&settings)?;
+            let b = Baseline::from_findings(&outcome.findings, previous.as_ref(), note.as_deref());
+            b.save(&file)?;
+            let before = previous.as_ref().map(Baseline::ids).unwrap_or_default();
+            let new = b.entries.iter().filter(|e| !before.contains(&e.id)).count();
+            let gone = before.len() - (b.entries.len() - new);
+            println!(
+                "{shown}: {} entr{} ({new} new, {gone} no longer found)",
+                b.entries.len(),
+                if b.entries.len() == 1 { "y" } else { "ies" }
+            );
+            if outcome.summary.errors > 0 {
+                eprintln!(
+                    "keysweep: {} input(s) could not be read: what they hold is not in the baseline",
+                    outcome.summary.errors
+                );
+            }
+            Ok(exit::CLEAN)
+        }
+        Action::Prune => {
+            let mut b = Baseline::load(&file).with_context(|| {
+                format!("`keysweep baseline create -o {shown}` makes a baseline")
+            })?;
+            // An entry is kept while its secret is anywhere, whatever its severity.
+            settings.filter.min_severity = None;
+            let outcome = cfg.source.collect(&settings)?;
+            if outcome.summary.errors > 0 {
+                anyhow::bail!(
+                    "{} input(s) could not be read; not pruning, since their entries may still be there",
+                    outcome.summary.errors
+                );
+            }
+            let dropped = b.prune(&outcome.findings);
+            for e in &dropped {
+                let note = e
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
+                println!("dropped {}  {}  {}{note}", e.id, e.rule, e.path);
+            }
+            if !dropped.is_empty() {
+                b.save(&file)?;
+            }
+            println!(
+                "{shown}: {} entr{} kept, {} dropped",
+                b.entries.len(),
+                if b.entries.len() == 1 { "y" } else { "ies" },
+                dropped.len()
+            );
+            Ok(exit::CLEAN)
+        }
+    }
+}

@@ -1,0 +1,602 @@
+//! Living with findings, on real repositories built in the test: a content-keyed
+//! baseline that survives moves and amended commits while a new secret still shows,
+//! `baseline prune`, notes, discovery at the repository root, the hooks' use of it,
+//! `keysweep:allow` comments, `.keysweep.toml` and `--min-severity`.
+
+mod util;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use serde_json::Value;
+use util::{Run, TestDir, git, git_command, key};
+
+/// Generated at random for these tests (as in tests/aws.rs); not real credentials.
+const KEY_ID: &str = "AKIARZPUZDIKIOJZ7DN7";
+const KEY_ID2: &str = "AKIATCH6YDSYYYUWKYTK";
+
+/// `keysweep ARGS…` in `dir`.
+fn ks(dir: &Path, args: &[&str]) -> Run {
+    Run::from(
+        std::process::Command::new(env!("CARGO_BIN_EXE_keysweep"))
+            .args(args)
+            .current_dir(dir)
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap(),
+    )
+}
+
+/// Writes `content` at `rel` in `dir`, readable by its owner only (so that the permission
+/// audit stays out of these tests).
+fn put(dir: &Path, rel: &str, content: &str) {
+    let p = dir.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(&p, content).unwrap();
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// The `summary` of a `--format json` run.
+fn summary(run: &Run) -> Value {
+    let v: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+    v["summary"].clone()
+}
+
+/// (rule, path) of each finding of a `--format jsonl` run, sorted.
+fn found(run: &Run) -> Vec<(String, String)> {
+    let mut v: Vec<_> = run
+        .findings()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn baseline_ids(path: &Path) -> Vec<(String, Option<String>)> {
+    let v: Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
+    assert_eq!(v["version"], 1);
+    v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_str().unwrap().to_string(),
+                e["note"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+/// A repository whose last commit brought a private key.
+fn repo_with_key(d: &TestDir) -> std::path::PathBuf {
+    let r = d.git_repo("r");
+    put(&r, "config/deploy_key", &key("openssh_ed25519"));
+    git(&r, &["add", "."]);
+    git(&r, &["commit", "-qm", "add deploy key"]);
+    r
+}
+
+#[test]
+fn baseline_survives_a_move_and_an_amended_commit_and_a_new_secret_still_shows() {
+    let d = TestDir::new();
+    let r = repo_with_key(&d);
+    assert_eq!(ks(&r, &["scan", "--format", "jsonl"]).code, 1);
+
+    let made = ks(&r, &["baseline", "create"]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    assert_eq!(
+        made.stdout.trim(),
+        ".keysweep-baseline.json: 1 entry (1 new, 0 no longer found)"
+    );
+    let text = fs::read_to_string(r.join(".keysweep-baseline.json")).unwrap();
+    assert!(
+        !text.contains("b3BlbnNzaC1rZXktdjE"),
+        "the secret is in the baseline"
+    );
+    git(&r, &["add", ".keysweep-baseline.json"]);
+    git(&r, &["commit", "-qm", "accept the fixture key"]);
+
+    // Move the key to another file, further down, and amend the commit: the key's path,
+    // line and commit all change; its content does not.
+    let body = fs::read_to_string(r.join("config/deploy_key")).unwrap();
+    git(&r, &["rm", "-q", "config/deploy_key"]);
+    put(&r, "keys/moved.txt", &format!("moved here\n\n{body}"));
+    git(&r, &["add", "."]);
+    git(
+        &r,
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "-m",
+            "accept the fixture key, moved",
+        ],
+    );
+
+    let scan = ks(&r, &["scan", "--format", "json"]);
+    assert_eq!(scan.code, 0, "{}{}", scan.stdout, scan.stderr);
+    assert_eq!(summary(&scan)["baselined"], 1);
+    assert!(
+        scan.stderr.contains("silenced: 1 in the baseline"),
+        "{}",
+        scan.stderr
+    );
+    let history = ks(&r, &["history", "--format", "json"]);
+    assert_eq!(history.code, 0, "{}{}", history.stdout, history.stderr);
+    assert_eq!(summary(&history)["findings"], 0);
+    // Once where it came in, once where it moved to.
+    assert_eq!(summary(&history)["baselined"], 2);
+
+    // A second secret is not in the baseline, and shows, in the files and the history.
+    put(
+        &r,
+        "keys/moved.txt",
+        &format!("moved here\n\n{body}\naws = {KEY_ID}\n"),
+    );
+    git(&r, &["commit", "-qam", "and an AWS key"]);
+    let scan = ks(&r, &["scan", "--format", "jsonl"]);
+    assert_eq!(scan.code, 1, "{}", scan.stderr);
+    assert_eq!(
+        found(&scan),
+        [("aws-access-key-id".into(), "keys/moved.txt".into())]
+    );
+    let history = ks(&r, &["history", "--format", "jsonl"]);
+    assert_eq!(history.code, 1, "{}", history.stderr);
+    assert_eq!(
+        found(&history),
+        [("aws-access-key-id".into(), "keys/moved.txt".into())]
+    );
+    // --no-baseline shows everything again.
+    let all = ks(&r, &["scan", "--no-baseline", "--format", "jsonl"]);
+    assert_eq!(found(&all).len(), 2);
+}
+
+#[test]
+fn baseline_from_history_notes_are_kept_and_prune_drops_what_is_gone() {
+    let d = TestDir::new();
+    let r = repo_with_key(&d);
+    // A key that only the history holds.
+    git(&r, &["rm", "-q", "config/deploy_key"]);
+    git(&r, &["commit", "-qm", "remove it"]);
+    put(&r, ".env", &format!("AWS_ACCESS_KEY_ID={KEY_ID}\n"));
+    git(&r, &["add", "."]);
+    git(&r, &["commit", "-qm", "env"]);
+    let file = r.join(".keysweep-baseline.json");
+
+    let made = ks(
+        &r,
+        &["baseline", "create", "--history", "--note", "fixtures"],
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let entries = baseline_ids(&file);
+    assert_eq!(entries.len(), 2);
+    assert!(
+        entries
+            .iter()
+            .all(|(_, n)| n.as_deref() == Some("fixtures"))
+    );
+    assert_eq!(ks(&r, &["history"]).code, 0);
+
+    // A note edited by hand is kept when the baseline is made again; a new entry gets none.
+    let text = fs::read_to_string(&file).unwrap();
+    let edited = text.replacen("\"fixtures\"", "\"rotated 2026-01\"", 1);
+    fs::write(&file, &edited).unwrap();
+    put(
+        &r,
+        ".env",
+        &format!("AWS_ACCESS_KEY_ID={KEY_ID}\nOTHER={KEY_ID2}\n"),
+    );
+    git(&r, &["commit", "-qam", "second id"]);
+    let made = ks(&r, &["baseline", "create", "--history"]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    assert!(
+        made.stdout.contains("3 entries (1 new, 0 no longer found)"),
+        "{}",
+        made.stdout
+    );
+    let entries = baseline_ids(&file);
+    let notes: Vec<Option<&str>> = entries.iter().map(|(_, n)| n.as_deref()).collect();
+    assert_eq!(
+        notes
+            .iter()
+            .filter(|n| **n == Some("rotated 2026-01"))
+            .count(),
+        1
+    );
+    assert_eq!(notes.iter().filter(|n| **n == Some("fixtures")).count(), 1);
+    assert_eq!(notes.iter().filter(|n| n.is_none()).count(), 1);
+    // Entries are sorted by id, so the file diffs well.
+    let ids: Vec<&String> = entries.iter().map(|(id, _)| id).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+
+    // Pruning against the files (not the history) drops the key only history holds.
+    let pruned = ks(&r, &["baseline", "prune"]);
+    assert_eq!(pruned.code, 0, "{}", pruned.stderr);
+    assert!(
+        pruned
+            .stdout
+            .contains("private-key-openssh  config/deploy_key"),
+        "{}",
+        pruned.stdout
+    );
+    assert!(
+        pruned
+            .stdout
+            .ends_with(".keysweep-baseline.json: 2 entries kept, 1 dropped\n"),
+        "{}",
+        pruned.stdout
+    );
+    let after = baseline_ids(&file);
+    assert_eq!(after.len(), 2);
+    assert!(after.iter().all(|e| entries.contains(e)), "notes were lost");
+    // Pruning again drops nothing and leaves the file as it is.
+    let before = fs::read(&file).unwrap();
+    let again = ks(&r, &["baseline", "prune"]);
+    assert!(
+        again.stdout.contains("2 entries kept, 0 dropped"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(fs::read(&file).unwrap(), before);
+}
+
+#[test]
+fn baseline_is_discovered_at_the_repository_root_and_a_named_one_must_exist() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    put(&r, "sub/dir/.env", &format!("AWS_ACCESS_KEY_ID={KEY_ID}\n"));
+    assert_eq!(
+        ks(&r, &["baseline", "create", "-o", "elsewhere.json"]).code,
+        0
+    );
+    // Not at the root: not discovered.
+    assert_eq!(ks(&r, &["scan"]).code, 1);
+    // Named: used, from anywhere.
+    let sub = r.join("sub");
+    assert_eq!(
+        ks(&sub, &["scan", "--baseline", "../elsewhere.json"]).code,
+        0
+    );
+    fs::rename(r.join("elsewhere.json"), r.join(".keysweep-baseline.json")).unwrap();
+    // Scanning a subdirectory (from inside it, or from outside the repository) finds the
+    // baseline at the repository's root.
+    assert_eq!(ks(&sub, &["scan"]).code, 0);
+    assert_eq!(ks(&sub, &["scan", "dir"]).code, 0);
+    assert_eq!(ks(d.path(), &["scan", "r/sub/dir"]).code, 0);
+    assert_eq!(ks(d.path(), &["scan", "r/sub/dir/.env"]).code, 0);
+    assert_eq!(ks(d.path(), &["scan", "--no-baseline", "r/sub"]).code, 1);
+
+    let missing = ks(&r, &["scan", "--baseline", "nope.json"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("baseline nope.json does not exist"),
+        "{}",
+        missing.stderr
+    );
+    fs::write(
+        r.join("bad.json"),
+        "{\"version\": 1, \"entries\": [{\"id\": \"AKIA\"}]}",
+    )
+    .unwrap();
+    let bad = ks(&r, &["scan", "--baseline", "bad.json"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("is not `ks-` + 24 hex digits"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn pre_commit_hook_honours_the_baseline() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    let installed = ks(&r, &["hook", "install", "--pre-commit"]);
+    assert_eq!(installed.code, 0, "{}", installed.stderr);
+    put(&r, "deploy/id_ed25519", &key("openssh_ed25519"));
+    assert_eq!(ks(&r, &["baseline", "create"]).code, 0);
+    git(&r, &["add", "."]);
+    let out = git_command(&r, &["commit", "-qm", "accepted key"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    put(&r, "deploy/id_rsa", &key("pem_rsa"));
+    // A copy of the accepted key elsewhere is the same secret: still accepted.
+    put(&r, "backup/copy_of_key", &key("openssh_ed25519"));
+    git(&r, &["add", "."]);
+    let out = git_command(&r, &["commit", "-qm", "new key"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("commit blocked: 1 secret in the staged changes"),
+        "{err}"
+    );
+    assert!(err.contains("deploy/id_rsa:1:1"), "{err}");
+    assert!(!err.contains("copy_of_key"), "{err}");
+    assert!(
+        err.contains("  (also silenced: 1 in the baseline)\n"),
+        "{err}"
+    );
+
+    // The hook run by hand with a baseline named on the command line.
+    fs::rename(
+        r.join(".keysweep-baseline.json"),
+        d.path().join("team.json"),
+    )
+    .unwrap();
+    git(
+        &r,
+        &[
+            "rm",
+            "-q",
+            "--cached",
+            "deploy/id_rsa",
+            "backup/copy_of_key",
+        ],
+    );
+    let hook = ks(&r, &["hook", "pre-commit"]);
+    assert_eq!(hook.code, 0, "{}", hook.stderr);
+    git(&r, &["rm", "-q", "--cached", "deploy/id_ed25519"]);
+    git(&r, &["commit", "-qm", "drop it", "--no-verify"]);
+    git(&r, &["add", "deploy/id_ed25519"]);
+    assert_eq!(ks(&r, &["hook", "pre-commit"]).code, 1);
+    let hook = ks(&r, &["hook", "pre-commit", "--baseline", "../team.json"]);
+    assert_eq!(hook.code, 0, "{}", hook.stderr);
+    // A named baseline that is missing blocks (the hooks fail closed).
+    let hook = ks(&r, &["hook", "pre-commit", "--baseline", "nope.json"]);
+    assert_eq!(hook.code, 2, "{}", hook.stderr);
+}
+
+#[test]
+fn pre_push_hook_honours_the_baseline() {
+    let d = TestDir::new();
+    git(
+        d.path(),
+        &["init", "-q", "--bare", "-b", "main", "remote.git"],
+    );
+    let r = d.git_repo("r");
+    git(&r, &["remote", "add", "origin", "../remote.git"]);
+    git(&r, &["push", "-q", "origin", "main"]);
+    assert_eq!(ks(&r, &["hook", "install", "--pre-push"]).code, 0);
+    put(&r, "a.pem", &key("pem_ecdsa256"));
+    git(&r, &["add", "."]);
+    git(&r, &["commit", "-qm", "key"]);
+    let out = git_command(&r, &["push", "-q", "origin", "main"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(ks(&r, &["baseline", "create", "--history"]).code, 0);
+    let out = git_command(&r, &["push", "-q", "origin", "main"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn inline_allow_on_the_line_or_the_line_before_in_files_and_history() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    put(
+        &r,
+        "settings.py",
+        &format!(
+            "TEST_KEY = \"{KEY_ID}\"  # keysweep:allow (test fixture)\n\
+             REAL_KEY = \"{KEY_ID2}\"\n"
+        ),
+    );
+    put(
+        &r,
+        "fixtures/test.pem",
+        &format!(
+            "# keysweep:allow: a key made for the tests\n{}",
+            key("pem_rsa")
+        ),
+    );
+    put(&r, "fixtures/other.pem", &key("pem_ecdsa256"));
+    let scan = ks(&r, &["scan", "--format", "jsonl"]);
+    assert_eq!(scan.code, 1, "{}", scan.stderr);
+    assert_eq!(
+        found(&scan),
+        [
+            ("aws-access-key-id".into(), "settings.py".into()),
+            ("private-key-ec".into(), "fixtures/other.pem".into()),
+        ]
+    );
+    assert_eq!(scan.findings()[1]["line"], 2);
+    let json = ks(&r, &["scan", "--format", "json"]);
+    assert_eq!(summary(&json)["allowed_inline"], 2);
+    assert!(
+        json.stderr.contains("silenced: 2 allowed inline"),
+        "{}",
+        json.stderr
+    );
+
+    git(&r, &["add", "."]);
+    git(&r, &["commit", "-qm", "fixtures"]);
+    let history = ks(&r, &["history", "--format", "json"]);
+    assert_eq!(summary(&history)["allowed_inline"], 2, "{}", history.stdout);
+    assert_eq!(summary(&history)["findings"], 2);
+
+    // The comment two lines up does not count.
+    put(
+        &r,
+        "fixtures/test.pem",
+        &format!("# keysweep:allow\n\n{}", key("pem_rsa")),
+    );
+    let json = ks(&r, &["scan", "--format", "json"]);
+    assert_eq!(summary(&json)["allowed_inline"], 1);
+    assert_eq!(summary(&json)["findings"], 3);
+}
+
+#[test]
+fn config_file_excludes_skips_rules_sets_min_severity_and_adds_signatures() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    put(&r, "vendor/lib/id_rsa", &key("pem_rsa"));
+    put(&r, ".env", &format!("AWS_ACCESS_KEY_ID={KEY_ID}\n"));
+    put(&r, "deploy/id_ed25519", &key("openssh_ed25519"));
+    put(&r, "deploy/id_ed25519_enc", &key("openssh_ed25519_enc"));
+    put(&r, "notes.txt", "token = tt_abcdefghij0123456789\n");
+    put(
+        &r,
+        "sigs/test.toml",
+        "[[rule]]\nid = \"test-token\"\nname = \"Test token\"\ncategory = \"test-token\"\n\
+         severity = \"critical\"\nkeywords = [\"tt_\"]\npattern = '''(tt_[a-z0-9]{20})'''\n\
+         examples = [\"token = tt_abcdefghij0123456789\"]\n",
+    );
+    let before = ks(&r, &["scan", "--format", "jsonl"]);
+    assert_eq!(found(&before).len(), 4, "{}", before.stdout);
+
+    put(
+        &r,
+        ".keysweep.toml",
+        "# keysweep settings\nexclude = [\"vendor/\", \"sigs/\"]\nskip_rules = [\"aws-access-key-id\"]\n\
+         min_severity = \"critical\"\nsignatures = [\"sigs\"]\n",
+    );
+    let scan = ks(&r, &["scan", "--format", "jsonl"]);
+    assert_eq!(
+        found(&scan),
+        [
+            ("private-key-openssh".into(), "deploy/id_ed25519".into()),
+            ("test-token".into(), "notes.txt".into()),
+        ]
+    );
+    let json = ks(&r, &["scan", "--format", "json"]);
+    assert_eq!(summary(&json)["below_min_severity"], 1);
+    // The command line's --min-severity overrides the config's; its rules extend it.
+    let scan = ks(&r, &["scan", "--format", "jsonl", "--min-severity", "high"]);
+    assert_eq!(found(&scan).len(), 3);
+    let scan = ks(
+        &r,
+        &["scan", "--format", "jsonl", "--skip-rule", "test-token"],
+    );
+    assert_eq!(found(&scan).len(), 1);
+
+    // The same settings in history: the excluded paths (the vendored key, the signature's
+    // own example) are left out there too.
+    git(&r, &["add", "."]);
+    git(&r, &["commit", "-qm", "everything"]);
+    let history = ks(&r, &["history", "--format", "json"]);
+    let s = summary(&history);
+    assert_eq!(
+        (s["findings"].as_u64(), s["excluded"].as_u64()),
+        (Some(2), Some(2))
+    );
+    // --no-config and --config.
+    assert_eq!(
+        found(&ks(&r, &["scan", "--format", "jsonl", "--no-config"])).len(),
+        4
+    );
+    put(d.path(), "other.toml", "min_severity = \"low\"\n");
+    let other = ks(
+        &r,
+        &["scan", "--format", "jsonl", "--config", "../other.toml"],
+    );
+    assert_eq!(found(&other).len(), 4);
+}
+
+#[test]
+fn config_names_the_baseline_relative_to_itself() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    put(&r, ".env", &format!("AWS_ACCESS_KEY_ID={KEY_ID}\n"));
+    put(
+        &r,
+        ".keysweep.toml",
+        "baseline = \"ci/keysweep-baseline.json\"\n",
+    );
+    let missing = ks(&r, &["scan"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("ci/keysweep-baseline.json")
+            && missing.stderr.contains("named in")
+            && missing.stderr.contains(".keysweep.toml"),
+        "{}",
+        missing.stderr
+    );
+    fs::create_dir(r.join("ci")).unwrap();
+    // From a subdirectory, of the whole repository: the config is found at its root.
+    let made = ks(&r.join("ci"), &["baseline", "create", ".."]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    assert!(r.join("ci/keysweep-baseline.json").is_file());
+    assert!(!r.join(".keysweep-baseline.json").exists());
+    let scan = ks(&r, &["scan", "--format", "json"]);
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+    assert_eq!(summary(&scan)["baselined"], 1);
+}
+
+#[test]
+fn config_with_an_unknown_key_is_an_error() {
+    let d = TestDir::new();
+    put(d.path(), ".keysweep.toml", "excludes = [\"vendor/\"]\n");
+    let run = ks(d.path(), &["scan"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(".keysweep.toml")
+            && run.stderr.contains("unknown field `excludes`")
+            && run.stderr.contains("keys: exclude, signatures"),
+        "{}",
+        run.stderr
+    );
+    put(d.path(), ".keysweep.toml", "min_severity = \"urgent\"\n");
+    let run = ks(d.path(), &["scan"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("urgent"), "{}", run.stderr);
+    put(
+        d.path(),
+        ".keysweep.toml",
+        "skip_rules = [\"no-such-rule\"]\n",
+    );
+    let run = ks(d.path(), &["scan"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no-such-rule"), "{}", run.stderr);
+}
+
+#[test]
+fn min_severity_on_the_command_line() {
+    let d = TestDir::new();
+    put(d.path(), "a/id_ed25519", &key("openssh_ed25519"));
+    put(d.path(), "a/id_ed25519_enc", &key("openssh_ed25519_enc"));
+    put(d.path(), ".env", &format!("AWS_ACCESS_KEY_ID={KEY_ID}\n"));
+    let all = ks(d.path(), &["scan", "--format", "jsonl"]);
+    assert_eq!(found(&all).len(), 3);
+    let critical = ks(
+        d.path(),
+        &["scan", "--format", "json", "--min-severity", "critical"],
+    );
+    assert_eq!(critical.code, 1);
+    let s = summary(&critical);
+    assert_eq!(
+        (s["findings"].as_u64(), s["below_min_severity"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert!(
+        critical.stderr.contains("2 below --min-severity"),
+        "{}",
+        critical.stderr
+    );
+    let bad = ks(d.path(), &["scan", "--min-severity", "urgent"]);
+    assert_eq!(bad.code, 2);
+}
