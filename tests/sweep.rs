@@ -66,13 +66,19 @@ fn home() -> TestDir {
         "ls\nexport AWS_ACCESS_KEY_ID=AKIATCH6YDSYYYUWKYTK\ngit status\n",
     );
     h.chmod(".bash_history", 0o600);
-    // A cloned side project whose history once held a key.
-    let repo = h.git_repo("src/side-project");
+    // A side project cloned into the home, whose history once held a key.
+    let upstream = TestDir::new();
+    let repo = upstream.git_repo("side-project");
     fs::write(repo.join("old.key"), key("pem_ecdsa256")).unwrap();
     git(&repo, &["add", "."]);
     git(&repo, &["commit", "-qm", "add key"]);
     git(&repo, &["rm", "-q", "old.key"]);
     git(&repo, &["commit", "-qm", "remove key"]);
+    fs::create_dir_all(h.path().join("src")).unwrap();
+    git(
+        &h.path().join("src"),
+        &["clone", "-q", repo.to_str().unwrap(), "side-project"],
+    );
     // A cache: many files and a key that must not be reported.
     for i in 0..600 {
         h.write(
