@@ -600,3 +600,34 @@ fn min_severity_on_the_command_line() {
     let bad = ks(d.path(), &["scan", "--min-severity", "urgent"]);
     assert_eq!(bad.code, 2);
 }
+
+/// An allowed key id does not hide the unmarked secret that pairs with it: the pair is
+/// one finding, silenced only when every part of it is allowed.
+#[test]
+fn inline_allow_on_a_key_id_does_not_hide_its_paired_secret() {
+    let d = TestDir::new();
+    let secret = "bDt66NLplZ04/VsRIkga8N2gF+h7qXlygY3pyI10";
+    d.write(
+        "half.py",
+        format!(
+            "test_key_id = \"{KEY_ID}\"  # keysweep:allow\n\n\nprod_aws_secret_access_key = \"{secret}\"\n"
+        ),
+    );
+    d.write(
+        "both.py",
+        format!(
+            "key_id = \"{KEY_ID2}\"  # keysweep:allow\naws_secret_access_key = \"{secret}\"  # keysweep:allow\n"
+        ),
+    );
+    let run = d.run(&["scan", "--format", "jsonl", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let f = run.secrets();
+    assert_eq!(f.len(), 1, "{}", run.stdout);
+    assert_eq!(f[0]["path"], "half.py");
+    assert_eq!(f[0]["aws"]["paired_secret"], true);
+    assert!(
+        run.stderr.contains("silenced: 1 allowed inline"),
+        "{}",
+        run.stderr
+    );
+}

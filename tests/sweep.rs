@@ -6,6 +6,7 @@ mod util;
 
 use std::fs;
 use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
@@ -279,6 +280,12 @@ fn nested_archives_and_the_depth_limit() {
     });
     // A file named like an archive that is not one is scanned as it is.
     h.write("Documents/fake.zip", key("openssh_ed25519"));
+    // An archive whose name is not UTF-8 is opened all the same.
+    let latin1 = std::ffi::OsStr::from_bytes(b"Desktop/caf\xe9.zip");
+    h.write(
+        latin1,
+        zip_of(&[("aws.txt", format!("id = {AWS_ID}\n").as_bytes())]),
+    );
     let run = sweep(&h, &["--no-history", "--skip-rule", "insecure-permissions"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let paths: Vec<String> = run.secrets().iter().map(|f| rel(&h, f)).collect();
@@ -286,6 +293,7 @@ fn nested_archives_and_the_depth_limit() {
         paths,
         [
             "Downloads/release.jar!lib/inner.zip!bundle/certs.tgz!etc/ssl/server.key",
+            "Desktop/caf\u{fffd}.zip!aws.txt",
             "Documents/fake.zip",
             "Documents/plain.tar!id_rsa",
         ],

@@ -127,8 +127,8 @@ impl Worker<'_> {
             }
         }
         let archive = self.archives.and_then(|limits| {
-            let name = path.file_name()?.to_str()?;
-            archive::kind_of(name, bytes).map(|kind| (kind, limits))
+            let name = path.file_name()?.to_string_lossy();
+            archive::kind_of(&name, bytes).map(|kind| (kind, limits))
         });
         let holds_private_key = match archive {
             Some((kind, limits)) => self.archive(path, kind, bytes, &limits, meta),

@@ -127,18 +127,24 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
             expiration: None,
             profile: profile_at(&profiles, found[i].offset),
         };
+        // The pair is one finding: a `keysweep:allow` silences it only if it stands by
+        // every part (an allowed test key id must not hide a real secret paired with it).
+        let mut allowed = found[i].finding.allowed_inline;
         if let Some(s) = nearest(found, &drop, line, "aws-secret-key", PAIR_LINES) {
             drop[s] = true;
+            allowed &= found[s].finding.allowed_inline;
             facts.paired_secret = true;
             facts.secret = Some(paired(&found[s].finding));
         }
         if let Some(t) = nearest(found, &drop, line, "aws-session-token", TOKEN_LINES) {
             drop[t] = true;
+            allowed &= found[t].finding.allowed_inline;
             facts.session_token = true;
             facts.token = Some(paired(&found[t].finding));
             facts.expiration = expiration_near(bytes, found[t].offset);
         }
         let f = &mut found[i].finding;
+        f.allowed_inline = allowed;
         f.severity = severity(&facts);
         if facts.session_token {
             f.category = "aws-session-token".into();

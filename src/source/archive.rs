@@ -12,7 +12,7 @@ use std::cell::Cell;
 use std::io::{self, Cursor, Read};
 use std::rc::Rc;
 
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 
 /// Limits for one outer archive and everything nested in it.
 #[derive(Debug, Clone, Copy)]
@@ -100,7 +100,10 @@ pub fn visit(
         .min(limits.max_total);
     let mut walker = Walker {
         limits,
-        budget: Rc::new(Cell::new(budget)),
+        budget: Rc::new(Budget {
+            left: Cell::new(budget),
+            refused: Cell::new(false),
+        }),
         allowed: budget,
         visit,
     };
@@ -112,27 +115,36 @@ struct Walker<'a, 'v> {
     /// Bytes that may still be decompressed from the outer archive. Every decompressing
     /// reader is `Metered`, so data skipped over is paid for too; copies out of an
     /// uncompressed tar in memory cost nothing.
-    budget: Rc<Cell<u64>>,
+    budget: Rc<Budget>,
     /// The budget at the start, for the note.
     allowed: u64,
     visit: &'v mut dyn FnMut(Event<'_>),
 }
 
+/// What one outer archive may still expand to.
+struct Budget {
+    left: Cell<u64>,
+    /// A read was refused: the archive wanted more than its budget. (A budget used up
+    /// exactly is not spent until something more is asked of it.)
+    refused: Cell<bool>,
+}
+
 /// A decompressing reader that spends the archive's budget, failing once it is spent.
 struct Metered<R> {
     inner: R,
-    budget: Rc<Cell<u64>>,
+    budget: Rc<Budget>,
 }
 
 impl<R: Read> Read for Metered<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)? as u64;
-        let left = self.budget.get();
+        let left = self.budget.left.get();
         if n > left {
-            self.budget.set(0);
+            self.budget.left.set(0);
+            self.budget.refused.set(true);
             return Err(io::Error::other("the archive's expansion budget is spent"));
         }
-        self.budget.set(left - n);
+        self.budget.left.set(left - n);
         Ok(n as usize)
     }
 }
@@ -155,7 +167,7 @@ impl Walker<'_, '_> {
     }
 
     fn spent(&self) -> bool {
-        self.budget.get() == 0
+        self.budget.refused.get()
     }
 
     fn archive(&mut self, name: &str, kind: Kind, bytes: &[u8], depth: u32) {
@@ -163,7 +175,7 @@ impl Walker<'_, '_> {
             Kind::Zip => self.zip(name, bytes, depth),
             Kind::Tar => self.tar(name, bytes, depth),
             Kind::TarGz => {
-                let stream = self.metered(GzDecoder::new(bytes));
+                let stream = self.metered(MultiGzDecoder::new(bytes));
                 self.tar(name, stream, depth)
             }
             Kind::Gz => {
@@ -171,11 +183,8 @@ impl Walker<'_, '_> {
                 let inner = &name[..name.len() - 3];
                 let inner_base = inner.rsplit('!').next().unwrap_or(inner);
                 let full = format!("{name}!{}", base_name(inner_base));
-                let stream = self.metered(GzDecoder::new(bytes));
-                match self.read_limited(stream) {
-                    Ok(data) => self.entry(&full, &data, depth),
-                    Err(stop) => self.stopped(&full, stop),
-                }
+                let stream = self.metered(MultiGzDecoder::new(bytes));
+                self.read_entry(&full, stream, depth);
             }
         }
     }
@@ -223,12 +232,10 @@ impl Walker<'_, '_> {
                 self.stopped(&full, Stop::TooLarge);
                 continue;
             }
-            let read = self.read_limited(self.metered(file));
-            match read {
-                Ok(data) => self.entry(&full, &data, depth),
-                Err(Stop::TooLarge) => self.stopped(&full, Stop::TooLarge),
-                Err(stop) => return self.stopped(&full, stop),
-            }
+            let stream = self.metered(file);
+            self.read_entry(&full, stream, depth);
+            // A bad entry (a wrong checksum, a broken stream) is reported and the rest of
+            // the zip is still read: its directory says where each entry starts.
             if self.spent() {
                 return;
             }
@@ -255,12 +262,8 @@ impl Walker<'_, '_> {
                 self.stopped(&full, Stop::TooLarge);
                 continue;
             }
-            match self.read_limited(&mut entry) {
-                Ok(data) => self.entry(&full, &data, depth),
-                Err(Stop::TooLarge) => self.stopped(&full, Stop::TooLarge),
-                Err(stop) => return self.stopped(&full, stop),
-            }
-            if self.spent() {
+            // A tar is a stream: after a broken entry, nothing further can be trusted.
+            if !self.read_entry(&full, &mut entry, depth) || self.spent() {
                 return;
             }
         }
@@ -296,15 +299,31 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// Reads all of `r` (a metered stream, or a copy from memory), up to the entry limit.
-    fn read_limited<R: Read>(&self, r: R) -> Result<Vec<u8>, Stop> {
+    /// Reads entry `full` from `r` (a metered stream, or a copy from memory) up to the
+    /// entry limit and hands it on. What was read before an error (a truncated `.gz`, the
+    /// budget spent) is still scanned, then the error is reported. Says whether the
+    /// entry was read to its end (or skipped whole for its size).
+    fn read_entry<R: Read>(&mut self, full: &str, r: R, depth: u32) -> bool {
         let cap = self.limits.max_entry;
         let mut data = Vec::new();
-        match r.take(cap + 1).read_to_end(&mut data) {
-            Ok(_) if data.len() as u64 > cap => Err(Stop::TooLarge),
-            Ok(_) => Ok(data),
-            Err(_) if self.spent() => Err(Stop::Budget),
-            Err(e) => Err(Stop::Io(e)),
+        let stop = match r.take(cap + 1).read_to_end(&mut data) {
+            Ok(_) if data.len() as u64 > cap => {
+                self.stopped(full, Stop::TooLarge);
+                return true;
+            }
+            Ok(_) => None,
+            Err(_) if self.spent() => Some(Stop::Budget),
+            Err(e) => Some(Stop::Io(e)),
+        };
+        if stop.is_none() || !data.is_empty() {
+            self.entry(full, &data, depth);
+        }
+        match stop {
+            Some(stop) => {
+                self.stopped(full, stop);
+                false
+            }
+            None => true,
         }
     }
 
@@ -318,7 +337,8 @@ impl Walker<'_, '_> {
                 ),
             }),
             Stop::Budget => {
-                self.budget.set(0);
+                self.budget.left.set(0);
+                self.budget.refused.set(true);
                 (self.visit)(Event::Skipped {
                     name: full,
                     why: format!(
@@ -332,7 +352,7 @@ impl Walker<'_, '_> {
             }
             Stop::Io(e) => (self.visit)(Event::Error {
                 name: full,
-                message: format!("could not be expanded: {e}"),
+                message: format!("could not be expanded to its end: {e}"),
             }),
         }
     }
@@ -383,8 +403,68 @@ mod tests {
             ..Limits::default()
         };
         let out = collect("bomb.gz", &bomb, &limits);
-        assert_eq!(out.len(), 1, "{out:?}");
-        assert!(out[0].contains("archive bomb"), "{out:?}");
+        // What fit in the budget is scanned, then the rest is refused.
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(out[0].starts_with("file bomb.gz!bomb "), "{out:?}");
+        assert!(out[1].contains("archive bomb"), "{out:?}");
+    }
+
+    fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in files {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn every_member_of_a_multi_member_gz_is_read() {
+        let mut data = gz(b"first\n");
+        data.extend(gz(b"second\n"));
+        let out = collect("log.gz", &data, &Limits::default());
+        assert_eq!(out, ["file log.gz!log 13"]);
+    }
+
+    #[test]
+    fn a_budget_used_up_exactly_still_reads_what_follows_or_says_why_not() {
+        let big = vec![0u8; 1 << 20];
+        let data = zip(&[("zeros", &big), ("creds.txt", b"secret")]);
+        let limits = Limits {
+            floor: 1 << 20,
+            ratio: 1,
+            ..Limits::default()
+        };
+        let out = collect("exact.zip", &data, &limits);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0], "file exact.zip!zeros 1048576");
+        assert!(
+            out[1].starts_with("skipped exact.zip!creds.txt") && out[1].contains("archive bomb"),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn a_truncated_gz_is_scanned_as_far_as_it_goes() {
+        let mut text = b"AKIA-like line\n".repeat(1000);
+        text.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+        let full = gz(&text);
+        let cut = &full[..full.len() / 2];
+        let out = collect("half.log.gz", cut, &Limits::default());
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(out[0].starts_with("file half.log.gz!half.log "), "{out:?}");
+        assert!(out[1].starts_with("error half.log.gz!half.log"), "{out:?}");
+    }
+
+    #[test]
+    fn a_bad_zip_entry_does_not_hide_the_next() {
+        let mut data = zip(&[("a.txt", b"aaaaaaaaaaaaaaaa"), ("b.txt", b"the secret")]);
+        // Corrupt a.txt's stored bytes: its checksum fails, b.txt is still read.
+        let at = memchr::memmem::find(&data, b"a.txt").unwrap() + 5;
+        data[at] ^= 0xff;
+        let out = collect("bad.zip", &data, &Limits::default());
+        assert!(out.iter().any(|e| e == "file bad.zip!b.txt 10"), "{out:?}");
     }
 
     #[test]
