@@ -631,3 +631,43 @@ fn inline_allow_on_a_key_id_does_not_hide_its_paired_secret() {
         run.stderr
     );
 }
+
+/// The config's excludes are anchored at the config file's directory, wherever the scan
+/// is run from and whatever path it is given.
+#[test]
+fn config_excludes_are_relative_to_the_config_file() {
+    let d = TestDir::new();
+    let r = d.git_repo("repo");
+    put(
+        &r,
+        ".keysweep.toml",
+        "exclude = [\"/vendor/\", \"/sub/b.txt\"]\n",
+    );
+    put(&r, "vendor/a.pem", &key("pem_rsa"));
+    put(&r, "sub/b.txt", &key("pem_rsa"));
+    put(&r, "sub/c.pem", &key("openssl_sec1_ec.pem"));
+    for (cwd, arg, want) in [
+        (r.clone(), ".", "sub/c.pem"),
+        (r.join("sub"), ".", "c.pem"),
+        (d.path().to_path_buf(), "repo", "repo/sub/c.pem"),
+    ] {
+        let run = ks(
+            &cwd,
+            &[
+                "scan",
+                "--format",
+                "jsonl",
+                "--skip-rule",
+                "insecure-permissions",
+                arg,
+            ],
+        );
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let paths: Vec<String> = run
+            .findings()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(paths, [want], "from {}", cwd.display());
+    }
+}

@@ -569,6 +569,7 @@ impl BaselineSourceArgs {
                 report_dirs_named: ssh_dirs(),
                 exclude_root: None,
                 find_repos: false,
+                rooted_excludes: None,
             };
             Source::Scan(Box::new(scan_config(fs, rules, filter, &output, false)))
         };
@@ -596,6 +597,7 @@ pub fn parse() -> Command {
                 report_dirs_named: ssh_dirs(),
                 exclude_root: None,
                 find_repos: false,
+                rooted_excludes: None,
             };
             let mut cfg = scan_config(
                 fs,
@@ -637,6 +639,7 @@ pub fn parse() -> Command {
                 report_dirs_named: ssh_dirs(),
                 exclude_root: Some(home.clone()),
                 find_repos: !a.no_history,
+                rooted_excludes: None,
             };
             let mut scan = scan_config(fs, rules, a.filter.options(), &a.output, a.fix_permissions);
             scan.archives = (!a.no_archives).then(archive::Limits::default);

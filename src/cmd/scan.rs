@@ -327,9 +327,15 @@ pub fn walk_and_scan(
 ) -> anyhow::Result<(Vec<Finding>, fs::Walked)> {
     let shared = Mutex::new(Shared::default());
     let mut fs_options = cfg.fs.clone();
-    fs_options
-        .excludes
-        .extend(settings.excludes.iter().cloned());
+    if !settings.excludes.is_empty() {
+        // The config's excludes are relative to the config file.
+        let root = settings
+            .config_path
+            .as_deref()
+            .and_then(Path::parent)
+            .map_or_else(|| cfg.root(), Path::to_path_buf);
+        fs_options.rooted_excludes = Some((root, settings.excludes.clone()));
+    }
     let audit = cfg.audit_permissions && settings.rules.allows(PERMISSIONS_CHECK);
     let walked = fs::walk(&fs_options, || {
         let mut worker = Worker {

@@ -70,9 +70,15 @@ pub fn write(
             if last.is_some() {
                 writeln!(out)?;
             }
+            let shown = printable(&f.path);
             match repo {
-                Some(r) => writeln!(out, "{} {}", p.path(&f.path), p.dim(&format!("(in {r})")))?,
-                None => writeln!(out, "{}", p.path(&f.path))?,
+                Some(r) => writeln!(
+                    out,
+                    "{} {}",
+                    p.path(&shown),
+                    p.dim(&format!("(in {})", printable(r)))
+                )?,
+                None => writeln!(out, "{}", p.path(&shown))?,
             }
             last = Some((&f.path, repo));
         }
@@ -286,6 +292,24 @@ fn write_reused(out: &mut dyn Write, p: &Paint, reused: &[ReusedKey]) -> io::Res
     Ok(())
 }
 
+/// A path as a terminal may safely show it: control characters (a newline, an escape
+/// sequence in a file name or an archive entry's name) are written as escapes.
+fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// The one-line summary for stderr.
 pub fn summary_line(s: &Summary) -> String {
     let secs = s.elapsed_ms as f64 / 1000.0;
@@ -364,5 +388,19 @@ pub fn human_bytes(n: u64) -> String {
         format!("{n} B")
     } else {
         format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_in_paths_are_escaped() {
+        assert_eq!(printable("a/b.pem"), "a/b.pem");
+        assert_eq!(
+            printable("x.tar!a\u{1b}[31mred\nb"),
+            "x.tar!a\\u{1b}[31mred\\nb"
+        );
     }
 }

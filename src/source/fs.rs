@@ -37,6 +37,9 @@ pub struct FsOptions {
     /// What anchored `excludes` (`/.cache/`) are relative to; the current directory if
     /// unset.
     pub exclude_root: Option<PathBuf>,
+    /// Globs anchored at a directory of their own (a config file's excludes are relative
+    /// to the config file), beside `excludes` which are anchored at `exclude_root`.
+    pub rooted_excludes: Option<(PathBuf, Vec<String>)>,
     /// List the git repositories met on the way (work trees with a `.git`, and bare
     /// repositories named `*.git`); they are not descended into either way.
     pub find_repos: bool,
@@ -110,6 +113,7 @@ where
     };
     let repos: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
     let found = opts.find_repos.then(|| Arc::clone(&repos));
+    let rooted = rooted_excludes(opts)?;
     let mut builder = WalkBuilder::new(first);
     for p in rest {
         builder.add(p);
@@ -128,6 +132,15 @@ where
         // History is `keysweep history`; a `.git` directory (or a worktree's `.git` file)
         // is never part of a working tree scan.
         .filter_entry(move |e| {
+            if let Some((ov, cwd)) = &rooted {
+                // Matched as absolute paths: the walk's paths are relative to where the
+                // user stands, the globs to their own root.
+                let abs: PathBuf = cwd.join(e.path()).components().collect();
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                if ov.matched(&abs, is_dir).is_ignore() {
+                    return false;
+                }
+            }
             let name = e.file_name();
             let Some(found) = &found else {
                 return name != ".git";
@@ -176,6 +189,33 @@ where
     let mut repos = std::mem::take(&mut *repos.lock().unwrap_or_else(|e| e.into_inner()));
     repos.sort();
     Ok(Walked { repos })
+}
+
+/// The matcher of `rooted_excludes`, with the current directory to make paths absolute.
+fn rooted_excludes(
+    opts: &FsOptions,
+) -> Result<Option<(ignore::overrides::Override, PathBuf)>, WalkError> {
+    let Some((root, globs)) = &opts.rooted_excludes else {
+        return Ok(None);
+    };
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let root: PathBuf = cwd.join(root).components().collect();
+    let mut ob = OverrideBuilder::new(root);
+    for glob in globs {
+        ob.add(&format!("!{glob}"))
+            .map_err(|source| WalkError::Glob {
+                glob: glob.clone(),
+                source,
+            })?;
+    }
+    let ov = ob.build().map_err(|source| WalkError::Glob {
+        glob: globs.join(", "),
+        source,
+    })?;
+    Ok(Some((ov, cwd)))
 }
 
 /// A directory that looks like a bare repository: `HEAD`, `objects/` and `refs/`.
