@@ -220,31 +220,50 @@ fn baseline_from_history_notes_are_kept_and_prune_drops_what_is_gone() {
     sorted.sort();
     assert_eq!(ids, sorted);
 
-    // Pruning against the files (not the history) drops the key only history holds.
-    let pruned = ks(&r, &["baseline", "prune"]);
+    // Made from the history, it is not pruned against the files alone: that would drop
+    // the key only the history holds.
+    let before = fs::read(&file).unwrap();
+    let refused = ks(&r, &["baseline", "prune"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("was made from the history: prune it with --history"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(fs::read(&file).unwrap(), before);
+
+    // An entry whose secret is gone (written here by hand) is dropped; the rest, notes
+    // and all, are kept.
+    let gone = "    {\n      \"id\": \"ks-000000000000000000000000\",\n      \"rule\": \"private-key-rsa\",\n      \"path\": \"old/key.pem\"\n    },\n";
+    let text = String::from_utf8(before).unwrap();
+    let at = text.find("    {").unwrap();
+    fs::write(&file, format!("{}{gone}{}", &text[..at], &text[at..])).unwrap();
+    assert_eq!(baseline_ids(&file).len(), 4);
+    let pruned = ks(&r, &["baseline", "prune", "--history"]);
     assert_eq!(pruned.code, 0, "{}", pruned.stderr);
     assert!(
         pruned
             .stdout
-            .contains("private-key-openssh  config/deploy_key"),
+            .contains("dropped ks-000000000000000000000000  private-key-rsa  old/key.pem"),
         "{}",
         pruned.stdout
     );
     assert!(
         pruned
             .stdout
-            .ends_with(".keysweep-baseline.json: 2 entries kept, 1 dropped\n"),
+            .ends_with(".keysweep-baseline.json: 3 entries kept, 1 dropped\n"),
         "{}",
         pruned.stdout
     );
     let after = baseline_ids(&file);
-    assert_eq!(after.len(), 2);
-    assert!(after.iter().all(|e| entries.contains(e)), "notes were lost");
+    assert_eq!(after, entries, "notes were lost");
     // Pruning again drops nothing and leaves the file as it is.
     let before = fs::read(&file).unwrap();
-    let again = ks(&r, &["baseline", "prune"]);
+    let again = ks(&r, &["baseline", "prune", "--history"]);
     assert!(
-        again.stdout.contains("2 entries kept, 0 dropped"),
+        again.stdout.contains("3 entries kept, 0 dropped"),
         "{}",
         again.stdout
     );

@@ -64,6 +64,14 @@ impl Source {
         Ok(s)
     }
 
+    /// What a baseline made from this source says it was made from.
+    fn kind(&self) -> &'static str {
+        match self {
+            Source::Scan(_) => "files",
+            Source::History(_) => "history",
+        }
+    }
+
     fn collect(&self, settings: &Settings) -> anyhow::Result<Outcome> {
         match self {
             Source::Scan(c) => scan::collect(c, settings),
@@ -93,7 +101,9 @@ pub fn run(cfg: &BaselineConfig) -> anyhow::Result<i32> {
                 None
             };
             let outcome = cfg.source.collect(&settings)?;
-            let b = Baseline::from_findings(&outcome.findings, previous.as_ref(), note.as_deref());
+            let mut b =
+                Baseline::from_findings(&outcome.findings, previous.as_ref(), note.as_deref());
+            b.made_from = Some(cfg.source.kind().to_string());
             b.save(&file)?;
             let before = previous.as_ref().map(Baseline::ids).unwrap_or_default();
             let new = b.entries.iter().filter(|e| !before.contains(&e.id)).count();
@@ -115,6 +125,19 @@ pub fn run(cfg: &BaselineConfig) -> anyhow::Result<i32> {
             let mut b = Baseline::load(&file).with_context(|| {
                 format!("`keysweep baseline create -o {shown}` makes a baseline")
             })?;
+            if let Some(made_from) = b.made_from.as_deref()
+                && made_from != cfg.source.kind()
+            {
+                let how = if made_from == "history" {
+                    "with --history"
+                } else {
+                    "without --history"
+                };
+                anyhow::bail!(
+                    "{shown} was made from the {made_from}: prune it {how}, or entries that only \
+                     the {made_from} holds would be dropped"
+                );
+            }
             // An entry is kept while its secret is anywhere, whatever its severity.
             settings.filter.min_severity = None;
             let outcome = cfg.source.collect(&settings)?;

@@ -74,6 +74,10 @@ pub struct Entry {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Baseline {
     pub version: u32,
+    /// What the baseline was made from, `files` or `history`, so that prune looks at the
+    /// same thing (a scan of the files cannot see entries only the history holds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_from: Option<String>,
     pub entries: Vec<Entry>,
 }
 
@@ -138,6 +142,7 @@ impl Baseline {
         }
         Baseline {
             version: VERSION,
+            made_from: None,
             entries: by_id.into_values().collect(),
         }
     }
