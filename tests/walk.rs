@@ -182,3 +182,14 @@ fn empty_files_and_explicit_file_paths() {
     assert_eq!(run.code, 1);
     assert_eq!(run.secrets()[0]["path"], "k");
 }
+
+/// keysweep's own binary holds its signatures' example keys masked, so a scan of a
+/// folder where keysweep is installed does not report keysweep.
+#[test]
+fn the_keysweep_binary_is_clean() {
+    let d = TestDir::new();
+    let exe = env!("CARGO_BIN_EXE_keysweep");
+    let run = d.run(&["scan", "--format", "jsonl", "--include-examples", exe]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+}

@@ -11,14 +11,18 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// The signature files compiled into the binary, one per provider.
-const BUILTIN: &[(&str, &str)] = &[
-    (
-        "private-keys.toml",
-        include_str!("../../signatures/private-keys.toml"),
-    ),
-    ("aws.toml", include_str!("../../signatures/aws.toml")),
-];
+/// The signature files compiled into the binary, one per provider, masked by build.rs
+/// (each byte XORed with `MASK`) so that their example keys are not in the binary in
+/// clear: otherwise a scan of a folder holding keysweep reports keysweep.
+const BUILTIN: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/builtin_signatures.rs"));
+
+/// Keep in step with `MASK` in build.rs.
+const MASK: u8 = 0xa5;
+
+fn unmask(masked: &[u8]) -> String {
+    let bytes: Vec<u8> = masked.iter().map(|b| b ^ MASK).collect();
+    String::from_utf8(bytes).expect("signature files are UTF-8 (build.rs read them)")
+}
 
 /// Errors found while loading signatures. Each names the file and, where it can, the rule.
 #[derive(Debug, thiserror::Error)]
@@ -154,7 +158,7 @@ impl RuleSet {
     pub fn builtin() -> Result<RuleSet, RuleError> {
         let mut set = RuleSet::default();
         for (name, text) in BUILTIN {
-            set.add_file(&format!("builtin:{name}"), text)?;
+            set.add_file(&format!("builtin:{name}"), &unmask(text))?;
         }
         Ok(set)
     }
