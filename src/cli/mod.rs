@@ -373,7 +373,7 @@ Default excludes (relative to the home; --exclude adds, --no-default-excludes cl
   /go/pkg/mod/ /.pyenv/versions/ /.nvm/versions/ /.sdkman/candidates/ /.conda/pkgs/
   /.local/lib/ /.local/share/containers/ /.local/share/flatpak/ /.local/share/Steam/
   /.vscode/extensions/ /.vscode-server/ /.kube/cache/ /.julia/packages/ /.nuget/packages/
-  /.android/avd/ /Library/Caches/ node_modules/ __pycache__/ .venv/ .tox/
+  /.android/avd/ /.debug/ /Library/Caches/ node_modules/ __pycache__/ .venv/ .tox/
 
 Exit codes: 0 nothing found, 1 findings, 2 error (unreadable folders are reported and
 skipped; they make the exit code 2 only when nothing was found).";

@@ -51,6 +51,7 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
     "/.julia/packages/",
     "/.nuget/packages/",
     "/.android/avd/",
+    "/.debug/",
     "/Library/Caches/",
     "node_modules/",
     "__pycache__/",
