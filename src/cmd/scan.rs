@@ -71,6 +71,11 @@ struct Worker<'a> {
 }
 
 impl Worker<'_> {
+    /// A note or an error on stderr, printed around the progress bar.
+    fn say(&self, what: impl std::fmt::Display) {
+        self.progress.suspend(|| eprintln!("keysweep: {what}"));
+    }
+
     fn event(&mut self, event: Event<'_>) {
         match event {
             Event::Blob { path, bytes, meta } => self.blob(path, bytes, meta),
@@ -85,8 +90,7 @@ impl Worker<'_> {
                             human::human_bytes(limit)
                         ),
                     };
-                    let line = format!("keysweep: skipped {}: {why}", display_path(path));
-                    self.progress.suspend(|| eprintln!("{line}"));
+                    self.say(format_args!("skipped {}: {why}", display_path(path)));
                 }
             }
             Event::Dir { path, meta } => {
@@ -96,11 +100,10 @@ impl Worker<'_> {
             }
             Event::Error { path, message } => {
                 self.stats.errors.fetch_add(1, Ordering::Relaxed);
-                let line = match path {
-                    Some(p) => format!("keysweep: {}: {message}", display_path(p)),
-                    None => format!("keysweep: {message}"),
-                };
-                self.progress.suspend(|| eprintln!("{line}"));
+                match path {
+                    Some(p) => self.say(format_args!("{}: {message}", display_path(p))),
+                    None => self.say(message),
+                }
             }
         }
     }
@@ -184,14 +187,12 @@ impl Worker<'_> {
             archive::Event::Skipped { name, why } => {
                 self.stats.skipped.fetch_add(1, Ordering::Relaxed);
                 if !self.quiet {
-                    self.progress
-                        .suspend(|| eprintln!("keysweep: skipped {name}: {why}"));
+                    self.say(format_args!("skipped {name}: {why}"));
                 }
             }
             archive::Event::Error { name, message } => {
                 self.stats.errors.fetch_add(1, Ordering::Relaxed);
-                self.progress
-                    .suspend(|| eprintln!("keysweep: {name}: {message}"));
+                self.say(format_args!("{name}: {message}"));
             }
         });
         holds_key
@@ -236,17 +237,15 @@ impl Worker<'_> {
             match crate::audit::permissions::apply(path, &problem) {
                 Ok(()) => {
                     f.fixed = true;
-                    let line = format!(
-                        "keysweep: fixed: {} (was {:04o})",
+                    self.say(format_args!(
+                        "fixed: {} (was {:04o})",
                         problem.fix_command(&shown),
                         meta.mode & 0o7777
-                    );
-                    self.progress.suspend(|| eprintln!("{line}"));
+                    ));
                 }
                 Err(e) => {
                     self.stats.errors.fetch_add(1, Ordering::Relaxed);
-                    let line = format!("keysweep: {shown}: could not fix permissions: {e}");
-                    self.progress.suspend(|| eprintln!("{line}"));
+                    self.say(format_args!("{shown}: could not fix permissions: {e}"));
                 }
             }
         }

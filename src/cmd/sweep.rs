@@ -85,12 +85,14 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
     let progress = progress_bar(cfg.scan.output.quiet);
     let done = AtomicBool::new(false);
     let walked = std::thread::scope(|s| {
-        s.spawn(|| {
-            while !done.load(Ordering::Relaxed) {
-                progress.set_message(progress_message(&stats, &cfg.home));
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        });
+        if !progress.is_hidden() {
+            s.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    progress.set_message(progress_message(&stats, &cfg.home));
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        }
         let r = scan::walk_and_scan(&cfg.scan, &settings, &scanner, &stats, &progress);
         done.store(true, Ordering::Relaxed);
         r
@@ -118,24 +120,33 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
             submodules: false,
             filter: cfg.scan.filter.clone(),
         };
-        // A secret still in a work tree is reported there, with its file's mode; history
-        // adds only what the work tree no longer shows.
-        let on_disk: HashSet<(String, String)> = findings
-            .iter()
-            .map(|f| (f.id.clone(), f.path.clone()))
-            .collect();
+        let mut from_history = Vec::new();
         for repo in &repos {
             match history::scan_repo(&hcfg, &scanner, repo, &mut history_summary) {
-                Ok(found) => findings.extend(found.into_iter().filter(|f| {
-                    let at = display_path(&repo.join(&f.path));
-                    !on_disk.contains(&(f.id.clone(), at))
-                })),
+                Ok(found) => {
+                    from_history.extend(found.into_iter().map(|f| {
+                        let at = display_path(&repo.join(&f.path));
+                        (at, f)
+                    }));
+                }
                 Err(e) => {
                     history_summary.errors += 1;
                     eprintln!("keysweep: error: {e:#}");
                 }
             }
         }
+        // A secret still in a work tree is reported there, with its file's mode; history
+        // adds only what the work tree no longer shows.
+        let on_disk: HashSet<(&str, &str)> = findings
+            .iter()
+            .map(|f| (f.id.as_str(), f.path.as_str()))
+            .collect();
+        let new: Vec<Finding> = from_history
+            .into_iter()
+            .filter(|(at, f)| !on_disk.contains(&(f.id.as_str(), at.as_str())))
+            .map(|(_, f)| f)
+            .collect();
+        findings.extend(new);
     }
 
     let mut silenced = Silenced::default();

@@ -63,8 +63,10 @@ pub enum Event<'a> {
 /// The archive kind of a file, by its name and confirmed by its first bytes (a `.zip`
 /// that is not one is scanned as a plain file, silently).
 pub fn kind_of(name: &str, bytes: &[u8]) -> Option<Kind> {
-    let lower = name.to_ascii_lowercase();
-    let ends = |s: &str| lower.ends_with(s);
+    // Asked of every file a sweep reads: compare case-insensitively in place, no copy.
+    let n = name.as_bytes();
+    let ends =
+        |s: &str| n.len() >= s.len() && n[n.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes());
     let kind = if ends(".zip") || ends(".jar") || ends(".war") || ends(".ear") || ends(".apk") {
         Kind::Zip
     } else if ends(".tar.gz") || ends(".tgz") {

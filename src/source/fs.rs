@@ -165,19 +165,7 @@ where
             Some(r) => r.clone(),
             None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
         };
-        let mut ob = OverrideBuilder::new(root);
-        for glob in &opts.excludes {
-            ob.add(&format!("!{glob}"))
-                .map_err(|source| WalkError::Glob {
-                    glob: glob.clone(),
-                    source,
-                })?;
-        }
-        let ov = ob.build().map_err(|source| WalkError::Glob {
-            glob: opts.excludes.join(", "),
-            source,
-        })?;
-        builder.overrides(ov);
+        builder.overrides(exclusions(root, &opts.excludes)?);
     }
     let mut vb = VisitorBuilder {
         make_visitor: &make_visitor,
@@ -203,6 +191,11 @@ fn rooted_excludes(
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let root: PathBuf = cwd.join(root).components().collect();
+    Ok(Some((exclusions(root, globs)?, cwd)))
+}
+
+/// A matcher that ignores what `globs` (gitignore syntax, anchored at `root`) match.
+fn exclusions(root: PathBuf, globs: &[String]) -> Result<ignore::overrides::Override, WalkError> {
     let mut ob = OverrideBuilder::new(root);
     for glob in globs {
         ob.add(&format!("!{glob}"))
@@ -211,11 +204,10 @@ fn rooted_excludes(
                 source,
             })?;
     }
-    let ov = ob.build().map_err(|source| WalkError::Glob {
+    ob.build().map_err(|source| WalkError::Glob {
         glob: globs.join(", "),
         source,
-    })?;
-    Ok(Some((ov, cwd)))
+    })
 }
 
 /// A directory that looks like a bare repository: `HEAD`, `objects/` and `refs/`.
