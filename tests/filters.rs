@@ -10,23 +10,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use serde_json::Value;
-use util::{Run, TestDir, git, git_command, key};
+use util::{Run, TestDir, git, git_command, key, run_in as ks};
 
 /// Generated at random for these tests (as in tests/aws.rs); not real credentials.
 const KEY_ID: &str = "AKIARZPUZDIKIOJZ7DN7";
 const KEY_ID2: &str = "AKIATCH6YDSYYYUWKYTK";
-
-/// `keysweep ARGS…` in `dir`.
-fn ks(dir: &Path, args: &[&str]) -> Run {
-    Run::from(
-        std::process::Command::new(env!("CARGO_BIN_EXE_keysweep"))
-            .args(args)
-            .current_dir(dir)
-            .env_remove("NO_COLOR")
-            .output()
-            .unwrap(),
-    )
-}
 
 /// Writes `content` at `rel` in `dir`, readable by its owner only (so that the permission
 /// audit stays out of these tests).
@@ -387,13 +375,7 @@ fn pre_commit_hook_honours_the_baseline() {
 #[test]
 fn pre_push_hook_honours_the_baseline() {
     let d = TestDir::new();
-    git(
-        d.path(),
-        &["init", "-q", "--bare", "-b", "main", "remote.git"],
-    );
-    let r = d.git_repo("r");
-    git(&r, &["remote", "add", "origin", "../remote.git"]);
-    git(&r, &["push", "-q", "origin", "main"]);
+    let r = d.repo_with_remote("r");
     assert_eq!(ks(&r, &["hook", "install", "--pre-push"]).code, 0);
     put(&r, "a.pem", &key("pem_ecdsa256"));
     git(&r, &["add", "."]);

@@ -12,13 +12,7 @@ use util::{TestDir, git, git_command, key};
 
 /// A work repository with keysweep's hooks installed and a bare `origin`.
 fn setup(d: &TestDir) -> PathBuf {
-    git(
-        d.path(),
-        &["init", "-q", "--bare", "-b", "main", "remote.git"],
-    );
-    let r = d.git_repo("work");
-    git(&r, &["remote", "add", "origin", "../remote.git"]);
-    git(&r, &["push", "-q", "origin", "main"]);
+    let r = d.repo_with_remote("work");
     let out = Command::new(env!("CARGO_BIN_EXE_keysweep"))
         .args(["hook", "install"])
         .current_dir(&r)

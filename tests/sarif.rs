@@ -7,21 +7,11 @@ mod util;
 use std::path::Path;
 
 use serde_json::Value;
-use util::{Run, TestDir, git, key, normalize_json};
+use util::{Run, TestDir, git, key, normalize_json, run_in as ks};
 
 /// Generated at random for these tests; not real credentials.
 const KEY_ID: &str = "AKIAJ2FAN53GZUWG6CJZ";
 const SECRET: &str = "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";
-
-fn ks(dir: &Path, args: &[&str]) -> Run {
-    Run::from(
-        std::process::Command::new(env!("CARGO_BIN_EXE_keysweep"))
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap(),
-    )
-}
 
 /// Parses the output and validates it against the schema, failing with every error.
 fn valid_sarif(run: &Run) -> Value {

@@ -8,9 +8,8 @@ use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 
-use util::{TestDir, git, is_root, key};
+use util::{TestDir, git, key};
 
 const AWS_ID: &str = "AKIARZPUZDIKIOJZ7DN7";
 const AWS_SECRET: &str = "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";
@@ -343,14 +342,7 @@ fn unreadable_folders_are_skipped() {
     h.write("Downloads/key.pem", key("pem_rsa"));
     h.write("locked/inside.txt", "x\n");
     h.chmod("locked", 0o000);
-    let exe = env!("CARGO_BIN_EXE_keysweep");
-    let mut cmd = if is_root() {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", exe]);
-        c
-    } else {
-        Command::new(exe)
-    };
+    let mut cmd = util::keysweep_unprivileged();
     let home = h.path().to_str().unwrap();
     cmd.args(["sweep", "--home", home, "--format", "jsonl"]);
     let run = util::Run::from(cmd.output().unwrap());
@@ -366,14 +358,7 @@ fn unreadable_folders_are_skipped() {
     // Nothing found but something unreadable: exit 2.
     fs::remove_file(h.path().join("Downloads/key.pem")).unwrap();
     h.chmod("locked", 0o000);
-    let exe = env!("CARGO_BIN_EXE_keysweep");
-    let mut cmd = if is_root() {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", exe]);
-        c
-    } else {
-        Command::new(exe)
-    };
+    let mut cmd = util::keysweep_unprivileged();
     cmd.args(["sweep", "--home", home, "-q"]);
     let run = util::Run::from(cmd.output().unwrap());
     h.chmod("locked", 0o755);

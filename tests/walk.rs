@@ -5,7 +5,7 @@ mod util;
 use std::os::unix::ffi::OsStrExt;
 use std::process::Command;
 
-use util::{TestDir, is_root, key};
+use util::{TestDir, key};
 
 /// A FIFO, a symlink loop, an unreadable file and a non-UTF-8 file name in one directory:
 /// the scan finishes, reports each, and still finds the key beside them.
@@ -27,15 +27,7 @@ fn hostile_tree() {
     let bad = std::ffi::OsStr::from_bytes(b"bad\xffname.pem");
     d.write(bad, key("openssl_sec1_ec.pem"));
 
-    // Root reads everything; drop to `nobody` so that mode 000 really is unreadable.
-    let exe = env!("CARGO_BIN_EXE_keysweep");
-    let mut cmd = if is_root() {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", exe]);
-        c
-    } else {
-        Command::new(exe)
-    };
+    let mut cmd = util::keysweep_unprivileged();
     cmd.args(["scan", "--follow", "--format", "jsonl", "."])
         .current_dir(d.path());
     let run = util::Run::from(cmd.output().unwrap());

@@ -59,13 +59,37 @@ impl TestDir {
 
     /// `keysweep ARGS…` run in this directory.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_keysweep"));
-        c.args(args).current_dir(self.path()).env_remove("NO_COLOR");
-        c
+        keysweep(self.path(), args)
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.cmd(args).output().unwrap())
+        run_in(self.path(), args)
+    }
+}
+
+/// `keysweep ARGS…` run in `dir`, with `NO_COLOR` unset so that colour is the test's
+/// choice.
+pub fn keysweep(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_keysweep"));
+    c.args(args).current_dir(dir).env_remove("NO_COLOR");
+    c
+}
+
+/// Runs `keysweep ARGS…` in `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    Run::from(keysweep(dir, args).output().unwrap())
+}
+
+/// The built keysweep, run as `nobody` when the tests run as root: root reads everything,
+/// so only then is a mode-000 file or folder really unreadable.
+pub fn keysweep_unprivileged() -> Command {
+    let exe = env!("CARGO_BIN_EXE_keysweep");
+    if is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", exe]);
+        c
+    } else {
+        Command::new(exe)
     }
 }
 
@@ -205,6 +229,19 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 impl TestDir {
+    /// A bare `remote.git` and a new repository in `rel` (see [`TestDir::git_repo`]) whose
+    /// `origin` it is, with `main` pushed.
+    pub fn repo_with_remote(&self, rel: &str) -> PathBuf {
+        git(
+            self.path(),
+            &["init", "-q", "--bare", "-b", "main", "remote.git"],
+        );
+        let r = self.git_repo(rel);
+        git(&r, &["remote", "add", "origin", "../remote.git"]);
+        git(&r, &["push", "-q", "origin", "main"]);
+        r
+    }
+
     /// A new repository in `rel` with one harmless commit on `main`.
     pub fn git_repo(&self, rel: &str) -> PathBuf {
         let p = self.path().join(rel);
