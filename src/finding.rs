@@ -171,8 +171,11 @@ impl Finding {
     }
 
     /// The sort order of every report: by path, then position, then rule.
-    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
-        (&self.path, self.line, self.column, &self.rule)
+    /// Report order: by place, then rule; the content id breaks the tie between
+    /// different secrets at the same place (versions of a file in history), so the
+    /// order never depends on which thread found what first.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
+        (&self.path, self.line, self.column, &self.rule, &self.id)
     }
 }
 
