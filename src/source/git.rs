@@ -484,11 +484,15 @@ fn next_end(data: &[u8], start: usize) -> Option<usize> {
 /// version's boundaries stand for them; parsing starts at the first difference and stops
 /// as soon as a boundary lines up with the old version's identical tail. Versions of a
 /// directory usually differ in an entry or two, so most of a large tree is never parsed.
-fn split_changed(old: Option<&Version<'_>>, data: &[u8]) -> Option<(Vec<u32>, usize, usize)> {
+fn split_changed(old: Option<&Version<'_>>, data: &[u8]) -> Option<Changed> {
     let Some(old) = old else {
         let ends = entry_ends(data)?;
         let n = ends.len();
-        return Some((ends, 0, n));
+        return Some(Changed {
+            ends,
+            new: 0..n,
+            old: 0..0,
+        });
     };
     let od = old.obj.data();
     let cp = common_prefix(od, data);
@@ -517,7 +521,11 @@ fn split_changed(old: Option<&Version<'_>>, data: &[u8]) -> Option<(Vec<u32>, us
                         .iter()
                         .map(|&e| u32::try_from(e as i64 - shift).expect("fits")),
                 );
-                return Some((ends, first_changed, changed_end));
+                return Some(Changed {
+                    ends,
+                    new: first_changed..changed_end,
+                    old: front..j.max(front),
+                });
             }
         }
         let end = next_end(data, pos)?;
@@ -525,7 +533,51 @@ fn split_changed(old: Option<&Version<'_>>, data: &[u8]) -> Option<(Vec<u32>, us
         pos = end;
     }
     let n = ends.len();
-    Some((ends, first_changed, n))
+    Some(Changed {
+        ends,
+        new: first_changed..n,
+        old: front..old.ends.len(),
+    })
+}
+
+/// A new version of a directory split into entries: `ends` (every entry's end offset),
+/// and the entries between the first and the last difference from the old version, in
+/// the new version and in the old.
+struct Changed {
+    ends: Vec<u32>,
+    new: std::ops::Range<usize>,
+    old: std::ops::Range<usize>,
+}
+
+/// The bytes of entry `i` (mode, name, id) of a raw tree.
+fn entry_bytes<'a>(data: &'a [u8], ends: &[u32], i: usize) -> &'a [u8] {
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    &data[start..ends[i] as usize]
+}
+
+/// Orders two raw tree entries as git sorts them: by name, a directory's name compared
+/// as if it ended in `/`. Malformed entries compare equal (and are then not skipped).
+fn entry_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    fn name(e: &[u8]) -> Option<(&[u8], bool)> {
+        let sp = e.iter().position(|&c| c == b' ')?;
+        let nul = e.len().checked_sub(21)?;
+        Some((
+            e.get(sp + 1..nul)?,
+            matches!(&e[..sp], b"40000" | b"040000"),
+        ))
+    }
+    let (Some((an, adir)), Some((bn, bdir))) = (name(a), name(b)) else {
+        return std::cmp::Ordering::Equal;
+    };
+    let n = an.len().min(bn.len());
+    an[..n].cmp(&bn[..n]).then_with(|| {
+        let next = |name: &[u8], dir: bool| match name.get(n) {
+            Some(&c) => c,
+            None if dir => b'/',
+            None => 0,
+        };
+        next(an, adir).cmp(&next(bn, bdir))
+    })
 }
 
 /// A commit's root tree, read from the commit's first line (`tree <hex>`) rather than by
@@ -599,12 +651,35 @@ fn visit_tree<'o>(
     };
     let data = obj.data();
     let old = seen.last_at.remove(&prefix_hash);
-    let Some((ends, first, last)) = split_changed(old.as_ref(), data) else {
+    let Some(Changed {
+        ends,
+        new: changed,
+        old: old_changed,
+    }) = split_changed(old.as_ref(), data)
+    else {
         return malformed(h, "malformed");
     };
     seen.trees_visited += 1;
-    seen.entries_seen += (last - first) as u64;
-    for i in first..last {
+    // Between the first and the last difference, most entries are still unchanged (a
+    // commit touching two files far apart in a directory): the two sorted middles are
+    // merged, and an entry identical to one of the old version was recorded with it.
+    let old_data = old.as_ref().map_or(&[][..], |v| v.obj.data());
+    let old_ends = old.as_ref().map_or(&[][..], |v| v.ends.as_slice());
+    let mut j = old_changed.start;
+    for i in changed {
+        let bytes = entry_bytes(data, &ends, i);
+        while j < old_changed.end {
+            let ob = entry_bytes(old_data, old_ends, j);
+            if ob == bytes || entry_order(ob, bytes) != std::cmp::Ordering::Less {
+                break;
+            }
+            j += 1;
+        }
+        if j < old_changed.end && entry_bytes(old_data, old_ends, j) == bytes {
+            j += 1;
+            continue;
+        }
+        seen.entries_seen += 1;
         let Some(entry) = entry_at(data, &ends, i) else {
             return malformed(h, "malformed entry");
         };
