@@ -275,3 +275,140 @@ fn submodules_only_when_asked() {
         found[0]["git"]
     );
 }
+
+/// `history` with `KEYSWEEP_TIMINGS` set: the run, and the number of blobs the pass over
+/// the pack files decoded (`None` if it did not run).
+fn history_timed(dir: &Path, args: &[&str]) -> (util::Run, Option<usize>) {
+    let mut a = vec!["history", "--format", "jsonl"];
+    a.extend_from_slice(args);
+    let run = util::Run::from(
+        util::keysweep(dir, &a)
+            .env("KEYSWEEP_TIMINGS", "1")
+            .output()
+            .unwrap(),
+    );
+    let seen = run.stderr.lines().find_map(|l| {
+        let rest = l.split_once("timing: pack pass ")?.1;
+        rest.split_once(": ")?.1.split(' ').next()?.parse().ok()
+    });
+    (run, seen)
+}
+
+/// A history with something of everything: a key added then removed, a key file edited
+/// (so the pack stores versions as deltas of each other), a key on a side branch only,
+/// and many clean edits.
+fn varied_history(r: &Path) {
+    commit_file(r, "config/deploy_key", &key("openssh_ed25519"), "add key");
+    git(r, &["rm", "-q", "config/deploy_key"]);
+    git(r, &["commit", "-qm", "remove key"]);
+    let pem = key("pem_rsa");
+    for i in 0..5 {
+        commit_file(r, "certs/server.pem", &format!("# v{i}\n{pem}"), "edit pem");
+    }
+    for i in 0..40 {
+        let text = format!("line {i}\n").repeat(200 + i);
+        commit_file(r, "docs/notes.txt", &text, "notes");
+    }
+    git(r, &["checkout", "-qb", "side"]);
+    commit_file(r, "side/id_ecdsa", &key("pem_ecdsa256"), "side key");
+    git(r, &["checkout", "-q", "main"]);
+}
+
+#[test]
+fn a_packed_history_reports_the_same_as_loose_objects() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    varied_history(&r);
+    let (loose, seen) = history_timed(&r, &[]);
+    assert_eq!(seen, None, "no packs yet: {}", loose.stderr);
+    assert_eq!(loose.code, 1, "{}", loose.stderr);
+    let loose_found = loose.findings();
+    // The key removed, the side-branch key, and the PEM at its first version's path.
+    assert_eq!(loose_found.len(), 3, "{}", loose.stdout);
+
+    // Everything into one pack, with deltas, and no loose object left.
+    git(&r, &["repack", "-adfq", "--window=50"]);
+    let count = git(&r, &["count-objects", "-v"]);
+    assert!(count.lines().any(|l| l == "count: 0"), "{count}");
+    let (packed, seen) = history_timed(&r, &[]);
+    assert_eq!(packed.code, 1, "{}", packed.stderr);
+    let blobs: usize = git(&r, &["rev-list", "--all", "--objects"])
+        .lines()
+        .filter(|l| {
+            let id = l.split(' ').next().unwrap();
+            git(&r, &["cat-file", "-t", id]) == "blob"
+        })
+        .count();
+    assert_eq!(seen, Some(blobs), "{}", packed.stderr);
+    assert_eq!(packed.findings(), loose_found);
+    // "N findings (…) in M blobs, SIZE", without the time it took.
+    let summary = |s: &str| {
+        let line = s.lines().rev().find(|l| l.contains(" blobs, "))?;
+        Some(line.split(", ").take(2).collect::<Vec<_>>().join(", "))
+    };
+    assert_eq!(summary(&packed.stderr), summary(&loose.stderr));
+
+    // Objects made after the pack are loose: found beside the packed ones.
+    commit_file(&r, "later/key.pem", &key("openssh_ecdsa384"), "later key");
+    let (mixed, _) = history_timed(&r, &[]);
+    let paths: Vec<String> = places(&mixed.findings()).into_iter().map(|p| p.0).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "certs/server.pem",
+            "config/deploy_key",
+            "later/key.pem",
+            "side/id_ecdsa"
+        ]
+    );
+
+    // The size limit holds for packed blobs too: said, not scanned.
+    let (small, _) = history_timed(&r, &["--max-file-size", "150"]);
+    assert!(small.findings().is_empty(), "{}", small.stdout);
+    assert!(
+        small.stderr.contains("(certs/server.pem)")
+            && small.stderr.contains("over --max-file-size"),
+        "{}",
+        small.stderr
+    );
+}
+
+#[test]
+fn a_corrupt_pack_entry_is_reported_and_the_rest_still_scanned() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    varied_history(&r);
+    let bad_blob = commit_file(
+        &r,
+        "bad.txt",
+        "a blob whose pack entry is broken: 8c1f\n",
+        "bad",
+    );
+    let bad = git(&r, &["rev-parse", &format!("{bad_blob}:bad.txt")]);
+    git(&r, &["repack", "-adfq"]);
+    let pack_dir = r.join(".git/objects/pack");
+    let idx = fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    // `<id> <type> <size> <size in pack> <offset>`: overwrite the entry after its
+    // two-byte header (type and size), which is where its zlib stream starts.
+    let listing = git(&r, &["verify-pack", "-v", idx.to_str().unwrap()]);
+    let line = listing.lines().find(|l| l.starts_with(&bad)).unwrap();
+    let f: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(f[1], "blob", "{line}");
+    let (in_pack, offset): (usize, usize) = (f[3].parse().unwrap(), f[4].parse().unwrap());
+    let pack = idx.with_extension("pack");
+    let mut bytes = fs::read(&pack).unwrap();
+    bytes[offset + 2..offset + in_pack].fill(0xff);
+    fs::remove_file(&pack).unwrap();
+    fs::write(&pack, bytes).unwrap();
+
+    let (run, seen) = history_timed(&r, &[]);
+    assert!(seen.is_some(), "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.findings().len(), 3, "{}", run.stdout);
+    let said: Vec<&str> = run.stderr.lines().filter(|l| l.contains(&bad)).collect();
+    assert_eq!(said.len(), 1, "reported once: {}", run.stderr);
+}

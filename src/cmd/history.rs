@@ -17,6 +17,7 @@ use crate::finding::{Disclosure, Finding, GitFacts};
 use crate::report::{Summary, human};
 use crate::scan::{Match, ScanOptions, Scanner, Scratch};
 use crate::source::git::{self, BlobEvent, History, Selection};
+use crate::source::pack::{self, PackPass};
 
 #[derive(Debug, Clone)]
 pub struct HistoryConfig {
@@ -126,17 +127,50 @@ pub(crate) fn scan_repo(
     summary: &mut Summary,
 ) -> anyhow::Result<Vec<Finding>> {
     let repo = git::open(path)?;
+    let timings = std::env::var_os("KEYSWEEP_TIMINGS").is_some();
     let t = Instant::now();
-    let h = git::walk(&repo, path, &cfg.selection)?;
-    if std::env::var_os("KEYSWEEP_TIMINGS").is_some() {
-        eprintln!(
-            "keysweep: timing: walk {:.2} s: {} commits, {} blobs, {} origins",
-            t.elapsed().as_secs_f64(),
-            h.commits.len(),
-            h.blobs.len(),
-            h.origins.values().map(Vec::len).sum::<usize>()
-        );
-    }
+    // The whole history: the packs are decoded and scanned on `threads` threads while
+    // this one walks the commits, so only blobs the pass flagged or did not see are read
+    // again. A range (a push, `--since`) lists too few blobs for a whole pass to pay.
+    let packs = match cfg.selection {
+        Selection::All { .. } if git::sha1_objects(&repo) => {
+            pack::packs(&repo.commondir().join("objects"))
+        }
+        _ => Vec::new(),
+    };
+    let (h, pass) = std::thread::scope(|s| {
+        let pass = (!packs.is_empty()).then(|| {
+            s.spawn(|| {
+                let t = Instant::now();
+                let pass = pack_pass(cfg, scanner, &packs);
+                if timings {
+                    eprintln!(
+                        "keysweep: timing: pack pass {:.2} s: {} blobs seen, {} flagged{}",
+                        t.elapsed().as_secs_f64(),
+                        pass.seen.len(),
+                        pass.flagged.len(),
+                        pass.incomplete
+                            .iter()
+                            .map(|p| format!("; incomplete: {p}"))
+                            .collect::<String>()
+                    );
+                }
+                pass
+            })
+        });
+        let h = git::walk(&repo, path, &cfg.selection);
+        if timings && let Ok(h) = &h {
+            eprintln!(
+                "keysweep: timing: walk {:.2} s: {} commits, {} blobs, {} origins",
+                t.elapsed().as_secs_f64(),
+                h.commits.len(),
+                h.blobs.len(),
+                h.origins.values().map(Vec::len).sum::<usize>()
+            );
+        }
+        (h, pass.and_then(|p| p.join().ok()))
+    });
+    let h = h?;
     let ctx = BlobScan {
         scanner,
         threads: cfg.threads,
@@ -144,7 +178,55 @@ pub(crate) fn scan_repo(
         disclosure: cfg.disclosure,
         quiet: cfg.output.quiet,
     };
-    Ok(scan_listed(&ctx, &repo, path, &h, summary))
+    Ok(scan_listed(&ctx, &repo, path, &h, pass.as_ref(), summary))
+}
+
+/// Decodes and scans every blob in `packs` (see [`pack`]), with a spinner of its own.
+fn pack_pass(cfg: &HistoryConfig, scanner: &Scanner, packs: &[PathBuf]) -> PackPass {
+    let progress = if cfg.output.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(
+            Some(pack::object_count(packs)),
+            ProgressDrawTarget::stderr(),
+        )
+    };
+    progress.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} objects · {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let bytes = AtomicU64::new(0);
+    let flagged = AtomicU64::new(0);
+    let mut scratch = Scratch::new();
+    let mut matches: Vec<Match> = Vec::new();
+    let flagged_ref = &flagged;
+    let test = move |data: &[u8]| {
+        matches.clear();
+        scanner.scan(data, &mut scratch, &mut matches);
+        if matches.is_empty() {
+            return false;
+        }
+        flagged_ref.fetch_add(1, Ordering::Relaxed);
+        true
+    };
+    // One thread is the walk's, which runs beside the pass and is the longer of the two on
+    // large histories: giving the pass every core slowed the walk more than it sped the
+    // pass (git/git: 20.2 s against 15.7 s with one thread fewer).
+    let threads = cfg.threads.saturating_sub(1).max(1);
+    let pass = pack::scan(packs, threads, cfg.max_blob_size, test, &|objects, b| {
+        progress.inc(objects);
+        let total = bytes.fetch_add(b, Ordering::Relaxed) + b;
+        progress.set_message(format!(
+            "{} · {} blobs with findings",
+            human::human_bytes(total),
+            flagged.load(Ordering::Relaxed)
+        ));
+    });
+    progress.finish_and_clear();
+    pass
 }
 
 /// How to scan the blobs a walk listed.
@@ -158,12 +240,14 @@ pub struct BlobScan<'a> {
 
 /// Scans every blob `h` lists (each once, on every thread) and places each finding at
 /// the blob's paths, one per (secret, rule, path), at the oldest commit that brought it.
+/// Blobs a pass over the packs already scanned and found clean are not read again.
 /// Problems are reported on stderr and counted in `summary`.
 pub fn scan_listed(
     cfg: &BlobScan<'_>,
     repo: &git2::Repository,
     path: &Path,
     h: &History,
+    pass: Option<&PackPass>,
     summary: &mut Summary,
 ) -> Vec<Finding> {
     let scanner = cfg.scanner;
@@ -182,11 +266,29 @@ pub fn scan_listed(
         eprintln!("keysweep: {shown_repo}: {p}");
     }
 
+    // What the pass scanned and found clean is done; the rest is read here.
+    let mut clean_bytes = 0u64;
+    let to_read: Vec<Oid> = match pass {
+        Some(pass) => h
+            .blobs
+            .iter()
+            .copied()
+            .filter(|b| match pass.seen.get(b) {
+                Some(&len) if len <= cfg.max_blob_size && !pass.flagged.contains(b) => {
+                    clean_bytes += len;
+                    false
+                }
+                _ => true,
+            })
+            .collect(),
+        None => h.blobs.clone(),
+    };
     let progress = if cfg.quiet {
         ProgressBar::hidden()
     } else {
         ProgressBar::with_draw_target(Some(h.blobs.len() as u64), ProgressDrawTarget::stderr())
     };
+    progress.set_position((h.blobs.len() - to_read.len()) as u64);
     progress.set_style(
         ProgressStyle::with_template(
             "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} blobs · {msg}",
@@ -194,12 +296,12 @@ pub fn scan_listed(
         .expect("valid template")
         .progress_chars("=> "),
     );
-    let bytes = AtomicU64::new(0);
+    let bytes = AtomicU64::new(clean_bytes);
     let found_count = AtomicU64::new(0);
     let results: Mutex<Vec<BlobFindings>> = Mutex::new(Vec::new());
     let skipped = AtomicU64::new(0);
     let errors = AtomicU64::new(0);
-    git::read_blobs(repo, path, &h.blobs, cfg.threads, cfg.max_blob_size, || {
+    git::read_blobs(repo, path, &to_read, cfg.threads, cfg.max_blob_size, || {
         let (bytes, found_count, results) = (&bytes, &found_count, &results);
         let (skipped, errors, progress, shown_repo) = (&skipped, &errors, &progress, &shown_repo);
         let mut scratch = Scratch::new();

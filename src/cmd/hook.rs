@@ -114,7 +114,7 @@ fn scan(
         quiet: true,
     };
     let mut summary = Summary::default();
-    let findings = scan_listed(&ctx, repo, path, h, &mut summary);
+    let findings = scan_listed(&ctx, repo, path, h, None, &mut summary);
     if summary.errors > 0 || !h.problems.is_empty() {
         bail!(
             "{} object(s) could not be read{}",

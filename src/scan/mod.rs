@@ -90,7 +90,7 @@ pub struct Match {
 }
 
 /// Per-thread working memory, reused from one haystack to the next.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Scratch {
     /// For each rule, the end of its last accepted match: a keyword hit inside it is skipped.
     covered: Vec<usize>,

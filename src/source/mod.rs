@@ -4,4 +4,5 @@
 pub mod archive;
 pub mod fs;
 pub mod git;
+pub mod pack;
 pub mod read;
