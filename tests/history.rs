@@ -341,6 +341,10 @@ fn a_packed_history_reports_the_same_as_loose_objects() {
         .count();
     assert_eq!(seen, Some(blobs), "{}", packed.stderr);
     assert_eq!(packed.findings(), loose_found);
+    // With one thread the pass runs before the walk rather than beside it.
+    let (one, seen) = history_timed(&r, &["--threads", "1"]);
+    assert_eq!(seen, Some(blobs), "{}", one.stderr);
+    assert_eq!(one.findings(), loose_found);
     // "N findings (…) in M blobs, SIZE", without the time it took.
     let summary = |s: &str| {
         let line = s.lines().rev().find(|l| l.contains(" blobs, "))?;

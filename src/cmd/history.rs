@@ -128,37 +128,19 @@ pub(crate) fn scan_repo(
 ) -> anyhow::Result<Vec<Finding>> {
     let repo = git::open(path)?;
     let timings = std::env::var_os("KEYSWEEP_TIMINGS").is_some();
-    let t = Instant::now();
-    // The whole history: the packs are decoded and scanned on `threads` threads while
-    // this one walks the commits, so only blobs the pass flagged or did not see are read
-    // again. A range (a push, `--since`) lists too few blobs for a whole pass to pay.
+    // The whole history: the packs are decoded and scanned in one pass beside the walk of
+    // the commits, so only blobs the pass flagged or did not see are read again. A range
+    // (a push, `--since`) lists too few blobs for a whole pass to pay.
     let packs = match cfg.selection {
         Selection::All { .. } if git::sha1_objects(&repo) => {
             pack::packs(&repo.commondir().join("objects"))
         }
         _ => Vec::new(),
     };
-    let (h, pass) = std::thread::scope(|s| {
-        let pass = (!packs.is_empty()).then(|| {
-            s.spawn(|| {
-                let t = Instant::now();
-                let pass = pack_pass(cfg, scanner, &packs);
-                if timings {
-                    eprintln!(
-                        "keysweep: timing: pack pass {:.2} s: {} blobs seen, {} flagged{}",
-                        t.elapsed().as_secs_f64(),
-                        pass.seen.len(),
-                        pass.flagged.len(),
-                        pass.incomplete
-                            .iter()
-                            .map(|p| format!("; incomplete: {p}"))
-                            .collect::<String>()
-                    );
-                }
-                pass
-            })
-        });
-        let h = git::walk(&repo, path, &cfg.selection);
+    let shown = WalkProgress::new(cfg.output.quiet, &packs);
+    let walk = || {
+        let t = Instant::now();
+        let h = git::walk_with_progress(&repo, path, &cfg.selection, &|n| shown.walked(n));
         if timings && let Ok(h) = &h {
             eprintln!(
                 "keysweep: timing: walk {:.2} s: {} commits, {} blobs, {} origins",
@@ -168,8 +150,39 @@ pub(crate) fn scan_repo(
                 h.origins.values().map(Vec::len).sum::<usize>()
             );
         }
-        (h, pass.and_then(|p| p.join().ok()))
-    });
+        h
+    };
+    let pass = || {
+        let t = Instant::now();
+        let pass = pack_pass(cfg, scanner, &packs, &shown);
+        if timings {
+            eprintln!(
+                "keysweep: timing: pack pass {:.2} s: {} blobs seen, {} flagged{}",
+                t.elapsed().as_secs_f64(),
+                pass.seen.len(),
+                pass.flagged.len(),
+                pass.incomplete
+                    .iter()
+                    .map(|p| format!("; incomplete: {p}"))
+                    .collect::<String>()
+            );
+        }
+        pass
+    };
+    let (h, pass) = if packs.is_empty() {
+        (walk(), None)
+    } else if cfg.threads <= 1 {
+        // One thread asked for: one thing at a time.
+        let pass = pass();
+        (walk(), Some(pass))
+    } else {
+        std::thread::scope(|s| {
+            let pass = s.spawn(pass);
+            let h = walk();
+            (h, pass.join().ok())
+        })
+    };
+    shown.bar.finish_and_clear();
     let h = h?;
     let ctx = BlobScan {
         scanner,
@@ -181,52 +194,109 @@ pub(crate) fn scan_repo(
     Ok(scan_listed(&ctx, &repo, path, &h, pass.as_ref(), summary))
 }
 
-/// Decodes and scans every blob in `packs` (see [`pack`]), with a spinner of its own.
-fn pack_pass(cfg: &HistoryConfig, scanner: &Scanner, packs: &[PathBuf]) -> PackPass {
-    let progress = if cfg.output.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(
-            Some(pack::object_count(packs)),
-            ProgressDrawTarget::stderr(),
-        )
-    };
-    progress.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} objects · {msg}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    let bytes = AtomicU64::new(0);
-    let flagged = AtomicU64::new(0);
+/// The progress line while the history is walked and the packs are read: objects decoded
+/// of those the packs hold (a spinner when there are no packs), bytes of blobs, blobs
+/// with findings, commits walked.
+struct WalkProgress {
+    bar: ProgressBar,
+    bytes: AtomicU64,
+    flagged: AtomicU64,
+    commits: AtomicU64,
+}
+
+impl WalkProgress {
+    fn new(quiet: bool, packs: &[PathBuf]) -> WalkProgress {
+        let (bar, template) = if quiet {
+            (ProgressBar::hidden(), "")
+        } else if packs.is_empty() {
+            (
+                ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+                "{spinner} {elapsed_precise} {msg}",
+            )
+        } else {
+            (
+                ProgressBar::with_draw_target(
+                    Some(pack::object_count(packs)),
+                    ProgressDrawTarget::stderr(),
+                ),
+                "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} objects · {msg}",
+            )
+        };
+        if !quiet {
+            bar.set_style(
+                ProgressStyle::with_template(template)
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        }
+        WalkProgress {
+            bar,
+            bytes: AtomicU64::new(0),
+            flagged: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
+        }
+    }
+
+    fn walked(&self, commits: usize) {
+        self.commits.store(commits as u64, Ordering::Relaxed);
+        self.show();
+    }
+
+    fn decoded(&self, objects: u64, bytes: u64) {
+        self.bar.inc(objects);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.show();
+    }
+
+    fn show(&self) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        let commits = self.commits.load(Ordering::Relaxed);
+        let bytes = self.bytes.load(Ordering::Relaxed);
+        self.bar.set_message(if bytes == 0 {
+            format!("{commits} commits walked")
+        } else {
+            format!(
+                "{} of blobs · {} with findings · {commits} commits walked",
+                human::human_bytes(bytes),
+                self.flagged.load(Ordering::Relaxed)
+            )
+        });
+    }
+}
+
+/// Decodes and scans every blob in `packs` (see [`pack`]).
+fn pack_pass(
+    cfg: &HistoryConfig,
+    scanner: &Scanner,
+    packs: &[PathBuf],
+    shown: &WalkProgress,
+) -> PackPass {
     let mut scratch = Scratch::new();
     let mut matches: Vec<Match> = Vec::new();
-    let flagged_ref = &flagged;
+    let flagged = &shown.flagged;
     let test = move |data: &[u8]| {
         matches.clear();
         scanner.scan(data, &mut scratch, &mut matches);
         if matches.is_empty() {
             return false;
         }
-        flagged_ref.fetch_add(1, Ordering::Relaxed);
+        flagged.fetch_add(1, Ordering::Relaxed);
         true
     };
     // One thread is the walk's, which runs beside the pass and is the longer of the two on
     // large histories: giving the pass every core slowed the walk more than it sped the
     // pass (git/git: 20.2 s against 15.7 s with one thread fewer).
     let threads = cfg.threads.saturating_sub(1).max(1);
-    let pass = pack::scan(packs, threads, cfg.max_blob_size, test, &|objects, b| {
-        progress.inc(objects);
-        let total = bytes.fetch_add(b, Ordering::Relaxed) + b;
-        progress.set_message(format!(
-            "{} · {} blobs with findings",
-            human::human_bytes(total),
-            flagged.load(Ordering::Relaxed)
-        ));
-    });
-    progress.finish_and_clear();
-    pass
+    pack::scan(
+        packs,
+        threads,
+        cfg.max_blob_size,
+        test,
+        &|objects, bytes| shown.decoded(objects, bytes),
+    )
 }
 
 /// How to scan the blobs a walk listed.

@@ -109,6 +109,16 @@ pub fn open(path: &Path) -> Result<Repository, GitError> {
 
 /// Lists the blobs of `repo` that `selection` covers, with their origins.
 pub fn walk(repo: &Repository, path: &Path, selection: &Selection) -> Result<History, GitError> {
+    walk_with_progress(repo, path, selection, &|_| {})
+}
+
+/// [`walk`], telling `progress` how many commits were walked, every 256 commits.
+pub fn walk_with_progress(
+    repo: &Repository,
+    path: &Path,
+    selection: &Selection,
+    progress: &dyn Fn(usize),
+) -> Result<History, GitError> {
     let walk_err = |source| GitError::Walk {
         path: path.to_path_buf(),
         source,
@@ -215,6 +225,9 @@ pub fn walk(repo: &Repository, path: &Path, selection: &Selection) -> Result<His
         }
         let index = h.commits.len();
         h.commits.push(oid);
+        if index % 256 == 255 {
+            progress(index + 1);
+        }
         match commit_tree(&odb, oid) {
             Ok(tree) => {
                 let at = At {
