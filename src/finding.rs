@@ -170,10 +170,9 @@ impl Finding {
         self
     }
 
-    /// The sort order of every report: by path, then position, then rule.
-    /// Report order: by place, then rule; the content id breaks the tie between
-    /// different secrets at the same place (versions of a file in history), so the
-    /// order never depends on which thread found what first.
+    /// The order of every report: by place (path, line, column), then rule; the content
+    /// id breaks the tie between different secrets at the same place (versions of a file
+    /// in history), so the order never depends on which thread found what first.
     pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
         (&self.path, self.line, self.column, &self.rule, &self.id)
     }

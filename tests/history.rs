@@ -276,9 +276,9 @@ fn submodules_only_when_asked() {
     );
 }
 
-/// `history` with `KEYSWEEP_TIMINGS` set: the run, and the number of blobs the pass over
-/// the pack files decoded (`None` if it did not run).
-fn history_timed(dir: &Path, args: &[&str]) -> (util::Run, Option<usize>) {
+/// `history` with `KEYSWEEP_TIMINGS` set: the run, and how many blobs the pass over the
+/// pack files decoded and flagged (`None` if it did not run).
+fn history_timed(dir: &Path, args: &[&str]) -> (util::Run, Option<(usize, usize)>) {
     let mut a = vec!["history", "--format", "jsonl"];
     a.extend_from_slice(args);
     let run = util::Run::from(
@@ -287,16 +287,45 @@ fn history_timed(dir: &Path, args: &[&str]) -> (util::Run, Option<usize>) {
             .output()
             .unwrap(),
     );
-    let seen = run.stderr.lines().find_map(|l| {
-        let rest = l.split_once("timing: pack pass ")?.1;
-        rest.split_once(": ")?.1.split(' ').next()?.parse().ok()
+    // "keysweep: timing: pack pass 0.01 s: 48 blobs seen, 7 flagged"
+    let pass = run.stderr.lines().find_map(|l| {
+        let rest = l.split_once("timing: pack pass ")?.1.split_once(": ")?.1;
+        let (seen, rest) = rest.split_once(" blobs seen, ")?;
+        let flagged = rest.strip_suffix(" flagged")?;
+        Some((seen.parse().ok()?, flagged.parse().ok()?))
     });
-    (run, seen)
+    (run, pass)
+}
+
+/// Number of blobs in the repository's object store.
+fn blob_count(r: &Path) -> usize {
+    git(
+        r,
+        &[
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objecttype)",
+        ],
+    )
+    .lines()
+    .filter(|l| *l == "blob")
+    .count()
+}
+
+/// The pack files (`.pack`) of a repository.
+fn pack_files(r: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = fs::read_dir(r.join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pack"))
+        .collect();
+    v.sort();
+    v
 }
 
 /// A history with something of everything: a key added then removed, a key file edited
 /// (so the pack stores versions as deltas of each other), a key on a side branch only,
-/// and many clean edits.
+/// and many clean edits. Seven blobs hold a key.
 fn varied_history(r: &Path) {
     commit_file(r, "config/deploy_key", &key("openssh_ed25519"), "add key");
     git(r, &["rm", "-q", "config/deploy_key"]);
@@ -319,8 +348,8 @@ fn a_packed_history_reports_the_same_as_loose_objects() {
     let d = TestDir::new();
     let r = d.git_repo("r");
     varied_history(&r);
-    let (loose, seen) = history_timed(&r, &[]);
-    assert_eq!(seen, None, "no packs yet: {}", loose.stderr);
+    let (loose, pass) = history_timed(&r, &[]);
+    assert_eq!(pass, None, "no packs yet: {}", loose.stderr);
     assert_eq!(loose.code, 1, "{}", loose.stderr);
     let loose_found = loose.findings();
     // The key removed, the side-branch key, and the PEM at its first version's path.
@@ -330,32 +359,29 @@ fn a_packed_history_reports_the_same_as_loose_objects() {
     git(&r, &["repack", "-adfq", "--window=50"]);
     let count = git(&r, &["count-objects", "-v"]);
     assert!(count.lines().any(|l| l == "count: 0"), "{count}");
-    let (packed, seen) = history_timed(&r, &[]);
+    let blobs = blob_count(&r);
+    let (packed, pass) = history_timed(&r, &[]);
     assert_eq!(packed.code, 1, "{}", packed.stderr);
-    let blobs: usize = git(&r, &["rev-list", "--all", "--objects"])
-        .lines()
-        .filter(|l| {
-            let id = l.split(' ').next().unwrap();
-            git(&r, &["cat-file", "-t", id]) == "blob"
-        })
-        .count();
-    assert_eq!(seen, Some(blobs), "{}", packed.stderr);
+    // The pass saw every blob, and flagged exactly the seven with a key.
+    assert_eq!(pass, Some((blobs, 7)), "{}", packed.stderr);
     assert_eq!(packed.findings(), loose_found);
-    // With one thread the pass runs before the walk rather than beside it.
-    let (one, seen) = history_timed(&r, &["--threads", "1"]);
-    assert_eq!(seen, Some(blobs), "{}", one.stderr);
-    assert_eq!(one.findings(), loose_found);
     // "N findings (…) in M blobs, SIZE", without the time it took.
     let summary = |s: &str| {
         let line = s.lines().rev().find(|l| l.contains(" blobs, "))?;
         Some(line.split(", ").take(2).collect::<Vec<_>>().join(", "))
     };
     assert_eq!(summary(&packed.stderr), summary(&loose.stderr));
+    // With one thread the pass runs before the walk rather than beside it.
+    let (one, pass) = history_timed(&r, &["--threads", "1"]);
+    assert_eq!(pass, Some((blobs, 7)), "{}", one.stderr);
+    assert_eq!(one.findings(), loose_found);
 
     // Objects made after the pack are loose: found beside the packed ones.
     commit_file(&r, "later/key.pem", &key("openssh_ecdsa384"), "later key");
-    let (mixed, _) = history_timed(&r, &[]);
-    let paths: Vec<String> = places(&mixed.findings()).into_iter().map(|p| p.0).collect();
+    let (mixed, pass) = history_timed(&r, &[]);
+    assert_eq!(pass, Some((blobs, 7)), "{}", mixed.stderr);
+    let mixed_found = mixed.findings();
+    let paths: Vec<String> = places(&mixed_found).into_iter().map(|p| p.0).collect();
     assert_eq!(
         paths,
         vec![
@@ -365,6 +391,12 @@ fn a_packed_history_reports_the_same_as_loose_objects() {
             "side/id_ecdsa"
         ]
     );
+    // Two packs: the second takes the loose objects.
+    git(&r, &["repack", "-q"]);
+    assert_eq!(pack_files(&r).len(), 2);
+    let (two, pass) = history_timed(&r, &[]);
+    assert_eq!(pass, Some((blob_count(&r), 8)), "{}", two.stderr);
+    assert_eq!(two.findings(), mixed_found);
 
     // The size limit holds for packed blobs too: said, not scanned.
     let (small, _) = history_timed(&r, &["--max-file-size", "150"]);
@@ -390,29 +422,92 @@ fn a_corrupt_pack_entry_is_reported_and_the_rest_still_scanned() {
     );
     let bad = git(&r, &["rev-parse", &format!("{bad_blob}:bad.txt")]);
     git(&r, &["repack", "-adfq"]);
-    let pack_dir = r.join(".git/objects/pack");
-    let idx = fs::read_dir(&pack_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "idx"))
-        .unwrap();
+    let pack = pack_files(&r).pop().unwrap();
     // `<id> <type> <size> <size in pack> <offset>`: overwrite the entry after its
     // two-byte header (type and size), which is where its zlib stream starts.
+    let idx = pack.with_extension("idx");
     let listing = git(&r, &["verify-pack", "-v", idx.to_str().unwrap()]);
     let line = listing.lines().find(|l| l.starts_with(&bad)).unwrap();
     let f: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(f[1], "blob", "{line}");
     let (in_pack, offset): (usize, usize) = (f[3].parse().unwrap(), f[4].parse().unwrap());
-    let pack = idx.with_extension("pack");
     let mut bytes = fs::read(&pack).unwrap();
     bytes[offset + 2..offset + in_pack].fill(0xff);
     fs::remove_file(&pack).unwrap();
     fs::write(&pack, bytes).unwrap();
 
-    let (run, seen) = history_timed(&r, &[]);
-    assert!(seen.is_some(), "{}", run.stderr);
+    let (run, pass) = history_timed(&r, &[]);
+    assert!(pass.is_some(), "{}", run.stderr);
     assert_eq!(run.code, 1, "{}", run.stderr);
+    // Every key is still found, the broken blob is reported once, and the pack that did
+    // not decode to the end is said to be read object by object.
     assert_eq!(run.findings().len(), 3, "{}", run.stdout);
     let said: Vec<&str> = run.stderr.lines().filter(|l| l.contains(&bad)).collect();
     assert_eq!(said.len(), 1, "reported once: {}", run.stderr);
+    assert_eq!(
+        run.stderr
+            .matches("its objects are read one at a time")
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
+}
+
+/// A pack whose index does not match it (a stale or foreign index, as left by a crash
+/// or a hand-copied object store) is ignored by git and libgit2, and so by the pass: the
+/// real object is read from where git reads it.
+#[test]
+fn a_pack_that_does_not_match_its_index_is_not_trusted() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    commit_file(&r, "deploy_key", &key("openssh_ed25519"), "add key");
+    let blob = git(&r, &["rev-parse", "HEAD:deploy_key"]);
+    // A one-object pack of the key blob, whose index then gets the pack of another
+    // one-object pack (a clean blob) put beside it under its name.
+    let other = d.git_repo("other");
+    let clean = commit_file(&other, "notes.txt", "nothing to see here\n", "notes");
+    let clean = git(&other, &["rev-parse", &format!("{clean}:notes.txt")]);
+    let pack_dir = r.join(".git/objects/pack");
+    fs::create_dir_all(&pack_dir).unwrap();
+    let pack_of = |repo: &Path, id: &str, to: &Path| -> String {
+        let mut c = util::git_command(repo, &["pack-objects", "-q", to.to_str().unwrap()]);
+        let mut child = c
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        writeln!(child.stdin.take().unwrap(), "{id}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let key_pack = pack_of(&r, &blob, &d.path().join("keypack"));
+    let clean_pack = pack_of(&other, &clean, &d.path().join("cleanpack"));
+    let name = pack_dir.join(format!("pack-{key_pack}"));
+    fs::copy(
+        d.path().join(format!("keypack-{key_pack}.idx")),
+        name.with_extension("idx"),
+    )
+    .unwrap();
+    fs::copy(
+        d.path().join(format!("cleanpack-{clean_pack}.pack")),
+        name.with_extension("pack"),
+    )
+    .unwrap();
+    // git still reads the key (from the loose object).
+    assert!(git(&r, &["cat-file", "-p", &blob]).contains("OPENSSH PRIVATE KEY"));
+
+    let (run, pass) = history_timed(&r, &[]);
+    assert_eq!(pass, Some((0, 0)), "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let found = run.findings();
+    assert_eq!(found.len(), 1, "{}", run.stdout);
+    assert_eq!(found[0]["path"], "deploy_key");
+    assert!(
+        run.stderr.contains("does not match its index"),
+        "{}",
+        run.stderr
+    );
 }

@@ -1,10 +1,12 @@
 //! `keysweep history`: every blob a repository holds, each scanned once, each finding
 //! placed at the oldest commit that brought it to its path.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use git2::Oid;
@@ -152,38 +154,56 @@ pub(crate) fn scan_repo(
         }
         h
     };
+    // Set when the walk fails: its error ends the scan, so the pass need not go on.
+    let stop = AtomicBool::new(false);
     let pass = || {
         let t = Instant::now();
-        let pass = pack_pass(cfg, scanner, &packs, &shown);
+        // A panic in the pass (a bug, or a pack gitoxide cannot cope with) loses nothing:
+        // every blob is then read the usual way.
+        let pass = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            pack_pass(cfg, scanner, &packs, &shown, &stop)
+        }))
+        .ok()?;
         if timings {
             eprintln!(
-                "keysweep: timing: pack pass {:.2} s: {} blobs seen, {} flagged{}",
+                "keysweep: timing: pack pass {:.2} s: {} blobs seen, {} flagged",
                 t.elapsed().as_secs_f64(),
                 pass.seen.len(),
                 pass.flagged.len(),
-                pass.incomplete
-                    .iter()
-                    .map(|p| format!("; incomplete: {p}"))
-                    .collect::<String>()
             );
         }
-        pass
+        Some(pass)
+    };
+    let walk_and_stop = || {
+        let h = walk();
+        if h.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        h
     };
     let (h, pass) = if packs.is_empty() {
         (walk(), None)
     } else if cfg.threads <= 1 {
         // One thread asked for: one thing at a time.
         let pass = pass();
-        (walk(), Some(pass))
+        (walk(), pass)
     } else {
         std::thread::scope(|s| {
             let pass = s.spawn(pass);
-            let h = walk();
-            (h, pass.join().ok())
+            let h = walk_and_stop();
+            (h, pass.join().ok().flatten())
         })
     };
     shown.bar.finish_and_clear();
     let h = h?;
+    if !cfg.output.quiet {
+        for p in pass.iter().flat_map(|p| &p.incomplete) {
+            eprintln!(
+                "keysweep: {}: pack {p}; its objects are read one at a time",
+                path.display()
+            );
+        }
+    }
     let ctx = BlobScan {
         scanner,
         threads: cfg.threads,
@@ -273,6 +293,7 @@ fn pack_pass(
     scanner: &Scanner,
     packs: &[PathBuf],
     shown: &WalkProgress,
+    stop: &AtomicBool,
 ) -> PackPass {
     let mut scratch = Scratch::new();
     let mut matches: Vec<Match> = Vec::new();
@@ -296,6 +317,7 @@ fn pack_pass(
         cfg.max_blob_size,
         test,
         &|objects, bytes| shown.decoded(objects, bytes),
+        stop,
     )
 }
 
@@ -338,20 +360,21 @@ pub fn scan_listed(
 
     // What the pass scanned and found clean is done; the rest is read here.
     let mut clean_bytes = 0u64;
-    let to_read: Vec<Oid> = match pass {
-        Some(pass) => h
-            .blobs
-            .iter()
-            .copied()
-            .filter(|b| match pass.seen.get(b) {
-                Some(&len) if len <= cfg.max_blob_size && !pass.flagged.contains(b) => {
-                    clean_bytes += len;
-                    false
-                }
-                _ => true,
-            })
-            .collect(),
-        None => h.blobs.clone(),
+    let to_read: Cow<[Oid]> = match pass {
+        Some(pass) => Cow::Owned(
+            h.blobs
+                .iter()
+                .copied()
+                .filter(|b| match pass.seen.get(b) {
+                    Some(&len) if len <= cfg.max_blob_size && !pass.flagged.contains(b) => {
+                        clean_bytes += len;
+                        false
+                    }
+                    _ => true,
+                })
+                .collect(),
+        ),
+        None => Cow::Borrowed(&h.blobs),
     };
     let progress = if cfg.quiet {
         ProgressBar::hidden()

@@ -443,10 +443,13 @@ fn entry_ends(data: &[u8]) -> Option<Vec<u32>> {
 }
 
 fn entry_at<'a>(data: &'a [u8], ends: &[u32], i: usize) -> Option<RawEntry<'a>> {
-    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-    let e = &data[start..ends[i] as usize];
+    parse_entry(entry_bytes(data, ends, i))
+}
+
+/// Splits the bytes of one entry (`<mode> <name>\0<id>`) into its parts.
+fn parse_entry(e: &[u8]) -> Option<RawEntry<'_>> {
     let sp = e.iter().position(|&b| b == b' ')?;
-    let nul = e.len() - 21;
+    let nul = e.len().checked_sub(21)?;
     let kind = match &e[..sp] {
         b"40000" | b"040000" => EntryKind::Tree,
         b"160000" => EntryKind::Gitlink,
@@ -558,7 +561,7 @@ fn split_changed(old: Option<&Version<'_>>, data: &[u8]) -> Option<Changed> {
                 return Some(Changed {
                     ends,
                     new: first_changed..changed_end,
-                    old: front..j.max(front),
+                    old: front..j,
                 });
             }
         }
@@ -592,25 +595,17 @@ fn entry_bytes<'a>(data: &'a [u8], ends: &[u32], i: usize) -> &'a [u8] {
 /// Orders two raw tree entries as git sorts them: by name, a directory's name compared
 /// as if it ended in `/`. Malformed entries compare equal (and are then not skipped).
 fn entry_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    fn name(e: &[u8]) -> Option<(&[u8], bool)> {
-        let sp = e.iter().position(|&c| c == b' ')?;
-        let nul = e.len().checked_sub(21)?;
-        Some((
-            e.get(sp + 1..nul)?,
-            matches!(&e[..sp], b"40000" | b"040000"),
-        ))
-    }
-    let (Some((an, adir)), Some((bn, bdir))) = (name(a), name(b)) else {
+    let (Some(a), Some(b)) = (parse_entry(a), parse_entry(b)) else {
         return std::cmp::Ordering::Equal;
     };
-    let n = an.len().min(bn.len());
-    an[..n].cmp(&bn[..n]).then_with(|| {
-        let next = |name: &[u8], dir: bool| match name.get(n) {
+    let n = a.name.len().min(b.name.len());
+    a.name[..n].cmp(&b.name[..n]).then_with(|| {
+        let next = |e: &RawEntry<'_>| match e.name.get(n) {
             Some(&c) => c,
-            None if dir => b'/',
+            None if e.kind == EntryKind::Tree => b'/',
             None => 0,
         };
-        next(an, adir).cmp(&next(bn, bdir))
+        next(&a).cmp(&next(&b))
     })
 }
 
@@ -702,15 +697,20 @@ fn visit_tree<'o>(
     let mut j = old_changed.start;
     for i in changed {
         let bytes = entry_bytes(data, &ends, i);
+        let mut unchanged = false;
         while j < old_changed.end {
             let ob = entry_bytes(old_data, old_ends, j);
-            if ob == bytes || entry_order(ob, bytes) != std::cmp::Ordering::Less {
+            if ob == bytes {
+                unchanged = true;
+                j += 1;
+                break;
+            }
+            if entry_order(ob, bytes) != std::cmp::Ordering::Less {
                 break;
             }
             j += 1;
         }
-        if j < old_changed.end && entry_bytes(old_data, old_ends, j) == bytes {
-            j += 1;
+        if unchanged {
             continue;
         }
         seen.entries_seen += 1;
