@@ -134,7 +134,8 @@ pub fn walk_with_progress(
     // Declared before `seen`, which keeps objects read from it.
     let odb = repo.odb().map_err(walk_err)?;
     let mut seen = Seen::default();
-    let mut loose_tips: Vec<Oid> = Vec::new();
+    // Trees and blobs to list beside what the commits reach, with their kind.
+    let mut loose_tips: Vec<(Oid, ObjectType)> = Vec::new();
     match selection {
         Selection::All { all_objects } => {
             for r in repo.references().map_err(walk_err)?.flatten() {
@@ -146,7 +147,9 @@ pub fn walk_with_progress(
                         let _ = revwalk.push(obj.id());
                     }
                     // A tag or ref pointing at a tree or blob directly.
-                    Some(ObjectType::Tree | ObjectType::Blob) => loose_tips.push(obj.id()),
+                    Some(kind @ (ObjectType::Tree | ObjectType::Blob)) => {
+                        loose_tips.push((obj.id(), kind))
+                    }
                     _ => {}
                 }
             }
@@ -168,7 +171,7 @@ pub fn walk_with_progress(
                         Ok((_, ObjectType::Commit)) => {
                             let _ = revwalk.push(oid);
                         }
-                        Ok((_, ObjectType::Blob)) => loose_tips.push(oid),
+                        Ok((_, ObjectType::Blob)) => loose_tips.push((oid, ObjectType::Blob)),
                         Ok(_) => {}
                         Err(e) => h.problems.push(format!("object {oid}: {}", e.message())),
                     }
@@ -252,28 +255,24 @@ pub fn walk_with_progress(
             Err(e) => h.problems.push(format!("tree of {oid}: {}", e.message())),
         }
     }
-    for oid in loose_tips {
-        match repo.find_object(oid, None) {
-            Ok(obj) if obj.kind() == Some(ObjectType::Tree) => {
-                let at = At {
+    for (oid, kind) in loose_tips {
+        if kind == ObjectType::Tree {
+            let at = At {
+                commit: None,
+                root: None,
+            };
+            visit_root(repo, &odb, oid, at, &mut seen, &mut h);
+        } else if !h.origins.contains_key(&oid) {
+            // A blob no commit reaches (or a ref pointing straight at one). It is not
+            // read here: reading it for the scan reports it if it cannot be read.
+            h.blobs.push(oid);
+            h.origins.insert(
+                oid,
+                vec![Origin {
+                    path: Vec::new(),
                     commit: None,
-                    root: None,
-                };
-                visit_root(repo, &odb, obj.id(), at, &mut seen, &mut h);
-            }
-            // A blob no commit reaches (or a ref pointing straight at one).
-            Ok(_) if !h.origins.contains_key(&oid) => {
-                h.blobs.push(oid);
-                h.origins.insert(
-                    oid,
-                    vec![Origin {
-                        path: Vec::new(),
-                        commit: None,
-                    }],
-                );
-            }
-            Ok(_) => {}
-            Err(e) => h.problems.push(format!("object {oid}: {}", e.message())),
+                }],
+            );
         }
     }
     if std::env::var_os("KEYSWEEP_TIMINGS").is_some() {

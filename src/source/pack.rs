@@ -73,6 +73,25 @@ pub fn object_count(packs: &[PathBuf]) -> u64 {
         .sum()
 }
 
+type Index = gix_pack::index::File;
+type Data = gix_pack::data::File;
+
+/// Opens a pack and its index, if libgit2 would trust them: the pack's trailer carries
+/// the checksum the index records, and both count the same objects.
+fn open(idx_path: &Path) -> Result<(Index, Data), String> {
+    let pack_path = idx_path.with_extension("pack");
+    let (idx, pack) = Index::at(idx_path, gix_hash::Kind::Sha1)
+        .and_then(|idx| Data::at(&pack_path, gix_hash::Kind::Sha1).map(|pack| (idx, pack)))
+        .map_err(|e| format!("{}: {e}", pack_path.display()))?;
+    if idx.pack_checksum() != pack.checksum() || idx.num_objects() != pack.num_objects() {
+        return Err(format!(
+            "{}: does not match its index (left to libgit2, which ignores it too)",
+            pack_path.display()
+        ));
+    }
+    Ok((idx, pack))
+}
+
 /// Decodes every object of `packs` on `threads` threads and calls `test` (cloned for each
 /// thread) on each blob no larger than `max_blob_size`. `progress` is told how many
 /// objects and blob bytes were decoded, now and then, from any thread. Setting `stop`
@@ -98,23 +117,13 @@ where
             break;
         }
         let pack_path = idx_path.with_extension("pack");
-        let opened = gix_pack::index::File::at(idx_path, gix_hash::Kind::Sha1).and_then(|idx| {
-            gix_pack::data::File::at(&pack_path, gix_hash::Kind::Sha1).map(|pack| (idx, pack))
-        });
-        let (idx, pack) = match opened {
+        let (idx, pack) = match open(idx_path) {
             Ok(x) => x,
             Err(e) => {
-                incomplete.push(format!("{}: {e}", pack_path.display()));
+                incomplete.push(e);
                 continue;
             }
         };
-        if idx.pack_checksum() != pack.checksum() || idx.num_objects() != pack.num_objects() {
-            incomplete.push(format!(
-                "{}: does not match its index (left to libgit2, which ignores it too)",
-                pack_path.display()
-            ));
-            continue;
-        }
         if idx.num_objects() > MAX_PACK_OBJECTS {
             incomplete.push(format!(
                 "{}: {} objects, more than one pass takes on",
