@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use serde_json::Value;
-use util::{Run, TestDir, git, git_command, key, run_in as ks};
+use util::{Run, TestDir, git, key, run_in as ks, try_git};
 
 /// Generated at random for these tests (as in tests/aws.rs); not real credentials.
 const KEY_ID: &str = "AKIARZPUZDIKIOJZ7DN7";
@@ -19,9 +19,7 @@ const KEY_ID2: &str = "AKIATCH6YDSYYYUWKYTK";
 /// Writes `content` at `rel` in `dir`, readable by its owner only (so that the permission
 /// audit stays out of these tests).
 fn put(dir: &Path, rel: &str, content: &str) {
-    let p = dir.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(&p, content).unwrap();
+    let p = util::write_at(dir, rel, content);
     fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
 }
 
@@ -314,24 +312,15 @@ fn pre_commit_hook_honours_the_baseline() {
     put(&r, "deploy/id_ed25519", &key("openssh_ed25519"));
     assert_eq!(ks(&r, &["baseline", "create"]).code, 0);
     git(&r, &["add", "."]);
-    let out = git_command(&r, &["commit", "-qm", "accepted key"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (ok, err) = try_git(&r, &["commit", "-qm", "accepted key"]);
+    assert!(ok, "{err}");
 
     put(&r, "deploy/id_rsa", &key("pem_rsa"));
     // A copy of the accepted key elsewhere is the same secret: still accepted.
     put(&r, "backup/copy_of_key", &key("openssh_ed25519"));
     git(&r, &["add", "."]);
-    let out = git_command(&r, &["commit", "-qm", "new key"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let (ok, err) = try_git(&r, &["commit", "-qm", "new key"]);
+    assert!(!ok);
     assert!(
         err.contains("commit blocked: 1 secret in the staged changes"),
         "{err}"
@@ -380,19 +369,11 @@ fn pre_push_hook_honours_the_baseline() {
     put(&r, "a.pem", &key("pem_ecdsa256"));
     git(&r, &["add", "."]);
     git(&r, &["commit", "-qm", "key"]);
-    let out = git_command(&r, &["push", "-q", "origin", "main"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    let (ok, _) = try_git(&r, &["push", "-q", "origin", "main"]);
+    assert!(!ok);
     assert_eq!(ks(&r, &["baseline", "create", "--history"]).code, 0);
-    let out = git_command(&r, &["push", "-q", "origin", "main"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (ok, err) = try_git(&r, &["push", "-q", "origin", "main"]);
+    assert!(ok, "{err}");
 }
 
 #[test]

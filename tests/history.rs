@@ -11,15 +11,19 @@ use serde_json::Value;
 use util::{TestDir, git, key};
 
 fn history(dir: &Path, args: &[&str]) -> (i32, Vec<Value>, String) {
+    let run = history_run(dir, args, false);
+    (run.code, run.findings(), run.stderr)
+}
+
+/// `keysweep history --format jsonl ARGS…` in `dir`, with `KEYSWEEP_TIMINGS` if `timed`.
+fn history_run(dir: &Path, args: &[&str], timed: bool) -> util::Run {
     let mut a = vec!["history", "--format", "jsonl"];
     a.extend_from_slice(args);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keysweep"))
-        .args(&a)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    let run = util::Run::from(out);
-    (run.code, run.findings(), run.stderr)
+    let mut c = util::keysweep(dir, &a);
+    if timed {
+        c.env("KEYSWEEP_TIMINGS", "1");
+    }
+    util::Run::from(c.output().unwrap())
 }
 
 /// (path, commit, present_at_head) of each finding.
@@ -39,9 +43,7 @@ fn places(found: &[Value]) -> Vec<(String, String, bool)> {
 }
 
 fn commit_file(repo: &Path, rel: &str, content: &str, msg: &str) -> String {
-    let p = repo.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(&p, content).unwrap();
+    util::write_at(repo, rel, content);
     git(repo, &["add", "-A"]);
     git(repo, &["commit", "-qm", msg]);
     git(repo, &["rev-parse", "HEAD"])
@@ -279,14 +281,7 @@ fn submodules_only_when_asked() {
 /// `history` with `KEYSWEEP_TIMINGS` set: the run, and how many blobs the pass over the
 /// pack files decoded and flagged (`None` if it did not run).
 fn history_timed(dir: &Path, args: &[&str]) -> (util::Run, Option<(usize, usize)>) {
-    let mut a = vec!["history", "--format", "jsonl"];
-    a.extend_from_slice(args);
-    let run = util::Run::from(
-        util::keysweep(dir, &a)
-            .env("KEYSWEEP_TIMINGS", "1")
-            .output()
-            .unwrap(),
-    );
+    let run = history_run(dir, args, true);
     // "keysweep: timing: pack pass 0.01 s: 48 blobs seen, 7 flagged"
     let pass = run.stderr.lines().find_map(|l| {
         let rest = l.split_once("timing: pack pass ")?.1.split_once(": ")?.1;

@@ -5,47 +5,24 @@
 mod util;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Stdio;
 
-use util::{TestDir, git, git_command, key};
+use util::{TestDir, git, key, try_git, write_at};
 
 /// A work repository with keysweep's hooks installed and a bare `origin`.
 fn setup(d: &TestDir) -> PathBuf {
     let r = d.repo_with_remote("work");
-    let out = Command::new(env!("CARGO_BIN_EXE_keysweep"))
-        .args(["hook", "install"])
-        .current_dir(&r)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let installed = util::run_in(&r, &["hook", "install"]);
+    assert_eq!(installed.code, 0, "{}", installed.stderr);
     r
-}
-
-/// `git ARGS…` that may fail (a hook may block it); returns (success, stderr).
-fn try_git(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = git_command(dir, args).output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn write(r: &Path, rel: &str, content: &str) {
-    let p = r.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, content).unwrap();
 }
 
 #[test]
 fn clean_commit_and_push_pass() {
     let d = TestDir::new();
     let r = setup(&d);
-    write(&r, "src/main.rs", "fn main() {}\n");
+    write_at(&r, "src/main.rs", "fn main() {}\n");
     git(&r, &["add", "."]);
     let (ok, err) = try_git(&r, &["commit", "-qm", "code"]);
     assert!(ok, "{err}");
@@ -57,7 +34,7 @@ fn clean_commit_and_push_pass() {
 fn commit_of_a_key_is_blocked_and_so_is_commit_a() {
     let d = TestDir::new();
     let r = setup(&d);
-    write(&r, "deploy/id_ed25519", &key("openssh_ed25519"));
+    write_at(&r, "deploy/id_ed25519", key("openssh_ed25519"));
     git(&r, &["add", "."]);
     let (ok, err) = try_git(&r, &["commit", "-qm", "key"]);
     assert!(!ok);
@@ -78,7 +55,7 @@ fn commit_of_a_key_is_blocked_and_so_is_commit_a() {
     fs::remove_file(r.join("deploy/id_ed25519")).unwrap();
 
     // `git commit -a` stages through a temporary index (GIT_INDEX_FILE).
-    write(&r, "README", &format!("notes\n{}", key("pem_rsa")));
+    write_at(&r, "README", format!("notes\n{}", key("pem_rsa")));
     let (ok, err) = try_git(&r, &["commit", "-aqm", "readme"]);
     assert!(!ok, "git commit -a let a key through");
     assert!(err.contains("README:2:1"), "{err}");
@@ -91,7 +68,7 @@ fn commit_of_a_key_is_blocked_and_so_is_commit_a() {
 fn push_is_blocked_even_when_the_commit_hook_was_skipped() {
     let d = TestDir::new();
     let r = setup(&d);
-    write(&r, "config.pem", &key("pem_ecdsa256"));
+    write_at(&r, "config.pem", key("pem_ecdsa256"));
     git(&r, &["add", "."]);
     git(&r, &["commit", "-q", "--no-verify", "-m", "sneak a key in"]);
     let (ok, err) = try_git(&r, &["push", "-q", "origin", "main"]);
@@ -114,11 +91,11 @@ fn push_is_blocked_even_when_the_commit_hook_was_skipped() {
 fn rebase_advice_starts_before_the_oldest_commit_with_a_secret() {
     let d = TestDir::new();
     let r = setup(&d);
-    write(&r, "z-old.pem", &key("pem_ecdsa256"));
+    write_at(&r, "z-old.pem", key("pem_ecdsa256"));
     git(&r, &["add", "."]);
     git(&r, &["commit", "-q", "--no-verify", "-m", "older key"]);
     let older = git(&r, &["rev-parse", "--short=12", "HEAD"]);
-    write(&r, "a-new.pem", &key("pem_rsa"));
+    write_at(&r, "a-new.pem", key("pem_rsa"));
     git(&r, &["add", "."]);
     git(&r, &["commit", "-q", "--no-verify", "-m", "newer key"]);
     let (ok, err) = try_git(&r, &["push", "-q", "origin", "main"]);
@@ -132,11 +109,11 @@ fn rebase_advice_starts_before_the_oldest_commit_with_a_secret() {
 fn second_ref_with_key_in_an_older_commit_of_a_new_branch() {
     let d = TestDir::new();
     let r = setup(&d);
-    write(&r, "a.txt", "fine\n");
+    write_at(&r, "a.txt", "fine\n");
     git(&r, &["add", "."]);
     git(&r, &["commit", "-qm", "fine"]);
     git(&r, &["checkout", "-qb", "feature"]);
-    write(&r, "secrets/id_rsa", &key("pem_rsa"));
+    write_at(&r, "secrets/id_rsa", key("pem_rsa"));
     git(&r, &["add", "."]);
     git(&r, &["commit", "-q", "--no-verify", "-m", "add key"]);
     git(&r, &["rm", "-q", "secrets/id_rsa"]);
@@ -161,9 +138,7 @@ fn deleting_a_branch_passes() {
 fn corrupt_input_blocks() {
     let d = TestDir::new();
     let r = setup(&d);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keysweep"))
-        .args(["hook", "pre-push", "origin", "../remote.git"])
-        .current_dir(&r)
+    let mut child = util::keysweep(&r, &["hook", "pre-push", "origin", "../remote.git"])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -181,9 +156,7 @@ fn corrupt_input_blocks() {
     assert!(err.contains("push blocked"), "{err}");
 
     // Outside any repository: blocked too.
-    let out = Command::new(env!("CARGO_BIN_EXE_keysweep"))
-        .args(["hook", "pre-commit"])
-        .current_dir(d.path())
+    let out = util::keysweep(d.path(), &["hook", "pre-commit"])
         .env("GIT_CEILING_DIRECTORIES", d.path().parent().unwrap())
         .output()
         .unwrap();
@@ -195,16 +168,8 @@ fn install_is_idempotent_honours_hooks_path_and_respects_other_hooks() {
     let d = TestDir::new();
     let r = d.git_repo("r");
     let ks = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_keysweep"))
-            .args(args)
-            .current_dir(&r)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let run = util::run_in(&r, args);
+        (run.code, run.stdout, run.stderr)
     };
     git(&r, &["config", "core.hooksPath", ".githooks"]);
     assert_eq!(ks(&["hook", "install"]).0, 0);

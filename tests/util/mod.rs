@@ -45,12 +45,7 @@ impl TestDir {
     }
 
     pub fn write(&self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.dir.path().join(rel);
-        if let Some(parent) = p.parent() {
-            fs::create_dir_all(parent).unwrap();
-        }
-        fs::write(&p, contents).unwrap();
-        p
+        write_at(self.path(), rel, contents)
     }
 
     pub fn chmod(&self, rel: impl AsRef<Path>, mode: u32) {
@@ -65,6 +60,16 @@ impl TestDir {
     pub fn run(&self, args: &[&str]) -> Run {
         run_in(self.path(), args)
     }
+}
+
+/// Writes `contents` at `rel` under `dir`, making the folders on the way.
+pub fn write_at(dir: &Path, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
+    let p = dir.join(rel);
+    if let Some(parent) = p.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(&p, contents).unwrap();
+    p
 }
 
 /// `keysweep ARGS…` run in `dir`, with `NO_COLOR` unset so that colour is the test's
@@ -203,6 +208,15 @@ pub fn git_command(dir: &Path, args: &[&str]) -> Command {
         .env("GIT_CONFIG_GLOBAL", empty_config())
         .env("GIT_CONFIG_NOSYSTEM", "1");
     c
+}
+
+/// `git ARGS…` that may fail (a hook may block it); returns (success, stderr).
+pub fn try_git(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = git_command(dir, args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Runs `git ARGS…` (see [`git_command`]), panicking on failure, and returns its stdout.
