@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use git2::Oid;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
 use super::settings::{self, FilterOptions, Settings};
 use super::{Outcome, OutputConfig, RuleSelection};
@@ -140,9 +140,15 @@ pub(crate) fn scan_repo(
         _ => Vec::new(),
     };
     let shown = WalkProgress::new(cfg.output.quiet, &packs);
+    // Set when the walk fails.
+    let stop = AtomicBool::new(false);
     let walk = || {
         let t = Instant::now();
         let h = git::walk_with_progress(&repo, path, &cfg.selection, &|n| shown.walked(n));
+        if h.is_err() {
+            // Its error ends the scan: a pass running beside it need not go on.
+            stop.store(true, Ordering::Relaxed);
+        }
         if timings && let Ok(h) = &h {
             eprintln!(
                 "keysweep: timing: walk {:.2} s: {} commits, {} blobs, {} origins",
@@ -154,8 +160,6 @@ pub(crate) fn scan_repo(
         }
         h
     };
-    // Set when the walk fails: its error ends the scan, so the pass need not go on.
-    let stop = AtomicBool::new(false);
     let pass = || {
         let t = Instant::now();
         // A panic in the pass (a bug, or a pack gitoxide cannot cope with) loses nothing:
@@ -174,13 +178,6 @@ pub(crate) fn scan_repo(
         }
         Some(pass)
     };
-    let walk_and_stop = || {
-        let h = walk();
-        if h.is_err() {
-            stop.store(true, Ordering::Relaxed);
-        }
-        h
-    };
     let (h, pass) = if packs.is_empty() {
         (walk(), None)
     } else if cfg.threads <= 1 {
@@ -190,7 +187,7 @@ pub(crate) fn scan_repo(
     } else {
         std::thread::scope(|s| {
             let pass = s.spawn(pass);
-            let h = walk_and_stop();
+            let h = walk();
             (h, pass.join().ok().flatten())
         })
     };
@@ -226,30 +223,15 @@ struct WalkProgress {
 
 impl WalkProgress {
     fn new(quiet: bool, packs: &[PathBuf]) -> WalkProgress {
-        let (bar, template) = if quiet {
-            (ProgressBar::hidden(), "")
-        } else if packs.is_empty() {
-            (
-                ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
-                "{spinner} {elapsed_precise} {msg}",
-            )
+        let bar = if packs.is_empty() {
+            super::progress_bar(quiet, None, "{spinner} {elapsed_precise} {msg}")
         } else {
-            (
-                ProgressBar::with_draw_target(
-                    Some(pack::object_count(packs)),
-                    ProgressDrawTarget::stderr(),
-                ),
+            super::progress_bar(
+                quiet,
+                Some(pack::object_count(packs)),
                 "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} objects · {msg}",
             )
         };
-        if !quiet {
-            bar.set_style(
-                ProgressStyle::with_template(template)
-                    .expect("valid template")
-                    .progress_chars("=> "),
-            );
-            bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        }
         WalkProgress {
             bar,
             bytes: AtomicU64::new(0),
@@ -376,19 +358,12 @@ pub fn scan_listed(
         ),
         None => Cow::Borrowed(&h.blobs),
     };
-    let progress = if cfg.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(h.blobs.len() as u64), ProgressDrawTarget::stderr())
-    };
-    progress.set_position((h.blobs.len() - to_read.len()) as u64);
-    progress.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} blobs · {msg}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+    let progress = super::progress_bar(
+        cfg.quiet,
+        Some(h.blobs.len() as u64),
+        "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} blobs · {msg}",
     );
+    progress.set_position((h.blobs.len() - to_read.len()) as u64);
     let bytes = AtomicU64::new(clean_bytes);
     let found_count = AtomicU64::new(0);
     let results: Mutex<Vec<BlobFindings>> = Mutex::new(Vec::new());

@@ -13,6 +13,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::finding::Finding;
 use crate::report::{self, Format, Summary, human};
@@ -133,6 +134,22 @@ pub struct Outcome {
 /// findings 1; nothing found but something unreadable 2 (the run cannot vouch for what
 /// it did not read); otherwise 0. Silenced findings (baseline, inline allow, minimum
 /// severity) are counted in the summary and do not make the exit code.
+/// A progress line on stderr, drawn only when stderr is a terminal and the run is not
+/// quiet: a bar of `len` steps, or a spinner when `len` is `None`, in `template`.
+pub(crate) fn progress_bar(quiet: bool, len: Option<u64>, template: &str) -> ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(template)
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 pub fn finish(output: &OutputConfig, outcome: &Outcome) -> anyhow::Result<i32> {
     let Outcome {
         findings,

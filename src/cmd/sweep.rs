@@ -3,12 +3,10 @@
 //! pile up (Downloads first), and a digest at the end that says what to fix.
 
 use std::collections::HashSet;
-use std::io::{self, IsTerminal};
+use std::io::{self};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Outcome;
 use super::history::{self, HistoryConfig};
@@ -82,7 +80,11 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
     let settings = cfg.scan.filter.resolve(&cfg.scan.root(), &cfg.scan.rules)?;
     let scanner = settings.rules.scanner(cfg.scan.scan)?;
     let stats = Stats::default();
-    let progress = progress_bar(cfg.scan.output.quiet);
+    let progress = super::progress_bar(
+        cfg.scan.output.quiet,
+        None,
+        "{spinner} {elapsed_precise} {wide_msg}",
+    );
     let done = AtomicBool::new(false);
     let walked = std::thread::scope(|s| {
         if !progress.is_hidden() {
@@ -179,19 +181,6 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
         digest::write(&mut io::stderr().lock(), d)?;
     }
     Ok(code)
-}
-
-fn progress_bar(quiet: bool) -> ProgressBar {
-    if quiet || !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed_precise} {wide_msg}")
-            .expect("valid template"),
-    );
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
 }
 
 fn progress_message(stats: &Stats, home: &Path) -> String {
