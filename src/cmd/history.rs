@@ -75,10 +75,10 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
             queue.extend(submodule_paths(&repo));
         }
     }
-    findings.sort_by(|a, b| {
-        let repo = |f: &Finding| f.git.as_ref().map(|g| g.repository.clone());
-        (repo(a), a.sort_key()).cmp(&(repo(b), b.sort_key()))
-    });
+    fn repo(f: &Finding) -> Option<&str> {
+        f.git.as_ref().map(|g| g.repository.as_str())
+    }
+    findings.sort_by(|a, b| (repo(a), a.sort_key()).cmp(&(repo(b), b.sort_key())));
     let findings = settings.filter.apply(findings, &mut summary.silenced);
     summary.count(&findings);
     summary.reused_keys = crate::enrich::reused_keys(&findings);

@@ -115,10 +115,11 @@ fn scan(
     };
     let mut summary = Summary::default();
     let findings = scan_listed(&ctx, repo, path, h, None, &mut summary);
-    if summary.errors > 0 || !h.problems.is_empty() {
+    // `scan_listed` counts the walk's problems among the errors.
+    if summary.errors > 0 {
         bail!(
             "{} object(s) could not be read{}",
-            summary.errors as usize + h.problems.len(),
+            summary.errors,
             h.problems
                 .first()
                 .map(|p| format!(": {p}"))

@@ -231,15 +231,19 @@ impl Worker<'_> {
     ) {
         let shown = display_path(path);
         let fix = problem.fix_command(&shown);
-        let mut f =
-            Finding::permissions(path, problem.what.clone(), problem.severity, fix, content);
+        let mut f = Finding::permissions(
+            path,
+            problem.what.clone(),
+            problem.severity,
+            fix.clone(),
+            content,
+        );
         if self.fix {
             match crate::audit::permissions::apply(path, &problem) {
                 Ok(()) => {
                     f.fixed = true;
                     self.say(format_args!(
-                        "fixed: {} (was {:04o})",
-                        problem.fix_command(&shown),
+                        "fixed: {fix} (was {:04o})",
                         meta.mode & 0o7777
                     ));
                 }

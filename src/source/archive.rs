@@ -339,8 +339,6 @@ impl Walker<'_, '_> {
                 ),
             }),
             Stop::Budget => {
-                self.budget.left.set(0);
-                self.budget.refused.set(true);
                 (self.visit)(Event::Skipped {
                     name: full,
                     why: format!(

@@ -159,7 +159,6 @@ pub fn walk_with_progress(
             if *all_objects {
                 // Dangling commits (dropped stashes, rewritten history) are walked like
                 // any other; blobs no commit reaches are listed without an origin.
-                let odb = repo.odb().map_err(walk_err)?;
                 let mut all = Vec::new();
                 odb.foreach(|oid| {
                     all.push(*oid);
@@ -210,8 +209,14 @@ pub fn walk_with_progress(
         // the two trees are compared directly, reading only the subtrees that differ (as
         // `git diff-tree` does); a merge marks every parent's tree as seen first.
         let mut single_parent = None;
+        // A range reads the whole commit anyway, and so has its tree already.
+        let mut own_tree = None;
         if range {
-            match repo.find_commit(oid) {
+            let commit = repo.find_commit(oid);
+            if let Ok(c) = &commit {
+                own_tree = Some(c.tree_id());
+            }
+            match commit {
                 Ok(commit) if commit.parent_count() == 1 => {
                     single_parent = commit
                         .parent_id(0)
@@ -231,7 +236,7 @@ pub fn walk_with_progress(
         if index % 256 == 255 {
             progress(index + 1);
         }
-        match commit_tree(&odb, oid) {
+        match own_tree.map_or_else(|| commit_tree(&odb, oid), Ok) {
             Ok(tree) => {
                 let at = At {
                     commit: Some(index),
