@@ -643,13 +643,7 @@ pub fn parse() -> Command {
             };
             let mut scan = scan_config(fs, rules, a.filter.options(), &a.output, a.fix_permissions);
             scan.archives = (!a.no_archives).then(archive::Limits::default);
-            Command::Sweep(SweepConfig {
-                scan,
-                home,
-                history: !a.no_history,
-                max_blob_size: a.max_file_size,
-                threads,
-            })
+            Command::Sweep(SweepConfig { scan, home })
         }
         CliCommand::History(a) => {
             let selection = match a.selection() {

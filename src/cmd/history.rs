@@ -57,6 +57,13 @@ impl HistoryConfig {
 pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outcome> {
     let start = Instant::now();
     let scanner = settings.rules.scanner(cfg.scan)?;
+    let ctx = BlobScan {
+        scanner: &scanner,
+        threads: cfg.threads,
+        max_blob_size: cfg.max_blob_size,
+        disclosure: cfg.disclosure,
+        quiet: cfg.output.quiet,
+    };
     let mut summary = Summary::default();
     let mut findings = Vec::new();
     let mut queue: Vec<PathBuf> = cfg.repos.clone();
@@ -64,7 +71,7 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
     while i < queue.len() {
         let repo = queue[i].clone();
         i += 1;
-        match scan_repo(cfg, &scanner, &repo, &mut summary) {
+        match scan_repo(&ctx, &cfg.selection, &repo, &mut summary) {
             Ok(mut f) => findings.append(&mut f),
             Err(e) => {
                 summary.errors += 1;
@@ -122,9 +129,10 @@ struct BlobFindings {
     findings: Vec<Finding>,
 }
 
+/// Walks one repository's history (`selection` of it) and scans what it lists.
 pub(crate) fn scan_repo(
-    cfg: &HistoryConfig,
-    scanner: &Scanner,
+    ctx: &BlobScan<'_>,
+    selection: &Selection,
     path: &Path,
     summary: &mut Summary,
 ) -> anyhow::Result<Vec<Finding>> {
@@ -133,18 +141,18 @@ pub(crate) fn scan_repo(
     // The whole history: the packs are decoded and scanned in one pass beside the walk of
     // the commits, so only blobs the pass flagged or did not see are read again. A range
     // (a push, `--since`) lists too few blobs for a whole pass to pay.
-    let packs = match cfg.selection {
+    let packs = match selection {
         Selection::All { .. } if git::sha1_objects(&repo) => {
             pack::packs(&repo.commondir().join("objects"))
         }
         _ => Vec::new(),
     };
-    let shown = WalkProgress::new(cfg.output.quiet, &packs);
+    let shown = WalkProgress::new(ctx.quiet, &packs);
     // Set when the walk fails.
     let stop = AtomicBool::new(false);
     let walk = || {
         let t = Instant::now();
-        let h = git::walk_with_progress(&repo, path, &cfg.selection, &|n| shown.walked(n));
+        let h = git::walk_with_progress(&repo, path, selection, &|n| shown.walked(n));
         if h.is_err() {
             // Its error ends the scan: a pass running beside it need not go on.
             stop.store(true, Ordering::Relaxed);
@@ -164,10 +172,9 @@ pub(crate) fn scan_repo(
         let t = Instant::now();
         // A panic in the pass (a bug, or a pack gitoxide cannot cope with) loses nothing:
         // every blob is then read the usual way.
-        let pass = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            pack_pass(cfg, scanner, &packs, &shown, &stop)
-        }))
-        .ok()?;
+        let pass =
+            std::panic::catch_unwind(AssertUnwindSafe(|| pack_pass(ctx, &packs, &shown, &stop)))
+                .ok()?;
         if timings {
             eprintln!(
                 "keysweep: timing: pack pass {:.2} s: {} blobs seen, {} flagged",
@@ -180,7 +187,7 @@ pub(crate) fn scan_repo(
     };
     let (h, pass) = if packs.is_empty() {
         (walk(), None)
-    } else if cfg.threads <= 1 {
+    } else if ctx.threads <= 1 {
         // One thread asked for: one thing at a time.
         let pass = pass();
         (walk(), pass)
@@ -193,7 +200,7 @@ pub(crate) fn scan_repo(
     };
     shown.bar.finish_and_clear();
     let h = h?;
-    if !cfg.output.quiet {
+    if !ctx.quiet {
         for p in pass.iter().flat_map(|p| &p.incomplete) {
             eprintln!(
                 "keysweep: {}: pack {p}; its objects are read one at a time",
@@ -201,14 +208,7 @@ pub(crate) fn scan_repo(
             );
         }
     }
-    let ctx = BlobScan {
-        scanner,
-        threads: cfg.threads,
-        max_blob_size: cfg.max_blob_size,
-        disclosure: cfg.disclosure,
-        quiet: cfg.output.quiet,
-    };
-    Ok(scan_listed(&ctx, &repo, path, &h, pass.as_ref(), summary))
+    Ok(scan_listed(ctx, &repo, path, &h, pass.as_ref(), summary))
 }
 
 /// The progress line while the history is walked and the packs are read: objects decoded
@@ -271,8 +271,7 @@ impl WalkProgress {
 
 /// Decodes and scans every blob in `packs` (see [`pack`]).
 fn pack_pass(
-    cfg: &HistoryConfig,
-    scanner: &Scanner,
+    ctx: &BlobScan<'_>,
     packs: &[PathBuf],
     shown: &WalkProgress,
     stop: &AtomicBool,
@@ -282,7 +281,7 @@ fn pack_pass(
     let flagged = &shown.flagged;
     let test = move |data: &[u8]| {
         matches.clear();
-        scanner.scan(data, &mut scratch, &mut matches);
+        ctx.scanner.scan(data, &mut scratch, &mut matches);
         if matches.is_empty() {
             return false;
         }
@@ -292,11 +291,11 @@ fn pack_pass(
     // One thread is the walk's, which runs beside the pass and is the longer of the two on
     // large histories: giving the pass every core slowed the walk more than it sped the
     // pass (git/git: 20.2 s against 15.7 s with one thread fewer).
-    let threads = cfg.threads.saturating_sub(1).max(1);
+    let threads = ctx.threads.saturating_sub(1).max(1);
     pack::scan(
         packs,
         threads,
-        cfg.max_blob_size,
+        ctx.max_blob_size,
         test,
         &|objects, bytes| shown.decoded(objects, bytes),
         stop,

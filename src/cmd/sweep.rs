@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::Outcome;
-use super::history::{self, HistoryConfig};
+use super::history::{self, BlobScan};
 use super::scan::{self, ScanConfig, Stats};
 use crate::enrich::aws::Kind;
 use crate::filter::Silenced;
@@ -60,13 +60,10 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct SweepConfig {
     pub home: PathBuf,
-    /// The file scan of the home: archives on, excludes anchored at the home, repositories
-    /// listed when `history` is on.
+    /// The file scan of the home: archives on, excludes anchored at the home, and the
+    /// repositories found listed (`scan.fs.find_repos`) unless `--no-history`: their
+    /// histories are scanned too, with the same size limit and threads.
     pub scan: ScanConfig,
-    /// Scan the history of every repository found (`--no-history` turns it off).
-    pub history: bool,
-    pub max_blob_size: u64,
-    pub threads: usize,
 }
 
 pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
@@ -103,28 +100,23 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
     let (mut findings, walked) = walked?;
 
     let mut history_summary = Summary::default();
-    let repos = if cfg.history {
-        distinct_repos(walked.repos)
-    } else {
-        Vec::new()
-    };
-    if !repos.is_empty() {
+    // Empty unless the walk was asked to find repositories.
+    if !walked.repos.is_empty() {
         git::configure();
-        let hcfg = HistoryConfig {
-            repos: Vec::new(),
-            selection: Selection::All { all_objects: false },
-            rules: settings.rules.clone(),
-            scan: cfg.scan.scan,
+    }
+    let repos = distinct_repos(walked.repos);
+    if !repos.is_empty() {
+        let ctx = BlobScan {
+            scanner: &scanner,
+            threads: cfg.scan.fs.threads,
+            max_blob_size: cfg.scan.fs.max_file_size,
             disclosure: cfg.scan.disclosure,
-            output: cfg.scan.output.clone(),
-            threads: cfg.threads,
-            max_blob_size: cfg.max_blob_size,
-            submodules: false,
-            filter: cfg.scan.filter.clone(),
+            quiet: cfg.scan.output.quiet,
         };
+        let whole = Selection::All { all_objects: false };
         let mut from_history = Vec::new();
         for repo in &repos {
-            match history::scan_repo(&hcfg, &scanner, repo, &mut history_summary) {
+            match history::scan_repo(&ctx, &whole, repo, &mut history_summary) {
                 Ok(found) => {
                     from_history.extend(found.into_iter().map(|f| {
                         let at = display_path(&repo.join(&f.path));

@@ -338,18 +338,16 @@ impl Walker<'_, '_> {
                     self.limits.max_entry >> 20
                 ),
             }),
-            Stop::Budget => {
-                (self.visit)(Event::Skipped {
-                    name: full,
-                    why: format!(
-                        "the archive expands past {} MiB ({}× its size, at least {} MiB): \
+            Stop::Budget => (self.visit)(Event::Skipped {
+                name: full,
+                why: format!(
+                    "the archive expands past {} MiB ({}× its size, at least {} MiB): \
                          a possible archive bomb; the rest of it is not scanned",
-                        self.allowed >> 20,
-                        self.limits.ratio,
-                        self.limits.floor >> 20
-                    ),
-                })
-            }
+                    self.allowed >> 20,
+                    self.limits.ratio,
+                    self.limits.floor >> 20
+                ),
+            }),
             Stop::Io(e) => (self.visit)(Event::Error {
                 name: full,
                 message: format!("could not be expanded to its end: {e}"),
