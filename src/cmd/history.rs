@@ -87,9 +87,7 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
     }
     findings.sort_by(|a, b| (repo(a), a.sort_key()).cmp(&(repo(b), b.sort_key())));
     let findings = settings.filter.apply(findings, &mut summary.silenced);
-    summary.count(&findings);
-    summary.reused_keys = crate::enrich::reused_keys(&findings);
-    summary.set_elapsed(start.elapsed());
+    summary.finish(&findings, start.elapsed());
     Ok(Outcome {
         findings,
         summary,

@@ -394,8 +394,6 @@ pub fn summarise(findings: &[Finding], stats: &Stats, start: Instant) -> Summary
         errors: stats.errors.load(Ordering::Relaxed),
         ..Summary::default()
     };
-    summary.count(findings);
-    summary.reused_keys = enrich::reused_keys(findings);
-    summary.set_elapsed(start.elapsed());
+    summary.finish(findings, start.elapsed());
     summary
 }

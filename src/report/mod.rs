@@ -67,7 +67,9 @@ fn is_zero(n: &u64) -> bool {
 }
 
 impl Summary {
-    pub fn count(&mut self, findings: &[Finding]) {
+    /// Fills in what follows from the final (filtered) findings and the run's time: the
+    /// counts by severity, the keys found in more than one place, the time taken.
+    pub fn finish(&mut self, findings: &[Finding], elapsed: Duration) {
         self.findings = findings.len();
         for f in findings {
             match f.severity {
@@ -77,10 +79,8 @@ impl Summary {
                 Severity::Low => self.low += 1,
             }
         }
-    }
-
-    pub fn set_elapsed(&mut self, d: Duration) {
-        self.elapsed_ms = d.as_millis().try_into().unwrap_or(u64::MAX);
+        self.reused_keys = crate::enrich::reused_keys(findings);
+        self.elapsed_ms = elapsed.as_millis().try_into().unwrap_or(u64::MAX);
     }
 }
 
