@@ -11,7 +11,7 @@ use super::exit;
 use super::history::{self, HistoryConfig};
 use super::scan::{self, ScanConfig};
 use super::settings::{Choice, Settings};
-use crate::filter::baseline::{self, Baseline};
+use crate::filter::baseline::Baseline;
 use crate::finding::display_path;
 
 #[derive(Debug, Clone)]
@@ -83,11 +83,9 @@ impl Source {
 pub fn run(cfg: &BaselineConfig) -> anyhow::Result<i32> {
     let root = cfg.source.root();
     let mut settings = cfg.source.resolve(&root)?;
-    let file = cfg
-        .file
-        .clone()
-        .or_else(|| settings.config_baseline.clone())
-        .unwrap_or_else(|| root.join(baseline::FILE_NAME));
+    let file = cfg.file.clone().unwrap_or_else(|| {
+        super::settings::baseline_at(settings.config_baseline.as_deref(), &root)
+    });
     // Shown as the user would type it: relative to the current directory where it can be.
     let shown = std::env::current_dir()
         .ok()

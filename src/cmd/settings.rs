@@ -39,11 +39,6 @@ pub struct Settings {
     /// The config's excludes (the command line's stay where they were given).
     pub excludes: Vec<String>,
     pub filter: Filter,
-    /// The baseline file this run uses, or where `baseline create` writes one; `None` when
-    /// baselines are off.
-    pub baseline_path: Option<PathBuf>,
-    /// The loaded baseline, if its file exists (or was named, in which case it must).
-    pub baseline: Option<Baseline>,
     /// The config's `baseline`, relative to the current directory.
     pub config_baseline: Option<PathBuf>,
     /// The config file read, if any.
@@ -65,6 +60,12 @@ pub fn root_of(path: &Path) -> PathBuf {
         .ok()
         .and_then(|r| r.workdir().map(Path::to_path_buf))
         .unwrap_or_else(|| dir.to_path_buf())
+}
+
+/// The baseline of a run rooted at `root` when none is named on the command line: the
+/// config's `baseline`, else `.keysweep-baseline.json` at the root.
+pub fn baseline_at(config_baseline: Option<&Path>, root: &Path) -> PathBuf {
+    config_baseline.map_or_else(|| root.join(baseline::FILE_NAME), Path::to_path_buf)
 }
 
 impl FilterOptions {
@@ -93,10 +94,11 @@ impl FilterOptions {
         let (baseline_path, must_exist) = match &self.baseline {
             Choice::Off => (None, false),
             Choice::File(p) => (Some(p.clone()), true),
-            Choice::Auto => match &config.baseline {
-                Some(p) => (Some(p.clone()), true),
-                None => (Some(root.join(baseline::FILE_NAME)), false),
-            },
+            // One the config names must exist.
+            Choice::Auto => (
+                Some(baseline_at(config.baseline.as_deref(), root)),
+                config.baseline.is_some(),
+            ),
         };
         let baseline = match &baseline_path {
             Some(p) if must_exist || p.exists() => {
@@ -125,8 +127,6 @@ impl FilterOptions {
             excludes: config.exclude,
             filter,
             config_baseline: config.baseline,
-            baseline_path,
-            baseline,
             config_path: (!config.path.as_os_str().is_empty()).then_some(config.path),
         })
     }
