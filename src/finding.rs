@@ -189,10 +189,9 @@ pub fn display_path(path: &Path) -> String {
 /// without its carrier, a PuTTY file's key lines, otherwise the secret's bytes.
 pub fn canonical_secret(validator: Option<Validator>, secret: &[u8]) -> Vec<u8> {
     match validator {
-        Some(Validator::PemPrivateKey) => pem::parse(secret).map(|a| a.body),
-        Some(Validator::Base64PemPrivateKey) => pem::decode_base64_loose(secret)
-            .and_then(|d| pem::parse(&d))
-            .map(|a| a.body),
+        Some(v @ (Validator::PemPrivateKey | Validator::Base64PemPrivateKey)) => {
+            pem::armored_key(v, secret).map(|a| a.body)
+        }
         Some(Validator::PuttyPrivateKey) => Some(
             pem::logical_lines(secret)
                 .map(pem::trim_carrier)

@@ -78,10 +78,9 @@ impl KeyFacts {
 /// Analyses the secret a private-key rule matched (its validator says how it is carried).
 pub fn analyse(validator: Option<Validator>, secret: &[u8]) -> Option<KeyFacts> {
     match validator? {
-        Validator::PemPrivateKey => pem::parse(secret).map(|a| armored(&a)),
-        Validator::Base64PemPrivateKey => pem::decode_base64_loose(secret)
-            .and_then(|d| pem::parse(&d))
-            .map(|a| armored(&a)),
+        v @ (Validator::PemPrivateKey | Validator::Base64PemPrivateKey) => {
+            pem::armored_key(v, secret).map(|a| armored(&a))
+        }
         Validator::PuttyPrivateKey => Some(putty(secret)),
         Validator::AwsKeyId | Validator::AwsSecretKey | Validator::AwsSessionToken => None,
     }
@@ -102,12 +101,8 @@ pub fn parse_containers(bytes: &[u8]) -> [KeyFacts; 6] {
     ]
 }
 
-fn b64(body: &[u8]) -> Option<Vec<u8>> {
-    pem::decode_base64_loose(body)
-}
-
 fn armored(a: &Armored) -> KeyFacts {
-    let der = b64(&a.body);
+    let der = pem::decode_base64_loose(&a.body);
     let legacy = a.legacy_encrypted();
     let legacy_facts = |format: &'static str, algorithm: &str| {
         let mut f = KeyFacts::new(format);
@@ -180,7 +175,6 @@ fn openssh(bytes: &[u8]) -> KeyFacts {
     }
     let Some(public) = r.string() else { return f };
     f = f.with_public_blob(public);
-    f.encrypted = cipher != b"none";
     for _ in 1..n {
         if r.string().is_none() {
             f.valid = false;
@@ -231,6 +225,20 @@ fn openssh_comment(private: &[u8]) -> Option<Option<String>> {
 
 fn rsa_blob(n: &[u8], e: &[u8]) -> Vec<u8> {
     Writer::new().string(b"ssh-rsa").mpint(e).mpint(n).finish()
+}
+
+fn dsa_blob(p: &[u8], q: &[u8], g: &[u8], y: &[u8]) -> Vec<u8> {
+    Writer::new()
+        .string(b"ssh-dss")
+        .mpint(p)
+        .mpint(q)
+        .mpint(g)
+        .mpint(y)
+        .finish()
+}
+
+fn ed25519_blob(public: &[u8]) -> Vec<u8> {
+    Writer::new().string(b"ssh-ed25519").string(public).finish()
 }
 
 fn pkcs1(der: Option<&[u8]>, format: &'static str) -> KeyFacts {
@@ -334,13 +342,12 @@ fn dsa_openssl(der: Option<&[u8]>) -> KeyFacts {
             let g: der::asn1::UintRef = r.decode()?;
             let y: der::asn1::UintRef = r.decode()?;
             let _x: der::asn1::UintRef = r.decode()?;
-            Ok(Writer::new()
-                .string(b"ssh-dss")
-                .mpint(p.as_bytes())
-                .mpint(q.as_bytes())
-                .mpint(g.as_bytes())
-                .mpint(y.as_bytes())
-                .finish())
+            Ok(dsa_blob(
+                p.as_bytes(),
+                q.as_bytes(),
+                g.as_bytes(),
+                y.as_bytes(),
+            ))
         })
         .ok()
     });
@@ -384,9 +391,7 @@ fn pkcs8(der: Option<&[u8]>) -> KeyFacts {
                 _ => None,
             };
             match public {
-                Some(p) => {
-                    f.with_public_blob(&Writer::new().string(b"ssh-ed25519").string(&p).finish())
-                }
+                Some(p) => f.with_public_blob(&ed25519_blob(&p)),
                 None => f,
             }
         }
@@ -447,15 +452,7 @@ fn pkcs8_dsa_public(info: &pkcs8::PrivateKeyInfo<'_>) -> Option<Vec<u8>> {
         .rev()
         .flat_map(|w| w.to_be_bytes())
         .collect();
-    Some(
-        Writer::new()
-            .string(b"ssh-dss")
-            .mpint(p)
-            .mpint(q)
-            .mpint(g)
-            .mpint(&y_be)
-            .finish(),
-    )
+    Some(dsa_blob(p, q, g, &y_be))
 }
 
 /// PuTTY `.ppk` v1–v3: text headers, then the public key in wire format, in clear even
@@ -507,13 +504,7 @@ fn putty(text: &[u8]) -> KeyFacts {
         }
     }
     if let Ok(blob) = base64::engine::general_purpose::STANDARD.decode(&public) {
-        let encrypted = f.encrypted;
-        let algorithm = f.algorithm.clone();
         f = f.with_public_blob(&blob);
-        f.encrypted = encrypted;
-        if f.algorithm.is_none() {
-            f.algorithm = algorithm;
-        }
     }
     f.valid = f.valid && mac && private_lines > 0 && private_seen == private_lines;
     f
@@ -534,10 +525,7 @@ fn pgp(packets: &[u8]) -> KeyFacts {
                 if let Some((blob, algorithm, encrypted)) = pgp_secret_key(body) {
                     f.encrypted = encrypted;
                     match blob {
-                        Some(blob) => {
-                            f = f.with_public_blob(&blob);
-                            f.encrypted = encrypted;
-                        }
+                        Some(blob) => f = f.with_public_blob(&blob),
                         None => {
                             f.algorithm = Some(algorithm);
                             f.valid = true;
@@ -627,14 +615,7 @@ fn pgp_secret_key(body: &[u8]) -> Option<(Option<Vec<u8>>, String, bool)> {
                 pgp_mpi(&mut r)?,
                 pgp_mpi(&mut r)?,
             );
-            let blob = Writer::new()
-                .string(b"ssh-dss")
-                .mpint(p)
-                .mpint(q)
-                .mpint(g)
-                .mpint(y)
-                .finish();
-            (Some(blob), "dsa")
+            (Some(dsa_blob(p, q, g, y)), "dsa")
         }
         19 | 22 => {
             let oid_len = r.u8()? as usize;
@@ -647,10 +628,7 @@ fn pgp_secret_key(body: &[u8]) -> Option<(Option<Vec<u8>>, String, bool)> {
             match (algo, oid) {
                 (22, ED25519) => {
                     let p = point.strip_prefix(&[0x40]).unwrap_or(point);
-                    (
-                        Some(Writer::new().string(b"ssh-ed25519").string(p).finish()),
-                        "ed25519",
-                    )
+                    (Some(ed25519_blob(p)), "ed25519")
                 }
                 (19, P256) => (Some(ecdsa_blob("nistp256", point)), "ecdsa"),
                 (19, P384) => (Some(ecdsa_blob("nistp384", point)), "ecdsa"),

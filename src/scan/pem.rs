@@ -133,6 +133,18 @@ fn armour_label<'a>(line: &'a [u8], word: &[u8]) -> Option<&'a [u8]> {
 /// an armoured block at all: a BEGIN line that is not one, or a body holding anything but
 /// base64 (source code between two header constants, a `...` or `<paste key here>`
 /// placeholder).
+/// The armoured block a private-key match carries: the match itself, or the block a
+/// base64-encoded key (a Kubernetes Secret's value) decodes to. `None` for other
+/// validators, and for bytes that hold no block.
+pub fn armored_key(validator: crate::rules::Validator, secret: &[u8]) -> Option<Armored> {
+    use crate::rules::Validator;
+    match validator {
+        Validator::PemPrivateKey => parse(secret),
+        Validator::Base64PemPrivateKey => decode_base64_loose(secret).and_then(|d| parse(&d)),
+        _ => None,
+    }
+}
+
 pub fn parse(bytes: &[u8]) -> Option<Armored> {
     // `\/` is how some JSON encoders write `/`.
     let unescaped;
