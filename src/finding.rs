@@ -130,15 +130,15 @@ impl Finding {
         content: &[u8],
     ) -> Finding {
         Finding {
-            rule: "insecure-permissions".into(),
+            rule: PERMISSIONS_RULE.into(),
             name: what,
-            category: "insecure-permissions".into(),
+            category: PERMISSIONS_RULE.into(),
             severity,
             path: display_path(path),
             line: 1,
             column: 1,
             secret: String::new(),
-            id: content_id("insecure-permissions", content),
+            id: content_id(PERMISSIONS_RULE, content),
             example: false,
             key: None,
             aws: None,
@@ -177,6 +177,12 @@ impl Finding {
         (&self.path, self.line, self.column, &self.rule, &self.id)
     }
 }
+
+/// The rule (and category) of the permission audit's findings: a check, not a signature.
+pub const PERMISSIONS_RULE: &str = "insecure-permissions";
+/// What the permission check is called where a rule needs a name (SARIF's rule list); each
+/// finding's own `name` says what is wrong with its file.
+pub const PERMISSIONS_RULE_NAME: &str = "Key file others can read or write";
 
 /// Paths as text. Non-UTF-8 bytes become U+FFFD: reports are text, and the lossy form is
 /// still recognisable (the raw bytes travel in no report).

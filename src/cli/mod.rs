@@ -521,7 +521,6 @@ fn scan_config(
 ) -> ScanConfig {
     ScanConfig {
         // Narrowed at run time by the config's skipped rules.
-        audit_permissions: cfg!(unix) && rules.allows(cmd::PERMISSIONS_CHECK),
         fs,
         fix_permissions,
         scan: output.scan_options(),

@@ -82,7 +82,7 @@ pub struct RuleSelection {
 }
 
 /// The permission audit's id in `--rule` / `--skip-rule` (it is a check, not a signature).
-pub const PERMISSIONS_CHECK: &str = "insecure-permissions";
+pub const PERMISSIONS_CHECK: &str = crate::finding::PERMISSIONS_RULE;
 
 impl RuleSelection {
     /// Whether rule (or check) `id` is selected.

@@ -26,8 +26,6 @@ pub struct ScanConfig {
     pub scan: ScanOptions,
     pub disclosure: Disclosure,
     pub output: OutputConfig,
-    /// Check key files' permissions (Unix).
-    pub audit_permissions: bool,
     /// Apply the permission fixes (`--fix-permissions`).
     pub fix_permissions: bool,
     /// Open archives and scan what they hold (`--archives`; always on in `sweep`).
@@ -339,7 +337,7 @@ pub fn walk_and_scan(
             .map_or_else(|| cfg.root(), Path::to_path_buf);
         fs_options.rooted_excludes = Some((root, settings.excludes.clone()));
     }
-    let audit = cfg.audit_permissions && settings.rules.allows(PERMISSIONS_CHECK);
+    let audit = cfg!(unix) && settings.rules.allows(PERMISSIONS_CHECK);
     let walked = fs::walk(&fs_options, || {
         let mut worker = Worker {
             scanner,

@@ -63,18 +63,13 @@ pub fn write(out: &mut dyn Write, d: &SweepDigest) -> io::Result<()> {
     let a = &d.aws_keys;
     let total = a.long_term + a.temporary + a.other + a.secret_only;
     let mut aws = total.to_string();
-    let kinds: Vec<String> = [
+    if let Some(kinds) = super::nonzero(&[
         (a.long_term, "long-term (AKIA)"),
         (a.temporary, "temporary (ASIA)"),
         (a.other, "other"),
         (a.secret_only, "secret without its id"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}"))
-    .collect();
-    if !kinds.is_empty() {
-        aws.push_str(&format!(": {}", kinds.join(", ")));
+    ]) {
+        aws.push_str(&format!(": {kinds}"));
     }
     writeln!(out, "  AWS keys      {aws}")?;
     if !d.places.is_empty() {

@@ -29,13 +29,9 @@ impl Paint {
     fn dim(&self, t: &str) -> String {
         self.wrap("2", t)
     }
-    fn severity_word(&self, s: Severity, word: &str) -> String {
-        let code = if s == Severity::Critical {
-            "1;31"
-        } else {
-            "33"
-        };
-        self.wrap(code, word)
+    /// `word` in the colour of a critical finding.
+    fn critical(&self, word: &str) -> String {
+        self.wrap("1;31", word)
     }
     fn severity(&self, s: Severity) -> String {
         let code = match s {
@@ -163,7 +159,7 @@ fn write_key(out: &mut dyn Write, p: &Paint, key: &KeyFacts, summary: &Summary) 
         writeln!(
             out,
             "{INDENT}{} {}:{}",
-            p.severity_word(Severity::Critical, "trusted by"),
+            p.critical("trusted by"),
             place.path,
             place.line
         )?;
@@ -257,7 +253,7 @@ fn write_git(out: &mut dyn Write, p: &Paint, path: &str, g: &GitFacts) -> io::Re
         (None, ..) => format!("in blob {} that no commit reaches", g.blob),
     };
     let head = if g.present_at_head {
-        p.severity_word(Severity::Critical, "still at HEAD")
+        p.critical("still at HEAD")
     } else {
         "no longer at HEAD, still in history".to_string()
     };
@@ -323,18 +319,13 @@ pub fn summary_line(s: &Summary) -> String {
         s.findings,
         if s.findings == 1 { "" } else { "s" }
     );
-    let parts: Vec<String> = [
+    if let Some(by_severity) = super::nonzero(&[
         (s.critical, "critical"),
         (s.high, "high"),
         (s.medium, "medium"),
         (s.low, "low"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, l)| format!("{n} {l}"))
-    .collect();
-    if !parts.is_empty() {
-        line.push_str(&format!(" ({})", parts.join(", ")));
+    ]) {
+        line.push_str(&format!(" ({by_severity})"));
     }
     let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
     let files = s.files + s.archive_entries;
@@ -363,17 +354,12 @@ pub fn summary_line(s: &Summary) -> String {
 
 /// What the filters silenced, `1 in the baseline, 2 allowed inline`; `None` if nothing.
 pub fn silenced(q: &Silenced) -> Option<String> {
-    let parts: Vec<String> = [
+    super::nonzero(&[
         (q.baselined, "in the baseline"),
         (q.allowed_inline, "allowed inline"),
         (q.below_min_severity, "below --min-severity"),
         (q.excluded, "excluded"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, l)| format!("{n} {l}"))
-    .collect();
-    (!parts.is_empty()).then(|| parts.join(", "))
+    ])
 }
 
 pub fn human_bytes(n: u64) -> String {

@@ -84,6 +84,20 @@ impl Summary {
     }
 }
 
+/// `2 critical, 1 low`: the counts that are not zero, with their labels, in order;
+/// `None` when all are zero.
+pub(crate) fn nonzero<N>(counts: &[(N, &str)]) -> Option<String>
+where
+    N: Copy + Default + PartialEq + std::fmt::Display,
+{
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(n, _)| *n != N::default())
+        .map(|(n, label)| format!("{n} {label}"))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 pub fn write(
     out: &mut dyn Write,
     format: Format,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::Summary;
-use crate::finding::Finding;
+use crate::finding::{Finding, PERMISSIONS_RULE, PERMISSIONS_RULE_NAME};
 use crate::rules::{Rule, Severity};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -141,7 +141,7 @@ fn help(category: &str) -> &'static str {
              CloudTrail for its use, delete it, and move to roles or SSO. A keysweep:allow \
              comment on its line, or a baseline entry, records a decision to accept it."
         }
-        "insecure-permissions" => {
+        PERMISSIONS_RULE => {
             "Make the key file readable by its owner only (chmod 600, or 700 for a .ssh directory)."
         }
         _ => {
@@ -185,8 +185,11 @@ fn descriptor(id: &str, name: &str, category: &str, severity: Severity) -> Descr
 /// they are below the current directory.
 pub fn uri(path: &str) -> String {
     let p = Path::new(path);
-    let rel = std::env::current_dir()
-        .ok()
+    // Only an absolute path can be below the current directory.
+    let rel = p
+        .has_root()
+        .then(std::env::current_dir)
+        .and_then(Result::ok)
         .and_then(|cwd| p.strip_prefix(cwd).ok().map(Path::to_path_buf));
     let (prefix, text) = match rel {
         Some(r) if p.has_root() => (String::new(), r.to_string_lossy().into_owned()),
@@ -254,8 +257,8 @@ pub fn write(
     for f in findings {
         if !index.contains_key(&f.rule) {
             index.insert(f.rule.clone(), descriptors.len());
-            let name = if f.rule == "insecure-permissions" {
-                "Key file others can read or write"
+            let name = if f.rule == PERMISSIONS_RULE {
+                PERMISSIONS_RULE_NAME
             } else {
                 &f.name
             };
