@@ -194,3 +194,24 @@ examples = ["token = acme_short"]
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("broken/x.toml"), "{}", run.stderr);
 }
+
+/// A file name is the attacker's choice: control characters in it (a terminal escape)
+/// are written escaped wherever the human report shows the path, the fix command
+/// included.
+#[test]
+fn control_characters_in_names_never_reach_the_terminal() {
+    let d = TestDir::new();
+    let name = "evil\u{1b}]0;owned\u{7}.pem";
+    d.write(name, key("pem_rsa"));
+    d.chmod(name, 0o644);
+    let run = d.run(&["scan", "--format", "human"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("chmod 600"), "{}", run.stdout);
+    assert!(!run.stdout.contains('\u{1b}'), "{:?}", run.stdout);
+    assert!(!run.stdout.contains('\u{7}'), "{:?}", run.stdout);
+    assert!(
+        run.stdout.contains("evil\\u{1b}]0;owned\\u{7}.pem"),
+        "{}",
+        run.stdout
+    );
+}

@@ -247,7 +247,12 @@ fn blocked(
     for f in findings {
         let mut line = format!(
             "  {}:{}:{}  {}  {}  {}",
-            f.path, f.line, f.column, f.severity, f.name, f.secret
+            crate::report::printable(&f.path),
+            f.line,
+            f.column,
+            f.severity,
+            f.name,
+            f.secret
         );
         if with_commit && let Some(c) = f.git.as_ref().and_then(|g| g.commit.as_deref()) {
             line.push_str(&format!("  (commit {})", &c[..c.len().min(12)]));

@@ -93,7 +93,7 @@ pub fn write(out: &mut dyn Write, d: &SweepDigest) -> io::Result<()> {
     if !d.fix_commands.is_empty() {
         for (i, fix) in d.fix_commands.iter().take(FIXES_SHOWN).enumerate() {
             let label = if i == 0 { "fix now" } else { "" };
-            writeln!(out, "  {label:<12}  {fix}")?;
+            writeln!(out, "  {label:<12}  {}", super::printable(fix))?;
         }
         if d.fix_commands.len() > FIXES_SHOWN {
             writeln!(

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::Summary;
+use super::{Summary, printable};
 use crate::enrich::ReusedKey;
 use crate::enrich::aws::{AwsFacts, Kind};
 use crate::enrich::private_key::KeyFacts;
@@ -97,7 +97,7 @@ pub fn write(
         }
         if let Some(fix) = &f.fix {
             let label = if f.fixed { "fixed:" } else { "fix:" };
-            writeln!(out, "{INDENT}{label} {fix}")?;
+            writeln!(out, "{INDENT}{label} {}", printable(fix))?;
         }
         let mut facts = format!("id {}", f.id);
         if let Some(file) = &f.file {
@@ -160,7 +160,7 @@ fn write_key(out: &mut dyn Write, p: &Paint, key: &KeyFacts, summary: &Summary) 
             out,
             "{INDENT}{} {}:{}",
             p.critical("trusted by"),
-            place.path,
+            printable(&place.path),
             place.line
         )?;
     }
@@ -282,28 +282,10 @@ fn write_reused(out: &mut dyn Write, p: &Paint, reused: &[ReusedKey]) -> io::Res
     for r in reused {
         writeln!(out, "  {}: this key is in {} places", r.sha256, r.count)?;
         for place in &r.places {
-            writeln!(out, "    {}:{}", place.path, place.line)?;
+            writeln!(out, "    {}:{}", printable(&place.path), place.line)?;
         }
     }
     Ok(())
-}
-
-/// A path as a terminal may safely show it: control characters (a newline, an escape
-/// sequence in a file name or an archive entry's name) are written as escapes.
-fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
-        return s.into();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect::<String>()
-        .into()
 }
 
 /// The one-line summary for stderr.

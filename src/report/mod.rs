@@ -84,6 +84,24 @@ impl Summary {
     }
 }
 
+/// A path as a terminal may safely show it: control characters (a newline, an escape
+/// sequence in a file name or an archive entry's name) are written as escapes.
+pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// `2 critical, 1 low`: the counts that are not zero, with their labels, in order;
 /// `None` when all are zero.
 pub(crate) fn nonzero<N>(counts: &[(N, &str)]) -> Option<String>
