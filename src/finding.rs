@@ -74,6 +74,12 @@ pub struct Finding {
     /// drops it and counts it; never in a report).
     #[serde(skip)]
     pub allowed_inline: bool,
+    /// The content ids of the secrets joined into this finding besides its own (an AWS key
+    /// id's paired secret and session token). A baseline entry silences the finding only
+    /// if it accepted each of them: accepting a key id seen alone must not hide the secret
+    /// committed beside it later.
+    #[serde(skip)]
+    pub parts: Vec<String>,
 }
 
 /// How a finding's secret is shown.
@@ -116,19 +122,15 @@ impl Finding {
             fix: None,
             fixed: false,
             allowed_inline: false,
+            parts: Vec::new(),
         }
     }
 
     /// An `insecure-permissions` finding for `path`: `what` says who can do what to it,
-    /// `fix` how to stop them. `content` keys its id: the file's bytes, so the same key
-    /// file has the same id wherever it sits.
-    pub fn permissions(
-        path: &Path,
-        what: String,
-        severity: Severity,
-        fix: String,
-        content: &[u8],
-    ) -> Finding {
+    /// `fix` how to stop them. It is about a place, not a secret, so its id is keyed by the
+    /// place (the path as reported): two files holding the same key are two findings, and
+    /// accepting one never silences the other.
+    pub fn permissions(path: &Path, what: String, severity: Severity, fix: String) -> Finding {
         Finding {
             rule: PERMISSIONS_RULE.into(),
             name: what,
@@ -138,7 +140,7 @@ impl Finding {
             line: 1,
             column: 1,
             secret: String::new(),
-            id: content_id(PERMISSIONS_RULE, content),
+            id: location_id(PERMISSIONS_RULE, &display_path(path)),
             example: false,
             key: None,
             aws: None,
@@ -147,6 +149,7 @@ impl Finding {
             fix: Some(fix),
             fixed: false,
             allowed_inline: false,
+            parts: Vec::new(),
         }
     }
 
@@ -228,10 +231,57 @@ pub fn content_id(category: &str, canonical: &[u8]) -> String {
     out
 }
 
+/// `ks-` and 24 hex digits keyed by a place (`category` and a path): the id of a finding
+/// about a place rather than a secret (a file's mode), never equal to a content id.
+pub fn location_id(category: &str, place: &str) -> String {
+    content_id(&format!("{category}@location"), place.as_bytes())
+}
+
 /// `s` quoted for a POSIX shell, for the commands findings tell the user to run (the
-/// `chmod` of a permission fix, the `git filter-repo` of a history purge).
+/// `chmod` of a permission fix, the `git filter-repo` of a history purge). Plain single
+/// quotes where that is exact and printable; otherwise `$'…'` (bash, zsh, ksh, and POSIX
+/// since 2024) with every control character escaped, so the command names exactly this
+/// path and a terminal shows it safely.
 pub fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
+    shell_quote_bytes(s.as_bytes())
+}
+
+/// [`shell_quote`] of a path's raw bytes: a name that is not UTF-8 is quoted byte for
+/// byte, never through a lossy conversion that would name another file.
+pub fn shell_quote_path(path: &Path) -> String {
+    let shown = path.as_os_str().as_encoded_bytes();
+    shell_quote_bytes(shown.strip_prefix(b"./").unwrap_or(shown))
+}
+
+fn shell_quote_bytes(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) if !s.chars().any(char::is_control) => {
+            format!("'{}'", s.replace('\'', "'\\''"))
+        }
+        _ => {
+            let mut out = String::from("$'");
+            for chunk in b.utf8_chunks() {
+                for c in chunk.valid().chars() {
+                    match c {
+                        '\'' => out.push_str("\\'"),
+                        '\\' => out.push_str("\\\\"),
+                        // Byte by byte: `$'\x85'` is one byte, not U+0085.
+                        c if c.is_control() => {
+                            for byte in c.to_string().bytes() {
+                                out.push_str(&format!("\\x{byte:02x}"));
+                            }
+                        }
+                        c => out.push(c),
+                    }
+                }
+                for byte in chunk.invalid() {
+                    out.push_str(&format!("\\x{byte:02x}"));
+                }
+            }
+            out.push('\'');
+            out
+        }
+    }
 }
 
 /// What a report may show of a secret: enough to recognise it, never enough to use it.
@@ -246,8 +296,7 @@ pub fn redact(category: &str, secret: &[u8]) -> String {
                 .split("\\n")
                 .next()
                 .unwrap_or_default();
-            let first: String = first.chars().take(60).collect();
-            format!("{first} …[redacted {} bytes]", secret.len())
+            format!("{} …[redacted {} bytes]", key_hint(first), secret.len())
         }
         "aws-access-key" if text.len() >= 8 => {
             format!("{}…{}", &text[..4], &text[text.len() - 4..])
@@ -257,6 +306,33 @@ pub fn redact(category: &str, secret: &[u8]) -> String {
             format!("{head}…[redacted]")
         }
     }
+}
+
+/// What a private key's first line may show: its armour and nothing after it (a key pasted
+/// on one line goes on into the body); a PuTTY file's header; for a base64-wrapped PEM, only
+/// the characters that decode to the armour's dashes (`LS0tLS1`, `-----`), never the body.
+fn key_hint(first: &str) -> String {
+    if let Some(begin) = first.find("BEGIN ") {
+        // The armour ends at the dashes after the label (`-----` or SSH2's `----`).
+        let label_end = first[begin..]
+            .find(" ----")
+            .or_else(|| first[begin..].find("-----"))
+            .map(|e| begin + e);
+        if let Some(end) = label_end {
+            let dashes = first[end..]
+                .trim_start()
+                .bytes()
+                .take_while(|&b| b == b'-')
+                .count();
+            let end = end + (first[end..].len() - first[end..].trim_start().len()) + dashes;
+            return first[..end].to_string();
+        }
+    }
+    if first.starts_with("PuTTY-User-Key-File-") {
+        return first.chars().take(60).collect();
+    }
+    let prefix: String = first.chars().take(7).collect();
+    format!("{prefix}…")
 }
 
 #[cfg(test)]
@@ -286,5 +362,25 @@ mod tests {
         );
         let r = redact("private-key", b"-----BEGIN RSA PRIVATE KEY-----\\nMIIE\\n");
         assert_eq!(r, "-----BEGIN RSA PRIVATE KEY----- …[redacted 39 bytes]");
+        // Pasted on one line: the hint stops at the armour.
+        let r = redact(
+            "private-key",
+            b"-----BEGIN EC PRIVATE KEY----- MHcCAQEEIBkg4L",
+        );
+        assert_eq!(r, "-----BEGIN EC PRIVATE KEY----- …[redacted 45 bytes]");
+        let r = redact(
+            "private-key",
+            b"---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nP2/56w",
+        );
+        assert_eq!(
+            r,
+            "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ---- …[redacted 49 bytes]"
+        );
+        // Base64 of a whole PEM: only what decodes to the armour's dashes.
+        let r = redact(
+            "private-key",
+            b"LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1IY0NBUUVFSUJrZzRM\n",
+        );
+        assert_eq!(r, "LS0tLS1… …[redacted 61 bytes]");
     }
 }

@@ -12,6 +12,8 @@ pub mod cmd;
 pub mod enrich;
 pub mod filter;
 pub mod finding;
+pub mod interrupt;
+pub mod messages;
 pub mod report;
 pub mod rules;
 pub mod scan;

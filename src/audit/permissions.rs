@@ -9,7 +9,7 @@ use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::finding::shell_quote;
+use crate::finding::shell_quote_path;
 use crate::rules::Severity;
 
 /// Why a file counts as key material.
@@ -70,8 +70,8 @@ pub struct Problem {
 
 impl Problem {
     /// The command that fixes it, with the path quoted for a POSIX shell.
-    pub fn fix_command(&self, path: &str) -> String {
-        format!("chmod {:o} {}", self.fixed_mode, shell_quote(path))
+    pub fn fix_command(&self, path: &Path) -> String {
+        format!("chmod {:o} {}", self.fixed_mode, shell_quote_path(path))
     }
 }
 
@@ -175,6 +175,18 @@ mod tests {
     #[test]
     fn quoting() {
         let p = check_file(0o644, KeyMaterial::KeyFileName).unwrap();
-        assert_eq!(p.fix_command("it's.key"), "chmod 600 'it'\\''s.key'");
+        assert_eq!(
+            p.fix_command(Path::new("it's.key")),
+            "chmod 600 'it'\\''s.key'"
+        );
+        // A newline or an escape in the name: quoted so the command names exactly it.
+        assert_eq!(
+            p.fix_command(Path::new("./a\nb\x1b[1m.key")),
+            "chmod 600 $'a\\x0ab\\x1b[1m.key'"
+        );
+        // Not UTF-8: byte for byte, not through U+FFFD (which would name another file).
+        use std::os::unix::ffi::OsStrExt;
+        let raw = Path::new(std::ffi::OsStr::from_bytes(b"k\xff'.key"));
+        assert_eq!(p.fix_command(raw), "chmod 600 $'k\\xff\\'.key'");
     }
 }

@@ -290,6 +290,10 @@ struct OutputArgs {
     /// No summary and no notes on stderr (errors are still printed).
     #[arg(long, short)]
     quiet: bool,
+    /// Exit 2 when nothing was found but something was skipped (files over
+    /// --max-file-size, FIFOs and devices met in a walk): the scan cannot vouch for them.
+    #[arg(long)]
+    strict: bool,
 }
 
 impl OutputArgs {
@@ -322,6 +326,7 @@ impl OutputArgs {
                 ColorArg::Never => ColorChoice::Never,
             },
             quiet: self.quiet,
+            strict: self.strict,
         }
     }
 }
@@ -541,6 +546,7 @@ impl BaselineSourceArgs {
             show_secrets: false,
             include_examples: false,
             quiet: self.quiet,
+            strict: false,
         };
         let filter = self.settings.options();
         let rules = self.rules.selection();

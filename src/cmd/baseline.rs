@@ -103,8 +103,15 @@ pub fn run(cfg: &BaselineConfig) -> anyhow::Result<i32> {
                 Baseline::from_findings(&outcome.findings, previous.as_ref(), note.as_deref());
             b.made_from = Some(cfg.source.kind().to_string());
             b.save(&file)?;
-            let before = previous.as_ref().map(Baseline::ids).unwrap_or_default();
-            let new = b.entries.iter().filter(|e| !before.contains(&e.id)).count();
+            let before = previous
+                .as_ref()
+                .map(Baseline::accepted)
+                .unwrap_or_default();
+            let new = b
+                .entries
+                .iter()
+                .filter(|e| !before.contains_key(&e.id))
+                .count();
             let gone = before.len() - (b.entries.len() - new);
             println!(
                 "{shown}: {} entr{} ({new} new, {gone} no longer found)",
@@ -112,10 +119,10 @@ pub fn run(cfg: &BaselineConfig) -> anyhow::Result<i32> {
                 if b.entries.len() == 1 { "y" } else { "ies" }
             );
             if outcome.summary.errors > 0 {
-                eprintln!(
-                    "keysweep: {} input(s) could not be read: what they hold is not in the baseline",
+                crate::messages::note(format_args!(
+                    "{} input(s) could not be read: what they hold is not in the baseline",
                     outcome.summary.errors
-                );
+                ));
             }
             Ok(exit::CLEAN)
         }

@@ -68,7 +68,7 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
     let mut findings = Vec::new();
     let mut queue: Vec<PathBuf> = cfg.repos.clone();
     let mut i = 0;
-    while i < queue.len() {
+    while i < queue.len() && !crate::interrupt::requested() {
         let repo = queue[i].clone();
         i += 1;
         match scan_repo(&ctx, &cfg.selection, &repo, &mut summary) {
@@ -87,6 +87,7 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
     }
     findings.sort_by(|a, b| (repo(a), a.sort_key()).cmp(&(repo(b), b.sort_key())));
     let findings = settings.filter.apply(findings, &mut summary.silenced);
+    summary.interrupted = crate::interrupt::requested();
     summary.finish(&findings, start.elapsed());
     Ok(Outcome {
         findings,
@@ -374,6 +375,8 @@ pub fn scan_listed(
         let mut pending = 0u32;
         move |event: BlobEvent<'_>| {
             match event {
+                // Interrupted: the rest is read to the end of the batch, but not scanned.
+                BlobEvent::Blob { .. } if crate::interrupt::requested() => {}
                 BlobEvent::Blob { blob, bytes: data } => {
                     bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
                     matches.clear();
@@ -427,6 +430,8 @@ pub fn scan_listed(
     summary.blobs += h.blobs.len() as u64;
     summary.bytes += bytes.load(Ordering::Relaxed);
     summary.skipped += skipped.load(Ordering::Relaxed);
+    // Blobs are skipped only for their size.
+    summary.skipped_too_large += skipped.load(Ordering::Relaxed);
     summary.errors += errors.load(Ordering::Relaxed);
 
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());

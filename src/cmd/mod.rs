@@ -120,6 +120,9 @@ pub struct OutputConfig {
     pub format: Format,
     pub color: ColorChoice,
     pub quiet: bool,
+    /// `--strict`: what the run skipped (files over the size limit, FIFOs and devices met
+    /// in a walk) makes the exit code 2 when nothing was found, as an unreadable input does.
+    pub strict: bool,
 }
 
 /// What a scanning command found, filtered, with the rules it used (SARIF lists them).
@@ -159,8 +162,14 @@ pub fn finish(output: &OutputConfig, outcome: &Outcome) -> anyhow::Result<i32> {
     let color = output.color.enabled_for_stdout();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    report::write(&mut out, output.format, findings, summary, rules, color)?;
-    out.flush()?;
+    let written = report::write(&mut out, output.format, findings, summary, rules, color)
+        .and_then(|()| out.flush());
+    // A reader that closed the pipe early (`keysweep scan | head -1`) has what it wanted;
+    // the exit code still says what the run found, never 0 for findings.
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        other => other?,
+    }
     if !output.quiet {
         let line = human::summary_line(summary);
         if output.format == Format::Human && !findings.is_empty() {
@@ -168,11 +177,20 @@ pub fn finish(output: &OutputConfig, outcome: &Outcome) -> anyhow::Result<i32> {
         }
         eprintln!("keysweep: {line}");
     }
-    Ok(if !findings.is_empty() {
+    if summary.interrupted {
+        return Ok(crate::interrupt::EXIT_CODE);
+    }
+    Ok(exit_code(output, findings, summary))
+}
+
+/// The exit code a run earned: findings 1; nothing found but something unread 2 (the run
+/// cannot vouch for what it did not read; with `--strict`, what it skipped too); else 0.
+pub fn exit_code(output: &OutputConfig, findings: &[Finding], summary: &Summary) -> i32 {
+    if !findings.is_empty() {
         exit::FINDINGS
-    } else if summary.errors > 0 {
+    } else if summary.errors > 0 || (output.strict && summary.skipped > 0) {
         exit::ERROR
     } else {
         exit::CLEAN
-    })
+    }
 }

@@ -40,6 +40,8 @@ pub struct Stats {
     pub files: AtomicU64,
     pub bytes: AtomicU64,
     pub skipped: AtomicU64,
+    /// Of `skipped`, files over the size limit.
+    pub too_large: AtomicU64,
     pub errors: AtomicU64,
     /// Files read inside archives.
     pub archive_entries: AtomicU64,
@@ -71,7 +73,7 @@ struct Worker<'a> {
 impl Worker<'_> {
     /// A note or an error on stderr, printed around the progress bar.
     fn say(&self, what: impl std::fmt::Display) {
-        self.progress.suspend(|| eprintln!("keysweep: {what}"));
+        self.progress.suspend(|| crate::messages::note(what));
     }
 
     fn event(&mut self, event: Event<'_>) {
@@ -79,6 +81,9 @@ impl Worker<'_> {
             Event::Blob { path, bytes, meta } => self.blob(path, bytes, meta),
             Event::Skipped { path, reason } => {
                 self.stats.skipped.fetch_add(1, Ordering::Relaxed);
+                if matches!(reason, SkipReason::TooLarge { .. }) {
+                    self.stats.too_large.fetch_add(1, Ordering::Relaxed);
+                }
                 if !self.quiet {
                     let why = match reason {
                         SkipReason::Special => "not a regular file (FIFO, socket or device)".into(),
@@ -135,8 +140,8 @@ impl Worker<'_> {
             Some((kind, limits)) => self.archive(path, kind, bytes, &limits, meta),
             None => self.scan_bytes(path, bytes, meta),
         };
-        if self.audit {
-            self.audit_file(path, bytes, meta, holds_private_key);
+        if self.audit && !meta.stream {
+            self.audit_file(path, meta, holds_private_key);
         }
     }
 
@@ -199,7 +204,7 @@ impl Worker<'_> {
     /// The permission audit of one scanned file: key material that others can read or
     /// write is a finding, fixed on the spot with `--fix-permissions`.
     #[cfg(unix)]
-    fn audit_file(&mut self, path: &Path, bytes: &[u8], meta: FileMeta, holds_key: bool) {
+    fn audit_file(&mut self, path: &Path, meta: FileMeta, holds_key: bool) {
         use crate::audit::permissions;
         let Some(kind) = permissions::key_material(path, holds_key) else {
             return;
@@ -207,15 +212,14 @@ impl Worker<'_> {
         let Some(problem) = permissions::check_file(meta.mode, kind) else {
             return;
         };
-        self.permission_finding(path, problem, bytes, meta);
+        self.permission_finding(path, problem, meta);
     }
 
     #[cfg(unix)]
     fn audit_ssh_dir(&mut self, path: &Path, meta: FileMeta) {
         use crate::audit::permissions;
         if let Some(problem) = permissions::check_ssh_dir(meta.mode) {
-            let content = format!("ssh-dir:{}", display_path(path));
-            self.permission_finding(path, problem, content.as_bytes(), meta);
+            self.permission_finding(path, problem, meta);
         }
     }
 
@@ -224,18 +228,11 @@ impl Worker<'_> {
         &mut self,
         path: &Path,
         problem: crate::audit::permissions::Problem,
-        content: &[u8],
         meta: FileMeta,
     ) {
         let shown = display_path(path);
-        let fix = problem.fix_command(&shown);
-        let mut f = Finding::permissions(
-            path,
-            problem.what.clone(),
-            problem.severity,
-            fix.clone(),
-            content,
-        );
+        let fix = problem.fix_command(path);
+        let mut f = Finding::permissions(path, problem.what.clone(), problem.severity, fix.clone());
         if self.fix {
             match crate::audit::permissions::apply(path, &problem) {
                 Ok(()) => {
@@ -255,7 +252,7 @@ impl Worker<'_> {
     }
 
     #[cfg(not(unix))]
-    fn audit_file(&mut self, _: &Path, _: &[u8], _: FileMeta, _: bool) {}
+    fn audit_file(&mut self, _: &Path, _: FileMeta, _: bool) {}
 
     #[cfg(not(unix))]
     fn audit_ssh_dir(&mut self, _: &Path, _: FileMeta) {}
@@ -389,7 +386,9 @@ pub fn summarise(findings: &[Finding], stats: &Stats, start: Instant) -> Summary
         archive_entries: stats.archive_entries.load(Ordering::Relaxed),
         bytes: stats.bytes.load(Ordering::Relaxed),
         skipped: stats.skipped.load(Ordering::Relaxed),
+        skipped_too_large: stats.too_large.load(Ordering::Relaxed),
         errors: stats.errors.load(Ordering::Relaxed),
+        interrupted: crate::interrupt::requested(),
         ..Summary::default()
     };
     summary.finish(findings, start.elapsed());

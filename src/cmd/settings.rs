@@ -120,7 +120,10 @@ impl FilterOptions {
         };
 
         let mut filter = Filter::default();
-        filter.baseline = baseline.as_ref().map(Baseline::ids).unwrap_or_default();
+        filter.baseline = baseline
+            .as_ref()
+            .map(Baseline::accepted)
+            .unwrap_or_default();
         filter.min_severity = self.min_severity.or(config.min_severity);
         Ok(Settings {
             rules,

@@ -116,6 +116,9 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
         let whole = Selection::All { all_objects: false };
         let mut from_history = Vec::new();
         for repo in &repos {
+            if crate::interrupt::requested() {
+                break;
+            }
             match history::scan_repo(&ctx, &whole, repo, &mut history_summary) {
                 Ok(found) => {
                     from_history.extend(found.into_iter().map(|f| {
@@ -125,7 +128,7 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
                 }
                 Err(e) => {
                     history_summary.errors += 1;
-                    eprintln!("keysweep: error: {e:#}");
+                    crate::messages::error(format_args!("{e:#}"));
                 }
             }
         }
@@ -155,6 +158,7 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
     summary.blobs = history_summary.blobs;
     summary.bytes += history_summary.bytes;
     summary.skipped += history_summary.skipped;
+    summary.skipped_too_large += history_summary.skipped_too_large;
     summary.errors += history_summary.errors;
     summary.shallow = history_summary.shallow;
     summary.silenced = silenced;

@@ -135,12 +135,16 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
             allowed &= found[s].finding.allowed_inline;
             facts.paired_secret = true;
             facts.secret = Some(paired(&found[s].finding));
+            let part = found[s].finding.id.clone();
+            found[i].finding.parts.push(part);
         }
         if let Some(t) = nearest(found, &drop, line, "aws-session-token", TOKEN_LINES) {
             drop[t] = true;
             allowed &= found[t].finding.allowed_inline;
             facts.session_token = true;
             facts.token = Some(paired(&found[t].finding));
+            let part = found[t].finding.id.clone();
+            found[i].finding.parts.push(part);
             facts.expiration = expiration_near(bytes, found[t].offset);
         }
         let f = &mut found[i].finding;

@@ -7,7 +7,7 @@
 //! The file is JSON, versioned, with entries sorted by id and one field per line, so that
 //! it diffs well in review.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -67,6 +67,11 @@ pub struct Entry {
     /// Why it is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The content ids of the parts the accepted finding had besides its own (an AWS key
+    /// id's paired secret and session token). The entry accepts what it saw: a finding
+    /// with a part the entry does not list is new.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<String>,
 }
 
 /// A baseline file. Unknown fields are ignored, so that a baseline written by a newer
@@ -138,7 +143,19 @@ impl Baseline {
                     .copied()
                     .or(note)
                     .map(str::to_string),
+                covers: Vec::new(),
             });
+            // Every part any finding with this id had (the same key id may be paired in
+            // one file and alone in another).
+            let entry = by_id.get_mut(f.id.as_str()).expect("inserted above");
+            for part in &f.parts {
+                if !entry.covers.contains(part) {
+                    entry.covers.push(part.clone());
+                }
+            }
+        }
+        for entry in by_id.values_mut() {
+            entry.covers.sort();
         }
         Baseline {
             version: VERSION,
@@ -158,8 +175,12 @@ impl Baseline {
         dropped
     }
 
-    pub fn ids(&self) -> HashSet<String> {
-        self.entries.iter().map(|e| e.id.clone()).collect()
+    /// Each accepted id with the parts it covers.
+    pub fn accepted(&self) -> HashMap<String, HashSet<String>> {
+        self.entries
+            .iter()
+            .map(|e| (e.id.clone(), e.covers.iter().cloned().collect()))
+            .collect()
     }
 
     /// Writes the baseline (sorted, pretty, newline-terminated) through a temporary file

@@ -66,10 +66,18 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
-            // toml's message names the key and shows the line; keysweep adds which keys exist.
+            // Where and what, never the offending line: a credentials file given to
+            // `--config` by mistake must not have its secret printed. keysweep adds which
+            // keys exist.
             message: format!(
-                "{}(keys: exclude, signatures, skip_rules, min_severity, baseline)",
-                e
+                "{}{} (keys: exclude, signatures, skip_rules, min_severity, baseline)",
+                e.span()
+                    .map(|s| {
+                        let (line, column) = crate::scan::line_col(text.as_bytes(), s.start);
+                        format!("line {line}, column {column}: ")
+                    })
+                    .unwrap_or_default(),
+                without_values(e.message())
             ),
         })?;
         let dir = path.parent().unwrap_or(Path::new(""));
@@ -85,9 +93,52 @@ impl Config {
     }
 }
 
+/// `message` with every quoted value (`"…"`, `'…'`) blanked: serde's messages quote the
+/// value that had the wrong type, which may be a secret. A `` `name` `` stays when it looks
+/// like a key or variant name (lowercase words), so that a typo is still named.
+fn without_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(['"', '\'', '`']) {
+        let q = rest[start..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=start]);
+        let inner = &rest[start + 1..];
+        let Some(end) = inner.find(q) else {
+            out.push('…');
+            return out;
+        };
+        let value = &inner[..end];
+        let name_like = q == '`'
+            && value.len() <= 32
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        out.push_str(if name_like { value } else { "…" });
+        out.push(q);
+        rest = &inner[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_never_echo_values() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz";
+        for text in [
+            format!("[default]\naws_secret_access_key = {secret}\n"),
+            format!("exclude = \"{secret}\"\n"),
+            format!("min_severity = \"{secret}\"\n"),
+        ] {
+            let e = Config::parse(Path::new("c.toml"), &text).unwrap_err();
+            let msg = format!("{e}");
+            assert!(!msg.contains("wJalr"), "{msg}");
+            assert!(msg.contains("line "), "{msg}");
+        }
+    }
 
     #[test]
     fn paths_are_relative_to_the_file() {

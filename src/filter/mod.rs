@@ -9,7 +9,7 @@ pub mod baseline;
 pub mod config;
 pub mod inline;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::Serialize;
@@ -48,8 +48,8 @@ pub struct GlobError {
 /// The filters of one run.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// Ids the baseline lists.
-    pub baseline: HashSet<String>,
+    /// Ids the baseline lists, each with the parts it accepted (see `Finding::parts`).
+    pub baseline: HashMap<String, HashSet<String>>,
     pub min_severity: Option<Severity>,
     /// Matched against findings' paths (relative to the repository root).
     exclude: Option<Gitignore>,
@@ -84,7 +84,11 @@ impl Filter {
             .filter(|f| {
                 let counter = if f.allowed_inline {
                     &mut silenced.allowed_inline
-                } else if self.baseline.contains(&f.id) {
+                } else if self
+                    .baseline
+                    .get(&f.id)
+                    .is_some_and(|covers| f.parts.iter().all(|p| covers.contains(p)))
+                {
                     &mut silenced.baselined
                 } else if self.min_severity.is_some_and(|min| f.severity < min) {
                     &mut silenced.below_min_severity

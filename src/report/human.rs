@@ -322,8 +322,14 @@ pub fn summary_line(s: &Summary) -> String {
         secs,
         rate
     ));
+    if s.interrupted {
+        line.push_str("; INTERRUPTED: what was not reached was not scanned");
+    }
     if s.skipped > 0 {
         line.push_str(&format!("; {} skipped", s.skipped));
+        if s.skipped_too_large > 0 {
+            line.push_str(&format!(" ({} over --max-file-size)", s.skipped_too_large));
+        }
     }
     if s.errors > 0 {
         line.push_str(&format!("; {} unreadable", s.errors));

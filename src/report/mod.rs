@@ -46,9 +46,14 @@ pub struct Summary {
     pub low: usize,
     /// FIFOs, sockets, devices and files over the size limit.
     pub skipped: u64,
+    /// Of `skipped`, files (or blobs) over `--max-file-size`: not scanned.
+    pub skipped_too_large: u64,
     /// Entries that could not be read (reported on stderr as they happened).
     pub errors: u64,
     pub elapsed_ms: u64,
+    /// The run was interrupted (Ctrl-C): it reports what it found before it stopped.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     /// A repository scanned was a shallow clone: older history was not seen.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub shallow: bool,

@@ -48,6 +48,56 @@ struct RunProperties<'a> {
 #[serde(rename_all = "camelCase")]
 struct Invocation {
     execution_successful: bool,
+    /// What the run could not vouch for: inputs unread, skipped for size, an interruption.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+}
+
+/// What a run did not scan, as SARIF notifications: a viewer shows them beside the results,
+/// so an upload of "no results" never hides that something went unread.
+fn notifications(summary: &Summary) -> Vec<Notification> {
+    let mut out = Vec::new();
+    let mut say = |level, text: String| {
+        out.push(Notification {
+            level,
+            message: Text { text },
+        })
+    };
+    if summary.interrupted {
+        say(
+            "error",
+            "the scan was interrupted: what it had not reached yet was not scanned".into(),
+        );
+    }
+    if summary.errors > 0 {
+        say(
+            "error",
+            format!("{} input(s) could not be read", summary.errors),
+        );
+    }
+    if summary.skipped_too_large > 0 {
+        say(
+            "warning",
+            format!(
+                "{} file(s) over --max-file-size were not scanned",
+                summary.skipped_too_large
+            ),
+        );
+    }
+    let other = summary.skipped - summary.skipped_too_large.min(summary.skipped);
+    if other > 0 {
+        say(
+            "note",
+            format!("{other} FIFO(s), socket(s) or device(s) were not opened"),
+        );
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -321,7 +371,8 @@ pub fn write(
                 },
             },
             invocations: [Invocation {
-                execution_successful: summary.errors == 0,
+                execution_successful: summary.errors == 0 && !summary.interrupted,
+                tool_execution_notifications: notifications(summary),
             }],
             results,
             properties: RunProperties { summary },

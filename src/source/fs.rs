@@ -8,7 +8,7 @@
 //! unreadable entry becomes one error event, and the walk goes on.
 
 use std::fs::{File, OpenOptions};
-use std::io;
+use std::io::{self, Read};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -58,6 +58,9 @@ pub struct FileMeta {
     pub len: u64,
     pub mode: u32,
     pub uid: u32,
+    /// Read as a stream (stdin, a named FIFO): its mode says nothing about where the bytes
+    /// are kept, so the permission audit leaves it alone.
+    pub stream: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,14 +111,31 @@ where
     M: Fn() -> V + Sync,
     V: FnMut(Event<'_>) + Send,
 {
-    let Some((first, rest)) = opts.paths.split_first() else {
+    // What the user named that is not a file or folder to walk (stdin, a FIFO, a process
+    // substitution) is read here, as a stream; everything else is walked.
+    let mut walked_paths = Vec::with_capacity(opts.paths.len());
+    let mut streams = None;
+    for p in &opts.paths {
+        if crate::interrupt::requested() {
+            break;
+        }
+        match named_stream(p) {
+            Some(stream) => {
+                let visit = streams.get_or_insert_with(&make_visitor);
+                read_named_stream(p, stream, opts.max_file_size, visit);
+            }
+            None => walked_paths.push(p),
+        }
+    }
+    drop(streams);
+    let Some((first, rest)) = walked_paths.split_first() else {
         return Ok(Walked::default());
     };
     let repos: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
     let found = opts.find_repos.then(|| Arc::clone(&repos));
     let rooted = rooted_excludes(opts)?;
     let mut builder = WalkBuilder::new(first);
-    for p in rest {
+    for p in rest.iter().copied() {
         builder.add(p);
     }
     builder
@@ -246,6 +266,9 @@ struct Visitor<'m, V> {
 
 impl<V: FnMut(Event<'_>) + Send> ParallelVisitor for Visitor<'_, V> {
     fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
+        if crate::interrupt::requested() {
+            return WalkState::Quit;
+        }
         match entry {
             Ok(entry) => self.entry(&entry),
             Err(err) => {
@@ -277,6 +300,7 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
                         len: 0,
                         mode: md.mode() & 0o7777,
                         uid: md.uid(),
+                        stream: false,
                     },
                 }),
                 Err(e) => (self.visit)(Event::Error {
@@ -316,7 +340,17 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
             len: md.len(),
             mode: md.mode() & 0o7777,
             uid: md.uid(),
+            stream: false,
         };
+        if meta.len > self.max_file_size && entry.depth() == 0 {
+            // Named on the command line: the user asked for this file, so not scanning it
+            // is an error, not a skip.
+            (self.visit)(Event::Error {
+                path: Some(path),
+                message: too_large(meta.len, self.max_file_size),
+            });
+            return;
+        }
         if meta.len > self.max_file_size {
             (self.visit)(Event::Skipped {
                 path,
@@ -343,6 +377,97 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
             message: err.to_string(),
         });
     }
+}
+
+/// The name standard input is reported under (`keysweep scan -`).
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// What a named input that is read as a stream is.
+enum Stream {
+    Stdin,
+    /// A FIFO, a character device (`/dev/stdin` on a terminal), a process substitution.
+    Special,
+}
+
+/// Whether the named `path` is read as a stream rather than walked: `-` (stdin), or
+/// something that is neither a regular file nor a directory once symlinks are followed.
+/// A walk never opens such things when it merely meets them; a user who names one means it.
+fn named_stream(path: &Path) -> Option<Stream> {
+    if path.as_os_str() == "-" {
+        return Some(Stream::Stdin);
+    }
+    let ft = std::fs::metadata(path).ok()?.file_type();
+    (!ft.is_file() && !ft.is_dir()).then_some(Stream::Special)
+}
+
+/// Reads a named stream to its end (at most `limit` bytes) and hands it on as one blob;
+/// what cannot be read, or is longer than the limit, is an error.
+fn read_named_stream<V: FnMut(Event<'_>)>(path: &Path, stream: Stream, limit: u64, visit: &mut V) {
+    let shown = match stream {
+        Stream::Stdin => Path::new(STDIN_NAME),
+        Stream::Special => path,
+    };
+    let read = match stream {
+        Stream::Stdin => read_stream(io::stdin().lock(), limit),
+        Stream::Special => File::open(path).and_then(|f| read_stream(f, limit)),
+    };
+    // The stream's own mode and owner (a pipe's, for stdin), for the permission audit.
+    let md = std::fs::metadata(match stream {
+        Stream::Stdin => Path::new("/dev/stdin"),
+        Stream::Special => path,
+    });
+    let meta = FileMeta {
+        len: 0,
+        mode: md.as_ref().map_or(0o600, |m| m.mode() & 0o7777),
+        uid: md.as_ref().map_or(0, MetadataExt::uid),
+        stream: true,
+    };
+    match read {
+        Ok(bytes) if bytes.len() as u64 > limit => visit(Event::Error {
+            path: Some(shown),
+            message: too_large(bytes.len() as u64, limit),
+        }),
+        Ok(bytes) => visit(Event::Blob {
+            path: shown,
+            bytes: &bytes,
+            meta: FileMeta {
+                len: bytes.len() as u64,
+                ..meta
+            },
+        }),
+        // Stopped by Ctrl-C: the summary says the run was interrupted.
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+        Err(e) => visit(Event::Error {
+            path: Some(shown),
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Up to `limit` + 1 bytes of `r` (one more than allowed tells that it was too long). A
+/// read that Ctrl-C interrupts ends the stream: the run is stopping.
+fn read_stream(r: impl io::Read, limit: u64) -> io::Result<Vec<u8>> {
+    let mut r = r.take(limit.saturating_add(1));
+    let mut bytes = Vec::new();
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => bytes.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                if crate::interrupt::requested() {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn too_large(len: u64, limit: u64) -> String {
+    format!(
+        "{len} bytes is over --max-file-size ({limit} bytes): not scanned (raise the limit to scan it)"
+    )
 }
 
 /// Opens `path` for reading without blocking: a FIFO that replaced a regular file after

@@ -1,0 +1,463 @@
+//! Fail closed (issue 14): inputs the user names are read or reported, a closed pipe or
+//! Ctrl-C never turns findings into exit 0, file names cannot forge output, ids and hints
+//! leak nothing and collide nowhere, and a baseline accepts only what it saw. Each test
+//! drives the built binary and pins one of the defects found by trying to break it.
+
+mod util;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use util::{TestDir, key};
+
+/// Generated at random for these tests; not real credentials.
+const KEY_ID: &str = "AKIARZPUZDIKIOJZ7DN7";
+const SECRET: &str = "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";
+
+fn mkfifo(path: &std::path::Path) {
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success());
+}
+
+/// Opens FIFO `path` for writing once a reader has it open, waiting at most 20 s: a
+/// keysweep that never opens it fails the test instead of hanging it.
+fn open_fifo_writer(path: &std::path::Path) -> Option<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        // Non-blocking: fails with ENXIO while no reader has it open.
+        if let Ok(f) = fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+        {
+            return Some(f);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
+/// Writes `bytes` to FIFO `path` once a reader has it open (see [`open_fifo_writer`]).
+fn write_fifo(path: &std::path::Path, bytes: &[u8]) {
+    if let Some(mut f) = open_fifo_writer(path) {
+        // The reader drains it; a full pipe only makes the non-blocking write retry.
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            match f.write(rest) {
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+// Item 4: stdin and named non-regular inputs are read, not skipped with exit 0.
+
+#[test]
+fn dash_reads_stdin() {
+    let d = TestDir::new();
+    let mut child = d
+        .cmd(&["scan", "--format", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(key("openssh_ed25519").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let run = util::Run::from(out);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let f = run.secrets();
+    assert_eq!(f.len(), 1, "{}", run.stdout);
+    assert_eq!(f[0]["path"], "<stdin>");
+    assert_eq!(f[0]["rule"], "private-key-openssh");
+}
+
+#[test]
+fn a_named_fifo_and_dev_stdin_are_read() {
+    let d = TestDir::new();
+    let fifo = d.path().join("pipe");
+    mkfifo(&fifo);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || write_fifo(&fifo, key("pem_rsa").as_bytes()))
+    };
+    let run = d.run(&["scan", "--format", "jsonl", "pipe"]);
+    writer.join().unwrap();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.secrets().len(), 1, "{}", run.stdout);
+    assert_eq!(run.secrets()[0]["path"], "pipe");
+
+    // `/dev/stdin` (a pipe here), as `<(…)` and `cat key | keysweep scan /dev/stdin` give.
+    let out = d
+        .cmd(&["scan", "--format", "jsonl", "/dev/stdin"])
+        .stdin(fs::File::open(util::fixtures().join("pem_rsa")).unwrap())
+        .output()
+        .unwrap();
+    let run = util::Run::from(out);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.secrets().len(), 1, "{}", run.stdout);
+}
+
+#[test]
+fn a_fifo_met_in_a_walk_is_still_never_opened() {
+    let d = TestDir::new();
+    fs::create_dir(d.path().join("dir")).unwrap();
+    mkfifo(&d.path().join("dir/pipe"));
+    // Nobody writes to it: opening it would hang the walk.
+    let mut child = d
+        .cmd(&["scan", "--format", "jsonl", "dir"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_or_kill(&mut child, Duration::from_secs(20));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("1 skipped"), "{}", out.stderr);
+    // … and --strict says it could not vouch for it.
+    let run = d.run(&["scan", "--strict", "dir"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("1 skipped"), "{}", run.stderr);
+}
+
+#[test]
+fn a_named_input_that_cannot_be_read_is_an_error() {
+    let d = TestDir::new();
+    let run = d.run(&["scan", "no-such-file"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no-such-file: No such file or directory"),
+        "{}",
+        run.stderr
+    );
+}
+
+// Item 11: the size limit.
+
+#[test]
+fn a_named_file_over_the_limit_is_an_error_and_a_walked_one_a_counted_skip() {
+    let d = TestDir::new();
+    let mut big = vec![b'x'; 8 << 10];
+    big.extend_from_slice(key("pem_rsa").as_bytes());
+    d.write("dir/big.log", &big);
+
+    let run = d.run(&["scan", "--max-file-size", "4K", "dir/big.log"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is over --max-file-size"),
+        "{}",
+        run.stderr
+    );
+
+    let run = d.run(&["scan", "--max-file-size", "4K", "--format", "json", "dir"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["summary"]["skipped"], 1);
+    assert_eq!(report["summary"]["skipped_too_large"], 1);
+    assert!(
+        run.stderr.contains("1 skipped (1 over --max-file-size)"),
+        "{}",
+        run.stderr
+    );
+    let run = d.run(&["scan", "--max-file-size", "4K", "--strict", "dir"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+
+    // SARIF says so beside its (empty) results.
+    let run = d.run(&["scan", "--max-file-size", "4K", "--format", "sarif", "dir"]);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let notes = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert_eq!(notes[0]["level"], "warning", "{notes}");
+    assert_eq!(
+        notes[0]["message"]["text"],
+        "1 file(s) over --max-file-size were not scanned"
+    );
+}
+
+// Item 5: a closed pipe keeps the exit code the findings earned.
+
+#[test]
+fn a_closed_stdout_keeps_exit_1() {
+    let d = TestDir::new();
+    for i in 0..200 {
+        d.write(format!("keys/k{i:03}"), key("openssh_ed25519"));
+    }
+    for format in ["human", "jsonl", "json", "sarif"] {
+        let mut child = d
+            .cmd(&["scan", "--format", format, "keys"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Read one byte, then close the pipe, as `| head -c1` does.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut one = [0u8; 1];
+        stdout.read_exact(&mut one).unwrap();
+        drop(stdout);
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(1), "--format {format}");
+    }
+}
+
+// Item 6: Ctrl-C reports what was found so far and exits 130.
+
+#[test]
+fn sigint_reports_what_was_found_and_exits_130() {
+    let d = TestDir::new();
+    let first = d.path().join("first");
+    let second = d.path().join("second");
+    mkfifo(&first);
+    mkfifo(&second);
+    let mut child = d
+        .cmd(&["scan", "--format", "json", "first", "second", "."])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    write_fifo(&first, key("pem_rsa").as_bytes());
+    // Opening `second` for writing succeeds once keysweep has opened it for reading, that
+    // is, once `first` is read; keysweep then waits for data that never comes.
+    let held = open_fifo_writer(&second);
+    if held.is_none() {
+        let _ = child.kill();
+        panic!("keysweep never opened the second FIFO");
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = wait_or_kill(&mut child, Duration::from_secs(20));
+    drop(held);
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["interrupted"], true);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{}", out.stdout);
+    assert_eq!(findings[0]["path"], "first");
+    assert!(out.stderr.contains("INTERRUPTED"), "{}", out.stderr);
+}
+
+// Item 15: names on stderr cannot forge lines or send escapes; fixes name the exact file.
+
+#[test]
+fn crafted_names_are_escaped_everywhere_and_fixes_are_exact() {
+    let d = TestDir::new();
+    let evil = "x\nkeysweep: 0 findings\u{1b}[2J.key";
+    d.write(format!("dir/{evil}"), key("openssh_ed25519"));
+    d.chmod(format!("dir/{evil}"), 0o644);
+    // A FIFO with a crafted name is skipped with a note: the note is escaped.
+    mkfifo(&d.path().join(format!("dir/{evil}.fifo")));
+    let run = d.run(&["scan", "dir"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains('\u{1b}'), "an escape reached the terminal");
+        assert!(
+            !text.lines().any(|l| l.starts_with("keysweep: 0 findings")),
+            "a forged line: {text}"
+        );
+    }
+    assert!(
+        run.stderr
+            .contains("skipped dir/x\\nkeysweep: 0 findings\\u{1b}[2J.key.fifo"),
+        "{}",
+        run.stderr
+    );
+    // The fix is a command a shell runs on exactly that file.
+    let run = d.run(&["scan", "--format", "jsonl", "dir"]);
+    let fix = run
+        .findings()
+        .into_iter()
+        .find_map(|f| f["fix"].as_str().map(str::to_string))
+        .expect("a permission finding");
+    assert_eq!(
+        fix,
+        "chmod 600 $'dir/x\\x0akeysweep: 0 findings\\x1b[2J.key'"
+    );
+    let status = Command::new("bash")
+        .arg("-c")
+        .arg(&fix)
+        .current_dir(d.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(d.path().join(format!("dir/{evil}")))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // A name that is not UTF-8.
+    let raw = std::ffi::OsStr::from_bytes(b"k\xff.key");
+    let p = d.path().join("raw").join(raw);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(&p, key("openssh_ed25519")).unwrap();
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+    let run = d.run(&["scan", "--format", "jsonl", "raw"]);
+    let fix = run
+        .findings()
+        .into_iter()
+        .find_map(|f| f["fix"].as_str().map(str::to_string))
+        .expect("a permission finding");
+    assert_eq!(fix, "chmod 600 $'raw/k\\xff.key'");
+    let status = Command::new("bash")
+        .arg("-c")
+        .arg(&fix)
+        .current_dir(d.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+// Item 16: no key material in hints; no secret in a config error.
+
+#[test]
+fn hints_and_config_errors_disclose_nothing() {
+    let d = TestDir::new();
+    // A whole PEM, base64-encoded (a Kubernetes Secret's `data:`), and a PEM pasted on one
+    // line: the hint must not reach past the armour.
+    let pem = key("pem_ecdsa256");
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &pem);
+    d.write("secret.yaml", format!("data:\n  tls.key: {b64}\n"));
+    d.write("one-line.txt", pem.replace('\n', " "));
+    let run = d.run(&["scan", "--format", "jsonl", "secret.yaml", "one-line.txt"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let body: String = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<String>();
+    let findings = run.secrets();
+    assert!(!findings.is_empty(), "{}", run.stdout);
+    for f in findings {
+        let hint = f["secret"].as_str().unwrap();
+        assert!(!hint.contains(&body[..8]), "body in the hint: {hint}");
+        let shown = hint.split(" …[redacted").next().unwrap();
+        assert!(
+            shown.starts_with("-----BEGIN") && shown.ends_with("-----") || shown == "LS0tLS1…",
+            "hint {hint:?}"
+        );
+    }
+
+    // A credentials file given as the config.
+    d.write(
+        "creds",
+        format!("[default]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n"),
+    );
+    let run = d.run(&["scan", "--config", "creds", "one-line.txt"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("config creds"), "{}", run.stderr);
+    assert!(!run.stderr.contains(&SECRET[..6]), "{}", run.stderr);
+    assert!(!run.stderr.contains(&KEY_ID[4..]), "{}", run.stderr);
+}
+
+// Item 17: findings about a place are keyed by the place.
+
+#[test]
+fn permission_findings_on_two_copies_have_two_ids() {
+    let d = TestDir::new();
+    d.write("a/id_rsa", key("pem_rsa"));
+    d.write("b/id_rsa", key("pem_rsa"));
+    d.chmod("a/id_rsa", 0o644);
+    d.chmod("b/id_rsa", 0o644);
+    let run = d.run(&["scan", "--format", "jsonl", "."]);
+    let ids: Vec<String> = run
+        .findings()
+        .into_iter()
+        .filter(|f| f["category"] == "insecure-permissions")
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "{}", run.stdout);
+    assert_ne!(ids[0], ids[1]);
+    // Baselining one leaves the other reported.
+    let run = d.run(&["baseline", "create", "-o", "bl.json", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut bl: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(d.path().join("bl.json")).unwrap()).unwrap();
+    bl["entries"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|e| e["category"] != "insecure-permissions" || e["id"] == ids[0]);
+    fs::write(d.path().join("bl.json"), bl.to_string()).unwrap();
+    let run = d.run(&["scan", "--baseline", "bl.json", "--format", "jsonl", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let left: Vec<_> = run.findings();
+    assert_eq!(left.len(), 1, "{}", run.stdout);
+    assert_eq!(left[0]["id"], ids[1]);
+}
+
+// Item 18: a baseline that accepted a key id alone does not accept its secret.
+
+#[test]
+fn a_baselined_key_id_does_not_silence_a_secret_paired_later() {
+    let d = TestDir::new();
+    d.write("app.log", format!("request signed by {KEY_ID}\n"));
+    let run = d.run(&["baseline", "create", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = d.run(&["scan", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    d.write(
+        "app.log",
+        format!("request signed by {KEY_ID}\naws_secret_access_key = {SECRET}\n"),
+    );
+    let run = d.run(&["scan", "--format", "jsonl", "."]);
+    assert_eq!(run.code, 1, "the pair was silenced: {}", run.stderr);
+    let f = run.secrets();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["aws"]["paired_secret"], true);
+
+    // Accepting the pair accepts it (and the id alone, later, too).
+    let run = d.run(&["baseline", "create", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bl = fs::read_to_string(d.path().join(".keysweep-baseline.json")).unwrap();
+    assert!(bl.contains("\"covers\""), "{bl}");
+    assert!(!bl.contains(&SECRET[..6]), "the secret is in the baseline");
+    let run = d.run(&["scan", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Waits for `child` at most `limit`, killing it (and failing the test) after that.
+fn wait_or_kill(child: &mut std::process::Child, limit: Duration) -> util::Run {
+    let start = Instant::now();
+    loop {
+        if let Some(_status) = child.try_wait().unwrap() {
+            break;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("keysweep did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        s.read_to_string(&mut stdout).unwrap();
+    }
+    if let Some(mut s) = child.stderr.take() {
+        s.read_to_string(&mut stderr).unwrap();
+    }
+    let status = child.wait().unwrap();
+    util::Run {
+        code: status.code().expect("killed by a signal"),
+        stdout,
+        stderr,
+    }
+}
