@@ -461,3 +461,54 @@ fn wait_or_kill(child: &mut std::process::Child, limit: Duration) -> util::Run {
         stderr,
     }
 }
+
+// Item 7: each repository (and each root scanned) uses its own baseline and config.
+
+#[test]
+fn each_repository_is_filtered_by_its_own_baseline() {
+    let d = TestDir::new();
+    for name in ["a", "b"] {
+        let r = d.git_repo(name);
+        util::write_at(&r, "deploy/key.pem", key("pem_rsa"));
+        util::git(&r, &["add", "."]);
+        util::git(&r, &["commit", "-qm", "key"]);
+    }
+    // A accepts the key; B does not.
+    let run = d.run(&["baseline", "create", "--history", "a"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    util::git(&d.path().join("a"), &["add", ".keysweep-baseline.json"]);
+    util::git(&d.path().join("a"), &["commit", "-qm", "baseline"]);
+
+    for order in [["a", "b"], ["b", "a"]] {
+        let run = d.run(&["history", "--format", "jsonl", order[0], order[1]]);
+        assert_eq!(run.code, 1, "{order:?}: {}", run.stderr);
+        let f = run.secrets();
+        assert_eq!(f.len(), 1, "{order:?}: {}", run.stdout);
+        assert!(
+            f[0]["git"]["repository"].as_str().unwrap().ends_with('b'),
+            "{order:?}: {}",
+            run.stdout
+        );
+        assert!(
+            run.stderr.contains("silenced: 1 in the baseline"),
+            "{}",
+            run.stderr
+        );
+
+        // The same for the files.
+        let run = d.run(&["scan", "--format", "jsonl", order[0], order[1]]);
+        assert_eq!(run.code, 1, "{order:?}: {}", run.stderr);
+        let f = run.secrets();
+        assert_eq!(f.len(), 1, "{order:?}: {}", run.stdout);
+        assert_eq!(f[0]["path"], "b/deploy/key.pem");
+    }
+
+    // `baseline create` takes several paths, each with a baseline at its own root.
+    let run = d.run(&["baseline", "create", "a", "b"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(d.path().join("b/.keysweep-baseline.json").is_file());
+    let run = d.run(&["scan", "a", "b"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = d.run(&["baseline", "create", "-o", "x.json", "a", "b"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}

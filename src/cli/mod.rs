@@ -113,9 +113,10 @@ enum BaselineCommand {
 
 #[derive(Args, Debug)]
 struct BaselineSourceArgs {
-    /// The directory (or, with --history, the repository) to scan.
+    /// The directories (or, with --history, the repositories) to scan; each has a
+    /// baseline of its own, at its root.
     #[arg(value_name = "PATH", default_value = ".")]
-    path: PathBuf,
+    paths: Vec<PathBuf>,
     /// Scan the whole history of the repository instead of the files.
     #[arg(long)]
     history: bool,
@@ -552,7 +553,7 @@ impl BaselineSourceArgs {
         let rules = self.rules.selection();
         let source = if self.history {
             Source::History(Box::new(HistoryConfig {
-                repos: vec![self.path],
+                repos: self.paths.clone(),
                 selection: Selection::All { all_objects: false },
                 scan: output.scan_options(),
                 disclosure: output.disclosure(),
@@ -565,7 +566,7 @@ impl BaselineSourceArgs {
             }))
         } else {
             let fs = FsOptions {
-                paths: vec![self.path],
+                paths: self.paths.clone(),
                 gitignore: false,
                 excludes: self.exclude,
                 follow_links: false,
@@ -578,6 +579,15 @@ impl BaselineSourceArgs {
             };
             Source::Scan(Box::new(scan_config(fs, rules, filter, &output, false)))
         };
+        if self.output.is_some() && self.paths.len() > 1 {
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "-o names one baseline file: give one PATH with it (without -o, each PATH \
+                     gets the baseline at its own root)",
+                )
+                .exit()
+        }
         BaselineConfig {
             action,
             source,

@@ -80,7 +80,25 @@ impl Source {
     }
 }
 
+/// Makes or prunes the baseline of each path named, each at its own root.
 pub fn run(cfg: &BaselineConfig) -> anyhow::Result<i32> {
+    let paths = match &cfg.source {
+        Source::Scan(c) => c.fs.paths.clone(),
+        Source::History(c) => c.repos.clone(),
+    };
+    let mut code = exit::CLEAN;
+    for (_, paths) in super::group_by_root(&paths) {
+        let mut one = cfg.clone();
+        match &mut one.source {
+            Source::Scan(c) => c.fs.paths = paths,
+            Source::History(c) => c.repos = paths,
+        }
+        code = code.max(run_one(&one)?);
+    }
+    Ok(code)
+}
+
+fn run_one(cfg: &BaselineConfig) -> anyhow::Result<i32> {
     let root = cfg.source.root();
     let mut settings = cfg.source.resolve(&root)?;
     let file = cfg.file.clone().unwrap_or_else(|| {

@@ -39,9 +39,21 @@ pub struct HistoryConfig {
 
 pub fn run(cfg: &HistoryConfig) -> anyhow::Result<i32> {
     git::configure();
-    let mut settings = cfg.filter.resolve(&cfg.root(), &cfg.rules)?;
-    settings.exclude_repository_paths()?;
-    let outcome = collect(cfg, &settings)?;
+    let start = Instant::now();
+    // Each repository is filtered by its own config and baseline: B's copy of a key that A
+    // accepted is still reported, whatever the order they are named in.
+    let mut parts = Vec::new();
+    for (root, repos) in super::group_by_root(&cfg.repos) {
+        if crate::interrupt::requested() {
+            break;
+        }
+        let mut settings = cfg.filter.resolve(&root, &cfg.rules)?;
+        settings.exclude_repository_paths()?;
+        let mut one = cfg.clone();
+        one.repos = repos;
+        parts.push(collect(&one, &settings)?);
+    }
+    let outcome = Outcome::join(parts, start.elapsed());
     super::finish(&cfg.output, &outcome)
 }
 

@@ -133,6 +133,61 @@ pub struct Outcome {
     pub rules: Vec<Rule>,
 }
 
+impl Outcome {
+    /// Joins the outcomes of runs over several roots (each filtered by its own config and
+    /// baseline) into one report: totals added, counts by severity and reused keys worked
+    /// out again over all the findings, in report order.
+    pub fn join(parts: Vec<Outcome>, elapsed: std::time::Duration) -> Outcome {
+        let mut summary = Summary::default();
+        let mut findings = Vec::new();
+        let mut rules: Vec<Rule> = Vec::new();
+        for part in parts {
+            let s = part.summary;
+            summary.files += s.files;
+            summary.blobs += s.blobs;
+            summary.archive_entries += s.archive_entries;
+            summary.bytes += s.bytes;
+            summary.skipped += s.skipped;
+            summary.skipped_too_large += s.skipped_too_large;
+            summary.errors += s.errors;
+            summary.shallow |= s.shallow;
+            summary.interrupted |= s.interrupted;
+            summary.silenced.add(&s.silenced);
+            findings.extend(part.findings);
+            for rule in part.rules {
+                if !rules.iter().any(|r| r.id == rule.id) {
+                    rules.push(rule);
+                }
+            }
+        }
+        fn repo(f: &Finding) -> Option<&str> {
+            f.git.as_ref().map(|g| g.repository.as_str())
+        }
+        findings.sort_by(|a, b| (repo(a), a.sort_key()).cmp(&(repo(b), b.sort_key())));
+        summary.finish(&findings, elapsed);
+        Outcome {
+            findings,
+            summary,
+            rules,
+        }
+    }
+}
+
+/// `paths` grouped by the root their settings are discovered at (`settings::root_of`), in
+/// the order the roots first appear: each repository or folder named is filtered by its
+/// own config and baseline, whatever else is named beside it.
+pub fn group_by_root(paths: &[PathBuf]) -> Vec<(PathBuf, Vec<PathBuf>)> {
+    let mut groups: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
+    for p in paths {
+        let root = settings::root_of(p);
+        match groups.iter_mut().find(|(r, _)| *r == root) {
+            Some((_, members)) => members.push(p.clone()),
+            None => groups.push((root, vec![p.clone()])),
+        }
+    }
+    groups
+}
+
 /// Writes the report to stdout and the summary to stderr, and returns the exit code:
 /// findings 1; nothing found but something unreadable 2 (the run cannot vouch for what
 /// it did not read); otherwise 0. Silenced findings (baseline, inline allow, minimum

@@ -280,8 +280,26 @@ fn is_public_key_file(path: &Path) -> bool {
 }
 
 pub fn run(cfg: &ScanConfig) -> anyhow::Result<i32> {
-    let settings = cfg.filter.resolve(&cfg.root(), &cfg.rules)?;
-    let outcome = collect(cfg, &settings)?;
+    let start = Instant::now();
+    let groups = super::group_by_root(&cfg.fs.paths);
+    let outcome = if groups.len() <= 1 {
+        let settings = cfg.filter.resolve(&cfg.root(), &cfg.rules)?;
+        collect(cfg, &settings)?
+    } else {
+        // Several roots: each is scanned with its own config and baseline (a key one
+        // repository accepted is still reported in another).
+        let mut parts = Vec::new();
+        for (root, paths) in groups {
+            if crate::interrupt::requested() {
+                break;
+            }
+            let settings = cfg.filter.resolve(&root, &cfg.rules)?;
+            let mut one = cfg.clone();
+            one.fs.paths = paths;
+            parts.push(collect(&one, &settings)?);
+        }
+        Outcome::join(parts, start.elapsed())
+    };
     super::finish(&cfg.output, &outcome)
 }
 

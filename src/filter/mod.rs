@@ -32,6 +32,14 @@ pub struct Silenced {
 }
 
 impl Silenced {
+    /// Adds another run's counts.
+    pub fn add(&mut self, other: &Silenced) {
+        self.allowed_inline += other.allowed_inline;
+        self.baselined += other.baselined;
+        self.below_min_severity += other.below_min_severity;
+        self.excluded += other.excluded;
+    }
+
     pub fn total(&self) -> usize {
         self.allowed_inline + self.baselined + self.below_min_severity + self.excluded
     }
