@@ -512,3 +512,44 @@ fn each_repository_is_filtered_by_its_own_baseline() {
     let run = d.run(&["baseline", "create", "-o", "x.json", "a", "b"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+/// Runs `keysweep ARGS` in `dir` with stdin held open and no data, sends SIGINT once it is
+/// waiting, then closes stdin; returns how it ended.
+fn interrupt_while_reading_stdin(dir: &std::path::Path, args: &[&str]) -> util::Run {
+    let mut child = util::keysweep(dir, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take();
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    drop(stdin);
+    wait_or_kill(&mut child, Duration::from_secs(20))
+}
+
+#[test]
+fn an_interrupted_hook_blocks() {
+    let d = TestDir::new();
+    let r = d.repo_with_remote("work");
+    let run = interrupt_while_reading_stdin(&r, &["hook", "pre-push", "origin", "../remote.git"]);
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert!(run.stderr.contains("push blocked"), "{}", run.stderr);
+}
+
+#[test]
+fn an_interrupted_baseline_is_not_written() {
+    let d = TestDir::new();
+    d.write("key.pem", key("pem_rsa"));
+    // Stdin is read before the walk of `.`, so the key in key.pem is never reached: a
+    // baseline written now would lack it (and prune would drop its entry).
+    let run = interrupt_while_reading_stdin(d.path(), &["baseline", "create", "-", "."]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert!(!d.path().join(".keysweep-baseline.json").exists());
+}

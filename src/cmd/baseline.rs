@@ -117,6 +117,9 @@ fn run_one(cfg: &BaselineConfig) -> anyhow::Result<i32> {
                 None
             };
             let outcome = cfg.source.collect(&settings)?;
+            if outcome.summary.interrupted {
+                anyhow::bail!("interrupted: {shown} is left as it was");
+            }
             let mut b =
                 Baseline::from_findings(&outcome.findings, previous.as_ref(), note.as_deref());
             b.made_from = Some(cfg.source.kind().to_string());
@@ -164,6 +167,9 @@ fn run_one(cfg: &BaselineConfig) -> anyhow::Result<i32> {
             // An entry is kept while its secret is anywhere, whatever its severity.
             settings.filter.min_severity = None;
             let outcome = cfg.source.collect(&settings)?;
+            if outcome.summary.interrupted {
+                anyhow::bail!("interrupted: {shown} is left as it was");
+            }
             if outcome.summary.errors > 0 {
                 anyhow::bail!(
                     "{} input(s) could not be read; not pruning, since their entries may still be there",

@@ -69,6 +69,11 @@ fn fail_closed(
     hook: impl FnOnce() -> anyhow::Result<i32>,
 ) -> anyhow::Result<i32> {
     match hook() {
+        // Ctrl-C stops the scan early: what it did not reach is not vouched for.
+        Ok(_) if crate::interrupt::requested() => {
+            crate::messages::note(format_args!("interrupted: {action} blocked"));
+            Ok(crate::interrupt::EXIT_CODE)
+        }
         Ok(code) => Ok(code),
         Err(e) => {
             eprintln!("keysweep: the {action} check failed: {e:#}");
