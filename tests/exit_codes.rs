@@ -553,3 +553,71 @@ fn an_interrupted_baseline_is_not_written() {
     assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
     assert!(!d.path().join(".keysweep-baseline.json").exists());
 }
+
+/// Runs `keysweep ARGS` in `dir`, reads one byte of its stdout and closes the pipe, as
+/// `| head -c1` does; returns the exit code.
+fn code_with_stdout_closed(dir: &std::path::Path, args: &[&str]) -> Option<i32> {
+    let mut child = util::keysweep(dir, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut one = [0u8; 1];
+    stdout.read_exact(&mut one).unwrap();
+    drop(stdout);
+    child.wait().unwrap().code()
+}
+
+/// Every command that decides an exit code, in every format: findings are 1, also with
+/// stdout closed early; nothing found while an input could not be read is 2.
+#[test]
+fn exit_code_matrix() {
+    let d = TestDir::new();
+    // Findings: a key in a folder, in a repository's history, in a home.
+    d.write("files/key.pem", key("pem_rsa"));
+    let repo = d.git_repo("repo");
+    util::write_at(&repo, "old.pem", key("pem_rsa"));
+    util::git(&repo, &["add", "."]);
+    util::git(&repo, &["commit", "-qm", "key"]);
+    util::git(&repo, &["rm", "-q", "old.pem"]);
+    util::git(&repo, &["commit", "-qm", "gone"]);
+    d.write("home/Downloads/key.pem", key("pem_rsa"));
+    // Nothing found, something unreadable: a named path that is not there, a repository
+    // that cannot be opened, a home holding a broken repository.
+    d.write("clean/readme.txt", "hello\n");
+    d.write("broken-home/notes.txt", "hello\n");
+    d.write("broken-home/project/.git/HEAD", "not a ref\n");
+
+    let cases: [(&str, Vec<&'static str>, Vec<&'static str>); 3] = [
+        (
+            "scan",
+            vec!["scan", "files"],
+            vec!["scan", "clean", "missing"],
+        ),
+        ("history", vec!["history", "repo"], vec!["history", "clean"]),
+        (
+            "sweep",
+            vec!["sweep", "--home", "home"],
+            vec!["sweep", "--home", "broken-home"],
+        ),
+    ];
+    for (name, found, unread) in &cases {
+        for format in ["human", "json", "jsonl", "sarif", "github"] {
+            let with = |args: &[&'static str]| -> Vec<&'static str> {
+                let mut v = args.to_vec();
+                v.extend(["--format", format]);
+                v
+            };
+            let run = d.run(&with(found));
+            assert_eq!(run.code, 1, "{name} --format {format}: {}", run.stderr);
+            assert_eq!(
+                code_with_stdout_closed(d.path(), &with(found)),
+                Some(1),
+                "{name} --format {format}, stdout closed"
+            );
+            let run = d.run(&with(unread));
+            assert_eq!(run.code, 2, "{name} --format {format}: {}", run.stderr);
+        }
+    }
+}
