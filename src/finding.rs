@@ -80,6 +80,9 @@ pub struct Finding {
     /// committed beside it later.
     #[serde(skip)]
     pub parts: Vec<String>,
+    /// Printed already, as it was found (`--format jsonl`, `cmd::stream`).
+    #[serde(skip)]
+    pub streamed: bool,
 }
 
 /// How a finding's secret is shown.
@@ -123,6 +126,7 @@ impl Finding {
             fixed: false,
             allowed_inline: false,
             parts: Vec::new(),
+            streamed: false,
         }
     }
 
@@ -150,6 +154,7 @@ impl Finding {
             fixed: false,
             allowed_inline: false,
             parts: Vec::new(),
+            streamed: false,
         }
     }
 

@@ -621,3 +621,39 @@ fn exit_code_matrix() {
         }
     }
 }
+
+// Item 6: jsonl is printed as findings are made.
+
+#[test]
+fn jsonl_is_streamed_as_findings_are_made() {
+    use std::io::BufRead;
+    let d = TestDir::new();
+    let first = d.path().join("first");
+    let second = d.path().join("second");
+    mkfifo(&first);
+    mkfifo(&second);
+    let mut child = d
+        .cmd(&["scan", "--format", "jsonl", "first", "second"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    write_fifo(&first, format!("aws_access_key_id = {KEY_ID}\n").as_bytes());
+    let held = open_fifo_writer(&second);
+    // keysweep now waits on `second`; the finding in `first` is out already.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(20));
+    drop(held);
+    let status = child.wait().unwrap();
+    let line = line.expect("nothing was printed while the scan was still running");
+    let f: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(f["path"], "first");
+    assert_eq!(f["aws"]["access_key_id"], KEY_ID);
+    assert_eq!(status.code(), Some(1));
+}

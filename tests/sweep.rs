@@ -114,7 +114,7 @@ fn every_planted_secret_is_reported_in_place_order() {
     let run = sweep(&h, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let found: Vec<(String, String)> = run
-        .findings()
+        .findings_as_printed()
         .iter()
         .map(|f| (rel(&h, f), f["rule"].as_str().unwrap().to_string()))
         .collect();
@@ -138,7 +138,7 @@ fn every_planted_secret_is_reported_in_place_order() {
         .collect();
     assert_eq!(found, expected, "{}", run.stdout);
 
-    let f = run.findings();
+    let f = run.findings_as_printed();
     // The exported key in the shell history and the credentials file's key, by kind.
     assert_eq!(f[6]["aws"]["access_key_id"], AWS_ID);
     assert_eq!(f[6]["aws"]["paired_secret"], true);
@@ -210,7 +210,10 @@ fn json_summary_carries_the_digest() {
 fn excludes_extend_and_clear_and_history_can_be_skipped() {
     let h = home();
     let paths = |run: &util::Run| -> Vec<String> {
-        run.secrets().iter().map(|f| rel(&h, f)).collect::<Vec<_>>()
+        run.secrets_as_printed()
+            .iter()
+            .map(|f| rel(&h, f))
+            .collect::<Vec<_>>()
     };
     let all = sweep(&h, &["--no-default-excludes"]);
     let p = paths(&all);
@@ -287,7 +290,11 @@ fn nested_archives_and_the_depth_limit() {
     );
     let run = sweep(&h, &["--no-history", "--skip-rule", "insecure-permissions"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let paths: Vec<String> = run.secrets().iter().map(|f| rel(&h, f)).collect();
+    let paths: Vec<String> = run
+        .secrets_as_printed()
+        .iter()
+        .map(|f| rel(&h, f))
+        .collect();
     assert_eq!(
         paths,
         [
@@ -331,7 +338,11 @@ fn archive_bombs_stop_at_the_budget() {
         "{}",
         run.stderr
     );
-    let paths: Vec<String> = run.secrets().iter().map(|f| rel(&h, f)).collect();
+    let paths: Vec<String> = run
+        .secrets_as_printed()
+        .iter()
+        .map(|f| rel(&h, f))
+        .collect();
     assert_eq!(paths, ["Downloads/after.pem"]);
 }
 
@@ -353,7 +364,7 @@ fn unreadable_folders_are_skipped() {
         "{}",
         run.stderr
     );
-    assert_eq!(run.secrets().len(), 1);
+    assert_eq!(run.secrets_as_printed().len(), 1);
 
     // Nothing found but something unreadable: exit 2.
     fs::remove_file(h.path().join("Downloads/key.pem")).unwrap();
@@ -397,7 +408,7 @@ fn bare_repositories_and_worktrees() {
     let run = sweep(&h, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let repos: Vec<String> = run
-        .secrets()
+        .secrets_as_printed()
         .iter()
         .map(|f| rel(&h, &f["git"]["repository"]))
         .collect();
@@ -433,6 +444,10 @@ fn sweep_honours_a_baseline() {
     h.chmod("Desktop/new.pem", 0o600);
     let run = sweep(&h, &["--baseline", file]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let paths: Vec<String> = run.findings().iter().map(|f| rel(&h, f)).collect();
+    let paths: Vec<String> = run
+        .findings_as_printed()
+        .iter()
+        .map(|f| rel(&h, f))
+        .collect();
     assert_eq!(paths, ["Desktop/new.pem"]);
 }

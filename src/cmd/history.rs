@@ -13,10 +13,11 @@ use git2::Oid;
 use indicatif::ProgressBar;
 
 use super::settings::{self, FilterOptions, Settings};
+use super::stream::Stream;
 use super::{Outcome, OutputConfig, RuleSelection};
 use crate::enrich;
 use crate::finding::{Disclosure, Finding, GitFacts};
-use crate::report::{Summary, human};
+use crate::report::{Format, Summary, human};
 use crate::scan::{Match, ScanOptions, Scanner, Scratch};
 use crate::source::git::{self, BlobEvent, History, Selection};
 use crate::source::pack::{self, PackPass};
@@ -78,13 +79,22 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
     };
     let mut summary = Summary::default();
     let mut findings = Vec::new();
+    let stream = (cfg.output.format == Format::Jsonl).then(|| Stream::new(&settings.filter));
     let mut queue: Vec<PathBuf> = cfg.repos.clone();
     let mut i = 0;
     while i < queue.len() && !crate::interrupt::requested() {
         let repo = queue[i].clone();
         i += 1;
         match scan_repo(&ctx, &cfg.selection, &repo, &mut summary) {
-            Ok(mut f) => findings.append(&mut f),
+            // Streamed per repository: where each secret came in is known once the
+            // repository's walk is done.
+            Ok(mut f) => match &stream {
+                Some(stream) => {
+                    f.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                    findings.extend(stream.emit(f));
+                }
+                None => findings.append(&mut f),
+            },
             Err(e) => {
                 summary.errors += 1;
                 eprintln!("keysweep: error: {e:#}");
@@ -99,6 +109,9 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
     }
     findings.sort_by(|a, b| (repo(a), a.sort_key()).cmp(&(repo(b), b.sort_key())));
     let findings = settings.filter.apply(findings, &mut summary.silenced);
+    if let Some(stream) = stream {
+        summary.silenced.add(&stream.finish()?);
+    }
     summary.interrupted = crate::interrupt::requested();
     summary.finish(&findings, start.elapsed());
     Ok(Outcome {

@@ -7,6 +7,7 @@ pub mod hook;
 pub mod rules;
 pub mod scan;
 pub mod settings;
+pub mod stream;
 pub mod sweep;
 
 use std::io::{self, IsTerminal, Write};
@@ -217,7 +218,15 @@ pub fn finish(output: &OutputConfig, outcome: &Outcome) -> anyhow::Result<i32> {
     let color = output.color.enabled_for_stdout();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let written = report::write(&mut out, output.format, findings, summary, rules, color)
+    // Findings printed as they were found (jsonl) are not printed again.
+    let unprinted: Vec<Finding>;
+    let shown = if findings.iter().any(|f| f.streamed) {
+        unprinted = findings.iter().filter(|f| !f.streamed).cloned().collect();
+        &unprinted[..]
+    } else {
+        &findings[..]
+    };
+    let written = report::write(&mut out, output.format, shown, summary, rules, color)
         .and_then(|()| out.flush());
     // A reader that closed the pipe early (`keysweep scan | head -1`) has what it wanted;
     // the exit code still says what the run found, never 0 for findings.

@@ -9,12 +9,13 @@ use std::time::Instant;
 use indicatif::ProgressBar;
 
 use super::settings::{self, FilterOptions, Settings};
+use super::stream::Stream;
 use super::{Outcome, OutputConfig, PERMISSIONS_CHECK, RuleSelection};
 use crate::enrich::private_key::Place;
 use crate::enrich::{self, ssh_wire};
 use crate::filter::Silenced;
 use crate::finding::{Disclosure, FileFacts, Finding, display_path};
-use crate::report::{Summary, human};
+use crate::report::{Format, Summary, human};
 use crate::scan::{Match, ScanOptions, Scanner, Scratch};
 use crate::source::archive;
 use crate::source::fs::{self, Event, FileMeta, FsOptions, SkipReason};
@@ -56,8 +57,12 @@ struct Worker<'a> {
     scanner: &'a Scanner,
     scratch: Scratch,
     matches: Vec<Match>,
-    findings: Vec<(Finding, FileMeta)>,
+    findings: Vec<Finding>,
     public_keys: Vec<(String, Place)>,
+    /// Owners' names by uid, for the findings' file facts.
+    owners: HashMap<u32, String>,
+    /// Where findings are printed as they are found (`--format jsonl`).
+    stream: Option<&'a Stream<'a>>,
     shared: &'a Mutex<Shared>,
     stats: &'a Stats,
     disclosure: Disclosure,
@@ -163,8 +168,36 @@ impl Worker<'_> {
         self.stats
             .findings
             .fetch_add(found.len() as u64, Ordering::Relaxed);
-        self.findings.extend(found.into_iter().map(|f| (f, meta)));
+        self.record(found, meta);
         holds_private_key
+    }
+
+    /// Keeps `found` (made from a file with `meta`) for the report, printing it now when
+    /// findings are streamed. A private key waits for the end of the walk, where the public
+    /// halves that say who trusts it (`authorized_in`) are known.
+    fn record(&mut self, found: Vec<Finding>, meta: FileMeta) {
+        let owner = self
+            .owners
+            .entry(meta.uid)
+            .or_insert_with(|| fs::user_name(meta.uid))
+            .clone();
+        let mut found = found;
+        for f in &mut found {
+            f.file = Some(FileFacts {
+                mode: format!("{:04o}", meta.mode),
+                owner: owner.clone(),
+                uid: meta.uid,
+            });
+        }
+        match self.stream {
+            Some(stream) => {
+                let (keys, now): (Vec<Finding>, Vec<Finding>) =
+                    found.into_iter().partition(|f| f.category == "private-key");
+                self.findings.extend(stream.emit(now));
+                self.findings.extend(keys);
+            }
+            None => self.findings.extend(found),
+        }
     }
 
     /// Scans what an archive holds, each file as `archive!inner/path`; says whether any
@@ -248,7 +281,7 @@ impl Worker<'_> {
                 }
             }
         }
-        self.findings.push((f, meta));
+        self.record(vec![f], meta);
     }
 
     #[cfg(not(unix))]
@@ -268,7 +301,7 @@ impl Drop for Worker<'_> {
 
 #[derive(Default)]
 struct Shared {
-    findings: Vec<(Finding, FileMeta)>,
+    findings: Vec<Finding>,
     /// Fingerprints of the public keys in `authorized_keys` and `.pub` files.
     public_keys: Vec<(String, Place)>,
 }
@@ -320,9 +353,20 @@ pub fn collect(cfg: &ScanConfig, settings: &Settings) -> anyhow::Result<Outcome>
     let start = Instant::now();
     let scanner = settings.rules.scanner(cfg.scan)?;
     let stats = Stats::default();
-    let (findings, _) = walk_and_scan(cfg, settings, &scanner, &stats, &ProgressBar::hidden())?;
+    let stream = (cfg.output.format == Format::Jsonl).then(|| Stream::new(&settings.filter));
+    let (findings, _) = walk_and_scan(
+        cfg,
+        settings,
+        &scanner,
+        &stats,
+        &ProgressBar::hidden(),
+        stream.as_ref(),
+    )?;
     let mut silenced = Silenced::default();
     let findings = settings.filter.apply(findings, &mut silenced);
+    if let Some(stream) = stream {
+        silenced.add(&stream.finish()?);
+    }
     let mut summary = summarise(&findings, &stats, start);
     summary.silenced = silenced;
     Ok(Outcome {
@@ -340,6 +384,7 @@ pub fn walk_and_scan(
     scanner: &Scanner,
     stats: &Stats,
     progress: &ProgressBar,
+    stream: Option<&Stream<'_>>,
 ) -> anyhow::Result<(Vec<Finding>, fs::Walked)> {
     let shared = Mutex::new(Shared::default());
     let mut fs_options = cfg.fs.clone();
@@ -360,6 +405,8 @@ pub fn walk_and_scan(
             matches: Vec::new(),
             findings: Vec::new(),
             public_keys: Vec::new(),
+            owners: HashMap::new(),
+            stream,
             shared: &shared,
             stats,
             disclosure: cfg.disclosure,
@@ -372,26 +419,10 @@ pub fn walk_and_scan(
         };
         move |event| worker.event(event)
     })?;
-    let mut owners: HashMap<u32, String> = HashMap::new();
     let Shared {
-        findings,
+        mut findings,
         public_keys,
     } = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-    let mut findings: Vec<Finding> = findings
-        .into_iter()
-        .map(|(mut f, meta)| {
-            let owner = owners
-                .entry(meta.uid)
-                .or_insert_with(|| fs::user_name(meta.uid))
-                .clone();
-            f.file = Some(FileFacts {
-                mode: format!("{:04o}", meta.mode),
-                owner,
-                uid: meta.uid,
-            });
-            f
-        })
-        .collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     enrich::link_keys(&mut findings, public_keys);
     Ok((findings, walked))

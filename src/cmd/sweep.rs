@@ -92,7 +92,9 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
                 }
             });
         }
-        let r = scan::walk_and_scan(&cfg.scan, &settings, &scanner, &stats, &progress);
+        // Not streamed: a sweep's report is ordered by the places keys pile up, and says
+        // which copies in a repository's history the work tree already shows.
+        let r = scan::walk_and_scan(&cfg.scan, &settings, &scanner, &stats, &progress, None);
         done.store(true, Ordering::Relaxed);
         r
     });

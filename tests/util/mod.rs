@@ -124,12 +124,37 @@ impl Run {
             .collect()
     }
 
-    /// Findings of a `--format jsonl` run.
-    pub fn findings(&self) -> Vec<serde_json::Value> {
+    /// Findings of a `--format jsonl` run in the order printed (a sweep's own order).
+    pub fn findings_as_printed(&self) -> Vec<serde_json::Value> {
         self.stdout
             .lines()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
             .collect()
+    }
+
+    /// [`Run::secrets`] in the order printed.
+    pub fn secrets_as_printed(&self) -> Vec<serde_json::Value> {
+        self.findings_as_printed()
+            .into_iter()
+            .filter(|f| f["category"] != "insecure-permissions")
+            .collect()
+    }
+
+    /// Findings of a `--format jsonl` run, in report order (repository, path, line,
+    /// column, rule, id): `scan` and `history` print them in the order they are found.
+    pub fn findings(&self) -> Vec<serde_json::Value> {
+        let mut findings = self.findings_as_printed();
+        findings.sort_by_key(|f| {
+            (
+                f["git"]["repository"].as_str().map(str::to_string),
+                f["path"].as_str().map(str::to_string),
+                f["line"].as_u64(),
+                f["column"].as_u64(),
+                f["rule"].as_str().map(str::to_string),
+                f["id"].as_str().map(str::to_string),
+            )
+        });
+        findings
     }
 }
 
