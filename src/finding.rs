@@ -144,7 +144,7 @@ impl Finding {
             line: 1,
             column: 1,
             secret: String::new(),
-            id: location_id(PERMISSIONS_RULE, &display_path(path)),
+            id: location_id(PERMISSIONS_RULE, path),
             example: false,
             key: None,
             aws: None,
@@ -237,9 +237,15 @@ pub fn content_id(category: &str, canonical: &[u8]) -> String {
 }
 
 /// `ks-` and 24 hex digits keyed by a place (`category` and a path): the id of a finding
-/// about a place rather than a secret (a file's mode), never equal to a content id.
-pub fn location_id(category: &str, place: &str) -> String {
-    content_id(&format!("{category}@location"), place.as_bytes())
+/// about a place rather than a secret (a file's mode), never equal to a content id. The
+/// path's raw bytes (less a leading `./`, as reports show it), so two names that differ
+/// only in bytes that are not UTF-8 never share an id.
+pub fn location_id(category: &str, path: &Path) -> String {
+    let raw = path.as_os_str().as_encoded_bytes();
+    content_id(
+        &format!("{category}@location"),
+        raw.strip_prefix(b"./").unwrap_or(raw),
+    )
 }
 
 /// `s` quoted for a POSIX shell, for the commands findings tell the user to run (the

@@ -657,3 +657,22 @@ fn jsonl_is_streamed_as_findings_are_made() {
     assert_eq!(f["aws"]["access_key_id"], KEY_ID);
     assert_eq!(status.code(), Some(1));
 }
+
+#[test]
+fn names_that_differ_only_in_non_utf8_bytes_have_their_own_ids() {
+    let d = TestDir::new();
+    for raw in [&b"k\xff.key"[..], b"k\xfe.key"] {
+        let p = d.path().join(std::ffi::OsStr::from_bytes(raw));
+        fs::write(&p, key("openssh_ed25519")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let run = d.run(&["scan", "--format", "jsonl", "."]);
+    let ids: std::collections::HashSet<String> = run
+        .findings()
+        .into_iter()
+        .filter(|f| f["category"] == "insecure-permissions")
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "{}", run.stdout);
+}
