@@ -215,3 +215,38 @@ fn control_characters_in_names_never_reach_the_terminal() {
         run.stdout
     );
 }
+
+#[test]
+fn output_writes_the_report_to_a_file() {
+    let d = tree();
+    let direct: serde_json::Value =
+        serde_json::from_str(&d.run(&["scan", "--format", "json", "."]).stdout).unwrap();
+    // Written inside the tree being scanned, twice: the walk leaves out the file it is
+    // writing to (which holds the full AWS key id), so the findings are the same.
+    for _ in 0..2 {
+        let run = d.run(&["scan", "--format", "json", "--output", "report.json", "."]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+        let text = std::fs::read_to_string(d.path().join("report.json")).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["findings"], direct["findings"]);
+    }
+    // Streamed lines go there too, and so does a rule listing.
+    let run = d.run(&["history", "--format", "jsonl", "--output", "h.jsonl", "."]);
+    assert_eq!(run.stdout, "");
+    let run = d.run(&["rules", "list", "--output", "rules.txt"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        std::fs::read_to_string(d.path().join("rules.txt"))
+            .unwrap()
+            .contains("private-key-openssh")
+    );
+    // A report file that cannot be written is an error before anything is scanned.
+    let run = d.run(&["scan", "--output", "no/such/dir/report.txt", "."]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("creating the report file"),
+        "{}",
+        run.stderr
+    );
+}

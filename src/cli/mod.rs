@@ -225,6 +225,9 @@ enum RulesCommand {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Write the list to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Prove every example matches, no negative example matches, and keywords are sound.
     Check {
@@ -295,6 +298,9 @@ struct OutputArgs {
     /// --max-file-size, FIFOs and devices met in a walk): the scan cannot vouch for them.
     #[arg(long)]
     strict: bool,
+    /// Write the report to FILE instead of stdout (notes and the summary stay on stderr).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 impl OutputArgs {
@@ -328,6 +334,7 @@ impl OutputArgs {
             },
             quiet: self.quiet,
             strict: self.strict,
+            file: self.output.clone(),
         }
     }
 }
@@ -548,6 +555,7 @@ impl BaselineSourceArgs {
             include_examples: false,
             quiet: self.quiet,
             strict: false,
+            output: None,
         };
         let filter = self.settings.options();
         let rules = self.rules.selection();
@@ -711,9 +719,14 @@ pub fn parse() -> Command {
             BaselineCommand::Prune { source } => source.config(Action::Prune),
         }),
         CliCommand::Rules { command } => match command {
-            RulesCommand::List { rules, json } => Command::RulesList(cmd::rules::ListConfig {
+            RulesCommand::List {
+                rules,
+                json,
+                output,
+            } => Command::RulesList(cmd::rules::ListConfig {
                 rules: rules.selection(),
                 json,
+                output,
             }),
             RulesCommand::Check { rules } => Command::RulesCheck(cmd::rules::CheckConfig {
                 rules: rules.selection(),

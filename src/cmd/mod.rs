@@ -41,6 +41,16 @@ pub mod exit {
 }
 
 pub fn run(command: Command) -> anyhow::Result<i32> {
+    let output = match &command {
+        Command::Scan(c) => c.output.file.as_deref(),
+        Command::History(c) => c.output.file.as_deref(),
+        Command::Sweep(c) => c.scan.output.file.as_deref(),
+        Command::RulesList(c) => c.output.as_deref(),
+        _ => None,
+    };
+    if let Some(path) = output {
+        redirect_stdout(path)?;
+    }
     match command {
         Command::Scan(cfg) => scan::run(&cfg),
         Command::History(cfg) => history::run(&cfg),
@@ -50,6 +60,23 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
         Command::RulesList(cfg) => rules::list(&cfg),
         Command::RulesCheck(cfg) => rules::check(&cfg),
     }
+}
+
+/// Points the process's stdout at `path` (created, or truncated): everything a command
+/// prints as its report (streamed lines included) goes there, exactly as it would have
+/// gone to a pipe. Done before anything runs, so a file that cannot be written is an
+/// error before any scanning, never a report silently lost at the end.
+fn redirect_stdout(path: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("creating the report file {}", path.display()))?;
+    // SAFETY: dup2 onto fd 1 with a descriptor we own; nothing has written to stdout yet,
+    // and Rust's stdout is unbuffered until first use here (its buffer is empty).
+    if unsafe { libc::dup2(file.as_raw_fd(), libc::STDOUT_FILENO) } < 0 {
+        return Err(io::Error::last_os_error())
+            .with_context(|| format!("writing the report to {}", path.display()));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +148,8 @@ pub struct OutputConfig {
     pub format: Format,
     pub color: ColorChoice,
     pub quiet: bool,
+    /// `--output FILE`: the report goes there instead of stdout.
+    pub file: Option<PathBuf>,
     /// `--strict`: what the run skipped (files over the size limit, FIFOs and devices met
     /// in a walk) makes the exit code 2 when nothing was found, as an unreadable input does.
     pub strict: bool,

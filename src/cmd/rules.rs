@@ -1,6 +1,7 @@
 //! `keysweep rules list` and `keysweep rules check`.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use serde::Serialize;
@@ -13,6 +14,8 @@ use crate::rules::{Severity, check};
 pub struct ListConfig {
     pub rules: RuleSelection,
     pub json: bool,
+    /// `--output FILE`.
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]

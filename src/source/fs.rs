@@ -191,6 +191,7 @@ where
         make_visitor: &make_visitor,
         max_file_size: opts.max_file_size,
         report_dirs_named: &opts.report_dirs_named,
+        own_output: own_output(),
     };
     builder.build_parallel().visit(&mut vb);
     drop(builder);
@@ -239,6 +240,15 @@ struct VisitorBuilder<'m, M> {
     make_visitor: &'m M,
     max_file_size: u64,
     report_dirs_named: &'m [String],
+    own_output: Option<(u64, u64)>,
+}
+
+/// The device and inode of the file our stdout writes to, when it is a regular file
+/// (`> report.json`, `--output report.json`): the walk leaves it out, as ripgrep does, so
+/// a run never reads its own report as it grows (nor the last run's, under the same name).
+fn own_output() -> Option<(u64, u64)> {
+    let md = std::fs::metadata("/dev/stdout").ok()?;
+    md.is_file().then(|| (md.dev(), md.ino()))
 }
 
 impl<'s, 'm: 's, M, V> ParallelVisitorBuilder<'s> for VisitorBuilder<'m, M>
@@ -252,6 +262,7 @@ where
             buf: Vec::new(),
             max_file_size: self.max_file_size,
             report_dirs_named: self.report_dirs_named,
+            own_output: self.own_output,
         })
     }
 }
@@ -262,6 +273,7 @@ struct Visitor<'m, V> {
     buf: Vec<u8>,
     max_file_size: u64,
     report_dirs_named: &'m [String],
+    own_output: Option<(u64, u64)>,
 }
 
 impl<V: FnMut(Event<'_>) + Send> ParallelVisitor for Visitor<'_, V> {
@@ -334,6 +346,9 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
                 path,
                 reason: SkipReason::Special,
             });
+            return;
+        }
+        if self.own_output == Some((md.dev(), md.ino())) {
             return;
         }
         let meta = FileMeta {
