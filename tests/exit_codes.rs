@@ -676,3 +676,38 @@ fn names_that_differ_only_in_non_utf8_bytes_have_their_own_ids() {
         .collect();
     assert_eq!(ids.len(), 2, "{}", run.stdout);
 }
+
+// Issue 17: `scan` shows its progress on a terminal, as `history` and `sweep` do, and
+// only there.
+
+#[test]
+fn scan_shows_progress_on_a_terminal_only() {
+    let d = TestDir::new();
+    d.write("dir/a.txt", "hello\n");
+    let pipe = d.path().join("pipe");
+    mkfifo(&pipe);
+    let exe = env!("CARGO_BIN_EXE_keysweep");
+    // `script` runs keysweep on a pseudo-terminal and copies what it draws to stdout.
+    let mut child = Command::new("script")
+        .args(["-qec", &format!("{exe} scan pipe dir"), "/dev/null"])
+        .current_dir(d.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux)");
+    // Keep the scan waiting on the FIFO long enough for the line to be drawn.
+    let held = open_fifo_writer(&pipe);
+    std::thread::sleep(Duration::from_millis(600));
+    drop(held);
+    let out = wait_or_kill(&mut child, Duration::from_secs(20));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("files ·") && out.stdout.contains("findings"),
+        "no progress line on the terminal: {:?}",
+        out.stdout
+    );
+    // Not on a pipe.
+    let run = d.run(&["scan", "dir"]);
+    assert!(!run.stderr.contains("files ·"), "{}", run.stderr);
+}

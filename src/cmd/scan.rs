@@ -354,14 +354,8 @@ pub fn collect(cfg: &ScanConfig, settings: &Settings) -> anyhow::Result<Outcome>
     let scanner = settings.rules.scanner(cfg.scan)?;
     let stats = Stats::default();
     let stream = (cfg.output.format == Format::Jsonl).then(|| Stream::new(&settings.filter));
-    let (findings, _) = walk_and_scan(
-        cfg,
-        settings,
-        &scanner,
-        &stats,
-        &ProgressBar::hidden(),
-        stream.as_ref(),
-    )?;
+    let (findings, _) =
+        walk_showing_progress(cfg, settings, &scanner, &stats, stream.as_ref(), None)?;
     let mut silenced = Silenced::default();
     let findings = settings.filter.apply(findings, &mut silenced);
     if let Some(stream) = stream {
@@ -374,6 +368,57 @@ pub fn collect(cfg: &ScanConfig, settings: &Settings) -> anyhow::Result<Outcome>
         summary,
         rules: scanner.rules().cloned().collect(),
     })
+}
+
+/// [`walk_and_scan`] with a progress line on a terminal (files, bytes, findings and the
+/// current folder, shown relative to `home` when given), hidden when stderr is not a
+/// terminal or the run is quiet.
+pub fn walk_showing_progress(
+    cfg: &ScanConfig,
+    settings: &Settings,
+    scanner: &Scanner,
+    stats: &Stats,
+    stream: Option<&Stream<'_>>,
+    home: Option<&Path>,
+) -> anyhow::Result<(Vec<Finding>, fs::Walked)> {
+    let progress = super::progress_bar(
+        cfg.output.quiet,
+        None,
+        "{spinner} {elapsed_precise} {wide_msg}",
+    );
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        if !progress.is_hidden() {
+            s.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    progress.set_message(progress_message(stats, home));
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            });
+        }
+        let r = walk_and_scan(cfg, settings, scanner, stats, &progress, stream);
+        done.store(true, Ordering::Relaxed);
+        progress.finish_and_clear();
+        r
+    })
+}
+
+fn progress_message(stats: &Stats, home: Option<&Path>) -> String {
+    let folder = stats
+        .folder
+        .try_lock()
+        .map(|f| match home.and_then(|h| f.strip_prefix(h).ok()) {
+            Some(rel) => format!("~/{}", display_path(rel)),
+            None => display_path(&f),
+        })
+        .unwrap_or_default();
+    format!(
+        "{} files · {} · {} findings · {}",
+        stats.files.load(Ordering::Relaxed) + stats.archive_entries.load(Ordering::Relaxed),
+        human::human_bytes(stats.bytes.load(Ordering::Relaxed)),
+        stats.findings.load(Ordering::Relaxed),
+        crate::report::printable(&folder),
+    )
 }
 
 /// Walks and scans everything `cfg` names on every thread: findings in report order, with

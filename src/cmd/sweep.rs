@@ -4,9 +4,8 @@
 
 use std::collections::HashSet;
 use std::io::{self};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Instant;
 
 use super::Outcome;
 use super::history::{self, BlobScan};
@@ -15,7 +14,7 @@ use crate::enrich::aws::Kind;
 use crate::filter::Silenced;
 use crate::finding::{Finding, display_path};
 use crate::report::digest::{AwsCounts, PlaceCount, SweepDigest};
-use crate::report::{Summary, digest, human};
+use crate::report::{Summary, digest};
 use crate::source::git::{self, Selection};
 
 /// What `sweep` leaves out unless `--no-default-excludes`: caches, toolchains and package
@@ -77,28 +76,16 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
     let settings = cfg.scan.filter.resolve(&cfg.scan.root(), &cfg.scan.rules)?;
     let scanner = settings.rules.scanner(cfg.scan.scan)?;
     let stats = Stats::default();
-    let progress = super::progress_bar(
-        cfg.scan.output.quiet,
+    // Not streamed: a sweep's report is ordered by the places keys pile up, and says
+    // which copies in a repository's history the work tree already shows.
+    let walked = scan::walk_showing_progress(
+        &cfg.scan,
+        &settings,
+        &scanner,
+        &stats,
         None,
-        "{spinner} {elapsed_precise} {wide_msg}",
+        Some(&cfg.home),
     );
-    let done = AtomicBool::new(false);
-    let walked = std::thread::scope(|s| {
-        if !progress.is_hidden() {
-            s.spawn(|| {
-                while !done.load(Ordering::Relaxed) {
-                    progress.set_message(progress_message(&stats, &cfg.home));
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-            });
-        }
-        // Not streamed: a sweep's report is ordered by the places keys pile up, and says
-        // which copies in a repository's history the work tree already shows.
-        let r = scan::walk_and_scan(&cfg.scan, &settings, &scanner, &stats, &progress, None);
-        done.store(true, Ordering::Relaxed);
-        r
-    });
-    progress.finish_and_clear();
     let (mut findings, walked) = walked?;
 
     let mut history_summary = Summary::default();
@@ -179,23 +166,6 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
         digest::write(&mut io::stderr().lock(), d)?;
     }
     Ok(code)
-}
-
-fn progress_message(stats: &Stats, home: &Path) -> String {
-    let folder = stats
-        .folder
-        .try_lock()
-        .map(|f| match f.strip_prefix(home) {
-            Ok(rel) => format!("~/{}", display_path(rel)),
-            Err(_) => display_path(&f),
-        })
-        .unwrap_or_default();
-    format!(
-        "{} files · {} · {} findings · {folder}",
-        stats.files.load(Ordering::Relaxed) + stats.archive_entries.load(Ordering::Relaxed),
-        human::human_bytes(stats.bytes.load(Ordering::Relaxed)),
-        stats.findings.load(Ordering::Relaxed),
-    )
 }
 
 /// One entry per repository: a worktree and its main checkout share one history.
