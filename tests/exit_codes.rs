@@ -711,3 +711,32 @@ fn scan_shows_progress_on_a_terminal_only() {
     let run = d.run(&["scan", "dir"]);
     assert!(!run.stderr.contains("files ·"), "{}", run.stderr);
 }
+
+#[test]
+fn kernel_file_systems_are_never_walked_into_and_x_stays_on_one() {
+    let d = TestDir::new();
+    d.write("dir/a.txt", "hello\n");
+    std::os::unix::fs::symlink("/proc", d.path().join("dir/proc")).unwrap();
+    std::os::unix::fs::symlink("/sys", d.path().join("dir/sys")).unwrap();
+    let run = d.run(&["scan", "--follow", "--format", "json", "dir"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["summary"]["files"], 1, "{}", run.stderr);
+    // Named, it is read.
+    let run = d.run(&["scan", "--format", "json", "/proc/self/status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["summary"]["files"], 1, "{}", run.stderr);
+
+    // -x: a key on another file system (tmpfs), reached through a followed link.
+    let shm = tempfile::Builder::new()
+        .prefix("keysweep-test")
+        .tempdir_in("/dev/shm")
+        .expect("/dev/shm");
+    fs::write(shm.path().join("key.pem"), key("pem_rsa")).unwrap();
+    std::os::unix::fs::symlink(shm.path(), d.path().join("dir/shm")).unwrap();
+    let run = d.run(&["scan", "--follow", "--format", "jsonl", "dir"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let run = d.run(&["scan", "--follow", "-x", "--format", "jsonl", "dir"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

@@ -354,6 +354,10 @@ struct ScanArgs {
     /// Follow symbolic links (loops are detected and reported).
     #[arg(long, short = 'L')]
     follow: bool,
+    /// Do not cross into other file systems than those of the paths named (kernel file
+    /// systems such as /proc, /sys and /dev are never walked into unless named).
+    #[arg(long, short = 'x')]
+    one_file_system: bool,
     /// Skip files larger than this (e.g. 500M, 2G).
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     max_file_size: u64,
@@ -409,6 +413,9 @@ struct SweepArgs {
     /// Do not open archives.
     #[arg(long)]
     no_archives: bool,
+    /// Do not cross into other file systems than the home's.
+    #[arg(long, short = 'x')]
+    one_file_system: bool,
     /// Skip files (and blobs) larger than this (e.g. 500M, 2G).
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     max_file_size: u64,
@@ -583,6 +590,7 @@ impl BaselineSourceArgs {
                 report_dirs_named: ssh_dirs(),
                 exclude_root: None,
                 find_repos: false,
+                one_file_system: false,
                 rooted_excludes: None,
             };
             Source::Scan(Box::new(scan_config(fs, rules, filter, &output, false)))
@@ -620,6 +628,7 @@ pub fn parse() -> Command {
                 report_dirs_named: ssh_dirs(),
                 exclude_root: None,
                 find_repos: false,
+                one_file_system: a.one_file_system,
                 rooted_excludes: None,
             };
             let mut cfg = scan_config(
@@ -662,6 +671,7 @@ pub fn parse() -> Command {
                 report_dirs_named: ssh_dirs(),
                 exclude_root: Some(home.clone()),
                 find_repos: !a.no_history,
+                one_file_system: a.one_file_system,
                 rooted_excludes: None,
             };
             let mut scan = scan_config(fs, rules, a.filter.options(), &a.output, a.fix_permissions);

@@ -40,6 +40,8 @@ pub struct FsOptions {
     /// Globs anchored at a directory of their own (a config file's excludes are relative
     /// to the config file), beside `excludes` which are anchored at `exclude_root`.
     pub rooted_excludes: Option<(PathBuf, Vec<String>)>,
+    /// Stay on the file system of each path named (`-x`, `--one-file-system`).
+    pub one_file_system: bool,
     /// List the git repositories met on the way (work trees with a `.git`, and bare
     /// repositories named `*.git`); they are not descended into either way.
     pub find_repos: bool,
@@ -134,6 +136,7 @@ where
     let repos: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
     let found = opts.find_repos.then(|| Arc::clone(&repos));
     let rooted = rooted_excludes(opts)?;
+    let pseudo = pseudo_devices(&walked_paths);
     let mut builder = WalkBuilder::new(first);
     for p in rest.iter().copied() {
         builder.add(p);
@@ -147,11 +150,18 @@ where
         .git_global(opts.gitignore)
         .require_git(false)
         .follow_links(opts.follow_links)
+        .same_file_system(opts.one_file_system)
         .threads(opts.threads)
         .add_custom_ignore_filename(IGNORE_FILE)
         // History is `keysweep history`; a `.git` directory (or a worktree's `.git` file)
         // is never part of a working tree scan.
         .filter_entry(move |e| {
+            if let Some(devices) = &pseudo
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && e.metadata().is_ok_and(|m| devices.contains(&m.dev()))
+            {
+                return false;
+            }
             if let Some((ov, cwd)) = &rooted {
                 // Matched as absolute paths: the walk's paths are relative to where the
                 // user stands, the globs to their own root.
@@ -198,6 +208,88 @@ where
     let mut repos = std::mem::take(&mut *repos.lock().unwrap_or_else(|e| e.into_inner()));
     repos.sort();
     Ok(Walked { repos })
+}
+
+/// Kernel file systems that hold no files of anyone's (`/proc`, `/sys`, `/dev`, cgroups…):
+/// a walk that meets one does not go in. Named on the command line (or below a path that
+/// is), it is walked as asked.
+const PSEUDO_FILE_SYSTEMS: &[&str] = &[
+    "proc",
+    "sysfs",
+    "devtmpfs",
+    "devpts",
+    "cgroup",
+    "cgroup2",
+    "securityfs",
+    "debugfs",
+    "tracefs",
+    "pstore",
+    "bpf",
+    "configfs",
+    "fusectl",
+    "mqueue",
+    "hugetlbfs",
+    "binfmt_misc",
+    "efivarfs",
+    "selinuxfs",
+    "autofs",
+    "nsfs",
+    "rpc_pipefs",
+];
+
+/// The devices of the pseudo file systems mounted here (from `/proc/self/mountinfo`),
+/// less those of the paths named (a user who names `/proc` means it); `None` when there
+/// are none, or no mount table to read. Devices, not paths, so that neither a followed
+/// symlink nor a bind mount leads a walk into them.
+fn pseudo_devices(named: &[&PathBuf]) -> Option<Vec<u64>> {
+    let table = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    let named: Vec<u64> = named
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok().map(|m| m.dev()))
+        .collect();
+    let devices: Vec<u64> = table
+        .lines()
+        .filter_map(|line| {
+            // `id parent major:minor root mount-point options … - fstype source options`
+            let fields: Vec<&str> = line.split(' ').collect();
+            let fstype = fields
+                .iter()
+                .position(|f| *f == "-")
+                .and_then(|i| fields.get(i + 1))?;
+            if !PSEUDO_FILE_SYSTEMS.contains(fstype) {
+                return None;
+            }
+            let mount_point = unescape_mount_path(fields.get(4)?);
+            std::fs::metadata(mount_point).ok().map(|m| m.dev())
+        })
+        .filter(|dev| !named.contains(dev))
+        .collect();
+    (!devices.is_empty()).then_some(devices)
+}
+
+/// A mount point as `mountinfo` writes it, with `\040`-style octal escapes for spaces,
+/// tabs, newlines and backslashes.
+fn unescape_mount_path(s: &str) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|d| (b'0'..=b'7').contains(d))
+        {
+            let n = b[i + 1..i + 4]
+                .iter()
+                .fold(0u32, |n, d| n * 8 + u32::from(d - b'0'));
+            out.push(n as u8);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    std::ffi::OsString::from_vec(out)
 }
 
 /// The matcher of `rooted_excludes`, with the current directory to make paths absolute.
