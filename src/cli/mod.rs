@@ -268,6 +268,8 @@ enum FormatArg {
     Sarif,
     /// GitHub Actions annotations.
     Github,
+    /// One self-contained HTML page to keep or send (secrets always redacted).
+    Html,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -311,7 +313,8 @@ impl OutputArgs {
     }
 
     fn disclosure(&self) -> Disclosure {
-        if self.show_secrets {
+        // A page is made to be kept and sent: it never holds a secret in clear.
+        if self.show_secrets && !matches!(self.format, FormatArg::Html) {
             Disclosure::Clear
         } else {
             Disclosure::Redacted
@@ -326,6 +329,7 @@ impl OutputArgs {
                 FormatArg::Jsonl => Format::Jsonl,
                 FormatArg::Sarif => Format::Sarif,
                 FormatArg::Github => Format::Github,
+                FormatArg::Html => Format::Html,
             },
             color: match self.color {
                 ColorArg::Auto => ColorChoice::Auto,

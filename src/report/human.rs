@@ -8,7 +8,7 @@ use crate::enrich::ReusedKey;
 use crate::enrich::aws::{AwsFacts, Kind};
 use crate::enrich::private_key::KeyFacts;
 use crate::filter::Silenced;
-use crate::finding::{Finding, GitFacts, shell_quote};
+use crate::finding::{Finding, GitFacts};
 use crate::rules::Severity;
 
 struct Paint {
@@ -164,24 +164,10 @@ fn write_key(out: &mut dyn Write, p: &Paint, key: &KeyFacts, summary: &Summary) 
             place.line
         )?;
     }
-    let revoke = if key.authorized_in.is_empty() {
-        "remove its public half from authorized_keys on every server that trusts it"
-    } else {
-        "remove its public half from the authorized_keys above and any other server"
-    };
-    writeln!(out, "{INDENT}{}", p.dim(&format!("what to do: {revoke};")))?;
-    writeln!(
-        out,
-        "{INDENT}{}",
-        p.dim(
-            "replace it (ssh-keygen -t ed25519, or keyless access: SSO, short-lived certificates);"
-        )
-    )?;
-    writeln!(
-        out,
-        "{INDENT}{}",
-        p.dim("if it was ever committed, purge it from history too, and still treat it as leaked.")
-    )
+    for l in super::advice::key(key) {
+        writeln!(out, "{INDENT}{}", p.dim(&l))?;
+    }
+    Ok(())
 }
 
 fn write_aws(out: &mut dyn Write, p: &Paint, a: &AwsFacts) -> io::Result<()> {
@@ -212,29 +198,7 @@ fn write_aws(out: &mut dyn Write, p: &Paint, a: &AwsFacts) -> io::Result<()> {
         line.push_str(&format!(" · expires {e}"));
     }
     writeln!(out, "{INDENT}{line}")?;
-    let advice: Vec<String> = match (&a.access_key_id, a.kind) {
-        (Some(id), Some(Kind::LongTerm)) => vec![
-            "what to do: deactivate it now, then delete it:".into(),
-            format!("  aws iam update-access-key --access-key-id {id} --status Inactive"),
-            format!("  aws iam delete-access-key --access-key-id {id}"),
-            format!(
-                "check CloudTrail for its use: aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={id}"
-            ),
-            "then move to roles or IAM Identity Center (SSO); a root user's key: delete it, root should have none.".into(),
-        ],
-        (Some(id), _) => vec![
-            "what to do: these expire, but revoke the role's active sessions now (IAM console: role → Revoke active sessions),".into(),
-            format!(
-                "check CloudTrail for their use (AttributeKey=AccessKeyId,AttributeValue={id}) and find what issued them."
-            ),
-        ],
-        (None, _) if a.session_token => vec![
-            "what to do: revoke the issuing role's active sessions and find what wrote the token here.".into(),
-        ],
-        (None, _) => vec![
-            "what to do: find its key id (this file's history, the owner's IAM user) and deactivate that key.".into(),
-        ],
-    };
+    let advice = super::advice::aws(a);
     for l in advice {
         writeln!(out, "{INDENT}{}", p.dim(&l))?;
     }
@@ -258,19 +222,10 @@ fn write_git(out: &mut dyn Write, p: &Paint, path: &str, g: &GitFacts) -> io::Re
         "no longer at HEAD, still in history".to_string()
     };
     writeln!(out, "{INDENT}git · {came_in} · {head}")?;
-    writeln!(
-        out,
-        "{INDENT}{}",
-        p.dim(&format!(
-            "rotate it first, then purge it: git filter-repo --invert-paths --path {} (or --replace-text),",
-            shell_quote(path)
-        ))
-    )?;
-    writeln!(
-        out,
-        "{INDENT}{}",
-        p.dim("force-push every branch and tag, and ask clones to re-clone: purging never makes a leaked secret safe again.")
-    )
+    for l in super::advice::git(path) {
+        writeln!(out, "{INDENT}{}", p.dim(&l))?;
+    }
+    Ok(())
 }
 
 fn write_reused(out: &mut dyn Write, p: &Paint, reused: &[ReusedKey]) -> io::Result<()> {

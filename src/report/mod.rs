@@ -1,8 +1,10 @@
 //! Reports: one writer per format. They format findings and decide nothing: what to
 //! show has been settled (filtered, sorted, redacted) before a writer sees it.
 
+pub mod advice;
 pub mod digest;
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -26,6 +28,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow annotations.
     Github,
+    /// One self-contained page (secrets always redacted).
+    Html,
 }
 
 /// Totals of one run, for the summary line and the JSON `summary` object.
@@ -135,5 +139,6 @@ pub fn write(
         Format::Jsonl => json::write_lines(out, findings),
         Format::Sarif => sarif::write(out, findings, summary, rules),
         Format::Github => github::write(out, findings),
+        Format::Html => html::write(out, findings, summary),
     }
 }

@@ -1,0 +1,59 @@
+//! What to do about a finding: the steps and exact commands every report format shows
+//! (human, html), written once.
+
+use crate::enrich::aws::{AwsFacts, Kind};
+use crate::enrich::private_key::KeyFacts;
+use crate::finding::shell_quote;
+
+/// A private key's steps.
+pub fn key(key: &KeyFacts) -> Vec<String> {
+    let revoke = if key.authorized_in.is_empty() {
+        "remove its public half from authorized_keys on every server that trusts it"
+    } else {
+        "remove its public half from the authorized_keys above and any other server"
+    };
+    vec![
+        format!("what to do: {revoke};"),
+        "replace it (ssh-keygen -t ed25519, or keyless access: SSO, short-lived certificates);"
+            .into(),
+        "if it was ever committed, purge it from history too, and still treat it as leaked.".into(),
+    ]
+}
+
+/// An AWS credential's steps, with the `aws` commands that shut it off.
+pub fn aws(a: &AwsFacts) -> Vec<String> {
+    match (&a.access_key_id, a.kind) {
+        (Some(id), Some(Kind::LongTerm)) => vec![
+            "what to do: deactivate it now, then delete it:".into(),
+            format!("  aws iam update-access-key --access-key-id {id} --status Inactive"),
+            format!("  aws iam delete-access-key --access-key-id {id}"),
+            format!(
+                "check CloudTrail for its use: aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={id}"
+            ),
+            "then move to roles or IAM Identity Center (SSO); a root user's key: delete it, root should have none.".into(),
+        ],
+        (Some(id), _) => vec![
+            "what to do: these expire, but revoke the role's active sessions now (IAM console: role → Revoke active sessions),".into(),
+            format!(
+                "check CloudTrail for their use (AttributeKey=AccessKeyId,AttributeValue={id}) and find what issued them."
+            ),
+        ],
+        (None, _) if a.session_token => vec![
+            "what to do: revoke the issuing role's active sessions and find what wrote the token here.".into(),
+        ],
+        (None, _) => vec![
+            "what to do: find its key id (this file's history, the owner's IAM user) and deactivate that key.".into(),
+        ],
+    }
+}
+
+/// How to get a secret out of a repository's history (after rotating it).
+pub fn git(path: &str) -> Vec<String> {
+    vec![
+        format!(
+            "rotate it first, then purge it: git filter-repo --invert-paths --path {} (or --replace-text),",
+            shell_quote(path)
+        ),
+        "force-push every branch and tag, and ask clones to re-clone: purging never makes a leaked secret safe again.".into(),
+    ]
+}
