@@ -138,23 +138,16 @@ pub fn walk_with_progress(
     let mut loose_tips: Vec<(Oid, ObjectType)> = Vec::new();
     match selection {
         Selection::All { all_objects } => {
-            for r in repo.references().map_err(walk_err)?.flatten() {
-                let Ok(obj) = r.peel(ObjectType::Any) else {
-                    continue;
-                };
-                match obj.kind() {
-                    Some(ObjectType::Commit) => {
-                        let _ = revwalk.push(obj.id());
+            h.problems.extend(store_problems(repo));
+            for (oid, kind) in tips(repo, &mut h.problems).map_err(walk_err)? {
+                match kind {
+                    ObjectType::Commit => {
+                        if let Err(e) = revwalk.push(oid) {
+                            h.problems.push(format!("commit {oid}: {}", e.message()));
+                        }
                     }
-                    // A tag or ref pointing at a tree or blob directly.
-                    Some(kind @ (ObjectType::Tree | ObjectType::Blob)) => {
-                        loose_tips.push((obj.id(), kind))
-                    }
-                    _ => {}
+                    kind => loose_tips.push((oid, kind)),
                 }
-            }
-            if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
-                let _ = revwalk.push(head.id());
             }
             if *all_objects {
                 // Dangling commits (dropped stashes, rewritten history) are walked like
@@ -168,7 +161,9 @@ pub fn walk_with_progress(
                 for oid in all {
                     match odb.read_header(oid) {
                         Ok((_, ObjectType::Commit)) => {
-                            let _ = revwalk.push(oid);
+                            if let Err(e) = revwalk.push(oid) {
+                                h.problems.push(format!("commit {oid}: {}", e.message()));
+                            }
                         }
                         Ok((_, ObjectType::Blob)) => loose_tips.push((oid, ObjectType::Blob)),
                         Ok(_) => {}
@@ -287,6 +282,151 @@ pub fn walk_with_progress(
         );
     }
     Ok(h)
+}
+
+/// What every ref points at (peeled through tags), with its kind, and HEAD's commit. A
+/// ref that cannot be read or peeled is a problem, never skipped in silence: an
+/// unreadable tip is history that is not scanned.
+fn tips(
+    repo: &Repository,
+    problems: &mut Vec<String>,
+) -> Result<Vec<(Oid, ObjectType)>, git2::Error> {
+    let mut out = Vec::new();
+    let mut listed = HashSet::new();
+    for r in repo.references()? {
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("ref: {}", e.message()));
+                continue;
+            }
+        };
+        let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+        // A symbolic ref (`refs/remotes/origin/HEAD`) names another ref, listed itself.
+        if r.kind() != Some(git2::ReferenceType::Symbolic) {
+            peel_tip(&r, &name, &mut out, problems);
+        }
+        listed.insert(name);
+    }
+    // libgit2 leaves out a ref file it cannot parse without a word: every file under
+    // `refs/` must have been listed.
+    for name in loose_ref_files(repo) {
+        if !listed.contains(&name) {
+            problems.push(format!("ref {name:?}: not a readable ref"));
+        }
+    }
+    // HEAD, unless it names a branch listed above (or one not born yet).
+    match repo.find_reference("HEAD") {
+        Ok(head) => match head.symbolic_target_bytes() {
+            Some(target) => {
+                let target = String::from_utf8_lossy(target).into_owned();
+                if !listed.contains(&target) {
+                    match repo.find_reference(&target) {
+                        Ok(r) => peel_tip(&r, "HEAD", &mut out, problems),
+                        Err(e) if e.code() == git2::ErrorCode::NotFound => {}
+                        Err(e) => problems.push(format!("ref HEAD: {}", e.message())),
+                    }
+                }
+            }
+            None => peel_tip(&head, "HEAD", &mut out, problems),
+        },
+        // A bare repository may have no HEAD of its own worth reading.
+        Err(e) if e.code() == git2::ErrorCode::NotFound => {}
+        Err(e) => problems.push(format!("ref HEAD: {}", e.message())),
+    }
+    Ok(out)
+}
+
+/// The names of the loose ref files of the repository (`refs/...`), as far as they can be
+/// listed.
+fn loose_ref_files(repo: &Repository) -> Vec<String> {
+    fn walk(dir: &Path, name: &str, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let file = e.file_name().to_string_lossy().into_owned();
+            let name = format!("{name}/{file}");
+            match e.file_type() {
+                Ok(t) if t.is_dir() => walk(&e.path(), &name, out),
+                // Lock files of a ref being written are not refs.
+                Ok(_) if file.ends_with(".lock") => {}
+                Ok(_) => out.push(name),
+                Err(_) => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&repo.commondir().join("refs"), "refs", &mut out);
+    out
+}
+
+/// Adds what `r` points at to `out`, or says why it cannot be read.
+fn peel_tip(
+    r: &git2::Reference<'_>,
+    name: &str,
+    out: &mut Vec<(Oid, ObjectType)>,
+    problems: &mut Vec<String>,
+) {
+    match r.peel(ObjectType::Any) {
+        Ok(obj) => match obj.kind() {
+            Some(kind @ (ObjectType::Commit | ObjectType::Tree | ObjectType::Blob)) => {
+                out.push((obj.id(), kind))
+            }
+            kind => problems.push(format!(
+                "ref {name}: points at {} {}",
+                kind.map_or("an object of unknown kind", |k| k.str()),
+                obj.id()
+            )),
+        },
+        Err(e) => problems.push(format!("ref {name}: {}", e.message())),
+    }
+}
+
+/// Damage to the object store that reading refs may not show: an alternate object store
+/// that is not there, a pack without its index or an index without its pack. Their
+/// objects cannot be read, and git ignores them just as silently.
+fn store_problems(repo: &Repository) -> Vec<String> {
+    let objects = repo.commondir().join("objects");
+    let mut out = Vec::new();
+    let mut dirs = vec![objects.clone()];
+    if let Ok(text) = std::fs::read_to_string(objects.join("info/alternates")) {
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let dir = objects.join(line);
+            if dir.is_dir() {
+                dirs.push(dir);
+            } else {
+                out.push(format!(
+                    "alternate object store {line:?} (objects/info/alternates) is not there: \
+                     its objects cannot be read"
+                ));
+            }
+        }
+    }
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir.join("pack")) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let (other, what) = match p.extension().and_then(|x| x.to_str()) {
+                Some("pack") => ("idx", "has no index"),
+                Some("idx") => ("pack", "has no pack"),
+                _ => continue,
+            };
+            if !p.with_extension(other).exists() {
+                out.push(format!(
+                    "{:?} {what}: its objects cannot be read",
+                    e.file_name()
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Whether the repository's object ids are SHA-1 (every repository but those made with
@@ -769,6 +909,10 @@ fn visit_diff<'o>(
         .collect();
     for i in 0..ne.len() {
         let Some(entry) = entry_at(nd, &ne, i) else {
+            h.problems.push(format!(
+                "tree {new} at {}: malformed entry",
+                String::from_utf8_lossy(prefix)
+            ));
             continue;
         };
         let before = old_entries.get(entry.name);
@@ -874,7 +1018,16 @@ pub fn read_blobs<V, M>(
                         return;
                     }
                 };
-                let Ok(odb) = repo.odb() else { return };
+                let odb = match repo.odb() {
+                    Ok(odb) => odb,
+                    Err(e) => {
+                        visit(BlobEvent::Error {
+                            blob: None,
+                            message: format!("opening the object store: {}", e.message()),
+                        });
+                        return;
+                    }
+                };
                 read_batches(&odb, blobs, &next, BATCH, max_size, &mut visit);
             });
         }
