@@ -673,11 +673,12 @@ pub fn parse() -> Command {
                 rules,
                 filter,
                 remote,
-                ..
+                url,
             } => HookConfig::PrePush {
                 rules: rules.selection(),
                 filter: filter.options(),
                 remote: remote.unwrap_or_else(|| "origin".into()),
+                url,
             },
             HookCommand::Install {
                 pre_commit,

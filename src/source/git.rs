@@ -1230,29 +1230,97 @@ impl PushedRef {
 }
 
 /// The commits a push sends: everything reachable from the pushed shas that the remote
-/// does not already have, judged by every ref we know it has (`refs/remotes/<remote>/*`)
-/// and the shas it reported. Deletions push nothing.
-pub fn push_selection(repo: &Repository, remote: &str, refs: &[PushedRef]) -> Selection {
+/// is known to have. Deletions push nothing. What the remote has is judged by the shas
+/// git hands the hook (the remote's current value of each pushed ref, when we have that
+/// object), never by local remote-tracking refs, which may name commits the remote has
+/// since dropped. When that does not settle it (a new branch, or a remote sha we do not
+/// have), `remote_has` is asked for every sha the remote advertises (`git ls-remote`).
+pub fn push_selection(
+    repo: &Repository,
+    refs: &[PushedRef],
+    remote_has: &mut dyn FnMut() -> anyhow::Result<Vec<Oid>>,
+) -> anyhow::Result<Selection> {
     let mut include = Vec::new();
     let mut exclude = Vec::new();
+    let mut in_doubt = false;
     for r in refs.iter().filter(|r| !r.is_delete()) {
         include.push(r.local_sha.clone());
-        let known = !r.remote_sha.bytes().all(|b| b == b'0')
-            && Oid::from_str(&r.remote_sha)
-                .ok()
-                .is_some_and(|o| repo.find_commit(o).is_ok());
-        if known {
-            exclude.push(r.remote_sha.clone());
+        match Oid::from_str(&r.remote_sha) {
+            Ok(o) if !o.is_zero() && is_commit(repo, o) => exclude.push(o),
+            _ => in_doubt = true,
         }
     }
-    if let Ok(iter) = repo.references_glob(&format!("refs/remotes/{remote}/*")) {
-        for r in iter.flatten() {
-            if let Some(oid) = r.target() {
-                exclude.push(oid.to_string());
-            }
-        }
+    if in_doubt {
+        exclude.extend(remote_has()?.into_iter().filter(|&o| is_commit(repo, o)));
     }
     exclude.sort();
     exclude.dedup();
-    Selection::Range { include, exclude }
+    Ok(Selection::Range {
+        include,
+        exclude: exclude.iter().map(Oid::to_string).collect(),
+    })
+}
+
+/// Whether `oid` is a commit in the object store (read from its header only).
+fn is_commit(repo: &Repository, oid: Oid) -> bool {
+    repo.odb()
+        .and_then(|odb| odb.read_header(oid))
+        .is_ok_and(|(_, kind)| kind == ObjectType::Commit)
+}
+
+/// Every sha `remote` (a remote's name or URL) advertises, from `git ls-remote`, run in
+/// the repository. An error if git cannot list them: the push cannot be judged then.
+pub fn ls_remote(repo: &Repository, remote: &str) -> anyhow::Result<Vec<Oid>> {
+    use anyhow::Context as _;
+    let dir = repo.workdir().unwrap_or_else(|| repo.path());
+    let out = std::process::Command::new("git")
+        .args(["ls-remote", "--", remote])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("running `git ls-remote`")?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "`git ls-remote {remote:?}` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let text = String::from_utf8(out.stdout).context("`git ls-remote` printed non-UTF-8")?;
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let sha = l.split('\t').next().unwrap_or_default();
+            Oid::from_str(sha).with_context(|| format!("`git ls-remote` printed {l:?}"))
+        })
+        .collect()
+}
+
+/// The tips a push from this repository could send: every local branch and tag, and
+/// HEAD. For when the refs being pushed are not known (the pre-commit framework).
+pub fn local_tips(repo: &Repository) -> anyhow::Result<Vec<Oid>> {
+    let mut out = Vec::new();
+    for glob in ["refs/heads/*", "refs/tags/*"] {
+        for r in repo.references_glob(glob)? {
+            let r = r?;
+            let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+            let obj = r
+                .peel(ObjectType::Any)
+                .map_err(|e| anyhow::anyhow!("ref {name}: {}", e.message()))?;
+            // A tag of a tree or blob carries no commits.
+            if obj.kind() == Some(ObjectType::Commit) {
+                out.push(obj.id());
+            }
+        }
+    }
+    match repo.head() {
+        Ok(h) => out.push(h.peel_to_commit()?.id()),
+        Err(e)
+            if e.code() == git2::ErrorCode::UnbornBranch
+                || e.code() == git2::ErrorCode::NotFound => {}
+        Err(e) => return Err(e.into()),
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
