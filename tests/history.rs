@@ -626,3 +626,37 @@ fn unreadable_refs_and_packs_are_errors_not_clean() {
     let (code, errors, _, err) = history_json(&r, &[]);
     assert_eq!((code, errors), (2, 1), "{err}");
 }
+
+/// Regression (issue 14, item 8): `--since REV` walked only `REV..HEAD`, so a key
+/// committed after REV on another branch (or a tag) was missed.
+#[test]
+fn since_covers_every_ref_not_only_head() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    commit_file(&r, "old.pem", &key("pem_rsa"), "old key");
+    let base = git(&r, &["rev-parse", "HEAD"]);
+    git(&r, &["checkout", "-qb", "side"]);
+    let side = commit_file(&r, "side/id_ecdsa", &key("pem_ecdsa256"), "side key");
+    git(&r, &["checkout", "-q", "main"]);
+    // A tag on a commit no branch has.
+    git(&r, &["checkout", "-q", "--detach"]);
+    let tagged = commit_file(&r, "tagged.key", &key("openssh_ed25519"), "tagged key");
+    git(&r, &["tag", "release", &tagged]);
+    git(&r, &["checkout", "-q", "main"]);
+    let head = commit_file(&r, "notes.txt", "nothing here\n", "notes");
+    let (code, found, err) = history(&r, &["--since", &base]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        places(&found),
+        vec![
+            ("side/id_ecdsa".into(), side, false),
+            ("tagged.key".into(), tagged, false),
+        ]
+    );
+    // What REV reaches stays out, as before; and on HEAD's branch alone nothing new.
+    let (code, found, err) = history(&r, &["--since", &head]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(found.len(), 2, "{found:?}");
+    let (code, found, err) = history(&r, &["--range", &format!("{base}..{head}")]);
+    assert_eq!((code, found.len()), (0, 0), "{err}");
+}

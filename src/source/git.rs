@@ -45,13 +45,17 @@ pub enum GitError {
 pub enum Selection {
     /// Every ref (and, with `all_objects`, every object in the store).
     All { all_objects: bool },
-    /// Commits reachable from `include` and not from `exclude` (`A..B`, `--since A`, a
-    /// push). Only blobs the commits add or change (against their parents) are listed.
+    /// Commits reachable from `include` (revisions, or [`ALL_REFS`]) and not from
+    /// `exclude` (`A..B`, `--since A`, a push). Only blobs the commits add or change (against their parents) are listed.
     Range {
         include: Vec<String>,
         exclude: Vec<String>,
     },
 }
+
+/// In [`Selection::Range`]'s `include`: every ref (and HEAD), as the whole-history scan
+/// takes them. Not a revision git could parse.
+pub const ALL_REFS: &str = "--all";
 
 /// One place a blob appears: a path in the tree of the oldest commit that has it there.
 #[derive(Debug, Clone)]
@@ -179,6 +183,19 @@ pub fn walk_with_progress(
                 source,
             };
             for spec in include {
+                if spec == ALL_REFS {
+                    for (oid, kind) in tips(repo, &mut h.problems).map_err(walk_err)? {
+                        match kind {
+                            ObjectType::Commit => {
+                                if let Err(e) = revwalk.push(oid) {
+                                    h.problems.push(format!("commit {oid}: {}", e.message()));
+                                }
+                            }
+                            kind => loose_tips.push((oid, kind)),
+                        }
+                    }
+                    continue;
+                }
                 let obj = repo.revparse_single(spec).map_err(|e| rev_err(spec, e))?;
                 revwalk.push(obj.id()).map_err(|e| rev_err(spec, e))?;
             }
