@@ -660,3 +660,34 @@ fn since_covers_every_ref_not_only_head() {
     let (code, found, err) = history(&r, &["--range", &format!("{base}..{head}")]);
     assert_eq!((code, found.len()), (0, 0), "{err}");
 }
+
+/// Regression (issue 14, item 12): a truncated loose object made libgit2 1.9 spin
+/// forever at 100% CPU (libgit2 issue 7342). Each of a blob, a tree and a commit cut
+/// short must end the run, reported, with exit 2 (nothing else to find).
+#[test]
+fn a_truncated_loose_object_is_reported_not_a_hang() {
+    let mut failures = Vec::new();
+    for kind in ["blob", "tree", "commit"] {
+        let d = TestDir::new();
+        let (r, _, id) = util::truncated_loose_object(&d, "r", kind);
+        let Some(out) = util::output_within(
+            &mut util::keysweep(&r, &["history", "--format", "json"]),
+            b"",
+            30,
+        ) else {
+            failures.push(format!("{kind}: history still running after 30 s"));
+            continue;
+        };
+        let err = String::from_utf8_lossy(&out.stderr);
+        let errors = serde_json::from_slice::<Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v["summary"]["errors"].as_u64());
+        if out.status.code() != Some(2) || !err.contains(&id) || errors < Some(1) {
+            failures.push(format!(
+                "{kind}: exit {:?}, errors {errors:?}: {err}",
+                out.status.code()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -420,3 +420,44 @@ fn a_new_branch_to_a_remote_that_cannot_be_listed_is_blocked() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("ls-remote"), "{err}");
 }
+
+/// Regression (issue 14, item 12): a truncated loose object (libgit2 1.9 spins forever
+/// on one) must block a push or a commit, not hang it.
+#[test]
+fn a_truncated_loose_object_blocks_the_hooks_rather_than_hanging_them() {
+    let mut failures = Vec::new();
+    for kind in ["blob", "tree", "commit"] {
+        let d = TestDir::new();
+        let (r, first, id) = util::truncated_loose_object(&d, "r", kind);
+        let head = fs::read_to_string(r.join(".git/refs/heads/main")).unwrap();
+        let push = format!("refs/heads/main {} refs/heads/main {first}\n", head.trim());
+        match util::output_within(
+            &mut util::keysweep(&r, &["hook", "pre-push", "origin", "."]),
+            push.as_bytes(),
+            30,
+        ) {
+            None => failures.push(format!("{kind}: pre-push still running after 30 s")),
+            Some(out) => {
+                let err = String::from_utf8_lossy(&out.stderr);
+                if out.status.code() != Some(2) || !err.contains("push blocked") {
+                    failures.push(format!("{kind}: pre-push {:?}: {err}", out.status.code()));
+                } else if !err.contains(&id) {
+                    failures.push(format!("{kind}: pre-push does not name {id}: {err}"));
+                }
+            }
+        }
+        // The commit hook compares the index with HEAD's tree.
+        write_at(&r, "new.txt", "new\n");
+        git(&r, &["add", "new.txt"]);
+        match util::output_within(&mut util::keysweep(&r, &["hook", "pre-commit"]), b"", 30) {
+            None => failures.push(format!("{kind}: pre-commit still running after 30 s")),
+            Some(out) => {
+                let err = String::from_utf8_lossy(&out.stderr);
+                if out.status.code() != Some(2) || !err.contains("commit blocked") {
+                    failures.push(format!("{kind}: pre-commit {:?}: {err}", out.status.code()));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

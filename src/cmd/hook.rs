@@ -87,6 +87,7 @@ fn repo_here() -> anyhow::Result<(git2::Repository, PathBuf)> {
     // Before anything touches libgit2 (see `git::configure`).
     git::configure();
     let repo = git2::Repository::open_from_env().context("not inside a git repository")?;
+    git::guard(&repo).context("checking the loose objects")?;
     let path = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
     Ok((repo, path))
 }
