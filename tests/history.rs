@@ -691,3 +691,36 @@ fn a_truncated_loose_object_is_reported_not_a_hang() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Regression (issue 14, item 9): commits only a linked worktree reaches (its detached
+/// HEAD, its per-worktree refs) were missed by `history` run on the main checkout.
+#[test]
+fn commits_only_a_linked_worktree_reaches_are_scanned() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    let wt = d.path().join("wt");
+    git(
+        &r,
+        &["worktree", "add", "-q", "--detach", wt.to_str().unwrap()],
+    );
+    // On the worktree's detached HEAD.
+    let detached = commit_file(&wt, "wt/id_ecdsa", &key("pem_ecdsa256"), "worktree key");
+    // Kept by a per-worktree ref only, then left by the worktree's HEAD.
+    let kept = commit_file(&wt, "kept/deploy_key", &key("openssh_ed25519"), "kept key");
+    git(&wt, &["update-ref", "refs/worktree/keep", &kept]);
+    let bisected = commit_file(&wt, "bisect/key.pem", &key("pem_rsa"), "bisect key");
+    git(&wt, &["update-ref", "refs/bisect/bad", &bisected]);
+    git(&wt, &["checkout", "-q", "--detach", &detached]);
+    for dir in [&r, &wt] {
+        let (code, found, err) = history(dir, &[]);
+        assert_eq!(code, 1, "{err}");
+        let paths: Vec<String> = places(&found).into_iter().map(|p| p.0).collect();
+        assert_eq!(
+            paths,
+            vec!["bisect/key.pem", "kept/deploy_key", "wt/id_ecdsa"],
+            "from {}: {err}",
+            dir.display()
+        );
+        assert!(!err.contains("not a readable ref"), "{err}");
+    }
+}

@@ -534,9 +534,10 @@ pub fn walk_with_progress(
     Ok(h)
 }
 
-/// What every ref points at (peeled through tags), with its kind, and HEAD's commit. A
-/// ref that cannot be read or peeled is a problem, never skipped in silence: an
-/// unreadable tip is history that is not scanned.
+/// What every ref points at (peeled through tags), with its kind, and every checkout's
+/// HEAD (the main one's and each linked worktree's, with their per-worktree refs). A ref
+/// that cannot be read or peeled is a problem, never skipped in silence: an unreadable
+/// tip is history that is not scanned.
 fn tips(
     repo: &Repository,
     problems: &mut Vec<String>,
@@ -558,38 +559,66 @@ fn tips(
         }
         listed.insert(name);
     }
-    // libgit2 leaves out a ref file it cannot parse without a word: every file under
-    // `refs/` must have been listed.
-    for name in loose_ref_files(repo) {
+    // libgit2 leaves out a ref file it cannot parse without a word (and, seen from a
+    // linked worktree, the main one's per-worktree refs): every file under `refs/` not
+    // listed is read here, and is a problem if it is not a ref.
+    let common = repo.commondir();
+    for name in loose_ref_files(&common.join("refs"), "refs") {
         if !listed.contains(&name) {
-            problems.push(format!("ref {name:?}: not a readable ref"));
+            file_tip(
+                repo,
+                &listed,
+                &name,
+                &common.join(&name),
+                &mut out,
+                problems,
+            );
         }
     }
-    // HEAD, unless it names a branch listed above (or one not born yet).
-    match repo.find_reference("HEAD") {
-        Ok(head) => match head.symbolic_target_bytes() {
-            Some(target) => {
-                let target = String::from_utf8_lossy(target).into_owned();
-                if !listed.contains(&target) {
-                    match repo.find_reference(&target) {
-                        Ok(r) => peel_tip(&r, "HEAD", &mut out, problems),
-                        Err(e) if e.code() == git2::ErrorCode::NotFound => {}
-                        Err(e) => problems.push(format!("ref HEAD: {}", e.message())),
-                    }
-                }
+    // Every checkout's HEAD and per-worktree refs (`refs/bisect`, `refs/worktree`): a
+    // detached HEAD in a linked worktree may be all that reaches its commits.
+    file_tip(
+        repo,
+        &listed,
+        "HEAD",
+        &common.join("HEAD"),
+        &mut out,
+        problems,
+    );
+    if let Ok(linked) = std::fs::read_dir(common.join("worktrees")) {
+        for wt in linked.flatten() {
+            let dir = wt.path();
+            let label = format!("worktrees/{}", wt.file_name().to_string_lossy());
+            if dir.join("HEAD").is_file() {
+                file_tip(
+                    repo,
+                    &listed,
+                    &format!("{label}/HEAD"),
+                    &dir.join("HEAD"),
+                    &mut out,
+                    problems,
+                );
             }
-            None => peel_tip(&head, "HEAD", &mut out, problems),
-        },
-        // A bare repository may have no HEAD of its own worth reading.
-        Err(e) if e.code() == git2::ErrorCode::NotFound => {}
-        Err(e) => problems.push(format!("ref HEAD: {}", e.message())),
+            for name in loose_ref_files(&dir.join("refs"), "refs") {
+                file_tip(
+                    repo,
+                    &listed,
+                    &format!("{label}/{name}"),
+                    &dir.join(&name),
+                    &mut out,
+                    problems,
+                );
+            }
+        }
     }
+    out.sort_by_key(|&(oid, _)| oid);
+    out.dedup();
     Ok(out)
 }
 
-/// The names of the loose ref files of the repository (`refs/...`), as far as they can be
+/// The names (`<name>/...`) of the loose ref files under `dir`, as far as they can be
 /// listed.
-fn loose_ref_files(repo: &Repository) -> Vec<String> {
+fn loose_ref_files(dir: &Path, name: &str) -> Vec<String> {
     fn walk(dir: &Path, name: &str, out: &mut Vec<String>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -607,8 +636,56 @@ fn loose_ref_files(repo: &Repository) -> Vec<String> {
         }
     }
     let mut out = Vec::new();
-    walk(&repo.commondir().join("refs"), "refs", &mut out);
+    walk(dir, name, &mut out);
+    out.sort();
     out
+}
+
+/// Adds what the ref file at `path` (a sha, or `ref: <name>`) points at to `out`, or says
+/// why it cannot be read. A symbolic ref to a branch not born yet points at nothing.
+fn file_tip(
+    repo: &Repository,
+    listed: &HashSet<String>,
+    name: &str,
+    path: &Path,
+    out: &mut Vec<(Oid, ObjectType)>,
+    problems: &mut Vec<String>,
+) {
+    let text = match std::fs::read(path) {
+        Ok(t) => t,
+        Err(e) => return problems.push(format!("ref {name:?}: {e}")),
+    };
+    let text = String::from_utf8_lossy(&text);
+    let text = text.trim();
+    if let Some(target) = text.strip_prefix("ref:") {
+        let target = target.trim();
+        // A branch listed already (and said, if it could not be read).
+        if listed.contains(target) {
+            return;
+        }
+        match repo.find_reference(target) {
+            Ok(r) => peel_tip(&r, name, out, problems),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => {}
+            Err(e) => problems.push(format!("ref {name:?}: {}", e.message())),
+        }
+        return;
+    }
+    let oid = match Oid::from_str(text) {
+        Ok(oid) if text.len() == 40 => oid,
+        _ => return problems.push(format!("ref {name:?}: not a readable ref")),
+    };
+    match repo
+        .find_object(oid, None)
+        .and_then(|o| o.peel(ObjectType::Any))
+    {
+        Ok(obj) => match obj.kind() {
+            Some(kind @ (ObjectType::Commit | ObjectType::Tree | ObjectType::Blob)) => {
+                out.push((obj.id(), kind))
+            }
+            _ => problems.push(format!("ref {name:?}: points at {}", obj.id())),
+        },
+        Err(e) => problems.push(format!("ref {name:?}: {}", e.message())),
+    }
 }
 
 /// Adds what `r` points at to `out`, or says why it cannot be read.
