@@ -436,3 +436,63 @@ fn sweep_honours_a_baseline() {
     let paths: Vec<String> = run.findings().iter().map(|f| rel(&h, f)).collect();
     assert_eq!(paths, ["Desktop/new.pem"]);
 }
+
+/// Regression (issue 14, item 9): a repository's linked worktree outside the home (or
+/// the main checkout of a worktree in it) holds files of its own, not in the history:
+/// sweep scanned only the checkout it met, so a key in the other one was never seen.
+#[test]
+fn every_checkout_of_a_repository_found_is_swept() {
+    let h = TestDir::new();
+    let elsewhere = TestDir::new();
+    // A main checkout in the home, with a linked worktree outside it.
+    let app = h.git_repo("code/app");
+    let wt = elsewhere.path().join("app-feature");
+    git(
+        &app,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "feature",
+            wt.to_str().unwrap(),
+        ],
+    );
+    fs::create_dir_all(wt.join("deploy")).unwrap();
+    fs::write(wt.join("deploy/id_ecdsa"), key("pem_ecdsa256")).unwrap();
+    // A main checkout outside the home, with a linked worktree in it.
+    let lib = elsewhere.git_repo("lib");
+    fs::write(lib.join("server.pem"), key("pem_rsa")).unwrap();
+    let lib_wt = h.path().join("code/lib-wt");
+    git(
+        &lib,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "wt",
+            lib_wt.to_str().unwrap(),
+        ],
+    );
+    let run = sweep(&h, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let paths: Vec<String> = run
+        .secrets()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    let canon = |p: std::path::PathBuf| fs::canonicalize(p).unwrap().display().to_string();
+    for want in [
+        canon(wt.join("deploy/id_ecdsa")),
+        canon(lib.join("server.pem")),
+    ] {
+        assert!(paths.contains(&want), "{want} not in {paths:#?}");
+    }
+    // Each history once: nothing is committed with a key, so no history finding.
+    assert!(
+        run.secrets().iter().all(|f| f["git"].is_null()),
+        "{}",
+        run.stdout
+    );
+}
