@@ -496,3 +496,26 @@ fn every_checkout_of_a_repository_found_is_swept() {
         run.stdout
     );
 }
+
+/// Regression (issue 14, item 12): a truncated loose object in a repository under the
+/// home made sweep spin forever (libgit2 issue 7342); it is reported, exit 2.
+#[test]
+fn a_truncated_loose_object_under_the_home_is_reported_not_a_hang() {
+    let mut failures = Vec::new();
+    for kind in ["blob", "tree", "commit"] {
+        let h = TestDir::new();
+        let (_, _, id) = util::truncated_loose_object(&h, "code/app", kind);
+        let home = h.path().to_str().unwrap().to_string();
+        let mut cmd = h.cmd(&["sweep", "--home", &home, "--format", "jsonl"]);
+        match util::output_within(&mut cmd, b"", 30) {
+            None => failures.push(format!("{kind}: sweep still running after 30 s")),
+            Some(out) => {
+                let err = String::from_utf8_lossy(&out.stderr);
+                if out.status.code() != Some(2) || !err.contains(&id) {
+                    failures.push(format!("{kind}: {:?}: {err}", out.status.code()));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
