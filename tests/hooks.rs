@@ -461,3 +461,29 @@ fn a_truncated_loose_object_blocks_the_hooks_rather_than_hanging_them() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Under pre-commit every local branch and tag is checked, but only for what the remote
+/// does not have: a key already on the remote (pushed past the hook) does not block the
+/// push of a clean branch.
+#[test]
+fn pre_commit_framework_checks_only_what_the_remote_lacks() {
+    if !have_pre_commit() {
+        return;
+    }
+    let d = TestDir::new();
+    let r = pre_commit_setup(&d);
+    write_at(&r, "old/id_rsa", key("pem_rsa"));
+    git(&r, &["add", "."]);
+    git(&r, &["commit", "-qm", "old key"]);
+    git(&r, &["tag", "v1"]);
+    git(&r, &["push", "-q", "--no-verify", "origin", "main", "v1"]);
+    git(&r, &["checkout", "-qb", "clean"]);
+    write_at(&r, "a.txt", "fine\n");
+    git(&r, &["add", "."]);
+    git(&r, &["commit", "-qm", "fine"]);
+    let (ok, err) = git_pc(&d, &r, &["push", "-q", "origin", "clean"]);
+    assert!(
+        ok,
+        "a clean push was blocked by a key the remote has: {err}"
+    );
+}

@@ -187,7 +187,8 @@ fn pre_push(
     // pushed ref in its environment (none for a push of a root commit, only the first of
     // several refs), so what is pushed cannot be known: every local branch and tag (and
     // HEAD) is checked, for all the remote does not have.
-    if refs.is_empty() && under_pre_commit() {
+    let conservative = refs.is_empty() && under_pre_commit();
+    if conservative {
         let env = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
         if let Some(r) = env("PRE_COMMIT_REMOTE_URL").or_else(|| env("PRE_COMMIT_REMOTE_NAME")) {
             remote = r;
@@ -211,7 +212,10 @@ fn pre_push(
             crate::report::printable(&remote)
         );
     }
-    let selection = git::push_selection(&repo, &refs, &mut || git::ls_remote(&repo, &remote))?;
+    // Under pre-commit every local tag is a tip: the remote's tags say which it has.
+    let selection = git::push_selection(&repo, &refs, &mut || {
+        git::ls_remote(&repo, &remote, conservative)
+    })?;
     let h = git::walk(&repo, &path, &selection)?;
     let (findings, silenced) = scan(&settings, &repo, &path, &h)?;
     if findings.is_empty() {

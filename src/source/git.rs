@@ -1560,15 +1560,16 @@ impl PushedRef {
 }
 
 /// The commits a push sends: everything reachable from the pushed shas that the remote
-/// is known to have. Deletions push nothing. What the remote has is judged by the shas
-/// git hands the hook (the remote's current value of each pushed ref, when we have that
-/// object), never by local remote-tracking refs, which may name commits the remote has
-/// since dropped. When that does not settle it (a new branch, or a remote sha we do not
-/// have), `remote_has` is asked for every sha the remote advertises (`git ls-remote`).
+/// is not known to have. Deletions push nothing. What the remote has is judged by the
+/// shas git hands the hook (the remote's current value of each pushed ref, when we have
+/// that object), never by local remote-tracking refs, which may name commits the remote
+/// has since dropped. When that does not settle it (a new branch, or a remote sha we do
+/// not have), `remote_has` is asked for the refs the remote advertises (`git ls-remote`):
+/// a pushed sha it advertises sends nothing, and its branches bound what is new.
 pub fn push_selection(
     repo: &Repository,
     refs: &[PushedRef],
-    remote_has: &mut dyn FnMut() -> anyhow::Result<Vec<Oid>>,
+    remote_has: &mut dyn FnMut() -> anyhow::Result<Vec<(Oid, String)>>,
 ) -> anyhow::Result<Selection> {
     let mut include = Vec::new();
     let mut exclude = Vec::new();
@@ -1581,8 +1582,24 @@ pub fn push_selection(
         }
     }
     if in_doubt {
-        exclude.extend(remote_has()?.into_iter().filter(|&o| is_commit(repo, o)));
+        let advertised = remote_has()?;
+        let has: HashSet<Oid> = advertised.iter().map(|(o, _)| *o).collect();
+        include.retain(|sha| !Oid::from_str(sha).is_ok_and(|o| has.contains(&o)));
+        // Only its branches (and HEAD) are hidden from the walk: hiding every tag and
+        // pull-request head too made libgit2's revwalk parse most of the history (12 s
+        // for git/git's 5,300 refs). A commit only those reach is scanned again, which
+        // costs time, never a missed key.
+        exclude.extend(
+            advertised
+                .iter()
+                .filter(|(o, name)| {
+                    (name == "HEAD" || name.starts_with("refs/heads/")) && is_commit(repo, *o)
+                })
+                .map(|(o, _)| *o),
+        );
     }
+    include.sort();
+    include.dedup();
     exclude.sort();
     exclude.dedup();
     Ok(Selection::Range {
@@ -1598,13 +1615,24 @@ fn is_commit(repo: &Repository, oid: Oid) -> bool {
         .is_ok_and(|(_, kind)| kind == ObjectType::Commit)
 }
 
-/// Every sha `remote` (a remote's name or URL) advertises, from `git ls-remote`, run in
-/// the repository. An error if git cannot list them: the push cannot be judged then.
-pub fn ls_remote(repo: &Repository, remote: &str) -> anyhow::Result<Vec<Oid>> {
+/// The branches (and, with `tags`, the tags) `remote` (a remote's name or URL)
+/// advertises, with their shas, from `git ls-remote`, run in the repository. Leaving out
+/// the rest (pull-request heads, notes) keeps the listing small: 8 lines rather than
+/// 5,300 for git/git. An error if git cannot list them: the push cannot be judged then.
+pub fn ls_remote(
+    repo: &Repository,
+    remote: &str,
+    tags: bool,
+) -> anyhow::Result<Vec<(Oid, String)>> {
     use anyhow::Context as _;
     let dir = repo.workdir().unwrap_or_else(|| repo.path());
+    let mut args = vec!["ls-remote", "--heads"];
+    if tags {
+        args.push("--tags");
+    }
+    args.extend(["--", remote]);
     let out = std::process::Command::new("git")
-        .args(["ls-remote", "--", remote])
+        .args(&args)
         .current_dir(dir)
         .stdin(std::process::Stdio::null())
         .output()
@@ -1620,8 +1648,10 @@ pub fn ls_remote(repo: &Repository, remote: &str) -> anyhow::Result<Vec<Oid>> {
     text.lines()
         .filter(|l| !l.is_empty())
         .map(|l| {
-            let sha = l.split('\t').next().unwrap_or_default();
-            Oid::from_str(sha).with_context(|| format!("`git ls-remote` printed {l:?}"))
+            let (sha, name) = l.split_once('\t').unwrap_or((l, ""));
+            let oid =
+                Oid::from_str(sha).with_context(|| format!("`git ls-remote` printed {l:?}"))?;
+            Ok((oid, name.to_string()))
         })
         .collect()
 }
