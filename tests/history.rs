@@ -506,3 +506,221 @@ fn a_pack_that_does_not_match_its_index_is_not_trusted() {
         run.stderr
     );
 }
+
+/// `keysweep history --format json` in `dir`: exit code, the summary's `errors`, the
+/// number of findings, stderr.
+fn history_json(dir: &Path, args: &[&str]) -> (i32, u64, usize, String) {
+    let mut a = vec!["history", "--format", "json"];
+    a.extend_from_slice(args);
+    let run = util::run_in(dir, &a);
+    let v: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    (
+        run.code,
+        v["summary"]["errors"].as_u64().unwrap(),
+        v["findings"].as_array().unwrap().len(),
+        run.stderr,
+    )
+}
+
+/// Makes a file of the object store writable (git writes them read-only).
+fn writable(p: &Path) {
+    let mut perm = fs::metadata(p).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    fs::set_permissions(p, perm).unwrap();
+}
+
+/// Cuts `n` bytes off the end of `p`.
+fn truncate_by(p: &Path, n: u64) {
+    writable(p);
+    let f = fs::OpenOptions::new().write(true).open(p).unwrap();
+    let len = f.metadata().unwrap().len();
+    f.set_len(len - n).unwrap();
+}
+
+/// Regression (issue 14, item 3): a repository whose refs or packs cannot be read gave
+/// exit 0 with nothing scanned. Each of these is one `git fsck` rejects; each must be
+/// exit 2, the problem said once on stderr and counted in the summary.
+#[test]
+fn unreadable_refs_and_packs_are_errors_not_clean() {
+    // A history whose every object is in one pack, a key among them.
+    let packed = |d: &TestDir| {
+        let r = d.git_repo("r");
+        commit_file(&r, "deploy_key", &key("openssh_ed25519"), "add key");
+        git(&r, &["repack", "-adq"]);
+        assert_eq!(git(&r, &["count-objects"]), "0 objects, 0 kilobytes");
+        let pack = pack_files(&r).pop().unwrap();
+        (r, pack)
+    };
+    type Break = fn(&TestDir, &Path, &Path) -> String;
+    let cases: [(&str, Break); 7] = [
+        ("deleted idx", |_, _, pack| {
+            fs::remove_file(pack.with_extension("idx")).unwrap();
+            "has no index".into()
+        }),
+        ("truncated idx", |_, _, pack| {
+            truncate_by(&pack.with_extension("idx"), 30);
+            "refs/heads/main".into()
+        }),
+        ("deleted pack", |_, _, pack| {
+            fs::remove_file(pack).unwrap();
+            "has no pack".into()
+        }),
+        ("truncated pack", |_, _, pack| {
+            truncate_by(pack, 10);
+            "refs/heads/main".into()
+        }),
+        ("broken alternates", |d, r, _| {
+            // The objects live in another store, which is then gone.
+            let store = d.path().join("store");
+            fs::rename(r.join(".git/objects/pack"), &store).unwrap();
+            fs::create_dir(r.join(".git/objects/pack")).unwrap();
+            let alt = d.path().join("gone");
+            fs::write(
+                r.join(".git/objects/info/alternates"),
+                format!("{}\n", alt.display()),
+            )
+            .unwrap();
+            "alternate object store".into()
+        }),
+        ("tip at a missing object", |_, r, _| {
+            fs::write(
+                r.join(".git/refs/heads/lost"),
+                "0123456789abcdef0123456789abcdef01234567\n",
+            )
+            .unwrap();
+            "refs/heads/lost".into()
+        }),
+        ("garbage ref file", |_, r, _| {
+            fs::write(r.join(".git/refs/heads/junk"), "not a ref at all\n").unwrap();
+            "refs/heads/junk".into()
+        }),
+    ];
+    for (what, break_it) in cases {
+        let d = TestDir::new();
+        let (r, pack) = packed(&d);
+        let said = break_it(&d, &r, &pack);
+        let (ok, _) = util::try_git(&r, &["fsck", "--no-progress"]);
+        assert!(!ok, "{what}: git fsck accepts the repository");
+        let tip_only = what.contains("ref") || what.contains("tip");
+        let (code, errors, found, err) = history_json(&r, &[]);
+        if tip_only {
+            // The rest of the history is readable: its key is found, and the problem
+            // still counted.
+            assert_eq!((code, found), (1, 1), "{what}: {err}");
+        } else {
+            assert_eq!((code, found), (2, 0), "{what}: {err}");
+        }
+        assert!(errors >= 1, "{what}: errors {errors}: {err}");
+        let lines = err.lines().filter(|l| l.contains(&said)).count();
+        assert_eq!(lines, 1, "{what}: said once: {err}");
+        // The same with --quiet, and with a clean history beside a broken tip: never 0.
+        let (code, _, _, err) = history_json(&r, &["--quiet"]);
+        assert_ne!(code, 0, "{what} (quiet): {err}");
+    }
+    // A broken tip in a history with nothing to find: exit 2.
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    fs::write(r.join(".git/refs/heads/junk"), "not a ref at all\n").unwrap();
+    let (code, errors, _, err) = history_json(&r, &[]);
+    assert_eq!((code, errors), (2, 1), "{err}");
+}
+
+/// Regression (issue 14, item 8): `--since REV` walked only `REV..HEAD`, so a key
+/// committed after REV on another branch (or a tag) was missed.
+#[test]
+fn since_covers_every_ref_not_only_head() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    commit_file(&r, "old.pem", &key("pem_rsa"), "old key");
+    let base = git(&r, &["rev-parse", "HEAD"]);
+    git(&r, &["checkout", "-qb", "side"]);
+    let side = commit_file(&r, "side/id_ecdsa", &key("pem_ecdsa256"), "side key");
+    git(&r, &["checkout", "-q", "main"]);
+    // A tag on a commit no branch has.
+    git(&r, &["checkout", "-q", "--detach"]);
+    let tagged = commit_file(&r, "tagged.key", &key("openssh_ed25519"), "tagged key");
+    git(&r, &["tag", "release", &tagged]);
+    git(&r, &["checkout", "-q", "main"]);
+    let head = commit_file(&r, "notes.txt", "nothing here\n", "notes");
+    let (code, found, err) = history(&r, &["--since", &base]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        places(&found),
+        vec![
+            ("side/id_ecdsa".into(), side, false),
+            ("tagged.key".into(), tagged, false),
+        ]
+    );
+    // What REV reaches stays out, as before; and on HEAD's branch alone nothing new.
+    let (code, found, err) = history(&r, &["--since", &head]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(found.len(), 2, "{found:?}");
+    let (code, found, err) = history(&r, &["--range", &format!("{base}..{head}")]);
+    assert_eq!((code, found.len()), (0, 0), "{err}");
+}
+
+/// Regression (issue 14, item 12): a truncated loose object made libgit2 1.9 spin
+/// forever at 100% CPU (libgit2 issue 7342). Each of a blob, a tree and a commit cut
+/// short must end the run, reported, with exit 2 (nothing else to find).
+#[test]
+fn a_truncated_loose_object_is_reported_not_a_hang() {
+    let mut failures = Vec::new();
+    for kind in ["blob", "tree", "commit"] {
+        let d = TestDir::new();
+        let (r, _, id) = util::truncated_loose_object(&d, "r", kind);
+        let Some(out) = util::output_within(
+            &mut util::keysweep(&r, &["history", "--format", "json"]),
+            b"",
+            30,
+        ) else {
+            failures.push(format!("{kind}: history still running after 30 s"));
+            continue;
+        };
+        let err = String::from_utf8_lossy(&out.stderr);
+        let errors = serde_json::from_slice::<Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v["summary"]["errors"].as_u64());
+        if out.status.code() != Some(2) || !err.contains(&id) || errors < Some(1) {
+            failures.push(format!(
+                "{kind}: exit {:?}, errors {errors:?}: {err}",
+                out.status.code()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Regression (issue 14, item 9): commits only a linked worktree reaches (its detached
+/// HEAD, its per-worktree refs) were missed by `history` run on the main checkout.
+#[test]
+fn commits_only_a_linked_worktree_reaches_are_scanned() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    let wt = d.path().join("wt");
+    git(
+        &r,
+        &["worktree", "add", "-q", "--detach", wt.to_str().unwrap()],
+    );
+    // On the worktree's detached HEAD.
+    let detached = commit_file(&wt, "wt/id_ecdsa", &key("pem_ecdsa256"), "worktree key");
+    // Kept by a per-worktree ref only, then left by the worktree's HEAD.
+    let kept = commit_file(&wt, "kept/deploy_key", &key("openssh_ed25519"), "kept key");
+    git(&wt, &["update-ref", "refs/worktree/keep", &kept]);
+    let bisected = commit_file(&wt, "bisect/key.pem", &key("pem_rsa"), "bisect key");
+    git(&wt, &["update-ref", "refs/bisect/bad", &bisected]);
+    git(&wt, &["checkout", "-q", "--detach", &detached]);
+    for dir in [&r, &wt] {
+        let (code, found, err) = history(dir, &[]);
+        assert_eq!(code, 1, "{err}");
+        let paths: Vec<String> = places(&found).into_iter().map(|p| p.0).collect();
+        assert_eq!(
+            paths,
+            vec!["bisect/key.pem", "kept/deploy_key", "wt/id_ecdsa"],
+            "from {}: {err}",
+            dir.display()
+        );
+        assert!(!err.contains("not a readable ref"), "{err}");
+    }
+}

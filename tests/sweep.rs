@@ -451,3 +451,86 @@ fn sweep_honours_a_baseline() {
         .collect();
     assert_eq!(paths, ["Desktop/new.pem"]);
 }
+
+/// Regression (issue 14, item 9): a repository's linked worktree outside the home (or
+/// the main checkout of a worktree in it) holds files of its own, not in the history:
+/// sweep scanned only the checkout it met, so a key in the other one was never seen.
+#[test]
+fn every_checkout_of_a_repository_found_is_swept() {
+    let h = TestDir::new();
+    let elsewhere = TestDir::new();
+    // A main checkout in the home, with a linked worktree outside it.
+    let app = h.git_repo("code/app");
+    let wt = elsewhere.path().join("app-feature");
+    git(
+        &app,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "feature",
+            wt.to_str().unwrap(),
+        ],
+    );
+    fs::create_dir_all(wt.join("deploy")).unwrap();
+    fs::write(wt.join("deploy/id_ecdsa"), key("pem_ecdsa256")).unwrap();
+    // A main checkout outside the home, with a linked worktree in it.
+    let lib = elsewhere.git_repo("lib");
+    fs::write(lib.join("server.pem"), key("pem_rsa")).unwrap();
+    let lib_wt = h.path().join("code/lib-wt");
+    git(
+        &lib,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "wt",
+            lib_wt.to_str().unwrap(),
+        ],
+    );
+    let run = sweep(&h, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let paths: Vec<String> = run
+        .secrets()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    let canon = |p: std::path::PathBuf| fs::canonicalize(p).unwrap().display().to_string();
+    for want in [
+        canon(wt.join("deploy/id_ecdsa")),
+        canon(lib.join("server.pem")),
+    ] {
+        assert!(paths.contains(&want), "{want} not in {paths:#?}");
+    }
+    // Each history once: nothing is committed with a key, so no history finding.
+    assert!(
+        run.secrets().iter().all(|f| f["git"].is_null()),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Regression (issue 14, item 12): a truncated loose object in a repository under the
+/// home made sweep spin forever (libgit2 issue 7342); it is reported, exit 2.
+#[test]
+fn a_truncated_loose_object_under_the_home_is_reported_not_a_hang() {
+    let mut failures = Vec::new();
+    for kind in ["blob", "tree", "commit"] {
+        let h = TestDir::new();
+        let (_, _, id) = util::truncated_loose_object(&h, "code/app", kind);
+        let home = h.path().to_str().unwrap().to_string();
+        let mut cmd = h.cmd(&["sweep", "--home", &home, "--format", "jsonl"]);
+        match util::output_within(&mut cmd, b"", 30) {
+            None => failures.push(format!("{kind}: sweep still running after 30 s")),
+            Some(out) => {
+                let err = String::from_utf8_lossy(&out.stderr);
+                if out.status.code() != Some(2) || !err.contains(&id) {
+                    failures.push(format!("{kind}: {:?}: {err}", out.status.code()));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -19,7 +19,7 @@ use crate::rules::Severity;
 use crate::scan::ScanOptions;
 use crate::source::archive;
 use crate::source::fs::FsOptions;
-use crate::source::git::Selection;
+use crate::source::git::{self, Selection};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -446,7 +446,8 @@ struct HistoryArgs {
     /// Also scan objects no ref reaches: dangling commits, dropped stashes, lost blobs.
     #[arg(long, conflicts_with_all = ["since", "range"])]
     all_objects: bool,
-    /// Only what commits after REV brought in (REV..HEAD), for CI.
+    /// Only what commits after REV brought in, on every ref the whole scan covers (not
+    /// only HEAD), for CI.
     #[arg(long, value_name = "REV", conflicts_with = "range")]
     since: Option<String>,
     /// Only what the commits in A..B brought in.
@@ -473,7 +474,7 @@ impl HistoryArgs {
     fn selection(&self) -> Result<Selection, String> {
         if let Some(rev) = &self.since {
             return Ok(Selection::Range {
-                include: vec!["HEAD".into()],
+                include: vec![git::ALL_REFS.into()],
                 exclude: vec![rev.clone()],
             });
         }
@@ -711,11 +712,12 @@ pub fn parse() -> Command {
                 rules,
                 filter,
                 remote,
-                ..
+                url,
             } => HookConfig::PrePush {
                 rules: rules.selection(),
                 filter: filter.options(),
                 remote: remote.unwrap_or_else(|| "origin".into()),
+                url,
             },
             HookCommand::Install {
                 pre_commit,

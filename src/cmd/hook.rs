@@ -31,6 +31,8 @@ pub enum HookConfig {
         rules: RuleSelection,
         filter: FilterOptions,
         remote: String,
+        /// The URL git pushes to, when it says.
+        url: Option<String>,
     },
     Install(InstallConfig),
     Uninstall,
@@ -54,8 +56,9 @@ pub fn run(cfg: &HookConfig) -> anyhow::Result<i32> {
             rules,
             filter,
             remote,
+            url,
         } => fail_closed("push", "git push --no-verify", || {
-            pre_push(rules, filter, remote)
+            pre_push(rules, filter, remote, url.as_deref())
         }),
         HookConfig::Install(c) => install(c),
         HookConfig::Uninstall => uninstall(),
@@ -89,6 +92,7 @@ fn repo_here() -> anyhow::Result<(git2::Repository, PathBuf)> {
     // Before anything touches libgit2 (see `git::configure`).
     git::configure();
     let repo = git2::Repository::open_from_env().context("not inside a git repository")?;
+    git::guard(&repo).context("checking the loose objects")?;
     let path = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
     Ok((repo, path))
 }
@@ -159,7 +163,12 @@ fn pre_commit(rules: &RuleSelection, filter: &FilterOptions) -> anyhow::Result<i
     Ok(exit::FINDINGS)
 }
 
-fn pre_push(rules: &RuleSelection, filter: &FilterOptions, remote: &str) -> anyhow::Result<i32> {
+fn pre_push(
+    rules: &RuleSelection,
+    filter: &FilterOptions,
+    remote: &str,
+    url: Option<&str>,
+) -> anyhow::Result<i32> {
     let (repo, path) = repo_here()?;
     let settings = settings(rules, filter, &path)?;
     let mut refs = Vec::new();
@@ -176,44 +185,49 @@ fn pre_push(rules: &RuleSelection, filter: &FilterOptions, remote: &str) -> anyh
         })?;
         refs.push(r);
     }
-    // The pre-commit framework runs pre-push hooks without stdin, naming the range in
-    // its environment instead.
-    if refs.is_empty()
-        && let Some(to) = std::env::var("PRE_COMMIT_TO_REF")
-            .ok()
-            .filter(|s| !s.is_empty())
-    {
-        let to = repo
-            .revparse_single(&to)
-            .context("PRE_COMMIT_TO_REF")?
-            .id()
-            .to_string();
-        let from = std::env::var("PRE_COMMIT_FROM_REF")
-            .ok()
-            .filter(|s| !s.is_empty())
-            .and_then(|f| repo.revparse_single(&f).ok())
-            .map_or_else(|| "0".repeat(40), |o| o.id().to_string());
-        refs.push(PushedRef {
-            local_ref: "HEAD".into(),
-            local_sha: to,
-            remote_ref: String::new(),
-            remote_sha: from,
-        });
+    // Where `git ls-remote` asks what the remote has: the URL git pushes to, if known.
+    let mut remote = url.unwrap_or(remote).to_string();
+    let mut place = "the commits being pushed".to_string();
+    // The pre-commit framework runs pre-push hooks without stdin, and names at most one
+    // pushed ref in its environment (none for a push of a root commit, only the first of
+    // several refs), so what is pushed cannot be known: every local branch and tag (and
+    // HEAD) is checked, for all the remote does not have.
+    let conservative = refs.is_empty() && under_pre_commit();
+    if conservative {
+        let env = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
+        if let Some(r) = env("PRE_COMMIT_REMOTE_URL").or_else(|| env("PRE_COMMIT_REMOTE_NAME")) {
+            remote = r;
+        }
+        let zero = "0".repeat(40);
+        let mut tips = git::local_tips(&repo)?;
+        if let Some(to) = env("PRE_COMMIT_TO_REF") {
+            tips.push(repo.revparse_single(&to).context("PRE_COMMIT_TO_REF")?.id());
+        }
+        for tip in tips {
+            refs.push(PushedRef {
+                local_ref: String::new(),
+                local_sha: tip.to_string(),
+                remote_ref: String::new(),
+                remote_sha: zero.clone(),
+            });
+        }
+        place = format!(
+            "the local commits {} does not have (the pre-commit framework does not say \
+             which refs are pushed, so every local branch and tag is checked)",
+            crate::report::printable(&remote)
+        );
     }
-    let selection = git::push_selection(&repo, remote, &refs);
+    // Under pre-commit every local tag is a tip: the remote's tags say which it has.
+    let selection = git::push_selection(&repo, &refs, &mut || {
+        git::ls_remote(&repo, &remote, conservative)
+    })?;
     let h = git::walk(&repo, &path, &selection)?;
     let (findings, silenced) = scan(&settings, &repo, &path, &h)?;
     if findings.is_empty() {
         return Ok(exit::CLEAN);
     }
     let mut err = io::stderr().lock();
-    blocked(
-        &mut err,
-        "push",
-        "the commits being pushed",
-        &findings,
-        true,
-    )?;
+    blocked(&mut err, "push", &place, &findings, true)?;
     write_silenced(&mut err, &silenced)?;
     // The rebase must start before the oldest commit that brought a secret: the walk
     // lists commits oldest first.
@@ -233,6 +247,14 @@ fn pre_push(rules: &RuleSelection, filter: &FilterOptions, remote: &str) -> anyh
          If you have decided this is not a secret, `git push --no-verify` skips the check."
     )?;
     Ok(exit::FINDINGS)
+}
+
+/// Whether this hook was run by the pre-commit framework (which sets `PRE_COMMIT=1` for
+/// every hook it runs, and the `PRE_COMMIT_REMOTE_*` variables for pre-push).
+fn under_pre_commit() -> bool {
+    ["PRE_COMMIT", "PRE_COMMIT_REMOTE_NAME", "PRE_COMMIT_TO_REF"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
 /// The head of a hook's report: what is blocked, how many secrets, and each one (file,

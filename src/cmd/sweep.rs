@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::io::{self};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::Outcome;
@@ -87,6 +87,18 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
         Some(&cfg.home),
     );
     let (mut findings, walked) = walked?;
+    // The work trees of the repositories found that the walk of the home did not cover:
+    // linked worktrees (or a worktree's main checkout) elsewhere share the history found
+    // here, but their files are their own.
+    let elsewhere = checkouts_outside(&walked.repos, &cfg.home);
+    if !elsewhere.is_empty() {
+        let mut more = cfg.scan.clone();
+        more.fs.paths = elsewhere;
+        more.fs.find_repos = false;
+        let (mut found, _) =
+            scan::walk_showing_progress(&more, &settings, &scanner, &stats, None, None)?;
+        findings.append(&mut found);
+    }
 
     let mut history_summary = Summary::default();
     // Empty unless the walk was asked to find repositories.
@@ -166,6 +178,46 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
         digest::write(&mut io::stderr().lock(), d)?;
     }
     Ok(code)
+}
+
+/// The checkouts of `repos` (their linked worktrees, and the main checkout of a linked
+/// worktree) that are not under `home`, and so were not walked with it.
+fn checkouts_outside(repos: &[PathBuf], home: &Path) -> Vec<PathBuf> {
+    let home = std::fs::canonicalize(home).unwrap_or_else(|_| home.to_path_buf());
+    let mut out = Vec::new();
+    for path in repos {
+        let Ok(repo) = git2::Repository::open(path) else {
+            continue;
+        };
+        let mut checkouts = Vec::new();
+        if repo.is_worktree() {
+            // The main checkout's `.git` is the common directory.
+            if let Some(main) = repo.commondir().parent()
+                && repo.commondir().file_name().is_some_and(|n| n == ".git")
+            {
+                checkouts.push(main.to_path_buf());
+            }
+        }
+        for name in repo
+            .worktrees()
+            .iter()
+            .flat_map(|w| w.iter().flatten().flatten())
+        {
+            if let Ok(wt) = repo.find_worktree(name) {
+                checkouts.push(wt.path().to_path_buf());
+            }
+        }
+        for c in checkouts {
+            let Ok(c) = std::fs::canonicalize(&c) else {
+                continue;
+            };
+            if !c.starts_with(&home) && c.is_dir() && !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// One entry per repository: a worktree and its main checkout share one history.

@@ -292,3 +292,58 @@ impl TestDir {
         p
     }
 }
+
+/// Runs `cmd` (stdin from `input`), killing it after `secs` seconds: `None` if it had to
+/// be killed, so that a test of a hang fails rather than hangs.
+pub fn output_within(cmd: &mut Command, input: &[u8], secs: u64) -> Option<Output> {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// A repository `rel` (see [`TestDir::git_repo`]) with a second commit whose blob, tree
+/// or commit (`kind`) is a loose object then cut short by a few bytes, as a crash or a
+/// full disk leaves it. Returns the repository, the first commit's id and the broken
+/// object's id.
+pub fn truncated_loose_object(d: &TestDir, rel: &str, kind: &str) -> (PathBuf, String, String) {
+    let r = d.git_repo(rel);
+    let first = git(&r, &["rev-parse", "HEAD"]);
+    let text: String = (0..2000).map(|i| format!("line {i}\n")).collect();
+    write_at(&r, "data.txt", text);
+    git(&r, &["add", "."]);
+    git(&r, &["commit", "-qm", "data"]);
+    let spec = match kind {
+        "blob" => "HEAD:data.txt",
+        "tree" => "HEAD^{tree}",
+        _ => "HEAD",
+    };
+    let id = git(&r, &["rev-parse", spec]);
+    let obj = r.join(".git/objects").join(&id[..2]).join(&id[2..]);
+    let mut perm = fs::metadata(&obj).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    fs::set_permissions(&obj, perm).unwrap();
+    let f = fs::OpenOptions::new().write(true).open(&obj).unwrap();
+    let len = f.metadata().unwrap().len();
+    // Eight bytes: the stream's checksum and the end of its data.
+    f.set_len(len - 8).unwrap();
+    (r, first, id)
+}
