@@ -740,3 +740,25 @@ fn kernel_file_systems_are_never_walked_into_and_x_stays_on_one() {
     let run = d.run(&["scan", "--follow", "-x", "--format", "jsonl", "dir"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn names_from_history_are_escaped_on_stderr() {
+    let d = TestDir::new();
+    let r = d.git_repo("repo");
+    let evil = "big\nkeysweep: FORGED\u{1b}[2J.log";
+    util::write_at(&r, evil, vec![b'x'; 4096]);
+    util::git(&r, &["add", "."]);
+    util::git(&r, &["commit", "-qm", "big file"]);
+    let run = d.run(&["history", "--max-file-size", "1K", "repo"]);
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
+    assert!(
+        !run.stderr.lines().any(|l| l.starts_with("keysweep: FORGED")),
+        "a forged line: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("big\\nkeysweep: FORGED\\u{1b}[2J.log"),
+        "{}",
+        run.stderr
+    );
+}

@@ -97,7 +97,7 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
             },
             Err(e) => {
                 summary.errors += 1;
-                eprintln!("keysweep: error: {e:#}");
+                crate::messages::error(format_args!("{e:#}"));
             }
         }
         if cfg.submodules {
@@ -137,11 +137,11 @@ fn submodule_paths(repo: &Path) -> Vec<PathBuf> {
         if git2::Repository::open(&path).is_ok() {
             out.push(path);
         } else {
-            eprintln!(
-                "keysweep: {}: submodule {} is not checked out; its history is not scanned",
+            crate::messages::note(format_args!(
+                "{}: submodule {} is not checked out; its history is not scanned",
                 repo.display(),
                 sm.path().display()
-            );
+            ));
         }
     }
     out
@@ -182,13 +182,13 @@ pub(crate) fn scan_repo(
             stop.store(true, Ordering::Relaxed);
         }
         if timings && let Ok(h) = &h {
-            eprintln!(
-                "keysweep: timing: walk {:.2} s: {} commits, {} blobs, {} origins",
+            crate::messages::note(format_args!(
+                "timing: walk {:.2} s: {} commits, {} blobs, {} origins",
                 t.elapsed().as_secs_f64(),
                 h.commits.len(),
                 h.blobs.len(),
                 h.origins.values().map(Vec::len).sum::<usize>()
-            );
+            ));
         }
         h
     };
@@ -200,12 +200,12 @@ pub(crate) fn scan_repo(
             std::panic::catch_unwind(AssertUnwindSafe(|| pack_pass(ctx, &packs, &shown, &stop)))
                 .ok()?;
         if timings {
-            eprintln!(
-                "keysweep: timing: pack pass {:.2} s: {} blobs seen, {} flagged",
+            crate::messages::note(format_args!(
+                "timing: pack pass {:.2} s: {} blobs seen, {} flagged",
                 t.elapsed().as_secs_f64(),
                 pass.seen.len(),
                 pass.flagged.len(),
-            );
+            ));
         }
         Some(pass)
     };
@@ -226,10 +226,10 @@ pub(crate) fn scan_repo(
     let h = h?;
     if !ctx.quiet {
         for p in pass.iter().flat_map(|p| &p.incomplete) {
-            eprintln!(
-                "keysweep: {}: pack {p}; its objects are read one at a time",
+            crate::messages::note(format_args!(
+                "{}: pack {p}; its objects are read one at a time",
                 path.display()
-            );
+            ));
         }
     }
     Ok(scan_listed(ctx, &repo, path, &h, pass.as_ref(), summary))
@@ -352,15 +352,15 @@ pub fn scan_listed(
     if h.shallow {
         summary.shallow = true;
         if !cfg.quiet {
-            eprintln!(
-                "keysweep: {shown_repo}: shallow clone: history is scanned as far as it goes; \
+            crate::messages::note(format_args!(
+                "{shown_repo}: shallow clone: history is scanned as far as it goes; \
                  secrets in older commits are not seen"
-            );
+            ));
         }
     }
     for p in &h.problems {
         summary.errors += 1;
-        eprintln!("keysweep: {shown_repo}: {p}");
+        crate::messages::note(format_args!("{shown_repo}: {p}"));
     }
 
     // What the pass scanned and found clean is done; the rest is read here.
@@ -423,19 +423,21 @@ pub fn scan_listed(
                     skipped.fetch_add(1, Ordering::Relaxed);
                     if !cfg.quiet {
                         progress.suspend(|| {
-                            eprintln!(
-                                "keysweep: {shown_repo}: skipped blob {blob} ({}): {} is over --max-file-size",
+                            crate::messages::note(format_args!(
+"{shown_repo}: skipped blob {blob} ({}): {} is over --max-file-size",
                                 String::from_utf8_lossy(&first_path(h, blob)),
                                 human::human_bytes(len)
-                            )
+                            ))
                         });
                     }
                 }
                 BlobEvent::Error { blob, message } => {
                     errors.fetch_add(1, Ordering::Relaxed);
                     progress.suspend(|| match blob {
-                        Some(b) => eprintln!("keysweep: {shown_repo}: blob {b}: {message}"),
-                        None => eprintln!("keysweep: {shown_repo}: {message}"),
+                        Some(b) => {
+                            crate::messages::note(format_args!("{shown_repo}: blob {b}: {message}"))
+                        }
+                        None => crate::messages::note(format_args!("{shown_repo}: {message}")),
                     });
                 }
             }

@@ -79,10 +79,10 @@ fn fail_closed(
         }
         Ok(code) => Ok(code),
         Err(e) => {
-            eprintln!("keysweep: the {action} check failed: {e:#}");
-            eprintln!(
-                "keysweep: {action} blocked. `{skip}` skips the check if you have decided to."
-            );
+            crate::messages::note(format_args!("the {action} check failed: {e:#}"));
+            crate::messages::note(format_args!(
+                "{action} blocked. `{skip}` skips the check if you have decided to."
+            ));
             Ok(exit::ERROR)
         }
     }
@@ -350,11 +350,11 @@ fn install(c: &InstallConfig) -> anyhow::Result<i32> {
                 continue;
             }
             Ok(existing) if !existing.contains(MARKER) && !c.force => {
-                eprintln!(
-                    "keysweep: {} exists and was not written by keysweep; not overwriting it \
+                crate::messages::note(format_args!(
+                    "{} exists and was not written by keysweep; not overwriting it \
                      (--force replaces it)",
                     path.display()
-                );
+                ));
                 refused = true;
                 continue;
             }
