@@ -1,5 +1,6 @@
-//! Hostile input for the scan core: keyword-dense content that used to cost hits × window.
-//! Each regression test here failed on the code before its fix.
+//! Hostile input for the scan core and the archive reader: keyword-dense content that used
+//! to cost hits × window, and archives built to hide a member. Each regression test here
+//! failed on the code before its fix.
 
 mod util;
 
@@ -128,5 +129,160 @@ fn keys_among_keyword_dense_content_are_found() {
     assert!(
         found.iter().any(|f| f["category"] == "aws-access-key"),
         "the AWS key among placeholder ids was lost: {found:?}"
+    );
+}
+
+/// A zip of `files`, each deflated (so that no key inside shows through as plain text).
+fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in files {
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(data.len() > u32::MAX as usize);
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn gz_of(data: impl std::io::Read) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::copy(&mut { data }, &mut e).unwrap();
+    e.finish().unwrap()
+}
+
+/// `keysweep scan --archives` of the one file `name` holding `bytes`.
+fn scan_archive(name: &str, bytes: &[u8]) -> util::Run {
+    let t = TestDir::new();
+    t.write(name, bytes);
+    t.run(&["scan", "--archives", "--format", "jsonl", name])
+}
+
+fn found_in(run: &util::Run, member: &str) -> bool {
+    run.secrets()
+        .iter()
+        .any(|f| f["path"].as_str().is_some_and(|p| p.ends_with(member)))
+}
+
+/// Regression (issue 14, item 10): once a member spent the archive's expansion budget,
+/// nothing after it was read, so a key stored beside a bomb (42.zip-style) was never
+/// scanned and the run said "nothing found" (exit 0). Now the expensive member is what is
+/// skipped, and reported: a nested bomb (a .gz of 100 MiB of zeros, past the 64 MiB budget
+/// of a small archive) and a member that declares more than is left.
+#[test]
+fn a_key_beside_an_archive_bomb_is_found() {
+    use std::io::Read;
+    let bomb = gz_of(std::io::repeat(0).take(100 << 20));
+    let key = util::key("openssh_ed25519");
+    let data = zip_of(&[("a/bomb.log.gz", &bomb), ("b/id_ed25519", key.as_bytes())]);
+    let run = scan_archive("release.zip", &data);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        found_in(&run, "release.zip!b/id_ed25519"),
+        "stderr: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("a possible archive bomb"),
+        "stderr: {}",
+        run.stderr
+    );
+
+    // A plain member that declares 100 MiB: skipped unread, the key after it is read.
+    let zeros = vec![0u8; 100 << 20];
+    let data = zip_of(&[("zeros.bin", &zeros), ("id_ed25519", key.as_bytes())]);
+    let run = scan_archive("big.zip", &data);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        found_in(&run, "big.zip!id_ed25519"),
+        "stderr: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("big.zip!zeros.bin"),
+        "stderr: {}",
+        run.stderr
+    );
+
+    // A bomb and nothing else: the member that could not be read makes it exit 2.
+    let data = zip_of(&[("bomb.log.gz", &bomb)]);
+    let run = scan_archive("only.zip", &data);
+    assert_eq!(run.code, 2, "stderr: {}", run.stderr);
+}
+
+/// Regression (issue 14, item 10): a zip with bytes before it (a self-extracting
+/// archive, a Spring Boot executable jar: a shell script, then the zip) was not opened,
+/// and its deflated key went unseen.
+#[test]
+fn a_zip_after_a_launcher_script_is_opened() {
+    let key = util::key("openssh_ed25519");
+    let mut data = b"#!/bin/sh\nexec java -jar \"$0\" \"$@\"\nexit 1\n".to_vec();
+    data.extend(zip_of(&[("BOOT-INF/classes/id_ed25519", key.as_bytes())]));
+    let run = scan_archive("app.jar", &data);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        found_in(&run, "app.jar!BOOT-INF/classes/id_ed25519"),
+        "stderr: {}",
+        run.stderr
+    );
+}
+
+/// Regression (issue 14, item 10): a central directory holding more records than its end
+/// record counts. Readers that trust the count never see the last ones; `unzip` extracts
+/// them. Built by lowering the count of a two-member zip to one.
+#[test]
+fn zip_entries_past_the_end_records_count_are_read() {
+    let key = util::key("openssh_ed25519");
+    let mut data = zip_of(&[
+        ("README", b"nothing here\n"),
+        ("id_ed25519", key.as_bytes()),
+    ]);
+    let end = memchr::memmem::rfind(&data, b"PK\x05\x06").unwrap();
+    for field in [end + 8, end + 10] {
+        assert_eq!(data[field..field + 2], [2, 0]);
+        data[field..field + 2].copy_from_slice(&[1, 0]);
+    }
+    let run = scan_archive("hidden.zip", &data);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        found_in(&run, "hidden.zip!id_ed25519"),
+        "stderr: {}",
+        run.stderr
+    );
+}
+
+/// Regression (issue 14, item 10): GNU sparse tar members (`tar --sparse`) were skipped
+/// without a word. They are files: read with their holes as zeros. Built by hand: one
+/// data run (the key) at 8 KiB into a 16 KiB file.
+#[test]
+fn gnu_sparse_tar_members_are_read() {
+    // Data runs are whole 512-byte blocks; the map ends with an empty run at the end of
+    // the file, as GNU tar writes it.
+    let mut run = util::key("openssh_ed25519").into_bytes();
+    run.resize(run.len().div_ceil(512) * 512, b'\n');
+    let mut h = tar::Header::new_gnu();
+    h.set_path("var/backup/id_ed25519").unwrap();
+    h.set_entry_type(tar::EntryType::GNUSparse);
+    h.set_mode(0o600);
+    h.set_size(run.len() as u64);
+    {
+        let gnu = h.as_gnu_mut().unwrap();
+        gnu.set_real_size(16 << 10);
+        gnu.sparse[0].set_offset(8 << 10);
+        gnu.sparse[0].set_length(run.len() as u64);
+        gnu.sparse[1].set_offset(16 << 10);
+        gnu.sparse[1].set_length(0);
+    }
+    h.set_cksum();
+    let mut b = tar::Builder::new(Vec::new());
+    b.append(&h, &run[..]).unwrap();
+    let data = b.into_inner().unwrap();
+    let run = scan_archive("backup.tar", &data);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        found_in(&run, "backup.tar!var/backup/id_ed25519"),
+        "stderr: {}",
+        run.stderr
     );
 }
