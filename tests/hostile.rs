@@ -1,8 +1,10 @@
-//! Hostile input for the scan core and the archive reader: keyword-dense content that used
-//! to cost hits × window, and archives built to hide a member. Each regression test here
-//! failed on the code before its fix.
+//! Hostile input for the scan core and the file readers: keyword-dense content that used to
+//! cost hits × window, files that shrink while they are read, and archives built to hide a
+//! member. Each regression test here failed on the code before its fix.
 
 mod util;
+
+use std::fs;
 
 use base64::Engine as _;
 use keysweep::rules::RuleSet;
@@ -130,6 +132,82 @@ fn keys_among_keyword_dense_content_are_found() {
         found.iter().any(|f| f["category"] == "aws-access-key"),
         "the AWS key among placeholder ids was lost: {found:?}"
     );
+}
+
+/// Regression (issue 14, item 13): a large file truncated while it was scanned (logrotate's
+/// `copytruncate`) was memory-mapped, and touching its vanished pages raised SIGBUS: the run
+/// died (exit 135) with no report, and other files' findings were lost. Files are read now;
+/// the run goes on, and a file seen shrinking is reported.
+///
+/// The file is truncated the moment the test sees the process holding it open (its
+/// `/proc/PID/fd`), so the truncation lands while it is read or scanned: 32 MiB of text
+/// takes a debug build about a second to scan, far longer than the test takes to react.
+#[test]
+fn file_truncated_while_scanned_does_not_kill_the_run() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let t = TestDir::new();
+    t.write("keys/id_ed25519", util::key("openssh_ed25519"));
+    let line = b"    let total = items.iter().map(|i| i.len()).sum::<usize>(); // no secret here\n";
+    let big: Vec<u8> = line.iter().copied().cycle().take(32 << 20).collect();
+    let big_path = t.write("logs/app.log", &big);
+    let mut child = t
+        .cmd(&["scan", ".", "--format", "jsonl"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let fd_dir = format!("/proc/{}/fd", child.id());
+    let started = Instant::now();
+    let mut truncated = false;
+    while started.elapsed() < Duration::from_secs(60) {
+        let open = fs::read_dir(&fd_dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .any(|e| fs::read_link(e.path()).is_ok_and(|p| p == big_path))
+            })
+            .unwrap_or(false);
+        if open {
+            fs::OpenOptions::new()
+                .write(true)
+                .open(&big_path)
+                .unwrap()
+                .set_len(0)
+                .unwrap();
+            truncated = true;
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        truncated,
+        "the scan ended before the test saw the file open; stderr: {stderr}"
+    );
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal(),
+        None,
+        "killed by a signal; stderr: {stderr}"
+    );
+    let run = util::Run::from(out);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let found = run.secrets();
+    assert!(
+        found.iter().any(|f| f["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("id_ed25519"))),
+        "the other file's key was lost: {found:?}"
+    );
+    // Truncated during the read (rather than after it): the file is named as not fully read.
+    if run.stderr.contains("shrank") {
+        assert!(run.stderr.contains("app.log"), "stderr: {}", run.stderr);
+    }
 }
 
 /// A zip of `files`, each deflated (so that no key inside shows through as plain text).
