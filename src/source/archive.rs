@@ -63,6 +63,24 @@ pub enum Event<'a> {
 /// The archive kind of a file, by its name and confirmed by its first bytes (a `.zip`
 /// that is not one is scanned as a plain file, silently).
 pub fn kind_of(name: &str, bytes: &[u8]) -> Option<Kind> {
+    let kind = kind_by_name(name)?;
+    let magic_ok = match kind {
+        // Self-extracting archives and executable jars put a script or a launcher before
+        // the zip: its end record, near the end of the file, says it is one.
+        Kind::Zip => {
+            bytes.starts_with(b"PK\x03\x04")
+                || bytes.starts_with(b"PK\x05\x06")
+                || end_record(bytes).is_some()
+        }
+        Kind::TarGz | Kind::Gz => bytes.starts_with(&[0x1f, 0x8b]),
+        // Old (v7) tar files have no magic; a tar file is at least one 512-byte header.
+        Kind::Tar => bytes.len() >= 512,
+    };
+    magic_ok.then_some(kind)
+}
+
+/// The archive kind a file's name says it is.
+fn kind_by_name(name: &str) -> Option<Kind> {
     // Asked of every file a sweep reads: compare case-insensitively in place, no copy.
     let n = name.as_bytes();
     let ends =
@@ -78,19 +96,7 @@ pub fn kind_of(name: &str, bytes: &[u8]) -> Option<Kind> {
     } else {
         return None;
     };
-    let magic_ok = match kind {
-        // Self-extracting archives and executable jars put a script or a launcher before
-        // the zip: its end record, near the end of the file, says it is one.
-        Kind::Zip => {
-            bytes.starts_with(b"PK\x03\x04")
-                || bytes.starts_with(b"PK\x05\x06")
-                || end_record(bytes).is_some()
-        }
-        Kind::TarGz | Kind::Gz => bytes.starts_with(&[0x1f, 0x8b]),
-        // Old (v7) tar files have no magic; a tar file is at least one 512-byte header.
-        Kind::Tar => bytes.len() >= 512,
-    };
-    magic_ok.then_some(kind)
+    Some(kind)
 }
 
 /// Opens the archive `bytes` named `name` (of `kind`), calling `visit` for each file in
@@ -240,7 +246,7 @@ impl Walker<'_, '_> {
                     continue;
                 }
                 let full = format!("{name}!{}", String::from_utf8_lossy(file.name_raw()));
-                if pass == 0 && looks_like_archive(&full) {
+                if pass == 0 && kind_by_name(&full).is_some() {
                     nested.push(i);
                     continue;
                 }
@@ -454,11 +460,6 @@ impl Walker<'_, '_> {
             }),
         }
     }
-}
-
-/// A member name that [`kind_of`] may open as an archive (by its name alone).
-fn looks_like_archive(name: &str) -> bool {
-    kind_of(name, b"PK\x03\x04").is_some() || kind_of(name, &[0x1f, 0x8b]).is_some()
 }
 
 /// Tar entry types that hold no file data of their own (links, devices, directories,
