@@ -478,6 +478,26 @@ mod tests {
         assert_eq!(lc.locate(hay, 6), (3, 1));
     }
 
+    /// Hits of one rule closer than NEIGHBOUR_GAP do not clip each other's windows: an
+    /// `ASIA` among an `AKIA` id's random characters leaves the id, and its secret on the
+    /// next line, whole. (Generated at random for keysweep; not a real credential.)
+    #[test]
+    fn a_keyword_inside_a_key_id_does_not_cut_it_short() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        let hay = b"id = AKIAJ2FAASIA3GZUWG6C\nkey = 3RxxWBtSS9Z4xxIahZ291TtLuIoPeDIEn8WHhXMf\n";
+        let mut out = Vec::new();
+        scanner.scan(hay, &mut Scratch::new(), &mut out);
+        let secrets: Vec<&[u8]> = out.iter().map(|m| &hay[m.secret.clone()]).collect();
+        assert_eq!(
+            secrets,
+            [
+                &b"AKIAJ2FAASIA3GZUWG6C"[..],
+                b"3RxxWBtSS9Z4xxIahZ291TtLuIoPeDIEn8WHhXMf"
+            ]
+        );
+    }
+
     #[test]
     fn entropy_of_uniform_and_constant() {
         assert_eq!(shannon_entropy(b"aaaa"), 0.0);
