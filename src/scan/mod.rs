@@ -158,6 +158,10 @@ pub struct ScanOptions {
 pub struct Scanner {
     rules: Vec<CompiledRule>,
     automaton: AhoCorasick,
+    /// The same automaton without its prefilter, for stretches dense with hits (see
+    /// [`Scanner::keyword_hits`]), and the longest keyword's length.
+    dense_automaton: AhoCorasick,
+    longest_keyword: usize,
     /// keyword index → the rules that listed it.
     keyword_rules: Vec<Vec<usize>>,
     options: ScanOptions,
@@ -185,6 +189,12 @@ impl Scanner {
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)?;
+        let dense_automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(false)
+            .build(&keywords)?;
+        let longest_keyword = keywords.iter().map(|k| k.len()).max().unwrap_or(1);
         let rules = set
             .rules
             .iter()
@@ -196,6 +206,8 @@ impl Scanner {
         Ok(Scanner {
             rules,
             automaton,
+            dense_automaton,
+            longest_keyword,
             keyword_rules,
             options,
         })
@@ -241,7 +253,8 @@ impl Scanner {
         scratch.rejected.clear();
         scratch.rejected.resize(n, None);
         scratch.examined = 0;
-        for hit in self.automaton.find_iter(hay) {
+        let mut hits = self.keyword_hits(hay);
+        while let Some(hit) = hits.next_hit() {
             for &ri in &self.keyword_rules[hit.pattern().as_usize()] {
                 // Earlier hits at least NEIGHBOUR_GAP before this one: their windows end
                 // here, and this one's begins after the last of them.
@@ -277,6 +290,18 @@ impl Scanner {
                     && self.rules[later.rule].rule.category == self.rules[kept.rule].rule.category
             });
             out.append(&mut found);
+        }
+    }
+
+    /// The keyword hits in `hay`, in order, as `find_iter` would give them.
+    fn keyword_hits<'h>(&'h self, hay: &'h [u8]) -> KeywordHits<'h> {
+        KeywordHits {
+            scanner: self,
+            hay,
+            pos: 0,
+            dense: false,
+            block_start: 0,
+            block_hits: 0,
         }
     }
 
@@ -414,6 +439,75 @@ impl Scanner {
     }
 }
 
+/// Hits counted per density check, and the bytes per hit under which a stretch is dense.
+const DENSITY_BLOCK: u32 = 256;
+const DENSE_BYTES_PER_HIT: usize = 64;
+/// In a dense stretch, the automaton without prefilter looks this far for the next hit
+/// before handing back to the prefiltered one.
+const DENSE_SPAN: usize = 64 << 10;
+
+/// The keyword automaton's hits, switching between two automata with the same matches.
+/// The prefiltered one (SIMD, several GiB/s) skips clean text fast but pays a restart at
+/// every hit: on keyword-dense content (a file of `AKIA`) that restart is most of the
+/// scan's time. Where the last [`DENSITY_BLOCK`] hits came more often than one per
+/// [`DENSE_BYTES_PER_HIT`] bytes, the plain DFA (no restart cost, slower on clean text)
+/// takes over, for at most [`DENSE_SPAN`] bytes without a hit at a time.
+struct KeywordHits<'h> {
+    scanner: &'h Scanner,
+    hay: &'h [u8],
+    pos: usize,
+    dense: bool,
+    block_start: usize,
+    block_hits: u32,
+}
+
+impl KeywordHits<'_> {
+    fn next_hit(&mut self) -> Option<aho_corasick::Match> {
+        let len = self.hay.len();
+        loop {
+            if self.pos > len {
+                return None;
+            }
+            let (automaton, end) = if self.dense {
+                (
+                    &self.scanner.dense_automaton,
+                    len.min(self.pos.saturating_add(DENSE_SPAN)),
+                )
+            } else {
+                (&self.scanner.automaton, len)
+            };
+            let input = aho_corasick::Input::new(self.hay).span(self.pos..end);
+            match automaton.find(input) {
+                Some(m) => {
+                    self.pos = m.end().max(m.start() + 1);
+                    self.block_hits += 1;
+                    if self.block_hits == DENSITY_BLOCK {
+                        let per_hit = (m.end() - self.block_start) / DENSITY_BLOCK as usize;
+                        self.dense = per_hit < DENSE_BYTES_PER_HIT;
+                        self.block_start = m.end();
+                        self.block_hits = 0;
+                    }
+                    return Some(m);
+                }
+                None if end == len => {
+                    self.pos = len + 1;
+                    return None;
+                }
+                None => {
+                    // No keyword lies wholly in pos..end; one may still start in its last
+                    // longest-keyword bytes.
+                    self.pos = self
+                        .pos
+                        .max(end + 1 - self.scanner.longest_keyword.min(end + 1));
+                    self.dense = false;
+                    self.block_start = self.pos;
+                    self.block_hits = 0;
+                }
+            }
+        }
+    }
+}
+
 /// Shannon entropy in bits per byte.
 pub fn shannon_entropy(bytes: &[u8]) -> f64 {
     if bytes.is_empty() {
@@ -496,6 +590,36 @@ mod tests {
                 b"3RxxWBtSS9Z4xxIahZ291TtLuIoPeDIEn8WHhXMf"
             ]
         );
+    }
+
+    /// The switch between the two keyword automata gives exactly `find_iter`'s hits: in
+    /// dense stretches, in clean ones, and for a keyword that straddles the end of a dense
+    /// search's span.
+    #[test]
+    fn keyword_hits_are_find_iters_in_dense_and_clean_stretches() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        for shift in [0, 1, 5, 10, 20, 25, 26, 27, 40] {
+            let mut hay = b"AKIA".repeat(3000);
+            let span_end = hay.len() + DENSE_SPAN;
+            hay.resize(span_end - shift, b'.');
+            hay.extend_from_slice(b"-----BEGIN OPENSSH PRIVATE KEY-----\n");
+            hay.resize(hay.len() + 3 * DENSE_SPAN, b'.');
+            hay.extend(b"ASIA\n".repeat(2000));
+            hay.extend_from_slice(b"aws_secret_key");
+            let want: Vec<_> = scanner
+                .automaton
+                .find_iter(&hay[..])
+                .map(|m| (m.pattern(), m.span()))
+                .collect();
+            let mut got = Vec::new();
+            let mut hits = scanner.keyword_hits(&hay);
+            while let Some(m) = hits.next_hit() {
+                got.push((m.pattern(), m.span()));
+            }
+            assert_eq!(got.len(), want.len(), "shift {shift}");
+            assert!(got == want, "shift {shift}");
+        }
     }
 
     #[test]
