@@ -66,6 +66,24 @@ fn dense(clean: &[u8]) -> Vec<u8> {
     out
 }
 
+/// `size` bytes of each keyword-dense shape: BEGIN lines, the base64 of BEGIN lines, and
+/// runs of `AKIA`.
+fn keyword_dense(size: usize) -> Vec<(&'static str, Vec<u8>)> {
+    use base64::Engine as _;
+    let repeat = |unit: &[u8]| -> Vec<u8> { unit.iter().copied().cycle().take(size).collect() };
+    let rsa = repeat(b"-----BEGIN RSA PRIVATE KEY-----\n");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&rsa[..size / 4 * 3]);
+    vec![
+        ("rsa-begin-lines", rsa),
+        (
+            "openssh-begin-lines",
+            repeat(b"-----BEGIN OPENSSH PRIVATE KEY-----\n"),
+        ),
+        ("base64-of-begin-lines", b64.into_bytes()),
+        ("akia-run", repeat(b"AKIA")),
+    ]
+}
+
 fn bench(c: &mut Criterion) {
     let rules = RuleSet::builtin().unwrap();
     let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
@@ -97,6 +115,22 @@ fn bench(c: &mut Criterion) {
     g.bench_function("reference-memmem-one-literal", |b| {
         b.iter(|| finder.find_iter(&clean).count())
     });
+    g.finish();
+
+    // Keyword-dense content (issue 14): each shape that once cost hits × window. Linear
+    // now, so each should stay within a small factor of `clean-source` per byte.
+    let mut g = c.benchmark_group("scan-keyword-dense");
+    g.sample_size(10);
+    for (name, hay) in keyword_dense(4 << 20) {
+        g.throughput(Throughput::Bytes(hay.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                matches.clear();
+                scanner.scan(&hay, &mut scratch, &mut matches);
+                matches.len()
+            })
+        });
+    }
     g.finish();
 
     // Start-up cost paid by every run: parse the built-in signatures, build the automaton.

@@ -1,6 +1,7 @@
-//! Chooses `source::read::MMAP_THRESHOLD`: for files of each size, the cost of getting the
-//! bytes and scanning them, by plain read into a reused buffer versus by memory map. Files
-//! are in the page cache (warm), as in every repeated scan.
+//! For files of each size, the cost of getting the bytes and scanning them, by plain read
+//! into a reused buffer (what scans do) versus by memory map (which a file truncated during
+//! the scan turns into SIGBUS). Files are in the page cache (warm), as in every repeated
+//! scan. Results: `benches/results/2026-12-01-read-no-mmap.md`.
 
 use std::fs::File;
 use std::io::Write;

@@ -12,11 +12,12 @@
 pub mod pem;
 mod validate;
 
+use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 
 use crate::rules::{Rule, RuleSet};
 pub use validate::Verdict;
@@ -94,13 +95,58 @@ pub struct Match {
 pub struct Scratch {
     /// For each rule, the end of its last accepted match: a keyword hit inside it is skipped.
     covered: Vec<usize>,
+    /// For each rule, its hits whose window is not fixed yet, each with the lowest offset
+    /// its window may start at (see [`NEIGHBOUR_GAP`]).
+    pending: Vec<VecDeque<(Range<usize>, usize)>>,
+    /// For each rule, its hits less than [`NEIGHBOUR_GAP`] before its latest one.
+    recent: Vec<VecDeque<Range<usize>>>,
+    /// For each rule, the end of its last hit before those: the floor of the next window.
+    floor: Vec<usize>,
+    /// For each rule, the last hit it rejected: its window with one byte of context on each
+    /// side, and where the window and the hit sit in it (see [`Scanner::verify_hit`]).
+    rejected: Vec<Option<Rejected>>,
+    /// For each rule, its regex's reusable capture slots (no allocation per hit).
+    locations: Vec<Option<CaptureLocations>>,
+    /// Bytes handed to the rules' regexes in the last scan: the verification work.
+    examined: usize,
 }
 
 impl Scratch {
     pub fn new() -> Scratch {
         Scratch::default()
     }
+
+    /// How many bytes the last [`Scanner::scan`] handed to rule regexes (each window once
+    /// per attempt). Linear in the haystack whatever its content: the regression tests of
+    /// keyword-dense input assert it.
+    #[doc(hidden)]
+    pub fn examined(&self) -> usize {
+        self.examined
+    }
 }
+
+/// A hit that found nothing, as [`Scanner::verify_hit`] remembers it.
+#[derive(Debug, Clone)]
+struct Rejected {
+    /// The window and one byte either side (where the haystack has them): all that the
+    /// regex and the validators saw.
+    seen: Range<usize>,
+    /// The window and the hit, relative to `seen.start`.
+    window: Range<usize>,
+    hit: Range<usize>,
+}
+
+/// Two hits of one rule at least this far apart each get their own window, and neither
+/// window reaches past the other hit: whatever a match could find beyond the next hit, that
+/// hit's own window finds. Without this, keyword-dense content (10 MB of BEGIN lines, of
+/// `AKIA`) re-ran each rule's regex over the same window-sized stretch once per hit:
+/// hits × window, quadratic in practice. With it, the windows of one rule overlap by at
+/// most this much, so the work is linear in the input.
+///
+/// Hits closer than this do not clip each other, so a keyword inside the fixed part of a
+/// match (an `ASIA` among an `AKIA` id's 16 random characters, the rest of a BEGIN line)
+/// never cuts its match short.
+const NEIGHBOUR_GAP: usize = 24;
 
 /// Options that change what the core reports (not how it finds it).
 #[derive(Debug, Clone, Copy, Default)]
@@ -112,6 +158,10 @@ pub struct ScanOptions {
 pub struct Scanner {
     rules: Vec<CompiledRule>,
     automaton: AhoCorasick,
+    /// The same automaton without its prefilter, for stretches dense with hits (see
+    /// [`Scanner::keyword_hits`]), and the longest keyword's length.
+    dense_automaton: AhoCorasick,
+    longest_keyword: usize,
     /// keyword index → the rules that listed it.
     keyword_rules: Vec<Vec<usize>>,
     options: ScanOptions,
@@ -139,6 +189,12 @@ impl Scanner {
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)?;
+        let dense_automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(false)
+            .build(&keywords)?;
+        let longest_keyword = keywords.iter().map(|k| k.len()).max().unwrap_or(1);
         let rules = set
             .rules
             .iter()
@@ -150,6 +206,8 @@ impl Scanner {
         Ok(Scanner {
             rules,
             automaton,
+            dense_automaton,
+            longest_keyword,
             keyword_rules,
             options,
         })
@@ -178,17 +236,48 @@ impl Scanner {
     /// Scans `hay`, appending verified matches to `out` in order of their secret's offset.
     pub fn scan(&self, hay: &[u8], scratch: &mut Scratch, out: &mut Vec<Match>) {
         let first = out.len();
+        let n = self.rules.len();
         scratch.covered.clear();
-        scratch.covered.resize(self.rules.len(), 0);
-        for hit in self.automaton.find_iter(hay) {
+        scratch.covered.resize(n, 0);
+        scratch.floor.clear();
+        scratch.floor.resize(n, 0);
+        scratch.pending.resize_with(n, VecDeque::new);
+        scratch.recent.resize_with(n, VecDeque::new);
+        for q in &mut scratch.pending {
+            q.clear();
+        }
+        for q in &mut scratch.recent {
+            q.clear();
+        }
+        scratch.locations.resize_with(n, || None);
+        scratch.rejected.clear();
+        scratch.rejected.resize(n, None);
+        scratch.examined = 0;
+        let mut hits = self.keyword_hits(hay);
+        while let Some(hit) = hits.next_hit() {
             for &ri in &self.keyword_rules[hit.pattern().as_usize()] {
-                if hit.start() < scratch.covered[ri] {
-                    continue;
+                // Earlier hits at least NEIGHBOUR_GAP before this one: their windows end
+                // here, and this one's begins after the last of them.
+                while let Some((p, _)) = scratch.pending[ri].front()
+                    && p.start + NEIGHBOUR_GAP <= hit.start()
+                {
+                    let (p, floor) = scratch.pending[ri].pop_front().expect("front exists");
+                    self.verify_hit(ri, hay, p, floor..hit.start(), scratch, out);
                 }
-                if let Some(m) = self.verify(ri, hay, hit.start()..hit.end()) {
-                    scratch.covered[ri] = m.span.end;
-                    out.push(m);
+                while let Some(r) = scratch.recent[ri].front()
+                    && r.start + NEIGHBOUR_GAP <= hit.start()
+                {
+                    scratch.floor[ri] = r.end;
+                    scratch.recent[ri].pop_front();
                 }
+                scratch.recent[ri].push_back(hit.start()..hit.end());
+                let floor = scratch.floor[ri];
+                scratch.pending[ri].push_back((hit.start()..hit.end(), floor));
+            }
+        }
+        for ri in 0..n {
+            while let Some((p, floor)) = scratch.pending[ri].pop_front() {
+                self.verify_hit(ri, hay, p, floor..hay.len(), scratch, out);
             }
         }
         if out.len() - first > 1 {
@@ -204,34 +293,123 @@ impl Scanner {
         }
     }
 
-    /// Runs rule `ri` on the window around one keyword hit. A candidate match must contain
+    /// The keyword hits in `hay`, in order, as `find_iter` would give them.
+    fn keyword_hits<'h>(&'h self, hay: &'h [u8]) -> KeywordHits<'h> {
+        KeywordHits {
+            scanner: self,
+            hay,
+            pos: 0,
+            dense: false,
+            block_start: 0,
+            block_hits: 0,
+        }
+    }
+
+    /// Verifies one hit of rule `ri` unless an accepted match of the rule already covers
+    /// it, or the rule rejected the very same bytes around its previous hit. `bounds` is as
+    /// far as its neighbours let its window reach.
+    ///
+    /// The second check is what keeps repetitive keyword-dense content (a file of BEGIN
+    /// lines, of `AKIA`) near the speed of ordinary text: each hit then costs a comparison
+    /// of a few dozen bytes instead of a regex search and a validator. The result of a
+    /// verification depends only on the window's bytes, where the hit sits in it, and the
+    /// byte on either side (the validators look one byte past the secret), so equal bytes
+    /// give the same rejection.
+    fn verify_hit(
+        &self,
+        ri: usize,
+        hay: &[u8],
+        hit: Range<usize>,
+        bounds: Range<usize>,
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        if hit.start < scratch.covered[ri] {
+            return;
+        }
+        let rule = &self.rules[ri];
+        let Some(re) = rule.regex() else {
+            return;
+        };
+        let window = self.window(ri, hay, &hit, &bounds);
+        let seen = window.start.saturating_sub(1)..window.end.saturating_add(1).min(hay.len());
+        let here = Rejected {
+            window: window.start - seen.start..window.end - seen.start,
+            hit: hit.start - seen.start..hit.end - seen.start,
+            seen,
+        };
+        if let Some(last) = &scratch.rejected[ri]
+            && last.window == here.window
+            && last.hit == here.hit
+            && hay[last.seen.clone()] == hay[here.seen.clone()]
+        {
+            return;
+        }
+        let locs = scratch.locations[ri].get_or_insert_with(|| re.capture_locations());
+        match self.verify(ri, re, hay, hit, window, locs, &mut scratch.examined) {
+            Some(m) => {
+                scratch.covered[ri] = m.span.end;
+                out.push(m);
+            }
+            None => scratch.rejected[ri] = Some(here),
+        }
+    }
+
+    /// The window of rule `ri` around `hit`: as far as the rule's `window` says, within
+    /// `bounds`.
+    fn window(
+        &self,
+        ri: usize,
+        hay: &[u8],
+        hit: &Range<usize>,
+        bounds: &Range<usize>,
+    ) -> Range<usize> {
+        let w = self.rules[ri].rule.window;
+        let start = hit
+            .start
+            .saturating_sub(w.before)
+            .max(bounds.start.min(hit.start));
+        let end = hit
+            .end
+            .saturating_add(w.after)
+            .min(bounds.end.max(hit.end))
+            .min(hay.len());
+        start..end
+    }
+
+    /// Runs rule `ri` on `window` around one keyword hit. A candidate match must contain
     /// the hit; a rejected candidate is retried one byte further on, a bounded number of
     /// times, so that an early look-alike (a git SHA before the real secret) does not hide
     /// a real match.
-    fn verify(&self, ri: usize, hay: &[u8], hit: Range<usize>) -> Option<Match> {
+    #[allow(clippy::too_many_arguments)]
+    fn verify(
+        &self,
+        ri: usize,
+        re: &Regex,
+        hay: &[u8],
+        hit: Range<usize>,
+        window: Range<usize>,
+        locs: &mut CaptureLocations,
+        examined: &mut usize,
+    ) -> Option<Match> {
         let rule = &self.rules[ri];
-        let re = rule.regex()?;
-        let win_start = hit.start.saturating_sub(rule.rule.window.before);
-        let win_end = hit
-            .end
-            .saturating_add(rule.rule.window.after)
-            .min(hay.len());
+        let (win_start, win_end) = (window.start, window.end);
         let window = &hay[win_start..win_end];
         let (hs, he) = (hit.start - win_start, hit.end - win_start);
         let mut at = 0;
         for _ in 0..MAX_RETRIES_PER_HIT {
-            let caps = re.captures_at(window, at)?;
-            let whole = caps.get(0)?;
+            *examined += window.len().saturating_sub(at);
+            let whole = re.captures_read_at(locs, window, at)?;
             if whole.start() > hs {
                 return None;
             }
             if whole.end() >= he
-                && let Some(secret) = caps.get(1)
+                && let Some((s_start, s_end)) = locs.get(1)
             {
                 let m = Match {
                     rule: ri,
                     span: win_start + whole.start()..win_start + whole.end(),
-                    secret: win_start + secret.start()..win_start + secret.end(),
+                    secret: win_start + s_start..win_start + s_end,
                     example: false,
                 };
                 match self.check(&rule.rule, hay, &m) {
@@ -257,6 +435,75 @@ impl Scanner {
         match rule.validator {
             Some(v) => validate::run(v, hay, m),
             None => Verdict::Accept,
+        }
+    }
+}
+
+/// Hits counted per density check, and the bytes per hit under which a stretch is dense.
+const DENSITY_BLOCK: u32 = 256;
+const DENSE_BYTES_PER_HIT: usize = 64;
+/// In a dense stretch, the automaton without prefilter looks this far for the next hit
+/// before handing back to the prefiltered one.
+const DENSE_SPAN: usize = 64 << 10;
+
+/// The keyword automaton's hits, switching between two automata with the same matches.
+/// The prefiltered one (SIMD, several GiB/s) skips clean text fast but pays a restart at
+/// every hit: on keyword-dense content (a file of `AKIA`) that restart is most of the
+/// scan's time. Where the last [`DENSITY_BLOCK`] hits came more often than one per
+/// [`DENSE_BYTES_PER_HIT`] bytes, the plain DFA (no restart cost, slower on clean text)
+/// takes over, for at most [`DENSE_SPAN`] bytes without a hit at a time.
+struct KeywordHits<'h> {
+    scanner: &'h Scanner,
+    hay: &'h [u8],
+    pos: usize,
+    dense: bool,
+    block_start: usize,
+    block_hits: u32,
+}
+
+impl KeywordHits<'_> {
+    fn next_hit(&mut self) -> Option<aho_corasick::Match> {
+        let len = self.hay.len();
+        loop {
+            if self.pos > len {
+                return None;
+            }
+            let (automaton, end) = if self.dense {
+                (
+                    &self.scanner.dense_automaton,
+                    len.min(self.pos.saturating_add(DENSE_SPAN)),
+                )
+            } else {
+                (&self.scanner.automaton, len)
+            };
+            let input = aho_corasick::Input::new(self.hay).span(self.pos..end);
+            match automaton.find(input) {
+                Some(m) => {
+                    self.pos = m.end().max(m.start() + 1);
+                    self.block_hits += 1;
+                    if self.block_hits == DENSITY_BLOCK {
+                        let per_hit = (m.end() - self.block_start) / DENSITY_BLOCK as usize;
+                        self.dense = per_hit < DENSE_BYTES_PER_HIT;
+                        self.block_start = m.end();
+                        self.block_hits = 0;
+                    }
+                    return Some(m);
+                }
+                None if end == len => {
+                    self.pos = len + 1;
+                    return None;
+                }
+                None => {
+                    // No keyword lies wholly in pos..end; one may still start in its last
+                    // longest-keyword bytes.
+                    self.pos = self
+                        .pos
+                        .max(end + 1 - self.scanner.longest_keyword.min(end + 1));
+                    self.dense = false;
+                    self.block_start = self.pos;
+                    self.block_hits = 0;
+                }
+            }
         }
     }
 }
@@ -323,6 +570,56 @@ mod tests {
         let mut lc = LineCounter::default();
         assert_eq!(lc.locate(hay, 1), (1, 2));
         assert_eq!(lc.locate(hay, 6), (3, 1));
+    }
+
+    /// Hits of one rule closer than NEIGHBOUR_GAP do not clip each other's windows: an
+    /// `ASIA` among an `AKIA` id's random characters leaves the id, and its secret on the
+    /// next line, whole. (Generated at random for keysweep; not a real credential.)
+    #[test]
+    fn a_keyword_inside_a_key_id_does_not_cut_it_short() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        let hay = b"id = AKIAJ2FAASIA3GZUWG6C\nkey = 3RxxWBtSS9Z4xxIahZ291TtLuIoPeDIEn8WHhXMf\n";
+        let mut out = Vec::new();
+        scanner.scan(hay, &mut Scratch::new(), &mut out);
+        let secrets: Vec<&[u8]> = out.iter().map(|m| &hay[m.secret.clone()]).collect();
+        assert_eq!(
+            secrets,
+            [
+                &b"AKIAJ2FAASIA3GZUWG6C"[..],
+                b"3RxxWBtSS9Z4xxIahZ291TtLuIoPeDIEn8WHhXMf"
+            ]
+        );
+    }
+
+    /// The switch between the two keyword automata gives exactly `find_iter`'s hits: in
+    /// dense stretches, in clean ones, and for a keyword that straddles the end of a dense
+    /// search's span.
+    #[test]
+    fn keyword_hits_are_find_iters_in_dense_and_clean_stretches() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        for shift in [0, 1, 5, 10, 20, 25, 26, 27, 40] {
+            let mut hay = b"AKIA".repeat(3000);
+            let span_end = hay.len() + DENSE_SPAN;
+            hay.resize(span_end - shift, b'.');
+            hay.extend_from_slice(b"-----BEGIN OPENSSH PRIVATE KEY-----\n");
+            hay.resize(hay.len() + 3 * DENSE_SPAN, b'.');
+            hay.extend(b"ASIA\n".repeat(2000));
+            hay.extend_from_slice(b"aws_secret_key");
+            let want: Vec<_> = scanner
+                .automaton
+                .find_iter(&hay[..])
+                .map(|m| (m.pattern(), m.span()))
+                .collect();
+            let mut got = Vec::new();
+            let mut hits = scanner.keyword_hits(&hay);
+            while let Some(m) = hits.next_hit() {
+                got.push((m.pattern(), m.span()));
+            }
+            assert_eq!(got.len(), want.len(), "shift {shift}");
+            assert!(got == want, "shift {shift}");
+        }
     }
 
     #[test]

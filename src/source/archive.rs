@@ -63,6 +63,24 @@ pub enum Event<'a> {
 /// The archive kind of a file, by its name and confirmed by its first bytes (a `.zip`
 /// that is not one is scanned as a plain file, silently).
 pub fn kind_of(name: &str, bytes: &[u8]) -> Option<Kind> {
+    let kind = kind_by_name(name)?;
+    let magic_ok = match kind {
+        // Self-extracting archives and executable jars put a script or a launcher before
+        // the zip: its end record, near the end of the file, says it is one.
+        Kind::Zip => {
+            bytes.starts_with(b"PK\x03\x04")
+                || bytes.starts_with(b"PK\x05\x06")
+                || end_record(bytes).is_some()
+        }
+        Kind::TarGz | Kind::Gz => bytes.starts_with(&[0x1f, 0x8b]),
+        // Old (v7) tar files have no magic; a tar file is at least one 512-byte header.
+        Kind::Tar => bytes.len() >= 512,
+    };
+    magic_ok.then_some(kind)
+}
+
+/// The archive kind a file's name says it is.
+fn kind_by_name(name: &str) -> Option<Kind> {
     // Asked of every file a sweep reads: compare case-insensitively in place, no copy.
     let n = name.as_bytes();
     let ends =
@@ -78,13 +96,7 @@ pub fn kind_of(name: &str, bytes: &[u8]) -> Option<Kind> {
     } else {
         return None;
     };
-    let magic_ok = match kind {
-        Kind::Zip => bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06"),
-        Kind::TarGz | Kind::Gz => bytes.starts_with(&[0x1f, 0x8b]),
-        // Old (v7) tar files have no magic; a tar file is at least one 512-byte header.
-        Kind::Tar => bytes.len() >= 512,
-    };
-    magic_ok.then_some(kind)
+    Some(kind)
 }
 
 /// Opens the archive `bytes` named `name` (of `kind`), calling `visit` for each file in
@@ -155,8 +167,10 @@ impl<R: Read> Read for Metered<R> {
 enum Stop {
     /// This entry is larger than `max_entry`: skip it, go on.
     TooLarge,
-    /// The outer archive's budget is spent: stop everything.
+    /// The outer archive's budget ran out while this was read.
     Budget,
+    /// This member declares more than what is left of the budget: skipped unread.
+    WouldSpend,
     Io(io::Error),
 }
 
@@ -201,45 +215,113 @@ impl Walker<'_, '_> {
                 });
             }
         };
-        for i in 0..zip.len() {
-            let file = match zip.by_index(i) {
-                Ok(f) => f,
-                Err(zip::result::ZipError::UnsupportedArchive(why)) => {
-                    let full = format!("{name}!(entry {})", i + 1);
+        // Plain members first, archives inside it after: a nested bomb (42.zip) may spend
+        // the budget, and must not cost the scan of a key stored beside it.
+        let mut nested = Vec::new();
+        for pass in 0..2 {
+            let order: Vec<usize> = if pass == 0 {
+                (0..zip.len()).collect()
+            } else {
+                std::mem::take(&mut nested)
+            };
+            for i in order {
+                let file = match zip.by_index(i) {
+                    Ok(f) => f,
+                    Err(zip::result::ZipError::UnsupportedArchive(why)) => {
+                        let full = format!("{name}!(entry {})", i + 1);
+                        (self.visit)(Event::Skipped {
+                            name: &full,
+                            why: format!("not opened: {why}"),
+                        });
+                        continue;
+                    }
+                    Err(e) => {
+                        return (self.visit)(Event::Error {
+                            name,
+                            message: format!("entry {}: {e}", i + 1),
+                        });
+                    }
+                };
+                if !file.is_file() {
+                    continue;
+                }
+                let full = format!("{name}!{}", String::from_utf8_lossy(file.name_raw()));
+                if pass == 0 && kind_by_name(&full).is_some() {
+                    nested.push(i);
+                    continue;
+                }
+                if file.encrypted() {
                     (self.visit)(Event::Skipped {
                         name: &full,
-                        why: format!("not opened: {why}"),
+                        why: "encrypted in the archive; not opened".into(),
                     });
                     continue;
                 }
-                Err(e) => {
-                    return (self.visit)(Event::Error {
-                        name,
-                        message: format!("entry {}: {e}", i + 1),
-                    });
+                if file.size() > self.limits.max_entry {
+                    self.stopped(&full, Stop::TooLarge);
+                    continue;
                 }
-            };
-            if !file.is_file() {
-                continue;
+                // The member says it expands past what is left: skip it, not what follows.
+                // (The zip reader stops a member at the size it declares.)
+                if file.size() > self.budget.left.get() {
+                    self.stopped(&full, Stop::WouldSpend);
+                    continue;
+                }
+                let stream = self.metered(file);
+                // A bad entry (a wrong checksum, a broken stream) is reported and the rest
+                // of the zip is still read: its directory says where each entry starts. So
+                // is a member that spent the budget: what follows may still fit.
+                self.read_entry(&full, stream, depth);
             }
-            let full = format!("{name}!{}", String::from_utf8_lossy(file.name_raw()));
-            if file.encrypted() {
+        }
+        self.hidden_zip_entries(name, bytes, zip.len(), depth);
+    }
+
+    /// Central-directory records past the count the end record gives: readers that trust
+    /// the count (as the zip crate does) never see them, and `unzip` extracts them. Each is
+    /// read from its local header.
+    fn hidden_zip_entries(&mut self, name: &str, bytes: &[u8], listed: usize, depth: u32) {
+        for e in central_records(bytes).into_iter().skip(listed) {
+            let full = format!("{name}!{}", String::from_utf8_lossy(&e.name));
+            if e.flags & 1 != 0 {
                 (self.visit)(Event::Skipped {
                     name: &full,
                     why: "encrypted in the archive; not opened".into(),
                 });
                 continue;
             }
-            if file.size() > self.limits.max_entry {
+            let Some(data) = local_data(bytes, e.local, e.compressed) else {
+                (self.visit)(Event::Error {
+                    name: &full,
+                    message: "listed past the archive's entry count, and its data is not \
+                              where the listing says"
+                        .into(),
+                });
+                continue;
+            };
+            if e.size > self.limits.max_entry {
                 self.stopped(&full, Stop::TooLarge);
                 continue;
             }
-            let stream = self.metered(file);
-            self.read_entry(&full, stream, depth);
-            // A bad entry (a wrong checksum, a broken stream) is reported and the rest of
-            // the zip is still read: its directory says where each entry starts.
-            if self.spent() {
-                return;
+            if e.method != 0 && e.size > self.budget.left.get() {
+                self.stopped(&full, Stop::WouldSpend);
+                continue;
+            }
+            match e.method {
+                0 => {
+                    self.read_entry(&full, data, depth);
+                }
+                8 => {
+                    let stream = self.metered(flate2::read::DeflateDecoder::new(data));
+                    self.read_entry(&full, stream.take(e.size), depth);
+                }
+                m => (self.visit)(Event::Error {
+                    name: &full,
+                    message: format!(
+                        "listed past the archive's entry count, compressed with method {m}, \
+                         which keysweep cannot read; not scanned"
+                    ),
+                }),
             }
         }
     }
@@ -256,16 +338,29 @@ impl Walker<'_, '_> {
                 Err(e) => return self.tar_error(name, &e),
             };
             let t = entry.header().entry_type();
-            if !(t.is_file() || t == tar::EntryType::Continuous) {
+            let full = format!("{name}!{}", String::from_utf8_lossy(&entry.path_bytes()));
+            // GNU sparse members are files: the reader fills their holes with zeros.
+            if !(t.is_file() || t.is_contiguous() || t.is_gnu_sparse()) {
+                if !known_not_a_file(t) && entry.size() > 0 {
+                    (self.visit)(Event::Skipped {
+                        name: &full,
+                        why: format!(
+                            "tar entry of type {:?}, which keysweep does not read; not scanned",
+                            char::from(t.as_byte())
+                        ),
+                    });
+                }
                 continue;
             }
-            let full = format!("{name}!{}", String::from_utf8_lossy(&entry.path_bytes()));
             if entry.size() > self.limits.max_entry {
                 self.stopped(&full, Stop::TooLarge);
                 continue;
             }
-            // A tar is a stream: after a broken entry, nothing further can be trusted.
-            if !self.read_entry(&full, &mut entry, depth) || self.spent() {
+            // A tar is a stream: after a broken entry, nothing further can be trusted. A
+            // member that spent the budget does not end it: in an uncompressed tar, the
+            // members after it cost nothing to read (a compressed one fails at its next
+            // header, and says so).
+            if !self.read_entry(&full, &mut entry, depth) {
                 return;
             }
         }
@@ -338,11 +433,22 @@ impl Walker<'_, '_> {
                     self.limits.max_entry >> 20
                 ),
             }),
-            Stop::Budget => (self.visit)(Event::Skipped {
+            // Not read, so a problem (exit 2 when nothing else is found), not a skip.
+            Stop::Budget => (self.visit)(Event::Error {
                 name: full,
-                why: format!(
+                message: format!(
                     "the archive expands past {} MiB ({}× its size, at least {} MiB): \
-                         a possible archive bomb; the rest of it is not scanned",
+                         a possible archive bomb; not scanned past that point",
+                    self.allowed >> 20,
+                    self.limits.ratio,
+                    self.limits.floor >> 20
+                ),
+            }),
+            Stop::WouldSpend => (self.visit)(Event::Error {
+                name: full,
+                message: format!(
+                    "expands past what is left of the archive's {} MiB budget ({}× its \
+                         size, at least {} MiB): a possible archive bomb; not scanned",
                     self.allowed >> 20,
                     self.limits.ratio,
                     self.limits.floor >> 20
@@ -354,6 +460,137 @@ impl Walker<'_, '_> {
             }),
         }
     }
+}
+
+/// Tar entry types that hold no file data of their own (links, devices, directories,
+/// and the headers the tar reader consumes itself).
+fn known_not_a_file(t: tar::EntryType) -> bool {
+    use tar::EntryType as E;
+    matches!(
+        t,
+        E::Link
+            | E::Symlink
+            | E::Char
+            | E::Block
+            | E::Directory
+            | E::Fifo
+            | E::GNULongName
+            | E::GNULongLink
+            | E::XGlobalHeader
+            | E::XHeader
+    )
+}
+
+fn le16(b: &[u8], at: usize) -> Option<u64> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?).into())
+}
+
+fn le32(b: &[u8], at: usize) -> Option<u64> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?).into())
+}
+
+/// The offset of a zip's end-of-central-directory record: in the last 64 KiB (its
+/// comment's longest) and 22 bytes of the file.
+fn end_record(bytes: &[u8]) -> Option<usize> {
+    let from = bytes.len().saturating_sub(22 + 0xffff);
+    let mut tail = &bytes[from..];
+    while let Some(at) = memchr::memmem::rfind(tail, b"PK\x05\x06") {
+        // The record's comment length must reach exactly the end of the file.
+        if le16(tail, at + 20).is_some_and(|c| at + 22 + c as usize == tail.len()) {
+            return Some(from + at);
+        }
+        tail = &tail[..at];
+    }
+    None
+}
+
+/// One central-directory record.
+struct CentralRecord {
+    flags: u64,
+    method: u64,
+    compressed: u64,
+    size: u64,
+    /// Where its local header is in `bytes` (prefix included).
+    local: u64,
+    name: Vec<u8>,
+}
+
+/// Every record of a zip's central directory, read until the signature stops, whatever
+/// count the end record gives. Empty for zip64 archives (whose count the reader takes from
+/// elsewhere) and for anything that does not parse.
+fn central_records(bytes: &[u8]) -> Vec<CentralRecord> {
+    let mut out = Vec::new();
+    let Some(end) = end_record(bytes) else {
+        return out;
+    };
+    let (Some(count), Some(cd_size), Some(cd_offset)) = (
+        le16(bytes, end + 10),
+        le32(bytes, end + 12),
+        le32(bytes, end + 16),
+    ) else {
+        return out;
+    };
+    if count == 0xffff || cd_size == 0xffff_ffff || cd_offset == 0xffff_ffff {
+        return out;
+    }
+    // Bytes before the zip (a script, a launcher) shift every offset it records.
+    let is_record = |at: u64| {
+        bytes
+            .get(at as usize..)
+            .is_some_and(|b| b.starts_with(b"PK\x01\x02"))
+    };
+    let shift = if is_record(cd_offset) {
+        0
+    } else {
+        match (end as u64).checked_sub(cd_size) {
+            Some(start) if start >= cd_offset && is_record(start) => start - cd_offset,
+            _ => return out,
+        }
+    };
+    let mut at = (cd_offset + shift) as usize;
+    while at < end && bytes[at..].starts_with(b"PK\x01\x02") {
+        let field = |off: usize, width: usize| {
+            if width == 2 {
+                le16(bytes, at + off)
+            } else {
+                le32(bytes, at + off)
+            }
+        };
+        let (Some(flags), Some(method), Some(compressed), Some(size)) =
+            (field(8, 2), field(10, 2), field(20, 4), field(24, 4))
+        else {
+            break;
+        };
+        let (Some(nlen), Some(xlen), Some(clen), Some(local)) =
+            (field(28, 2), field(30, 2), field(32, 2), field(42, 4))
+        else {
+            break;
+        };
+        let name_at = at + 46;
+        let Some(name) = bytes.get(name_at..name_at + nlen as usize) else {
+            break;
+        };
+        out.push(CentralRecord {
+            flags,
+            method,
+            compressed,
+            size,
+            local: local + shift,
+            name: name.to_vec(),
+        });
+        at = name_at + (nlen + xlen + clen) as usize;
+    }
+    out
+}
+
+/// The stored data of the member whose local header is at `local`.
+fn local_data(bytes: &[u8], local: u64, compressed: u64) -> Option<&[u8]> {
+    let local = usize::try_from(local).ok()?;
+    if !bytes.get(local..)?.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    let start = local + 30 + le16(bytes, local + 26)? as usize + le16(bytes, local + 28)? as usize;
+    bytes.get(start..start.checked_add(usize::try_from(compressed).ok()?)?)
 }
 
 fn base_name(path: &str) -> &str {
@@ -437,8 +674,9 @@ mod tests {
         let out = collect("exact.zip", &data, &limits);
         assert_eq!(out.len(), 2, "{out:?}");
         assert_eq!(out[0], "file exact.zip!zeros 1048576");
+        // Not read, so reported as a problem, not a skip.
         assert!(
-            out[1].starts_with("skipped exact.zip!creds.txt") && out[1].contains("archive bomb"),
+            out[1].starts_with("error exact.zip!creds.txt") && out[1].contains("archive bomb"),
             "{out:?}"
         );
     }
@@ -463,6 +701,25 @@ mod tests {
         data[at] ^= 0xff;
         let out = collect("bad.zip", &data, &Limits::default());
         assert!(out.iter().any(|e| e == "file bad.zip!b.txt 10"), "{out:?}");
+    }
+
+    /// A script before the zip and a count that leaves out the last record: the records
+    /// are all found, with their local headers where the prefix put them.
+    #[test]
+    fn central_records_past_the_count_and_after_a_prefix() {
+        let mut data = b"#!/bin/sh\nexit 0\n".to_vec();
+        let prefix = data.len() as u64;
+        data.extend(zip(&[("a.txt", b"first"), ("b.txt", b"second")]));
+        let end = end_record(&data).unwrap();
+        data[end + 8] = 1;
+        data[end + 10] = 1;
+        assert_eq!(kind_of("x.jar", &data), Some(Kind::Zip));
+        let records = central_records(&data);
+        let names: Vec<&[u8]> = records.iter().map(|r| &r.name[..]).collect();
+        assert_eq!(names, [&b"a.txt"[..], b"b.txt"]);
+        assert_eq!(records[0].local, prefix);
+        let out = collect("x.jar", &data, &Limits::default());
+        assert_eq!(out, ["file x.jar!a.txt 5", "file x.jar!b.txt 6"]);
     }
 
     #[test]

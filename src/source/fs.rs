@@ -469,11 +469,27 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
             return;
         }
         match read_file(&file, meta.len, self.max_file_size, &mut self.buf) {
-            Ok(bytes) => (self.visit)(Event::Blob {
-                path,
-                bytes: &bytes,
-                meta,
-            }),
+            Ok(bytes) => {
+                let read = bytes.len() as u64;
+                (self.visit)(Event::Blob {
+                    path,
+                    bytes: &bytes,
+                    meta,
+                });
+                // Truncated while we read it (logrotate's copytruncate): what was read is
+                // scanned above, and the part that vanished is a reported problem, not a
+                // silent "nothing found".
+                if read < meta.len {
+                    (self.visit)(Event::Error {
+                        path: Some(path),
+                        message: format!(
+                            "the file shrank while it was read ({read} of {} bytes read); \
+                             the rest was not scanned",
+                            meta.len
+                        ),
+                    });
+                }
+            }
             Err(e) => self.error(path, &e),
         }
     }

@@ -1,5 +1,12 @@
-//! The one place file bytes are read: a memory map for large files, a plain read into the
-//! caller's reusable buffer for everything else.
+//! The one place file bytes are read: a plain read into the caller's reusable buffer.
+//!
+//! Scans never memory-map files. A map is only as stable as the file under it: when another
+//! process truncates a mapped file (logrotate's `copytruncate` does, during a sweep of
+//! `/var/log`), touching a page past the new end raises `SIGBUS` and kills the run, with no
+//! report and every other file's findings lost. A read cannot fault: a file that shrinks
+//! while it is read just yields fewer bytes, which the caller compares with the size it
+//! was told and reports. The cost, measured with `cargo bench --bench read`
+//! (`benches/results/2026-12-01-read-no-mmap.md`), is the copy into the buffer.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -7,15 +14,11 @@ use std::ops::Deref;
 
 use memmap2::{Advice, Mmap, MmapOptions};
 
-/// Files at least this large are memory-mapped; smaller ones are read into a buffer.
-///
-/// Chosen by measurement (`cargo bench --bench read`, results in
-/// `benches/results/2026-11-22-read-threshold.md`): reading wins 3.4× at 4 KiB, the two are
-/// even at 256 KiB, and mapping wins from there on (2× at 16 MiB). The threshold also
-/// bounds each thread's reusable buffer, and so peak memory, however large the files are.
-pub const MMAP_THRESHOLD: u64 = 256 << 10;
+/// Above this capacity, a buffer left by a large file is given back before a smaller file
+/// is read, so that one large file does not pin its size in memory for the rest of a run.
+const KEEP_CAPACITY: usize = 16 << 20;
 
-/// File contents, borrowed from the caller's buffer or mapped.
+/// File contents, borrowed from the caller's buffer or (benchmarks only) mapped.
 pub enum Contents<'a> {
     Buffered(&'a [u8]),
     Mapped(Mmap),
@@ -31,29 +34,21 @@ impl Deref for Contents<'_> {
     }
 }
 
-/// Reads at most `limit` bytes of `file`, whose size at open time was `len`.
-///
-/// # Safety of the map
-///
-/// A memory map is only as stable as the file under it. If another process truncates the
-/// file while it is mapped, touching a page past the new end raises `SIGBUS` and ends the
-/// process; if it rewrites the file in place, we may read a mixture of old and new bytes.
-/// The second is harmless for a scanner (we report what we saw). The first is the risk
-/// every mmap-based searcher (ripgrep included) accepts; we narrow it by mapping only large
-/// files, which are rarely rewritten during a scan, by mapping exactly `len` bytes as of
-/// the `fstat` just before, and by never holding a map beyond the scan of that one file.
-/// Where mapping fails (special filesystems, address-space limits) we fall back to reads.
+/// Reads at most `limit` bytes of `file`, whose size at open time was `len`. Fewer than
+/// `len` bytes come back when the file shrank in between; more (up to `limit`) when it
+/// grew.
 pub fn read_file<'a>(
     file: &File,
     len: u64,
     limit: u64,
     buf: &'a mut Vec<u8>,
 ) -> io::Result<Contents<'a>> {
-    read_file_with_threshold(file, len, limit, buf, MMAP_THRESHOLD)
+    read_file_with_threshold(file, len, limit, buf, u64::MAX)
 }
 
-/// [`read_file`] with another mmap threshold: for the benchmark that chose
-/// [`MMAP_THRESHOLD`] (`benches/read.rs`).
+/// [`read_file`], but memory-mapping files of at least `threshold` bytes: for the
+/// benchmark that compares the two (`benches/read.rs`). Not for scans: a mapped file
+/// truncated while it is read kills the process with `SIGBUS`.
 #[doc(hidden)]
 pub fn read_file_with_threshold<'a>(
     file: &File,
@@ -67,16 +62,38 @@ pub fn read_file_with_threshold<'a>(
         && len <= limit
         && let Ok(len) = usize::try_from(len)
     {
-        // SAFETY: see the function documentation: the map is read-only, private to
-        // this call, and a concurrent truncation is the documented, accepted risk.
+        // SAFETY: benchmark only (see above): nothing truncates the benchmark's files.
         if let Ok(map) = unsafe { MmapOptions::new().len(len).map(file) } {
             let _ = map.advise(Advice::Sequential);
             return Ok(Contents::Mapped(map));
         }
     }
+    let want = usize::try_from(len.min(limit)).unwrap_or(usize::MAX);
+    if buf.capacity() > KEEP_CAPACITY && want < buf.capacity() / 2 {
+        *buf = Vec::new();
+    }
     buf.clear();
+    // One more byte than the size, so that reading to the end needs no second allocation.
     // The file may have grown since `fstat`; never read more than the limit.
-    buf.reserve(len.min(limit).min(threshold.max(1 << 16)) as usize);
+    buf.reserve(want.saturating_add(1));
     file.take(limit).read_to_end(buf)?;
     Ok(Contents::Buffered(buf))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Seek, Write};
+
+    use super::*;
+
+    /// A file truncated after its size was taken yields what is left, and no fault.
+    #[test]
+    fn a_file_that_shrank_gives_what_is_left() {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(&[b'x'; 1000]).unwrap();
+        f.set_len(10).unwrap();
+        f.rewind().unwrap();
+        let mut buf = Vec::new();
+        assert_eq!(read_file(&f, 1000, u64::MAX, &mut buf).unwrap().len(), 10);
+    }
 }
