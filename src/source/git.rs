@@ -386,6 +386,11 @@ pub fn walk_with_progress(
                     kind => loose_tips.push((oid, kind)),
                 }
             }
+            // HEAD's commit last, as the walk always had it (a tip already: its errors
+            // were reported there), so that the walk's order is what it was.
+            if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
+                let _ = revwalk.push(head.id());
+            }
             if *all_objects {
                 // Dangling commits (dropped stashes, rewritten history) are walked like
                 // any other; blobs no commit reaches are listed without an origin.
@@ -611,8 +616,11 @@ fn tips(
             }
         }
     }
-    out.sort_by_key(|&(oid, _)| oid);
-    out.dedup();
+    // Once each, in the order found: the walk visits commits in the order their tips are
+    // pushed, and ref order keeps the versions of a directory next to each other (sorted
+    // by id, openssh-portable's walk compared 44% more tree entries, its scan 20% slower).
+    let mut seen = HashSet::new();
+    out.retain(|&(oid, _)| seen.insert(oid));
     Ok(out)
 }
 
