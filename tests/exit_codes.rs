@@ -752,7 +752,9 @@ fn names_from_history_are_escaped_on_stderr() {
     let run = d.run(&["history", "--max-file-size", "1K", "repo"]);
     assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
     assert!(
-        !run.stderr.lines().any(|l| l.starts_with("keysweep: FORGED")),
+        !run.stderr
+            .lines()
+            .any(|l| l.starts_with("keysweep: FORGED")),
         "a forged line: {}",
         run.stderr
     );
