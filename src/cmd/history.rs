@@ -177,8 +177,8 @@ pub(crate) fn scan_repo(
     let walk = || {
         let t = Instant::now();
         let h = git::walk_with_progress(&repo, path, selection, &|n| shown.walked(n));
-        if h.is_err() {
-            // Its error ends the scan: a pass running beside it need not go on.
+        if h.is_err() || crate::interrupt::requested() {
+            // Its error (or Ctrl-C) ends the scan: a pass running beside it need not go on.
             stop.store(true, Ordering::Relaxed);
         }
         if timings && let Ok(h) = &h {

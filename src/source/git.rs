@@ -448,6 +448,10 @@ pub fn walk_with_progress(
     }
     let range = matches!(selection, Selection::Range { .. });
     for oid in revwalk {
+        // Ctrl-C: what was walked is scanned no further; the run says it was interrupted.
+        if crate::interrupt::requested() {
+            break;
+        }
         let oid = match oid {
             Ok(o) => o,
             Err(e) => {
@@ -1380,7 +1384,7 @@ fn read_batches<V: FnMut(BlobEvent<'_>)>(
 ) {
     loop {
         let start = next.fetch_add(batch, Ordering::Relaxed);
-        if start >= blobs.len() {
+        if start >= blobs.len() || crate::interrupt::requested() {
             break;
         }
         // Newest first: packs store recent versions whole and older ones as deltas
