@@ -603,7 +603,7 @@ fn exit_code_matrix() {
         ),
     ];
     for (name, found, unread) in &cases {
-        for format in ["human", "json", "jsonl", "sarif", "github"] {
+        for format in ["human", "json", "jsonl", "sarif", "github", "html"] {
             let with = |args: &[&'static str]| -> Vec<&'static str> {
                 let mut v = args.to_vec();
                 v.extend(["--format", format]);
