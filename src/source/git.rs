@@ -376,21 +376,7 @@ pub fn walk_with_progress(
     match selection {
         Selection::All { all_objects } => {
             h.problems.extend(store_problems(repo));
-            for (oid, kind) in tips(repo, &mut h.problems).map_err(walk_err)? {
-                match kind {
-                    ObjectType::Commit => {
-                        if let Err(e) = revwalk.push(oid) {
-                            h.problems.push(format!("commit {oid}: {}", e.message()));
-                        }
-                    }
-                    kind => loose_tips.push((oid, kind)),
-                }
-            }
-            // HEAD's commit last, as the walk always had it (a tip already: its errors
-            // were reported there), so that the walk's order is what it was.
-            if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
-                let _ = revwalk.push(head.id());
-            }
+            push_tips(repo, &mut revwalk, &mut loose_tips, &mut h.problems).map_err(walk_err)?;
             if *all_objects {
                 // Dangling commits (dropped stashes, rewritten history) are walked like
                 // any other; blobs no commit reaches are listed without an origin.
@@ -422,16 +408,8 @@ pub fn walk_with_progress(
             };
             for spec in include {
                 if spec == ALL_REFS {
-                    for (oid, kind) in tips(repo, &mut h.problems).map_err(walk_err)? {
-                        match kind {
-                            ObjectType::Commit => {
-                                if let Err(e) = revwalk.push(oid) {
-                                    h.problems.push(format!("commit {oid}: {}", e.message()));
-                                }
-                            }
-                            kind => loose_tips.push((oid, kind)),
-                        }
-                    }
+                    push_tips(repo, &mut revwalk, &mut loose_tips, &mut h.problems)
+                        .map_err(walk_err)?;
                     continue;
                 }
                 let obj = repo.revparse_single(spec).map_err(|e| rev_err(spec, e))?;
@@ -547,6 +525,32 @@ pub fn walk_with_progress(
 /// HEAD (the main one's and each linked worktree's, with their per-worktree refs). A ref
 /// that cannot be read or peeled is a problem, never skipped in silence: an unreadable
 /// tip is history that is not scanned.
+/// Starts the walk from every tip ([`tips`]): commits are pushed (in the order found,
+/// HEAD's last, which keeps the walk's order what it always was), trees and blobs a ref
+/// names directly go to `loose_tips`; what cannot be pushed is a problem.
+fn push_tips(
+    repo: &Repository,
+    revwalk: &mut git2::Revwalk<'_>,
+    loose_tips: &mut Vec<(Oid, ObjectType)>,
+    problems: &mut Vec<String>,
+) -> Result<(), git2::Error> {
+    for (oid, kind) in tips(repo, problems)? {
+        match kind {
+            ObjectType::Commit => {
+                if let Err(e) = revwalk.push(oid) {
+                    problems.push(format!("commit {oid}: {}", e.message()));
+                }
+            }
+            kind => loose_tips.push((oid, kind)),
+        }
+    }
+    // HEAD is a tip already (its errors were reported there).
+    if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
+        let _ = revwalk.push(head.id());
+    }
+    Ok(())
+}
+
 fn tips(
     repo: &Repository,
     problems: &mut Vec<String>,
