@@ -764,3 +764,19 @@ fn names_from_history_are_escaped_on_stderr() {
         run.stderr
     );
 }
+
+#[test]
+fn prune_refuses_when_an_input_cannot_be_read() {
+    let d = TestDir::new();
+    d.write("key.pem", key("pem_rsa"));
+    let run = d.run(&["baseline", "create", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let before = fs::read_to_string(d.path().join(".keysweep-baseline.json")).unwrap();
+    // The key is gone, but so is an input: prune cannot tell the entry is stale.
+    fs::remove_file(d.path().join("key.pem")).unwrap();
+    let run = d.run(&["baseline", "prune", ".", "missing.pem"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("not pruning"), "{}", run.stderr);
+    let after = fs::read_to_string(d.path().join(".keysweep-baseline.json")).unwrap();
+    assert_eq!(before, after);
+}
