@@ -780,3 +780,34 @@ fn prune_refuses_when_an_input_cannot_be_read() {
     let after = fs::read_to_string(d.path().join(".keysweep-baseline.json")).unwrap();
     assert_eq!(before, after);
 }
+
+// Issue 17: messages a person can act on, not libgit2's codes.
+
+#[test]
+fn history_of_a_wrong_path_says_what_is_wrong() {
+    let d = TestDir::new();
+    d.write("plain/readme.txt", "hello\n");
+    let run = d.run(&["history", "plain"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("keysweep: error: not a git repository: plain\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("0 findings in 0 blobs"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("class="), "{}", run.stderr);
+    let run = d.run(&["history", "no-such-dir"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no-such-dir: no such file or directory"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("code="), "{}", run.stderr);
+}

@@ -77,7 +77,10 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
         disclosure: cfg.disclosure,
         quiet: cfg.output.quiet,
     };
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        history: true,
+        ..Summary::default()
+    };
     let mut findings = Vec::new();
     let stream = (cfg.output.format == Format::Jsonl).then(|| Stream::new(&settings.filter));
     let mut queue: Vec<PathBuf> = cfg.repos.clone();

@@ -175,6 +175,7 @@ impl Outcome {
             let s = part.summary;
             summary.files += s.files;
             summary.blobs += s.blobs;
+            summary.history |= s.history;
             summary.archive_entries += s.archive_entries;
             summary.bytes += s.bytes;
             summary.skipped += s.skipped;

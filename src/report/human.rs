@@ -267,6 +267,7 @@ pub fn summary_line(s: &Summary) -> String {
     let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
     let files = s.files + s.archive_entries;
     let what = match (files, s.blobs) {
+        (0, 0) if s.history => plural(0, "blob"),
         (_, 0) => plural(files, "file"),
         (0, b) => plural(b, "blob"),
         (f, b) => format!("{} and {}", plural(f, "file"), plural(b, "blob")),

@@ -39,6 +39,9 @@ pub struct Summary {
     /// Distinct git blobs scanned (history).
     #[serde(skip_serializing_if = "is_zero")]
     pub blobs: u64,
+    /// A history run: it counts blobs, not files, even when there are none.
+    #[serde(skip)]
+    pub history: bool,
     /// Files read inside archives (`--archives`, `sweep`).
     #[serde(skip_serializing_if = "is_zero")]
     pub archive_entries: u64,

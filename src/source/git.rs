@@ -19,12 +19,10 @@ use git2::{ObjectType, Oid, Repository, Sort, TreeWalkMode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    #[error("{path}: not a git repository (or not readable)")]
-    Open {
-        path: PathBuf,
-        #[source]
-        source: git2::Error,
-    },
+    /// Said as a person would act on it: no such path, not a repository, or libgit2's
+    /// own words without its class and code numbers.
+    #[error("{}", open_message(path, cause))]
+    Open { path: PathBuf, cause: git2::Error },
     #[error("{path}: bad revision or range {spec:?}")]
     Revision {
         path: PathBuf,
@@ -104,11 +102,22 @@ pub fn configure() {
 /// libgit2's pack window size for history scans (see [`configure`]).
 const MWINDOW_SIZE: usize = 16 << 20;
 
+fn open_message(path: &Path, e: &git2::Error) -> String {
+    let shown = path.display();
+    if !path.exists() {
+        format!("{shown}: no such file or directory")
+    } else if e.code() == git2::ErrorCode::NotFound && e.class() == git2::ErrorClass::Repository {
+        format!("not a git repository: {shown}")
+    } else {
+        format!("{shown}: cannot open the repository: {}", e.message())
+    }
+}
+
 /// Opens the repository at `path`, guarded against broken loose objects (see [`guard`]).
 pub fn open(path: &Path) -> Result<Repository, GitError> {
-    let err = |source| GitError::Open {
+    let err = |cause| GitError::Open {
         path: path.to_path_buf(),
-        source,
+        cause,
     };
     let repo = Repository::open(path).map_err(err)?;
     guard(&repo).map_err(err)?;
