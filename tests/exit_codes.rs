@@ -811,3 +811,30 @@ fn history_of_a_wrong_path_says_what_is_wrong() {
     );
     assert!(!run.stderr.contains("code="), "{}", run.stderr);
 }
+
+#[test]
+fn a_blocked_push_names_the_ref_and_remote_and_every_way_out() {
+    let d = TestDir::new();
+    let r = d.repo_with_remote("work");
+    let run = util::run_in(&r, &["hook", "install"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    util::git(&r, &["checkout", "-q", "-b", "topic"]);
+    util::write_at(&r, "deploy/key.pem", key("pem_rsa"));
+    util::git(&r, &["add", "."]);
+    util::git(&r, &["commit", "-q", "--no-verify", "-m", "key"]);
+    let (ok, err) = util::try_git(&r, &["push", "-q", "origin", "topic"]);
+    assert!(!ok, "the push went through");
+    assert!(
+        err.contains("in the commits being pushed to origin at ../remote.git (topic)"),
+        "{err}"
+    );
+    for way in [
+        "git rebase -i",
+        "git reset --soft origin/topic",
+        "keysweep:allow",
+        "keysweep baseline create --history",
+        "git push --no-verify",
+    ] {
+        assert!(err.contains(way), "{way} missing: {err}");
+    }
+}

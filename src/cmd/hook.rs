@@ -186,8 +186,23 @@ fn pre_push(
         refs.push(r);
     }
     // Where `git ls-remote` asks what the remote has: the URL git pushes to, if known.
+    let remote_name = remote;
     let mut remote = url.unwrap_or(remote).to_string();
-    let mut place = "the commits being pushed".to_string();
+    // What is pushed where, as the user would recognise it.
+    let pushed: Vec<String> = refs
+        .iter()
+        .filter(|r| !r.is_delete())
+        .map(|r| short_ref(&r.remote_ref).to_string())
+        .collect();
+    let mut place = format!(
+        "the commits being pushed to {}{} ({})",
+        crate::report::printable(remote_name),
+        match url {
+            Some(u) if u != remote_name => format!(" at {}", crate::report::printable(u)),
+            _ => String::new(),
+        },
+        crate::report::printable(&pushed.join(", "))
+    );
     // The pre-commit framework runs pre-push hooks without stdin, and names at most one
     // pushed ref in its environment (none for a push of a root commit, only the first of
     // several refs), so what is pushed cannot be known: every local branch and tag (and
@@ -239,14 +254,29 @@ fn pre_push(
         .map(|i| h.commits[i].to_string())
         .unwrap_or_default();
     let short = &oldest[..oldest.len().min(12)];
+    let upstream = pushed.first().map_or_else(
+        || "<remote>/<branch>".to_string(),
+        |b| format!("{}/{b}", crate::report::printable(remote_name)),
+    );
     writeln!(
         err,
-        "\nTo get it out of the unpushed history: `git rebase -i {short}^` and edit or drop the\n\
-         commit(s) above (or `git reset --soft <remote>/<branch>` and commit again without the\n\
-         secret), then push again. Rotate the secret if it has been anywhere else.\n\
-         If you have decided this is not a secret, `git push --no-verify` skips the check."
+        "\nWays out:\n\
+         \x20 - rewrite the unpushed history: `git rebase -i {short}^` and edit or drop the commit(s)\n\
+         \x20   above (or `git reset --soft {upstream}` and commit again without the secret), then\n\
+         \x20   push again; rotate the secret if it has been anywhere else;\n\
+         \x20 - a test key or not a secret: put `keysweep:allow` on its line (amend the commit that\n\
+         \x20   brought it), or accept it in the baseline (`keysweep baseline create --history`,\n\
+         \x20   then commit .keysweep-baseline.json);\n\
+         \x20 - if you have decided, `git push --no-verify` skips the check."
     )?;
     Ok(exit::FINDINGS)
+}
+
+/// `refs/heads/topic` → `topic`, `refs/tags/v1` → `v1`; other refs as they are.
+fn short_ref(name: &str) -> &str {
+    name.strip_prefix("refs/heads/")
+        .or_else(|| name.strip_prefix("refs/tags/"))
+        .unwrap_or(name)
 }
 
 /// Whether this hook was run by the pre-commit framework (which sets `PRE_COMMIT=1` for
