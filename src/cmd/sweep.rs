@@ -171,7 +171,10 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
         rules: scanner.rules().cloned().collect(),
     };
     let code = super::finish(&cfg.scan.output, &outcome)?;
+    // The human report holds the digest (on stdout); beside a machine format it is shown
+    // on stderr for the person watching.
     if !cfg.scan.output.quiet
+        && cfg.scan.output.format != crate::report::Format::Human
         && let Some(d) = &outcome.summary.sweep
     {
         eprintln!();

@@ -114,7 +114,15 @@ pub fn write(
             write_git(out, &p, &f.path, git)?;
         }
     }
-    write_reused(out, &p, &summary.reused_keys)
+    write_reused(out, &p, &summary.reused_keys)?;
+    // A sweep's digest ends its report, so that `sweep > report.txt` keeps it.
+    if let Some(d) = &summary.sweep {
+        if !findings.is_empty() || !summary.reused_keys.is_empty() {
+            writeln!(out)?;
+        }
+        super::digest::write(out, d)?;
+    }
+    Ok(())
 }
 
 fn write_key(out: &mut dyn Write, p: &Paint, key: &KeyFacts, summary: &Summary) -> io::Result<()> {
