@@ -653,3 +653,115 @@ fn config_excludes_are_relative_to_the_config_file() {
         assert_eq!(paths, [want], "from {}", cwd.display());
     }
 }
+
+/// Issue 17: a baseline entry may be scoped to paths (`~/` is the home) or to the
+/// repository it was accepted in; the same secret elsewhere is reported.
+#[test]
+fn scoped_baseline_entries_accept_a_secret_only_in_their_scope() {
+    // Paths: the key at rest in ~/.ssh is accepted; its copy in Downloads is not.
+    let h = TestDir::new();
+    h.write(".ssh/id_ed25519", key("openssh_ed25519"));
+    h.chmod(".ssh", 0o700);
+    h.chmod(".ssh/id_ed25519", 0o600);
+    h.write("Downloads/copy.pem", key("openssh_ed25519"));
+    h.chmod("Downloads/copy.pem", 0o600);
+    let home = h.path().to_str().unwrap();
+    let sweep = |baseline: &str| {
+        let out = util::keysweep(
+            h.path(),
+            &[
+                "sweep",
+                "--home",
+                home,
+                "--format",
+                "jsonl",
+                "--no-history",
+                "--baseline",
+                baseline,
+            ],
+        )
+        .env("HOME", home)
+        .output()
+        .unwrap();
+        util::Run::from(out)
+    };
+    let all = util::keysweep(h.path(), &["sweep", "--home", home, "--format", "jsonl"])
+        .env("HOME", home)
+        .output()
+        .unwrap();
+    let all = util::Run::from(all);
+    let id = all.secrets()[0]["id"].as_str().unwrap().to_string();
+    let file = h.write(
+        "scoped.json",
+        format!(
+            "{{\"version\": 1, \"entries\": [{{\"id\": \"{id}\", \"paths\": [\"~/.ssh/**\"]}}]}}"
+        ),
+    );
+    let run = sweep(file.to_str().unwrap());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let paths: Vec<String> = run
+        .secrets()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paths.len(), 1, "{paths:?}");
+    assert!(paths[0].ends_with("Downloads/copy.pem"), "{paths:?}");
+    assert!(
+        run.stderr.contains("silenced: 1 in the baseline"),
+        "{}",
+        run.stderr
+    );
+
+    // --scoped: new entries accept their secret where it is now.
+    let d = TestDir::new();
+    d.write("a/key.pem", key("pem_rsa"));
+    let run = d.run(&["baseline", "create", "--scoped", "a"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bl = fs::read_to_string(d.path().join("a/.keysweep-baseline.json")).unwrap();
+    assert!(bl.contains("\"paths\""), "{bl}");
+    d.write("a/old/copy.pem", key("pem_rsa"));
+    let run = d.run(&["scan", "--format", "jsonl", "a"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let f = run.secrets();
+    assert_eq!(f.len(), 1, "{}", run.stdout);
+    assert_eq!(f[0]["path"], "a/old/copy.pem");
+    // Made again, the scope is kept (like a note).
+    let run = d.run(&["baseline", "create", "a"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let again = fs::read_to_string(d.path().join("a/.keysweep-baseline.json")).unwrap();
+    assert!(again.contains("\"paths\""), "{again}");
+
+    // Repository: accepted in one repository's history, reported in another's.
+    let g = TestDir::new();
+    for name in ["one", "two"] {
+        let r = g.git_repo(name);
+        util::write_at(&r, "k.pem", key("pem_rsa"));
+        git(&r, &["add", "."]);
+        git(&r, &["commit", "-qm", "key"]);
+    }
+    let shared = g.path().join("shared.json");
+    let shared = shared.to_str().unwrap();
+    let run = g.run(&[
+        "baseline",
+        "create",
+        "--history",
+        "--scoped",
+        "-o",
+        shared,
+        "one",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = g.run(&[
+        "history",
+        "--format",
+        "jsonl",
+        "--baseline",
+        shared,
+        "one",
+        "two",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let f = run.secrets();
+    assert_eq!(f.len(), 1, "{}", run.stdout);
+    assert!(f[0]["git"]["repository"].as_str().unwrap().ends_with("two"));
+}

@@ -103,6 +103,10 @@ enum BaselineCommand {
         /// A note for the new entries (why they are accepted).
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// New entries accept their secret only where it is now: at its path (or, from
+        /// history, in its repository). A copy elsewhere is reported.
+        #[arg(long)]
+        scoped: bool,
     },
     /// Drop the entries whose secrets are no longer found (scan again the same way).
     Prune {
@@ -731,7 +735,11 @@ pub fn parse() -> Command {
             HookCommand::Uninstall => HookConfig::Uninstall,
         }),
         CliCommand::Baseline { command } => Command::Baseline(match command {
-            BaselineCommand::Create { source, note } => source.config(Action::Create { note }),
+            BaselineCommand::Create {
+                source,
+                note,
+                scoped,
+            } => source.config(Action::Create { note, scoped }),
             BaselineCommand::Prune { source } => source.config(Action::Prune),
         }),
         CliCommand::Rules { command } => match command {

@@ -18,7 +18,11 @@ use crate::finding::display_path;
 pub enum Action {
     /// Record the current findings, keeping the notes of entries already there; new
     /// entries get `note`.
-    Create { note: Option<String> },
+    Create {
+        note: Option<String>,
+        /// New entries accept their secret only where it was seen (`--scoped`).
+        scoped: bool,
+    },
     /// Drop the entries no longer found.
     Prune,
 }
@@ -110,7 +114,7 @@ fn run_one(cfg: &BaselineConfig) -> anyhow::Result<i32> {
         .and_then(|cwd| file.strip_prefix(cwd).ok().map(display_path))
         .unwrap_or_else(|| display_path(&file));
     match &cfg.action {
-        Action::Create { note } => {
+        Action::Create { note, scoped } => {
             let previous = if file.exists() {
                 Some(Baseline::load(&file)?)
             } else {
@@ -120,18 +124,22 @@ fn run_one(cfg: &BaselineConfig) -> anyhow::Result<i32> {
             if outcome.summary.interrupted {
                 anyhow::bail!("interrupted: {shown} is left as it was");
             }
-            let mut b =
-                Baseline::from_findings(&outcome.findings, previous.as_ref(), note.as_deref());
+            let mut b = Baseline::from_findings(
+                &outcome.findings,
+                previous.as_ref(),
+                note.as_deref(),
+                *scoped,
+            );
             b.made_from = Some(cfg.source.kind().to_string());
             b.save(&file)?;
-            let before = previous
-                .as_ref()
-                .map(Baseline::accepted)
-                .unwrap_or_default();
+            let before: std::collections::HashSet<&str> = previous
+                .iter()
+                .flat_map(|p| p.entries.iter().map(|e| e.id.as_str()))
+                .collect();
             let new = b
                 .entries
                 .iter()
-                .filter(|e| !before.contains_key(&e.id))
+                .filter(|e| !before.contains(e.id.as_str()))
                 .count();
             let gone = before.len() - (b.entries.len() - new);
             println!(

@@ -3,6 +3,7 @@
 //! the config's `baseline`, or `--baseline`). The command line extends the config's lists
 //! and overrides its single values.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -120,10 +121,12 @@ impl FilterOptions {
         };
 
         let mut filter = Filter::default();
-        filter.baseline = baseline
-            .as_ref()
-            .map(Baseline::accepted)
-            .unwrap_or_default();
+        filter.baseline = match (&baseline, &baseline_path) {
+            (Some(b), Some(p)) => b
+                .accepted()
+                .with_context(|| format!("baseline {}: a bad scope glob", p.display()))?,
+            _ => HashMap::new(),
+        };
         filter.min_severity = self.min_severity.or(config.min_severity);
         Ok(Settings {
             rules,

@@ -72,6 +72,54 @@ pub struct Entry {
     /// with a part the entry does not list is new.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub covers: Vec<String>,
+    /// Where the entry accepts its secret (gitignore-style globs; `~/` is the home): a
+    /// copy anywhere else is reported. Empty: everywhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    /// The repository the entry accepts its secret in (as findings name it): the same
+    /// secret in another repository, or outside any, is reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+}
+
+/// What one baseline entry accepts: its id's finding, with these parts, in this scope.
+#[derive(Debug, Clone, Default)]
+pub struct Accepted {
+    pub covers: HashSet<String>,
+    paths: Option<ignore::gitignore::Gitignore>,
+    repository: Option<String>,
+}
+
+impl Accepted {
+    /// Whether this entry accepts `f` (whose id it lists).
+    pub fn accepts(&self, f: &Finding) -> bool {
+        if !f.parts.iter().all(|p| self.covers.contains(p)) {
+            return false;
+        }
+        if let Some(repo) = &self.repository {
+            let in_history = f.git.as_ref().is_some_and(|g| &g.repository == repo);
+            let in_work_tree = Path::new(&f.path).starts_with(repo);
+            if !in_history && !in_work_tree {
+                return false;
+            }
+        }
+        match &self.paths {
+            None => true,
+            Some(m) => m
+                .matched_path_or_any_parents(scope_path(&f.path), false)
+                .is_ignore(),
+        }
+    }
+}
+
+/// A path or a scope glob as matched: `~/` expanded to the home, and without the leading
+/// `/` (the matcher compares relative paths).
+fn scope_path(p: &str) -> String {
+    let expanded = match (p.strip_prefix("~/"), std::env::home_dir()) {
+        (Some(rest), Some(home)) => format!("{}/{rest}", home.display()),
+        _ => p.to_string(),
+    };
+    expanded.trim_start_matches('/').to_string()
 }
 
 /// A baseline file. Unknown fields are ignored, so that a baseline written by a newer
@@ -122,7 +170,17 @@ impl Baseline {
         findings: &[Finding],
         previous: Option<&Baseline>,
         note: Option<&str>,
+        scoped: bool,
     ) -> Baseline {
+        // Scopes given before (by hand, or by --scoped) are kept, like notes.
+        let scopes: BTreeMap<&str, (&[String], Option<&String>)> = previous
+            .map(|p| {
+                p.entries
+                    .iter()
+                    .map(|e| (e.id.as_str(), (&e.paths[..], e.repository.as_ref())))
+                    .collect()
+            })
+            .unwrap_or_default();
         let notes: BTreeMap<&str, &str> = previous
             .map(|p| {
                 p.entries
@@ -144,6 +202,16 @@ impl Baseline {
                     .or(note)
                     .map(str::to_string),
                 covers: Vec::new(),
+                paths: match scopes.get(f.id.as_str()) {
+                    Some((paths, _)) => paths.to_vec(),
+                    None if scoped && f.git.is_none() => vec![f.path.clone()],
+                    None => Vec::new(),
+                },
+                repository: match scopes.get(f.id.as_str()) {
+                    Some((_, repo)) => repo.cloned(),
+                    None if scoped => f.git.as_ref().map(|g| g.repository.clone()),
+                    None => None,
+                },
             });
             // Every part any finding with this id had (the same key id may be paired in
             // one file and alone in another).
@@ -175,12 +243,29 @@ impl Baseline {
         dropped
     }
 
-    /// Each accepted id with the parts it covers.
-    pub fn accepted(&self) -> HashMap<String, HashSet<String>> {
-        self.entries
-            .iter()
-            .map(|e| (e.id.clone(), e.covers.iter().cloned().collect()))
-            .collect()
+    /// What each entry accepts, by id. A scope glob that does not parse is an error.
+    pub fn accepted(&self) -> Result<HashMap<String, Accepted>, ignore::Error> {
+        let mut out = HashMap::new();
+        for e in &self.entries {
+            let paths = if e.paths.is_empty() {
+                None
+            } else {
+                let mut b = ignore::gitignore::GitignoreBuilder::new("");
+                for glob in &e.paths {
+                    b.add_line(None, &scope_path(glob))?;
+                }
+                Some(b.build()?)
+            };
+            out.insert(
+                e.id.clone(),
+                Accepted {
+                    covers: e.covers.iter().cloned().collect(),
+                    paths,
+                    repository: e.repository.clone(),
+                },
+            );
+        }
+        Ok(out)
     }
 
     /// Writes the baseline (sorted, pretty, newline-terminated) through a temporary file

@@ -9,7 +9,7 @@ pub mod baseline;
 pub mod config;
 pub mod inline;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::Serialize;
@@ -56,8 +56,8 @@ pub struct GlobError {
 /// The filters of one run.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// Ids the baseline lists, each with the parts it accepted (see `Finding::parts`).
-    pub baseline: HashMap<String, HashSet<String>>,
+    /// What the baseline accepts, by id (parts and scope: `baseline::Accepted`).
+    pub baseline: HashMap<String, baseline::Accepted>,
     pub min_severity: Option<Severity>,
     /// Matched against findings' paths (relative to the repository root).
     exclude: Option<Gitignore>,
@@ -92,11 +92,7 @@ impl Filter {
             .filter(|f| {
                 let counter = if f.allowed_inline {
                     &mut silenced.allowed_inline
-                } else if self
-                    .baseline
-                    .get(&f.id)
-                    .is_some_and(|covers| f.parts.iter().all(|p| covers.contains(p)))
-                {
+                } else if self.baseline.get(&f.id).is_some_and(|a| a.accepts(f)) {
                     &mut silenced.baselined
                 } else if self.min_severity.is_some_and(|min| f.severity < min) {
                     &mut silenced.below_min_severity
