@@ -838,3 +838,62 @@ fn a_blocked_push_names_the_ref_and_remote_and_every_way_out() {
         assert!(err.contains(way), "{way} missing: {err}");
     }
 }
+
+// Issue 17: `hook install` beside a hook of one's own.
+
+#[test]
+fn hook_install_chains_after_an_existing_hook() {
+    let d = TestDir::new();
+    let r = d.repo_with_remote("work");
+    let hooks = r.join(".git/hooks");
+    let mine =
+        "#!/bin/sh\necho ran >> \"$(git rev-parse --git-dir)/local-hook-ran\"\ncat > /dev/null\n";
+    for hook in ["pre-commit", "pre-push"] {
+        let p = hooks.join(hook);
+        fs::write(&p, mine).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // Refused, with the lines to add and the way to chain.
+    let run = util::run_in(&r, &["hook", "install"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--chain"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("keysweep hook pre-push \"$@\" || exit $?"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read_to_string(hooks.join("pre-push")).unwrap(), mine);
+
+    let run = util::run_in(&r, &["hook", "install", "--chain"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        fs::read_to_string(hooks.join("pre-push.local")).unwrap(),
+        mine
+    );
+    // A clean push: both hooks run and pass.
+    util::write_at(&r, "src/main.rs", "fn main() {}\n");
+    util::git(&r, &["add", "."]);
+    let (ok, err) = util::try_git(&r, &["commit", "-qm", "code"]);
+    assert!(ok, "{err}");
+    let (ok, err) = util::try_git(&r, &["push", "-q", "origin", "main"]);
+    assert!(ok, "{err}");
+    let ran = fs::read_to_string(r.join(".git/local-hook-ran")).unwrap();
+    assert_eq!(ran.lines().count(), 2, "the chained hooks ran: {ran}");
+    // A key: keysweep still blocks, after the local hook.
+    util::write_at(&r, "deploy/key.pem", key("pem_rsa"));
+    util::git(&r, &["add", "."]);
+    let (ok, _) = util::try_git(&r, &["commit", "-qm", "key"]);
+    assert!(!ok, "the commit of a key went through");
+    util::git(&r, &["commit", "-q", "--no-verify", "-m", "key"]);
+    let (ok, err) = util::try_git(&r, &["push", "-q", "origin", "main"]);
+    assert!(!ok, "the push of a key went through");
+    assert!(err.contains("push blocked"), "{err}");
+
+    // Uninstall puts the hooks back.
+    let run = util::run_in(&r, &["hook", "uninstall"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(fs::read_to_string(hooks.join("pre-push")).unwrap(), mine);
+    assert!(!hooks.join("pre-push.local").exists());
+}

@@ -86,8 +86,11 @@ enum HookCommand {
         #[arg(long)]
         pre_push: bool,
         /// Replace a hook that keysweep did not write.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "chain")]
         force: bool,
+        /// Keep a hook that keysweep did not write, as `<hook>.local`, and run it first.
+        #[arg(long)]
+        chain: bool,
     },
     /// Remove keysweep's hooks (and only those).
     Uninstall,
@@ -727,10 +730,12 @@ pub fn parse() -> Command {
                 pre_commit,
                 pre_push,
                 force,
+                chain,
             } => HookConfig::Install(InstallConfig {
                 pre_commit,
                 pre_push,
                 force,
+                chain,
             }),
             HookCommand::Uninstall => HookConfig::Uninstall,
         }),
