@@ -235,10 +235,7 @@ fn sigint_reports_what_was_found_and_exits_130() {
         panic!("keysweep never opened the second FIFO");
     }
     std::thread::sleep(Duration::from_millis(200));
-    // SAFETY: kill(2) on our own child's pid.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
+    ctrl_c(&child);
     let out = wait_or_kill(&mut child, Duration::from_secs(20));
     drop(held);
     assert_eq!(out.code, 130, "{}", out.stderr);
@@ -433,6 +430,14 @@ fn a_baselined_key_id_does_not_silence_a_secret_paired_later() {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
+/// Sends `child` SIGINT, as Ctrl-C does.
+fn ctrl_c(child: &std::process::Child) {
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+}
+
 /// Waits for `child` at most `limit`, killing it (and failing the test) after that.
 fn wait_or_kill(child: &mut std::process::Child, limit: Duration) -> util::Run {
     let start = Instant::now();
@@ -524,10 +529,7 @@ fn interrupt_while_reading_stdin(dir: &std::path::Path, args: &[&str]) -> util::
         .unwrap();
     let stdin = child.stdin.take();
     std::thread::sleep(Duration::from_millis(500));
-    // SAFETY: kill(2) on our own child's pid.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
+    ctrl_c(&child);
     std::thread::sleep(Duration::from_millis(200));
     drop(stdin);
     wait_or_kill(&mut child, Duration::from_secs(20))
