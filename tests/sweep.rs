@@ -536,3 +536,29 @@ fn a_truncated_loose_object_under_the_home_is_reported_not_a_hang() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Issue 17: AWS keys are counted once per key id, however many files hold them, and
+/// temporary credentials with their session token are counted too.
+#[test]
+fn the_digest_counts_each_aws_key_once() {
+    let h = TestDir::new();
+    let (id, secret) = (AWS_ID, AWS_SECRET);
+    h.write(
+        ".aws/credentials",
+        format!("[default]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"),
+    );
+    h.write(".bash_history", format!("export AWS_ACCESS_KEY_ID={id}\n"));
+    h.write("code/app/.env", format!("AWS_ACCESS_KEY_ID={id}\n"));
+    h.write(
+        "Downloads/session.txt",
+        "aws_access_key_id = ASIAZ5ZH5JJA7K5D4YQO\n\
+         aws_secret_access_key = 9drTJvcXLB89EXAMPLELB8923FB892xMFI6zgZZS\n\
+         aws_session_token = IQoJb3JpZ2luX2VjEHQaCXVzLWVhc3QtMSJIMEYCIQDz8MIDkbGC5ulOpp6Gq3KXbcBXbhfiwSNUNptW0T6v/AIhAKnrmFr5UAMbOn9CyrKiB2FdNu8ZjbWhLMoqfSPtLuqEKuwDCJ3//////////wEQABoMMDAwMDAwMDAwMDAwIgzAoFB1\n",
+    );
+    let home = h.path().to_str().unwrap();
+    let run = h.run(&["sweep", "--home", home, "--no-history", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let aws = &doc["summary"]["sweep"]["aws_keys"];
+    assert_eq!(aws["long_term"], 1, "{aws}");
+    assert_eq!(aws["temporary"], 1, "{aws}");
+}

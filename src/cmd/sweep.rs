@@ -279,6 +279,9 @@ fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDige
         ..SweepDigest::default()
     };
     let mut distinct = HashSet::new();
+    // AWS keys are counted once per key id (a key in three files is one key), by kind;
+    // secrets found without their id once each.
+    let mut aws: [HashSet<&str>; 4] = Default::default();
     for f in findings {
         match f.category.as_str() {
             "private-key" if !f.example => {
@@ -292,13 +295,21 @@ fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDige
                 d.readable_by_others += usize::from(others_read);
                 d.unencrypted += usize::from(f.key.as_ref().is_some_and(|k| !k.encrypted));
             }
-            // A secret found beside its id is part of the id's finding.
-            "aws-access-key" => match f.aws.as_ref().and_then(|a| a.kind) {
-                Some(Kind::LongTerm) => d.aws_keys.long_term += 1,
-                Some(Kind::Temporary) => d.aws_keys.temporary += 1,
-                _ => d.aws_keys.other += 1,
-            },
-            "aws-secret-key" => d.aws_keys.secret_only += 1,
+            // A secret (and a session token) found beside its id is part of the id's
+            // finding, whose category says `aws-session-token` when it has a token.
+            "aws-access-key" | "aws-session-token"
+                if let Some(id) = f.aws.as_ref().and_then(|a| a.access_key_id.as_deref()) =>
+            {
+                let kind = match f.aws.as_ref().and_then(|a| a.kind) {
+                    Some(Kind::LongTerm) => 0,
+                    Some(Kind::Temporary) => 1,
+                    _ => 2,
+                };
+                aws[kind].insert(id);
+            }
+            "aws-secret-key" => {
+                aws[3].insert(f.id.as_str());
+            }
             _ => {}
         }
         if let Some(fix) = &f.fix
@@ -316,5 +327,11 @@ fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDige
         }
     }
     d.distinct_private_keys = distinct.len();
+    d.aws_keys = AwsCounts {
+        long_term: aws[0].len(),
+        temporary: aws[1].len(),
+        other: aws[2].len(),
+        secret_only: aws[3].len(),
+    };
     d
 }
