@@ -83,6 +83,23 @@ pub struct Finding {
     /// Printed already, as it was found (`--format jsonl`, `cmd::stream`).
     #[serde(skip)]
     pub streamed: bool,
+    /// `sweep`: a private key at rest where it belongs (`~/.ssh` or an `IdentityFile`,
+    /// mode 0600/0400, the home's owner's): inventory, not a leak.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_rest: Option<AtRest>,
+    /// `sweep`: this key, found astray, is a copy of the one at rest here (`~/…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_of: Option<String>,
+}
+
+/// What makes a key at rest weaker.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AtRest {
+    /// `no passphrase`, `DSA`, `RSA under 2048 bits`.
+    pub weaknesses: Vec<String>,
+    /// Days since the key file last changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<u64>,
 }
 
 /// How a finding's secret is shown.
@@ -127,6 +144,8 @@ impl Finding {
             allowed_inline: false,
             parts: Vec::new(),
             streamed: false,
+            at_rest: None,
+            copy_of: None,
         }
     }
 
@@ -155,6 +174,8 @@ impl Finding {
             allowed_inline: false,
             parts: Vec::new(),
             streamed: false,
+            at_rest: None,
+            copy_of: None,
         }
     }
 

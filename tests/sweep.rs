@@ -562,3 +562,72 @@ fn the_digest_counts_each_aws_key_once() {
     assert_eq!(aws["long_term"], 1, "{aws}");
     assert_eq!(aws["temporary"], 1, "{aws}");
 }
+
+/// Issue 17: a developer's own key at rest in ~/.ssh is inventory, not a leak; a .pem in
+/// Downloads, a copy of that key in the Trash and a 0644 key in ~/.ssh are the leaks.
+#[test]
+fn keys_at_rest_are_inventory_and_keys_astray_are_leaks() {
+    let h = TestDir::new();
+    h.write(".ssh/id_ed25519", key("openssh_ed25519"));
+    h.write(".ssh/id_ed25519.pub", key("openssh_ed25519.pub"));
+    h.write(".ssh/config", "Host *\n  IdentityFile ~/.ssh/id_ed25519\n");
+    h.write(
+        ".ssh/known_hosts",
+        "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\n",
+    );
+    h.chmod(".ssh", 0o700);
+    h.chmod(".ssh/id_ed25519", 0o600);
+    let home = h.path().to_str().unwrap();
+    let run = h.run(&["sweep", "--home", home, "--format", "jsonl"]);
+    assert_eq!(
+        run.code, 0,
+        "a normal ~/.ssh fails the sweep: {}",
+        run.stdout
+    );
+    let f = run.findings();
+    assert_eq!(f.len(), 1, "{}", run.stdout);
+    assert_eq!(f[0]["severity"], "low");
+    assert_eq!(f[0]["at_rest"]["weaknesses"][0], "no passphrase");
+    // --strict counts inventory too.
+    let run = h.run(&["sweep", "--home", home, "--strict", "-q"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+
+    h.write("Downloads/prod.pem", key("pkcs8_rsa"));
+    h.write(
+        ".local/share/Trash/files/id_ed25519",
+        key("openssh_ed25519"),
+    );
+    h.chmod(".local/share/Trash/files/id_ed25519", 0o600);
+    h.write(".ssh/id_rsa", key("pem_rsa"));
+    h.chmod(".ssh/id_rsa", 0o644);
+    let run = h.run(&["sweep", "--home", home, "--format", "jsonl"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let leaks: std::collections::BTreeSet<String> = run
+        .findings()
+        .iter()
+        .filter(|f| f.get("at_rest").is_none())
+        .map(|f| rel(&h, f))
+        .collect();
+    let expected: std::collections::BTreeSet<String> = [
+        "Downloads/prod.pem",
+        ".local/share/Trash/files/id_ed25519",
+        ".ssh/id_rsa",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(leaks, expected, "{}", run.stdout);
+    for f in run.findings() {
+        let at = rel(&h, &f);
+        if at == ".local/share/Trash/files/id_ed25519" {
+            assert_eq!(f["copy_of"], "~/.ssh/id_ed25519", "{f}");
+        }
+        if at == ".ssh/id_rsa" {
+            // Loose permissions on a key in ~/.ssh: critical, as OpenSSH refuses it.
+            assert_eq!(f["severity"], "critical", "{f}");
+        }
+        if at == ".ssh/id_ed25519" {
+            assert_eq!(f["severity"], "low", "{f}");
+        }
+    }
+}

@@ -280,7 +280,11 @@ pub fn finish(output: &OutputConfig, outcome: &Outcome) -> anyhow::Result<i32> {
 /// The exit code a run earned: findings 1; nothing found but something unread 2 (the run
 /// cannot vouch for what it did not read; with `--strict`, what it skipped too); else 0.
 pub fn exit_code(output: &OutputConfig, findings: &[Finding], summary: &Summary) -> i32 {
-    if !findings.is_empty() {
+    // A key at rest where it belongs is inventory: it sets the exit code only if --strict.
+    if findings
+        .iter()
+        .any(|f| f.at_rest.is_none() || output.strict)
+    {
         exit::FINDINGS
     } else if summary.errors > 0 || (output.strict && summary.skipped > 0) {
         exit::ERROR

@@ -2,7 +2,7 @@
 //! history of every git repository under it scanned; findings listed by the places keys
 //! pile up (Downloads first), and a digest at the end that says what to fix.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -147,6 +147,7 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
         findings.extend(new);
     }
 
+    at_rest(&cfg.home, &mut findings);
     let mut silenced = Silenced::default();
     let mut findings = settings.filter.apply(findings, &mut silenced);
     let home = display_path(&cfg.home);
@@ -269,6 +270,102 @@ fn place<'a>(home: &str, f: &'a Finding) -> (u8, &'a str) {
         }
         _ => (11, "elsewhere"),
     }
+}
+
+/// The workstation's severity model. A private key *at rest* — in `~/.ssh` or a path
+/// `~/.ssh/config` names as an `IdentityFile`, mode 0600 or 0400, owned by the home's
+/// owner — is where it belongs: inventory (low, with what makes it weaker), not a leak. A
+/// copy of it anywhere else says so. Loose permissions on key material in `~/.ssh` are
+/// critical: OpenSSH itself refuses such a key.
+fn at_rest(home: &Path, findings: &mut [Finding]) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(home_md) = std::fs::metadata(home) else {
+        return;
+    };
+    let ssh = home.join(".ssh");
+    let identities = identity_files(home);
+    let shown = |p: &Path| match p.strip_prefix(home) {
+        Ok(rel) => format!("~/{}", display_path(rel)),
+        Err(_) => display_path(p),
+    };
+    let mut resting: HashMap<String, String> = HashMap::new();
+    for f in findings.iter_mut() {
+        let path = Path::new(&f.path);
+        let in_ssh = path.starts_with(&ssh);
+        if f.category == crate::finding::PERMISSIONS_RULE && in_ssh && path != ssh {
+            f.severity = crate::rules::Severity::Critical;
+            continue;
+        }
+        if f.category != "private-key" || f.git.is_some() || f.path.contains('!') {
+            continue;
+        }
+        let Some(file) = &f.file else { continue };
+        let mode = u32::from_str_radix(&file.mode, 8).unwrap_or(0o777);
+        let placed = in_ssh || identities.iter().any(|i| i == path);
+        if !placed || mode & 0o077 != 0 || file.uid != home_md.uid() {
+            continue;
+        }
+        let mut weaknesses = Vec::new();
+        if let Some(k) = &f.key {
+            if !k.encrypted {
+                weaknesses.push("no passphrase".to_string());
+            }
+            match (k.algorithm.as_deref(), k.bits) {
+                (Some("dsa"), _) => weaknesses.push("DSA (OpenSSH refuses it since 7.0)".into()),
+                (Some("rsa"), Some(bits)) if bits < 2048 => {
+                    weaknesses.push(format!("RSA {bits} bits (under 2048)"))
+                }
+                _ => {}
+            }
+            if let Some(fp) = &k.sha256 {
+                resting.entry(fp.clone()).or_insert_with(|| shown(path));
+            }
+        }
+        let age_days = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .map(|d| d.as_secs() / 86_400);
+        f.severity = crate::rules::Severity::Low;
+        f.at_rest = Some(crate::finding::AtRest {
+            weaknesses,
+            age_days,
+        });
+    }
+    for f in findings.iter_mut() {
+        if f.category == "private-key"
+            && f.at_rest.is_none()
+            && let Some(place) = f
+                .key
+                .as_ref()
+                .and_then(|k| resting.get(k.sha256.as_deref()?))
+        {
+            f.copy_of = Some(place.clone());
+        }
+    }
+}
+
+/// The `IdentityFile` paths of `~/.ssh/config` (absolute, or `~/`-relative), as paths.
+fn identity_files(home: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(home.join(".ssh/config")) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let (key, value) = line.split_once(|c: char| c.is_whitespace() || c == '=')?;
+            if !key.eq_ignore_ascii_case("identityfile") {
+                return None;
+            }
+            let value = value.trim_start_matches(|c: char| c.is_whitespace() || c == '=');
+            let value = value.trim().trim_matches('"');
+            match value.strip_prefix("~/") {
+                Some(rest) => Some(home.join(rest)),
+                None if value.starts_with('/') => Some(PathBuf::from(value)),
+                None => None,
+            }
+        })
+        .collect()
 }
 
 fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDigest {

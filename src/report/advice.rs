@@ -20,6 +20,23 @@ pub fn key(key: &KeyFacts) -> Vec<String> {
     ]
 }
 
+/// A key at rest where it belongs (`sweep`): what would make it stronger.
+pub fn key_at_rest(path: &str, key: &KeyFacts) -> Vec<String> {
+    let mut out = Vec::new();
+    if !key.encrypted {
+        out.push(format!(
+            "to protect it if this machine is lost: ssh-keygen -p -f {}",
+            shell_quote(path)
+        ));
+    }
+    if matches!(key.algorithm.as_deref(), Some("dsa"))
+        || (key.algorithm.as_deref() == Some("rsa") && key.bits.is_some_and(|b| b < 2048))
+    {
+        out.push("replace it with a modern key: ssh-keygen -t ed25519".into());
+    }
+    out
+}
+
 /// An AWS credential's steps, with the `aws` commands that shut it off.
 pub fn aws(a: &AwsFacts) -> Vec<String> {
     match (&a.access_key_id, a.kind) {

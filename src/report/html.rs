@@ -308,7 +308,16 @@ fn write_row(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
     }
     let mut lines = Vec::new();
     if let Some(k) = &f.key {
-        lines.extend(advice::key(k));
+        match &f.at_rest {
+            Some(_) => {
+                lines.push("at rest where it belongs: inventory, not a leak".into());
+                lines.extend(advice::key_at_rest(&f.path, k));
+            }
+            None => lines.extend(advice::key(k)),
+        }
+        if let Some(copy) = &f.copy_of {
+            lines.push(format!("a copy of {copy}"));
+        }
     }
     if let Some(a) = &f.aws {
         lines.extend(advice::aws(a));

@@ -105,7 +105,7 @@ pub fn write(
         }
         writeln!(out, "{INDENT}{}", p.dim(&facts))?;
         if let Some(key) = &f.key {
-            write_key(out, &p, key, summary)?;
+            write_key(out, &p, f, key, summary)?;
         }
         if let Some(aws) = &f.aws {
             write_aws(out, &p, aws)?;
@@ -125,7 +125,13 @@ pub fn write(
     Ok(())
 }
 
-fn write_key(out: &mut dyn Write, p: &Paint, key: &KeyFacts, summary: &Summary) -> io::Result<()> {
+fn write_key(
+    out: &mut dyn Write,
+    p: &Paint,
+    f: &Finding,
+    key: &KeyFacts,
+    summary: &Summary,
+) -> io::Result<()> {
     let mut kind = key
         .algorithm
         .clone()
@@ -172,7 +178,28 @@ fn write_key(out: &mut dyn Write, p: &Paint, key: &KeyFacts, summary: &Summary) 
             place.line
         )?;
     }
-    for l in super::advice::key(key) {
+    if let Some(copy) = &f.copy_of {
+        writeln!(
+            out,
+            "{INDENT}{}",
+            p.critical(&format!("a copy of {}", printable(copy)))
+        )?;
+    }
+    let steps = match &f.at_rest {
+        Some(rest) => {
+            let mut line = "at rest where it belongs: inventory, not a leak".to_string();
+            if !rest.weaknesses.is_empty() {
+                line.push_str(&format!(" · weaker: {}", rest.weaknesses.join(", ")));
+            }
+            if let Some(days) = rest.age_days {
+                line.push_str(&format!(" · {days} days since it changed"));
+            }
+            writeln!(out, "{INDENT}{line}")?;
+            super::advice::key_at_rest(&f.path, key)
+        }
+        None => super::advice::key(key),
+    };
+    for l in steps {
         writeln!(out, "{INDENT}{}", p.dim(&l))?;
     }
     Ok(())
