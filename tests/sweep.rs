@@ -631,3 +631,34 @@ fn keys_at_rest_are_inventory_and_keys_astray_are_leaks() {
         }
     }
 }
+
+/// Issue 17: one key used for several hosts in ~/.ssh/config (article 000's pitfall 2)
+/// says so; a key an `IdentityFile` names outside ~/.ssh is at rest too.
+#[test]
+fn one_key_for_many_hosts_and_identity_files_elsewhere() {
+    let h = TestDir::new();
+    h.write(".ssh/id_ed25519", key("openssh_ed25519"));
+    h.write("keys/deploy", key("pem_rsa"));
+    h.write(
+        ".ssh/config",
+        "Host web1\n  IdentityFile ~/.ssh/id_ed25519\nHost db1 db2\n  IdentityFile ~/.ssh/id_ed25519\n\
+         Host ci\n  IdentityFile \"~/keys/deploy\"\n",
+    );
+    h.chmod(".ssh", 0o700);
+    h.chmod(".ssh/id_ed25519", 0o600);
+    h.chmod("keys/deploy", 0o400);
+    let home = h.path().to_str().unwrap();
+    let run = h.run(&["sweep", "--home", home, "--format", "jsonl"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let f = run.findings();
+    assert_eq!(f.len(), 2, "{}", run.stdout);
+    for f in &f {
+        assert_eq!(f["severity"], "low", "{f}");
+        if rel(&h, f) == ".ssh/id_ed25519" {
+            assert_eq!(
+                f["at_rest"]["weaknesses"][0], "one key for 3 hosts (web1, db1, db2)",
+                "{f}"
+            );
+        }
+    }
+}

@@ -301,11 +301,25 @@ fn at_rest(home: &Path, findings: &mut [Finding]) {
         }
         let Some(file) = &f.file else { continue };
         let mode = u32::from_str_radix(&file.mode, 8).unwrap_or(0o777);
-        let placed = in_ssh || identities.iter().any(|i| i == path);
+        let hosts: Vec<String> = identities
+            .iter()
+            .filter(|(p, _)| p == path)
+            .flat_map(|(_, h)| h.iter().cloned())
+            .collect();
+        let placed = in_ssh || !hosts.is_empty();
         if !placed || mode & 0o077 != 0 || file.uid != home_md.uid() {
             continue;
         }
         let mut weaknesses = Vec::new();
+        // One key for many servers (pitfall 2): nobody can tell who logged in where, and
+        // replacing it means every one of them.
+        if hosts.len() > 1 {
+            weaknesses.push(format!(
+                "one key for {} hosts ({})",
+                hosts.len(),
+                hosts.join(", ")
+            ));
+        }
         if let Some(k) = &f.key {
             if !k.encrypted {
                 weaknesses.push("no passphrase".to_string());
@@ -345,27 +359,44 @@ fn at_rest(home: &Path, findings: &mut [Finding]) {
     }
 }
 
-/// The `IdentityFile` paths of `~/.ssh/config` (absolute, or `~/`-relative), as paths.
-fn identity_files(home: &Path) -> Vec<PathBuf> {
+/// The `IdentityFile` paths of `~/.ssh/config` (absolute, or `~/`-relative), each with
+/// the `Host` patterns whose blocks name it.
+fn identity_files(home: &Path) -> Vec<(PathBuf, Vec<String>)> {
     let Ok(text) = std::fs::read_to_string(home.join(".ssh/config")) else {
         return Vec::new();
     };
-    text.lines()
-        .filter_map(|line| {
-            let line = line.trim();
-            let (key, value) = line.split_once(|c: char| c.is_whitespace() || c == '=')?;
-            if !key.eq_ignore_ascii_case("identityfile") {
-                return None;
-            }
-            let value = value.trim_start_matches(|c: char| c.is_whitespace() || c == '=');
-            let value = value.trim().trim_matches('"');
-            match value.strip_prefix("~/") {
-                Some(rest) => Some(home.join(rest)),
-                None if value.starts_with('/') => Some(PathBuf::from(value)),
-                None => None,
-            }
-        })
-        .collect()
+    let mut out: Vec<(PathBuf, Vec<String>)> = Vec::new();
+    let mut hosts: Vec<String> = vec!["*".into()];
+    for line in text.lines() {
+        let line = line.trim();
+        let Some((key, value)) = line.split_once(|c: char| c.is_whitespace() || c == '=') else {
+            continue;
+        };
+        let value = value.trim_start_matches(|c: char| c.is_whitespace() || c == '=');
+        let value = value.trim();
+        if key.eq_ignore_ascii_case("host") {
+            hosts = value.split_whitespace().map(str::to_string).collect();
+            continue;
+        }
+        if key.eq_ignore_ascii_case("match") {
+            hosts = vec![format!("match {value}")];
+            continue;
+        }
+        if !key.eq_ignore_ascii_case("identityfile") {
+            continue;
+        }
+        let value = value.trim_matches('"');
+        let path = match value.strip_prefix("~/") {
+            Some(rest) => home.join(rest),
+            None if value.starts_with('/') => PathBuf::from(value),
+            None => continue,
+        };
+        match out.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, h)) => h.extend(hosts.iter().cloned()),
+            None => out.push((path, hosts.clone())),
+        }
+    }
+    out
 }
 
 fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDigest {
