@@ -1,5 +1,5 @@
 //! `keysweep sweep`: a home built in a temp dir with a secret in each place keys pile up;
-//! every one is reported, in place order, with archives opened, nested histories scanned,
+//! every one is reported, most dangerous first and then in place order, with archives opened, nested histories scanned,
 //! caches left out, and a digest at the end.
 
 mod util;
@@ -109,7 +109,7 @@ fn rel(h: &TestDir, f: &serde_json::Value) -> String {
 }
 
 #[test]
-fn every_planted_secret_is_reported_in_place_order() {
+fn every_planted_secret_is_reported_most_dangerous_first_then_in_place_order() {
     let h = home();
     let run = sweep(&h, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -129,8 +129,9 @@ fn every_planted_secret_is_reported_in_place_order() {
         (".ssh/id_ed25519", "insecure-permissions"),
         (".ssh/id_ed25519", "private-key-openssh"),
         (".aws/credentials", "aws-access-key-id"),
-        (".bash_history", "aws-access-key-id"),
         ("old.key", "private-key-ec"),
+        // A key id without its secret is high, not critical: after every critical one.
+        (".bash_history", "aws-access-key-id"),
     ];
     let expected: Vec<(String, String)> = expected
         .iter()
@@ -142,9 +143,9 @@ fn every_planted_secret_is_reported_in_place_order() {
     // The exported key in the shell history and the credentials file's key, by kind.
     assert_eq!(f[6]["aws"]["access_key_id"], AWS_ID);
     assert_eq!(f[6]["aws"]["paired_secret"], true);
-    assert_eq!(f[7]["aws"]["access_key_id"], HISTORY_ID);
+    assert_eq!(f[8]["aws"]["access_key_id"], HISTORY_ID);
     // The key in the side project's history: where it came in, and that it is gone.
-    let g = &f[8]["git"];
+    let g = &f[7]["git"];
     assert_eq!(g["present_at_head"], false);
     assert!(
         g["repository"]
@@ -299,9 +300,10 @@ fn nested_archives_and_the_depth_limit() {
         paths,
         [
             "Downloads/release.jar!lib/inner.zip!bundle/certs.tgz!etc/ssl/server.key",
-            "Desktop/caf\u{fffd}.zip!aws.txt",
             "Documents/fake.zip",
             "Documents/plain.tar!id_rsa",
+            // A key id alone (high) after the keys (critical).
+            "Desktop/caf\u{fffd}.zip!aws.txt",
         ],
         "{}",
         run.stderr

@@ -151,9 +151,29 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
     let mut silenced = Silenced::default();
     let mut findings = settings.filter.apply(findings, &mut silenced);
     let home = display_path(&cfg.home);
+    // Most dangerous first: each file (or repository path) by its most severe finding,
+    // its findings kept together; ties in the order of the places keys pile up.
+    let mut worst: HashMap<(Option<String>, String), crate::rules::Severity> = HashMap::new();
+    for f in &findings {
+        let key = (f.git.as_ref().map(|g| g.repository.clone()), f.path.clone());
+        let w = worst.entry(key).or_insert(f.severity);
+        *w = (*w).max(f.severity);
+    }
+    let danger = |f: &Finding| {
+        let key = (f.git.as_ref().map(|g| g.repository.clone()), f.path.clone());
+        std::cmp::Reverse(worst.get(&key).copied().unwrap_or(f.severity))
+    };
     findings.sort_by(|a, b| {
-        let ka = (place(&home, a).0, a.git.as_ref().map(|g| &g.repository));
-        let kb = (place(&home, b).0, b.git.as_ref().map(|g| &g.repository));
+        let ka = (
+            danger(a),
+            place(&home, a).0,
+            a.git.as_ref().map(|g| &g.repository),
+        );
+        let kb = (
+            danger(b),
+            place(&home, b).0,
+            b.git.as_ref().map(|g| &g.repository),
+        );
         (ka, a.sort_key()).cmp(&(kb, b.sort_key()))
     });
     let mut summary = scan::summarise(&findings, &stats, start);
@@ -410,6 +430,7 @@ fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDige
     // AWS keys are counted once per key id (a key in three files is one key), by kind;
     // secrets found without their id once each.
     let mut aws: [HashSet<&str>; 4] = Default::default();
+    let mut places: Vec<(u8, PlaceCount)> = Vec::new();
     for f in findings {
         match f.category.as_str() {
             "private-key" if !f.example => {
@@ -445,15 +466,21 @@ fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDige
         {
             d.fix_commands.push(fix.clone());
         }
-        let (_, label) = place(home, f);
-        match d.places.last_mut() {
-            Some(p) if p.place == label => p.findings += 1,
-            _ => d.places.push(PlaceCount {
-                place: label.to_string(),
-                findings: 1,
-            }),
+        let (rank, label) = place(home, f);
+        match places.iter_mut().find(|(_, p)| p.place == label) {
+            Some((_, p)) => p.findings += 1,
+            None => places.push((
+                rank,
+                PlaceCount {
+                    place: label.to_string(),
+                    findings: 1,
+                },
+            )),
         }
     }
+    // The places in the order keys pile up in, whatever order the findings are in.
+    places.sort_by_key(|(rank, _)| *rank);
+    d.places = places.into_iter().map(|(_, p)| p).collect();
     d.distinct_private_keys = distinct.len();
     d.aws_keys = AwsCounts {
         long_term: aws[0].len(),
