@@ -664,3 +664,43 @@ fn one_key_for_many_hosts_and_identity_files_elsewhere() {
         }
     }
 }
+
+/// Issue 17: a key id and its secret in different files of one home are one key; a
+/// long-term key in ~/.aws/credentials says how long it has been there.
+#[test]
+fn an_aws_secret_pairs_with_its_id_across_the_homes_files() {
+    let h = TestDir::new();
+    h.write(
+        ".bash_history",
+        format!("ls\nexport AWS_ACCESS_KEY_ID={AWS_ID}\n"),
+    );
+    h.write(
+        ".zsh_history",
+        format!(": 1700000000:0;export AWS_SECRET_ACCESS_KEY={AWS_SECRET}\n"),
+    );
+    h.write(
+        ".aws/credentials",
+        format!("[ops]\naws_access_key_id = {HISTORY_ID}\naws_secret_access_key = {AWS_SECRET}\n"),
+    );
+    h.chmod(".aws/credentials", 0o600);
+    let run = sweep(&h, &["--no-history"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let f = run.secrets();
+    assert!(
+        f.iter().all(|f| f["category"] != "aws-secret-key"),
+        "a secret left unpaired: {}",
+        run.stdout
+    );
+    let history = f
+        .iter()
+        .find(|f| rel(&h, f) == ".bash_history")
+        .expect("the key id in .bash_history");
+    assert_eq!(history["aws"]["paired_secret"], true, "{history}");
+    assert_eq!(history["aws"]["secret"]["path"], "~/.zsh_history");
+    assert_eq!(history["severity"], "critical");
+    let creds = f
+        .iter()
+        .find(|f| rel(&h, f) == ".aws/credentials")
+        .expect("the key in ~/.aws/credentials");
+    assert_eq!(creds["aws"]["age_days"], 0, "{creds}");
+}

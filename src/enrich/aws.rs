@@ -69,6 +69,10 @@ pub struct Paired {
     pub line: usize,
     pub column: usize,
     pub secret: String,
+    /// Where it is, when that is another file than the key id's (`sweep` pairs a secret
+    /// with its id across the files of one home).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -89,6 +93,10 @@ pub struct AwsFacts {
     /// The `~/.aws/credentials` or `config` profile the key is in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// `sweep`: days since the file holding a long-term key last changed (in
+    /// `~/.aws/credentials`, about when the key was put there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<u64>,
 }
 
 /// One AWS finding of a file, with the byte offset of its secret.
@@ -126,6 +134,7 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
             token: None,
             expiration: None,
             profile: profile_at(&profiles, found[i].offset),
+            age_days: None,
         };
         // The pair is one finding: a `keysweep:allow` silences it only if it stands by
         // every part (an allowed test key id must not hide a real secret paired with it).
@@ -181,6 +190,7 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
                 None
             },
             profile: profile_at(&profiles, l.offset),
+            age_days: None,
         });
     }
     let mut i = 0;
@@ -196,12 +206,13 @@ fn paired(f: &Finding) -> Paired {
         line: f.line,
         column: f.column,
         secret: f.secret.clone(),
+        path: None,
     }
 }
 
 /// Long-term keys with their secret are critical, alone high; temporary and other
 /// short-lived credentials are medium.
-fn severity(f: &AwsFacts) -> Severity {
+pub fn severity(f: &AwsFacts) -> Severity {
     match f.kind {
         Some(Kind::LongTerm) if f.paired_secret => Severity::Critical,
         Some(Kind::LongTerm) => Severity::High,

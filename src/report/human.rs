@@ -221,10 +221,21 @@ fn write_aws(out: &mut dyn Write, p: &Paint, a: &AwsFacts) -> io::Result<()> {
         line.push_str(&format!(" · profile [{profile}]"));
     }
     if let Some(s) = &a.secret {
-        line.push_str(&format!(
-            " · its secret is beside it (line {}: {})",
-            s.line, s.secret
-        ));
+        match &s.path {
+            Some(p) => line.push_str(&format!(
+                " · its secret is in {} (line {}: {})",
+                printable(p),
+                s.line,
+                s.secret
+            )),
+            None => line.push_str(&format!(
+                " · its secret is beside it (line {}: {})",
+                s.line, s.secret
+            )),
+        }
+    }
+    if let Some(days) = a.age_days {
+        line.push_str(&format!(" · in this file for {days} days or more"));
     }
     if a.session_token {
         line.push_str(" · with session token");
