@@ -132,6 +132,7 @@ fn a_fifo_met_in_a_walk_is_still_never_opened() {
     assert!(run.stderr.contains("1 skipped"), "{}", run.stderr);
 }
 
+/// A mistyped path says so plainly (issue 17), and is an error.
 #[test]
 fn a_named_input_that_cannot_be_read_is_an_error() {
     let d = TestDir::new();
@@ -139,7 +140,7 @@ fn a_named_input_that_cannot_be_read_is_an_error() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("no-such-file: No such file or directory"),
+            .contains("keysweep: no-such-file: no such file or directory\n"),
         "{}",
         run.stderr
     );

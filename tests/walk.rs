@@ -46,7 +46,7 @@ fn hostile_tree() {
     );
     assert!(err.contains("ok/loop: symlink loop"), "{err}");
     assert!(err.contains("secret.txt: Permission denied"), "{err}");
-    assert!(err.contains("1 skipped; 2 unreadable"), "{err}");
+    assert!(err.contains("1 skipped; 2 not read (see above)"), "{err}");
     // Each problem is reported once.
     assert_eq!(err.matches("secret.txt").count(), 1, "{err}");
 }

@@ -334,7 +334,7 @@ pub fn summary_line(s: &Summary) -> String {
         }
     }
     if s.errors > 0 {
-        line.push_str(&format!("; {} unreadable", s.errors));
+        line.push_str(&format!("; {} not read (see above)", s.errors));
     }
     if let Some(silenced) = silenced(&s.silenced) {
         line.push_str(&format!("; silenced: {silenced}"));

@@ -121,6 +121,17 @@ where
         if crate::interrupt::requested() {
             break;
         }
+        // A mistyped path says so plainly (and is an error: the user asked for it).
+        if p.as_os_str() != "-"
+            && std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
+        {
+            let visit = streams.get_or_insert_with(&make_visitor);
+            visit(Event::Error {
+                path: Some(p),
+                message: "no such file or directory".into(),
+            });
+            continue;
+        }
         match named_stream(p) {
             Some(stream) => {
                 let visit = streams.get_or_insert_with(&make_visitor);
