@@ -563,6 +563,18 @@ fn the_digest_counts_each_aws_key_once() {
     let aws = &doc["summary"]["sweep"]["aws_keys"];
     assert_eq!(aws["long_term"], 1, "{aws}");
     assert_eq!(aws["temporary"], 1, "{aws}");
+    // One key, its places together.
+    let reused = &doc["summary"]["reused_aws_keys"];
+    assert_eq!(reused[0]["access_key_id"], id, "{reused}");
+    assert_eq!(reused[0]["count"], 3, "{reused}");
+    let run = h.run(&["sweep", "--home", home, "--no-history", "--color", "never"]);
+    assert!(
+        run.stdout.contains(&format!(
+            "AWS keys found in more than one place\n  {id}: this key is in 3 places"
+        )),
+        "{}",
+        run.stdout
+    );
 }
 
 /// Issue 17: a developer's own key at rest in ~/.ssh is inventory, not a leak; a .pem in

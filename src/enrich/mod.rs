@@ -89,24 +89,57 @@ pub struct ReusedKey {
 
 /// Private keys (by fingerprint) found in two or more places, most places first.
 pub fn reused_keys(findings: &[Finding]) -> Vec<ReusedKey> {
-    let mut by_fp: BTreeMap<&str, Vec<Place>> = BTreeMap::new();
+    in_several_places(findings, |f| f.key.as_ref()?.sha256.as_deref())
+        .into_iter()
+        .map(|(sha256, places)| ReusedKey {
+            sha256,
+            count: places.len(),
+            places,
+        })
+        .collect()
+}
+
+/// One AWS access key id found in more than one place.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReusedAwsKey {
+    pub access_key_id: String,
+    pub count: usize,
+    pub places: Vec<Place>,
+}
+
+/// AWS key ids found in two or more places (one key, however many files hold it), most
+/// places first.
+pub fn reused_aws_keys(findings: &[Finding]) -> Vec<ReusedAwsKey> {
+    in_several_places(findings, |f| f.aws.as_ref()?.access_key_id.as_deref())
+        .into_iter()
+        .map(|(access_key_id, places)| ReusedAwsKey {
+            access_key_id,
+            count: places.len(),
+            places,
+        })
+        .collect()
+}
+
+/// The places of the findings that share a key (a fingerprint, a key id), for each key
+/// found in more than one place, most places first.
+fn in_several_places<'f>(
+    findings: &'f [Finding],
+    key: impl Fn(&'f Finding) -> Option<&'f str>,
+) -> Vec<(String, Vec<Place>)> {
+    let mut by_key: BTreeMap<&str, Vec<Place>> = BTreeMap::new();
     for f in findings {
-        if let Some(fp) = f.key.as_ref().and_then(|k| k.sha256.as_deref()) {
-            by_fp.entry(fp).or_default().push(Place {
+        if let Some(k) = key(f) {
+            by_key.entry(k).or_default().push(Place {
                 path: f.path.clone(),
                 line: f.line,
             });
         }
     }
-    let mut out: Vec<ReusedKey> = by_fp
+    let mut out: Vec<(String, Vec<Place>)> = by_key
         .into_iter()
         .filter(|(_, p)| p.len() > 1)
-        .map(|(fp, places)| ReusedKey {
-            sha256: fp.to_string(),
-            count: places.len(),
-            places,
-        })
+        .map(|(k, places)| (k.to_string(), places))
         .collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.sha256.cmp(&b.sha256)));
+    out.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
     out
 }

@@ -115,9 +115,23 @@ pub fn write(
         }
     }
     write_reused(out, &p, &summary.reused_keys)?;
+    if !summary.reused_aws_keys.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", p.path("AWS keys found in more than one place"))?;
+        for r in &summary.reused_aws_keys {
+            writeln!(
+                out,
+                "  {}: this key is in {} places",
+                r.access_key_id, r.count
+            )?;
+            for place in &r.places {
+                writeln!(out, "    {}:{}", printable(&place.path), place.line)?;
+            }
+        }
+    }
     // A sweep's digest ends its report, so that `sweep > report.txt` keeps it.
     if let Some(d) = &summary.sweep {
-        if !findings.is_empty() || !summary.reused_keys.is_empty() {
+        if !findings.is_empty() {
             writeln!(out)?;
         }
         super::digest::write(out, d)?;

@@ -66,6 +66,9 @@ pub struct Summary {
     pub shallow: bool,
     /// Private keys found in more than one place, by fingerprint.
     pub reused_keys: Vec<ReusedKey>,
+    /// AWS key ids found in more than one place: one key, several copies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reused_aws_keys: Vec<crate::enrich::ReusedAwsKey>,
     /// `sweep`: the digest of what was found where.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sweep: Option<digest::SweepDigest>,
@@ -92,6 +95,7 @@ impl Summary {
             }
         }
         self.reused_keys = crate::enrich::reused_keys(findings);
+        self.reused_aws_keys = crate::enrich::reused_aws_keys(findings);
         self.elapsed_ms = elapsed.as_millis().try_into().unwrap_or(u64::MAX);
     }
 }
