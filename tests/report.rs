@@ -241,6 +241,13 @@ fn output_writes_the_report_to_a_file() {
             .unwrap()
             .contains("private-key-openssh")
     );
+    let run = d.run(&["rules", "check", "--output", "check.txt"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        std::fs::read_to_string(d.path().join("check.txt"))
+            .unwrap()
+            .contains("ok    private-key-rsa")
+    );
     // A report file that cannot be written is an error before anything is scanned.
     let run = d.run(&["scan", "--output", "no/such/dir/report.txt", "."]);
     assert_eq!(run.code, 2, "{}", run.stderr);

@@ -240,6 +240,9 @@ enum RulesCommand {
     Check {
         #[command(flatten)]
         rules: RuleArgs,
+        /// Write the results to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -757,8 +760,9 @@ pub fn parse() -> Command {
                 json,
                 output,
             }),
-            RulesCommand::Check { rules } => Command::RulesCheck(cmd::rules::CheckConfig {
+            RulesCommand::Check { rules, output } => Command::RulesCheck(cmd::rules::CheckConfig {
                 rules: rules.selection(),
+                output,
             }),
         },
     }

@@ -46,6 +46,7 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
         Command::History(c) => c.output.file.as_deref(),
         Command::Sweep(c) => c.scan.output.file.as_deref(),
         Command::RulesList(c) => c.output.as_deref(),
+        Command::RulesCheck(c) => c.output.as_deref(),
         _ => None,
     };
     if let Some(path) = output {

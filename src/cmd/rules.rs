@@ -21,6 +21,8 @@ pub struct ListConfig {
 #[derive(Debug, Clone)]
 pub struct CheckConfig {
     pub rules: RuleSelection,
+    /// `--output FILE`.
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
