@@ -900,3 +900,18 @@ fn hook_install_chains_after_an_existing_hook() {
     assert_eq!(fs::read_to_string(hooks.join("pre-push")).unwrap(), mine);
     assert!(!hooks.join("pre-push.local").exists());
 }
+
+/// Found while looking for paths nobody listed: a pull request can add a
+/// `.keysweepignore` that hides the key it adds from a CI scan. `--no-ignore` is the way
+/// to scan what a pull request cannot exclude.
+#[test]
+fn no_ignore_scans_what_a_planted_ignore_file_hides() {
+    let d = TestDir::new();
+    d.write("repo/.keysweepignore", "*.pem\n");
+    d.write("repo/deploy/key.pem", key("pem_rsa"));
+    let run = d.run(&["scan", "repo"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = d.run(&["scan", "--no-ignore", "--format", "jsonl", "repo"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.secrets().len(), 1, "{}", run.stdout);
+}

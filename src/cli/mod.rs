@@ -359,9 +359,13 @@ struct ScanArgs {
     #[arg(value_name = "PATH", default_value = ".")]
     paths: Vec<PathBuf>,
     /// Honour .gitignore files (off by default: ignored files such as .env are where
-    /// secrets hide). .keysweepignore files are always honoured.
+    /// secrets hide). .keysweepignore files are honoured unless --no-ignore.
     #[arg(long)]
     gitignore: bool,
+    /// Do not honour .keysweepignore files: in CI, where a pull request could add one to
+    /// hide what it adds (with --no-config and --no-baseline for the other two files).
+    #[arg(long, conflicts_with = "gitignore")]
+    no_ignore: bool,
     /// Leave out paths matching GLOB (gitignore syntax; repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -606,6 +610,7 @@ impl BaselineSourceArgs {
                 exclude_root: None,
                 find_repos: false,
                 one_file_system: false,
+                no_ignore_files: false,
                 rooted_excludes: None,
             };
             Source::Scan(Box::new(scan_config(fs, rules, filter, &output, false)))
@@ -644,6 +649,7 @@ pub fn parse() -> Command {
                 exclude_root: None,
                 find_repos: false,
                 one_file_system: a.one_file_system,
+                no_ignore_files: a.no_ignore,
                 rooted_excludes: None,
             };
             let mut cfg = scan_config(
@@ -687,6 +693,7 @@ pub fn parse() -> Command {
                 exclude_root: Some(home.clone()),
                 find_repos: !a.no_history,
                 one_file_system: a.one_file_system,
+                no_ignore_files: false,
                 rooted_excludes: None,
             };
             let mut scan = scan_config(fs, rules, a.filter.options(), &a.output, a.fix_permissions);

@@ -42,6 +42,9 @@ pub struct FsOptions {
     pub rooted_excludes: Option<(PathBuf, Vec<String>)>,
     /// Stay on the file system of each path named (`-x`, `--one-file-system`).
     pub one_file_system: bool,
+    /// Do not honour `.keysweepignore` files (`--no-ignore`): in CI, a pull request could
+    /// add one to hide what it adds.
+    pub no_ignore_files: bool,
     /// List the git repositories met on the way (work trees with a `.git`, and bare
     /// repositories named `*.git`); they are not descended into either way.
     pub find_repos: bool,
@@ -162,8 +165,11 @@ where
         .require_git(false)
         .follow_links(opts.follow_links)
         .same_file_system(opts.one_file_system)
-        .threads(opts.threads)
-        .add_custom_ignore_filename(IGNORE_FILE)
+        .threads(opts.threads);
+    if !opts.no_ignore_files {
+        builder.add_custom_ignore_filename(IGNORE_FILE);
+    }
+    builder
         // History is `keysweep history`; a `.git` directory (or a worktree's `.git` file)
         // is never part of a working tree scan.
         .filter_entry(move |e| {
