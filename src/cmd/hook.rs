@@ -95,11 +95,12 @@ fn fail_closed(
     }
 }
 
+/// The repository the hook runs in. Its loose objects are not yet checked (see
+/// [`git::guard_while`]): nothing may read an object from it before they are.
 fn repo_here() -> anyhow::Result<(git2::Repository, PathBuf)> {
     // Before anything touches libgit2 (see `git::configure`).
     git::configure();
     let repo = git2::Repository::open_from_env().context("not inside a git repository")?;
-    git::guard(&repo).context("checking the loose objects")?;
     let path = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
     Ok((repo, path))
 }
@@ -150,7 +151,12 @@ fn scan(
 
 fn pre_commit(rules: &RuleSelection, filter: &FilterOptions) -> anyhow::Result<i32> {
     let (repo, path) = repo_here()?;
-    let settings = settings(rules, filter, &path)?;
+    let settings = git::guard_while(&repo, || {
+        // Loading git's index reads no object; libgit2 keeps it for `staged`.
+        let _ = repo.index();
+        settings(rules, filter, &path)
+    })
+    .context("checking the loose objects")??;
     let index_file = std::env::var_os("GIT_INDEX_FILE").map(PathBuf::from);
     let h = git::staged(&repo, &path, index_file.as_deref())?;
     let (findings, silenced) = scan(&settings, &repo, &path, &h)?;
@@ -177,21 +183,10 @@ fn pre_push(
     url: Option<&str>,
 ) -> anyhow::Result<i32> {
     let (repo, path) = repo_here()?;
-    let settings = settings(rules, filter, &path)?;
-    let mut refs = Vec::new();
-    for (i, line) in io::stdin().lock().lines().enumerate() {
-        let line = line.context("reading the pushed refs from stdin")?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let r = PushedRef::parse(&line).with_context(|| {
-            format!(
-                "line {} of stdin is not `<local ref> <sha> <remote ref> <sha>`: {line:?}",
-                i + 1
-            )
-        })?;
-        refs.push(r);
-    }
+    let (settings, mut refs) = git::guard_while(&repo, || -> anyhow::Result<_> {
+        Ok((settings(rules, filter, &path)?, pushed_refs()?))
+    })
+    .context("checking the loose objects")??;
     // Where `git ls-remote` asks what the remote has: the URL git pushes to, if known.
     let remote_name = remote;
     let mut remote = url.unwrap_or(remote).to_string();
@@ -277,6 +272,26 @@ fn pre_push(
          \x20 - if you have decided, `git push --no-verify` skips the check."
     )?;
     Ok(exit::FINDINGS)
+}
+
+/// The refs git hands a pre-push hook on stdin, one `<local ref> <sha> <remote ref> <sha>`
+/// per line.
+fn pushed_refs() -> anyhow::Result<Vec<PushedRef>> {
+    let mut refs = Vec::new();
+    for (i, line) in io::stdin().lock().lines().enumerate() {
+        let line = line.context("reading the pushed refs from stdin")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let r = PushedRef::parse(&line).with_context(|| {
+            format!(
+                "line {} of stdin is not `<local ref> <sha> <remote ref> <sha>`: {line:?}",
+                i + 1
+            )
+        })?;
+        refs.push(r);
+    }
+    Ok(refs)
 }
 
 /// `refs/heads/topic` → `topic`, `refs/tags/v1` → `v1`; other refs as they are.

@@ -152,20 +152,41 @@ static GUARDED: std::sync::Mutex<Vec<Guarded>> = std::sync::Mutex::new(Vec::new(
 /// reads the broken ones: they are missing, and reported. The check is made once per
 /// repository and process; each handle opened after it gets the same stand-in.
 pub fn guard(repo: &Repository) -> Result<(), git2::Error> {
+    guard_while(repo, || ())
+}
+
+/// [`guard`], with `work` done on this thread while the loose objects are checked on
+/// another: a hook hides the check behind what it must do anyway before it reads an
+/// object (its settings, git's index, its stdin). `work` must not read objects from
+/// `repo`: the stand-in store is in place only when this returns.
+pub fn guard_while<T>(repo: &Repository, work: impl FnOnce() -> T) -> Result<T, git2::Error> {
     let commondir = repo.commondir().to_path_buf();
-    let mut all = GUARDED.lock().unwrap_or_else(|e| e.into_inner());
-    let i = match all.iter().position(|g| g.commondir == commondir) {
-        Some(i) => i,
-        None => {
-            let (problems, stand_in) = check_loose(&commondir.join("objects"));
+    let known = |all: &[Guarded]| all.iter().position(|g| g.commondir == commondir);
+    let done = known(&GUARDED.lock().unwrap_or_else(|e| e.into_inner())).is_some();
+    let out = if done {
+        work()
+    } else {
+        let objects = commondir.join("objects");
+        let (out, (problems, stand_in)) = std::thread::scope(|s| {
+            let check = s.spawn(|| check_loose(&objects));
+            let out = work();
+            let checked = check
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (out, checked)
+        });
+        let mut all = GUARDED.lock().unwrap_or_else(|e| e.into_inner());
+        if known(&all).is_none() {
             all.push(Guarded {
-                commondir,
+                commondir: commondir.clone(),
                 problems,
                 stand_in,
             });
-            all.len() - 1
         }
+        out
     };
+    let all = GUARDED.lock().unwrap_or_else(|e| e.into_inner());
+    let i = known(&all).expect("recorded above");
     if let Some(stand_in) = &all[i].stand_in {
         let odb = git2::Odb::new()?;
         // Read before the packs, as libgit2 orders its own loose and pack backends.
@@ -178,7 +199,7 @@ pub fn guard(repo: &Repository) -> Result<(), git2::Error> {
         }
         repo.set_odb(&odb)?;
     }
-    Ok(())
+    Ok(out)
 }
 
 /// The problems [`guard`] found in `repo`'s loose objects, once: the first caller takes
