@@ -136,8 +136,9 @@ fn keys_among_keyword_dense_content_are_found() {
 
 /// Regression (issue 14, item 13): a large file truncated while it was scanned (logrotate's
 /// `copytruncate`) was memory-mapped, and touching its vanished pages raised SIGBUS: the run
-/// died (exit 135) with no report, and other files' findings were lost. Files are read now;
-/// the run goes on, and a file seen shrinking is reported.
+/// died (exit 135) with no report, and other files' findings were lost. A map is now
+/// guarded (a vanished page reads as zeros) and a read file can only come back short: the
+/// run goes on either way, and a file seen shrinking is reported.
 ///
 /// The file is truncated the moment the test sees the process holding it open (its
 /// `/proc/PID/fd`), so the truncation lands while it is read or scanned: 32 MiB of text
@@ -204,7 +205,7 @@ fn file_truncated_while_scanned_does_not_kill_the_run() {
             .is_some_and(|p| p.ends_with("id_ed25519"))),
         "the other file's key was lost: {found:?}"
     );
-    // Truncated during the read (rather than after it): the file is named as not fully read.
+    // Truncated during the scan (rather than after it): the file is named as not fully read.
     if run.stderr.contains("shrank") {
         assert!(run.stderr.contains("app.log"), "stderr: {}", run.stderr);
     }

@@ -493,6 +493,15 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
                     bytes: &bytes,
                     meta,
                 });
+                if bytes.vanished() {
+                    (self.visit)(Event::Error {
+                        path: Some(path),
+                        message: "the file shrank (or its disk failed) while it was \
+                                  scanned; the part that vanished was not scanned"
+                            .into(),
+                    });
+                    return;
+                }
                 // Truncated while we read it (logrotate's copytruncate): what was read is
                 // scanned above, and the part that vanished is a reported problem, not a
                 // silent "nothing found".
