@@ -45,7 +45,7 @@ pub fn list(cfg: &ListConfig) -> anyhow::Result<i32> {
             .map(|r| Listed {
                 id: &r.id,
                 name: &r.name,
-                category: &r.category,
+                category: r.category.as_str(),
                 severity: r.severity,
                 keywords: &r.keywords,
                 source: &r.source,

@@ -11,10 +11,10 @@ use indicatif::ProgressBar;
 use super::settings::{self, FilterOptions, Settings};
 use super::stream::Stream;
 use super::{Outcome, OutputConfig, PERMISSIONS_CHECK, RuleSelection};
-use crate::enrich::private_key::Place;
 use crate::enrich::{self, ssh_wire};
 use crate::filter::Silenced;
-use crate::finding::{Disclosure, FileFacts, Finding, display_path};
+use crate::finding::Place;
+use crate::finding::{Category, Disclosure, FileFacts, Finding, display_path};
 use crate::report::{Format, Summary, human};
 use crate::scan::{Match, ScanOptions, Scanner, Scratch};
 use crate::source::archive;
@@ -164,7 +164,7 @@ impl Worker<'_> {
         // file key material for the permission audit.
         let holds_private_key = found
             .iter()
-            .any(|f| !f.example && !f.allowed_inline && f.category == "private-key");
+            .any(|f| !f.example && !f.allowed_inline && f.category == Category::PrivateKey);
         self.stats
             .findings
             .fetch_add(found.len() as u64, Ordering::Relaxed);
@@ -191,8 +191,9 @@ impl Worker<'_> {
         }
         match self.stream {
             Some(stream) => {
-                let (keys, now): (Vec<Finding>, Vec<Finding>) =
-                    found.into_iter().partition(|f| f.category == "private-key");
+                let (keys, now): (Vec<Finding>, Vec<Finding>) = found
+                    .into_iter()
+                    .partition(|f| f.category == Category::PrivateKey);
                 self.findings.extend(stream.emit(now));
                 self.findings.extend(keys);
             }

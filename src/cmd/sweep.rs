@@ -10,9 +10,9 @@ use std::time::Instant;
 use super::Outcome;
 use super::history::{self, BlobScan};
 use super::scan::{self, ScanConfig, Stats};
-use crate::enrich::aws::Kind;
 use crate::filter::Silenced;
-use crate::finding::{Finding, display_path};
+use crate::finding::AwsKind as Kind;
+use crate::finding::{Category, Finding, display_path};
 use crate::report::digest::{AwsCounts, PlaceCount, SweepDigest};
 use crate::report::{Summary, digest};
 use crate::source::git::{self, Selection};
@@ -313,11 +313,11 @@ fn at_rest(home: &Path, findings: &mut [Finding]) {
     for f in findings.iter_mut() {
         let path = Path::new(&f.path);
         let in_ssh = path.starts_with(&ssh);
-        if f.category == crate::finding::PERMISSIONS_RULE && in_ssh && path != ssh {
+        if f.category == Category::InsecurePermissions && in_ssh && path != ssh {
             f.severity = crate::rules::Severity::Critical;
             continue;
         }
-        if f.category != "private-key" || f.git.is_some() || f.path.contains('!') {
+        if f.category != Category::PrivateKey || f.git.is_some() || f.path.contains('!') {
             continue;
         }
         let Some(file) = &f.file else { continue };
@@ -368,7 +368,7 @@ fn at_rest(home: &Path, findings: &mut [Finding]) {
         });
     }
     for f in findings.iter_mut() {
-        if f.category == "private-key"
+        if f.category == Category::PrivateKey
             && f.at_rest.is_none()
             && let Some(place) = f
                 .key
@@ -415,13 +415,13 @@ fn pair_across_files(home: &Path, findings: &mut Vec<Finding>) {
                 .map(|d| d.as_secs() / 86_400);
         }
         let Some(g) = group(f) else { continue };
-        let lone_id = f.category == "aws-access-key"
+        let lone_id = f.category == Category::AwsAccessKey
             && f.aws
                 .as_ref()
                 .is_some_and(|a| !a.paired_secret && a.access_key_id.is_some());
         if lone_id {
             ids.entry(g).or_default().push(i);
-        } else if f.category == "aws-secret-key" {
+        } else if f.category == Category::AwsSecretKey {
             secrets.entry(g).or_default().push(i);
         }
     }
@@ -437,7 +437,7 @@ fn pair_across_files(home: &Path, findings: &mut Vec<Finding>) {
         let f = &mut findings[id];
         let Some(a) = f.aws.as_mut() else { continue };
         a.paired_secret = true;
-        a.secret = Some(crate::enrich::aws::Paired {
+        a.secret = Some(crate::finding::Paired {
             line: s.line,
             column: s.column,
             secret: s.secret.clone(),
@@ -508,8 +508,8 @@ fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDige
     let mut aws: [HashSet<&str>; 4] = Default::default();
     let mut places: Vec<(u8, PlaceCount)> = Vec::new();
     for f in findings {
-        match f.category.as_str() {
-            "private-key" if !f.example => {
+        match f.category {
+            Category::PrivateKey if !f.example => {
                 d.private_keys += 1;
                 distinct.insert(f.id.as_str());
                 let others_read = f
@@ -522,7 +522,7 @@ fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDige
             }
             // A secret (and a session token) found beside its id is part of the id's
             // finding, whose category says `aws-session-token` when it has a token.
-            "aws-access-key" | "aws-session-token"
+            Category::AwsAccessKey | Category::AwsSessionToken
                 if let Some(id) = f.aws.as_ref().and_then(|a| a.access_key_id.as_deref()) =>
             {
                 let kind = match f.aws.as_ref().and_then(|a| a.kind) {
@@ -532,7 +532,7 @@ fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDige
                 };
                 aws[kind].insert(id);
             }
-            "aws-secret-key" => {
+            Category::AwsSecretKey => {
                 aws[3].insert(f.id.as_str());
             }
             _ => {}

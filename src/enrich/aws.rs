@@ -7,28 +7,13 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use regex::bytes::Regex;
-use serde::Serialize;
 
-use crate::finding::Finding;
-use crate::rules::Severity;
+use crate::finding::{AwsFacts, AwsKind as Kind, Category, Finding, Paired, Severity};
 
 /// How far (in lines) a secret or session token may sit from its key id to be paired.
 pub const PAIR_LINES: usize = 5;
 /// Session tokens are long and STS output spreads the four fields over more lines.
 pub const TOKEN_LINES: usize = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Kind {
-    /// `AKIA`: an IAM user's access key; valid until someone deletes it.
-    LongTerm,
-    /// `ASIA`: temporary credentials from STS; they expire.
-    Temporary,
-    /// `ABIA`: an STS service bearer token.
-    ServiceBearer,
-    /// `ACCA`: a context-specific credential.
-    ContextSpecific,
-}
 
 pub fn kind(key_id: &str) -> Option<Kind> {
     Some(match key_id.get(..4)? {
@@ -62,43 +47,6 @@ pub fn account_id(key_id: &str) -> Option<String> {
     Some(format!("{account:012}"))
 }
 
-/// A paired secret or session token: where it sits, and the secret as the report shows
-/// secrets (redacted unless `--show-secrets`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Paired {
-    pub line: usize,
-    pub column: usize,
-    pub secret: String,
-    /// Where it is, when that is another file than the key id's (`sweep` pairs a secret
-    /// with its id across the files of one home).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AwsFacts {
-    /// The key id in full: AWS logs ids in CloudTrail and needs them to deactivate a key;
-    /// without its secret an id opens nothing. Null for a secret or token found alone.
-    pub access_key_id: Option<String>,
-    pub account_id: Option<String>,
-    pub kind: Option<Kind>,
-    pub paired_secret: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret: Option<Paired>,
-    pub session_token: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<Paired>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expiration: Option<String>,
-    /// The `~/.aws/credentials` or `config` profile the key is in.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub profile: Option<String>,
-    /// `sweep`: days since the file holding a long-term key last changed (in
-    /// `~/.aws/credentials`, about when the key was put there).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub age_days: Option<u64>,
-}
-
 /// One AWS finding of a file, with the byte offset of its secret.
 pub struct Located {
     pub finding: Finding,
@@ -112,14 +60,14 @@ pub struct Located {
 /// [`TOKEN_LINES`], which are then dropped as findings of their own; every AWS finding
 /// gets its `aws` facts and the severity that follows from them.
 pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
-    let is = |l: &Located, c: &str| l.finding.category == c;
-    if !found.iter().any(|l| l.finding.category.starts_with("aws-")) {
+    let is = |l: &Located, c: &Category| l.finding.category == *c;
+    if !found.iter().any(|l| l.finding.category.is_aws()) {
         return;
     }
     let profiles = profile_headers(path, bytes);
     let mut drop = vec![false; found.len()];
     let ids: Vec<usize> = (0..found.len())
-        .filter(|&i| is(&found[i], "aws-access-key"))
+        .filter(|&i| is(&found[i], &Category::AwsAccessKey))
         .collect();
     for &i in &ids {
         let id = found[i].text.clone();
@@ -139,7 +87,7 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
         // The pair is one finding: a `keysweep:allow` silences it only if it stands by
         // every part (an allowed test key id must not hide a real secret paired with it).
         let mut allowed = found[i].finding.allowed_inline;
-        if let Some(s) = nearest(found, &drop, line, "aws-secret-key", PAIR_LINES) {
+        if let Some(s) = nearest(found, &drop, line, &Category::AwsSecretKey, PAIR_LINES) {
             drop[s] = true;
             allowed &= found[s].finding.allowed_inline;
             facts.paired_secret = true;
@@ -147,7 +95,7 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
             let part = found[s].finding.id.clone();
             found[i].finding.parts.push(part);
         }
-        if let Some(t) = nearest(found, &drop, line, "aws-session-token", TOKEN_LINES) {
+        if let Some(t) = nearest(found, &drop, line, &Category::AwsSessionToken, TOKEN_LINES) {
             drop[t] = true;
             allowed &= found[t].finding.allowed_inline;
             facts.session_token = true;
@@ -160,7 +108,7 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
         f.allowed_inline = allowed;
         f.severity = severity(&facts);
         if facts.session_token {
-            f.category = "aws-session-token".into();
+            f.category = Category::AwsSessionToken;
             f.name = "AWS temporary credentials (key id, secret, session token)".into();
         } else if facts.paired_secret {
             f.name = "AWS access key (key id and its secret)".into();
@@ -172,10 +120,10 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
             continue;
         }
         let l = &mut found[i];
-        if !l.finding.category.starts_with("aws-") {
+        if !l.finding.category.is_aws() {
             continue;
         }
-        let token = l.finding.category == "aws-session-token";
+        let token = l.finding.category == Category::AwsSessionToken;
         l.finding.aws = Some(AwsFacts {
             access_key_id: None,
             account_id: None,
@@ -224,11 +172,11 @@ fn nearest(
     found: &[Located],
     taken: &[bool],
     line: usize,
-    category: &str,
+    category: &Category,
     max_lines: usize,
 ) -> Option<usize> {
     (0..found.len())
-        .filter(|&j| !taken[j] && found[j].finding.category == category)
+        .filter(|&j| !taken[j] && found[j].finding.category == *category)
         .map(|j| (found[j].finding.line.abs_diff(line), j))
         .filter(|&(d, _)| d <= max_lines)
         // Nearest first; on a tie, the one after the id (the usual order of fields).

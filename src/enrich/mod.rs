@@ -14,9 +14,11 @@ use serde::Serialize;
 use std::path::Path;
 
 use crate::filter;
-use crate::finding::{Disclosure, Finding};
+use crate::finding::Place;
+use crate::finding::{Category, Disclosure, Finding, content_id};
+use crate::rules::Validator;
+use crate::scan::pem;
 use crate::scan::{LineCounter, Match, Scanner};
-use private_key::Place;
 
 /// Turns the matches the scan core found in one blob into findings: position, key facts
 /// for private keys, and AWS ids paired with the secrets and tokens beside them. `path`
@@ -37,12 +39,17 @@ pub fn blob_findings(
         let rule = scanner.rule(m.rule);
         let pos = lines.locate(data, m.secret.start);
         let secret = &data[m.secret.clone()];
-        let mut f = Finding::new(rule, path, pos, secret, m.example, disclosure);
+        let shown = disclosure.show(&rule.category, secret);
+        let id = content_id(
+            rule.category.as_str(),
+            &canonical_secret(rule.validator, secret),
+        );
+        let mut f = Finding::new(rule.detector(), path, pos, shown, id, m.example);
         f.allowed_inline = allowed;
         if let Some(key) = private_key::analyse(rule.validator, secret) {
             f = f.with_key(key);
         }
-        let text = if rule.category == "aws-access-key" {
+        let text = if rule.category == Category::AwsAccessKey {
             String::from_utf8_lossy(secret).into_owned()
         } else {
             String::new()
@@ -55,6 +62,26 @@ pub fn blob_findings(
     }
     aws::link(path, data, &mut found);
     found.into_iter().map(|l| l.finding).collect()
+}
+
+/// The secret in the form that is the same wherever it is found: a key's base64 body
+/// without its carrier, a PuTTY file's key lines, otherwise the secret's bytes.
+pub fn canonical_secret(validator: Option<Validator>, secret: &[u8]) -> Vec<u8> {
+    match validator {
+        Some(v @ (Validator::PemPrivateKey | Validator::Base64PemPrivateKey)) => {
+            pem::armored_key(v, secret).map(|a| a.body)
+        }
+        Some(Validator::PuttyPrivateKey) => Some(
+            pem::logical_lines(secret)
+                .map(pem::trim_carrier)
+                .filter(|l| !l.contains(&b':'))
+                .flatten()
+                .copied()
+                .collect(),
+        ),
+        _ => None,
+    }
+    .unwrap_or_else(|| secret.to_vec())
 }
 
 /// Fills `key.authorized_in` of every private-key finding whose fingerprint is among the

@@ -8,60 +8,20 @@
 //! RustCrypto's crates. Nothing here decrypts, and garbage never panics: every parse is
 //! bounds-checked and a failure yields `valid: false`.
 
+use crate::finding::KeyFacts;
 use base64::Engine as _;
 use der::Decode as _;
-use serde::Serialize;
 
 use super::ssh_wire::{self, Reader, Writer};
 use crate::rules::Validator;
 use crate::scan::pem::{self, Armored};
 
-/// A place where a key's public half was found (`authorized_keys`, `.pub`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Place {
-    pub path: String,
-    pub line: usize,
+/// Fills a key's facts from its public half.
+trait WithPublic {
+    fn with_public_blob(self, blob: &[u8]) -> KeyFacts;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KeyFacts {
-    /// `openssh`, `pkcs1`, `sec1`, `pkcs8`, `pkcs8-encrypted`, `dsa-openssl`, `putty-v2`,
-    /// `putty-v3`, `pgp`, `ssh2`.
-    pub format: &'static str,
-    /// `rsa`, `dsa`, `ecdsa`, `ed25519`, `sk-ecdsa`, `sk-ed25519`, or the key-type string
-    /// the file names; null when the file does not say without its passphrase.
-    pub algorithm: Option<String>,
-    /// For ECDSA keys: `nistp256`, `nistp384`, `nistp521`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub curve: Option<String>,
-    pub bits: Option<u32>,
-    pub encrypted: bool,
-    /// `SHA256:…`, or null where the public half cannot be had without the passphrase.
-    pub sha256: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    /// False when the body did not parse (truncated, corrupted).
-    pub valid: bool,
-    /// `authorized_keys` and `.pub` files in the scan that hold this key's public half.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub authorized_in: Vec<Place>,
-}
-
-impl KeyFacts {
-    fn new(format: &'static str) -> KeyFacts {
-        KeyFacts {
-            format,
-            algorithm: None,
-            curve: None,
-            bits: None,
-            encrypted: false,
-            sha256: None,
-            comment: None,
-            valid: false,
-            authorized_in: Vec::new(),
-        }
-    }
-
+impl WithPublic for KeyFacts {
     /// Fills algorithm, curve, bits and fingerprint from a wire-format public key.
     fn with_public_blob(mut self, blob: &[u8]) -> KeyFacts {
         if let Some(d) = ssh_wire::describe(blob) {

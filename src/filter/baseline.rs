@@ -194,7 +194,7 @@ impl Baseline {
             by_id.entry(&f.id).or_insert_with(|| Entry {
                 id: f.id.clone(),
                 rule: f.rule.clone(),
-                category: f.category.clone(),
+                category: f.category.to_string(),
                 path: f.path.clone(),
                 note: notes
                     .get(f.id.as_str())

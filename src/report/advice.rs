@@ -1,9 +1,9 @@
 //! What to do about a finding: the steps and exact commands every report format shows
 //! (human, html), written once.
 
-use crate::enrich::aws::{AwsFacts, Kind};
-use crate::enrich::private_key::KeyFacts;
+use crate::finding::KeyFacts;
 use crate::finding::shell_quote;
+use crate::finding::{AwsFacts, AwsKind as Kind};
 
 /// A private key's steps.
 pub fn key(key: &KeyFacts) -> Vec<String> {

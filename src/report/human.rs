@@ -5,9 +5,9 @@ use std::io::{self, Write};
 
 use super::{Summary, printable};
 use crate::enrich::ReusedKey;
-use crate::enrich::aws::{AwsFacts, Kind};
-use crate::enrich::private_key::KeyFacts;
 use crate::filter::Silenced;
+use crate::finding::KeyFacts;
+use crate::finding::{AwsFacts, AwsKind as Kind};
 use crate::finding::{Finding, GitFacts};
 use crate::rules::Severity;
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::Summary;
-use crate::finding::{Finding, PERMISSIONS_RULE, PERMISSIONS_RULE_NAME};
+use crate::finding::{Category, Finding, PERMISSIONS_RULE, PERMISSIONS_RULE_NAME};
 use crate::rules::{Rule, Severity};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -179,19 +179,19 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-fn help(category: &str) -> &'static str {
+fn help(category: &Category) -> &'static str {
     match category {
-        "private-key" => {
+        Category::PrivateKey => {
             "Treat the key as leaked: replace it, remove its public half from every authorized_keys \
              and trust store, then remove it from the files (and purge it from history). \
              A keysweep:allow comment on its line, or a baseline entry, records a decision to accept it."
         }
-        c if c.starts_with("aws-") => {
+        c if c.is_aws() => {
             "Deactivate the AWS key now (aws iam update-access-key --status Inactive), check \
              CloudTrail for its use, delete it, and move to roles or SSO. A keysweep:allow \
              comment on its line, or a baseline entry, records a decision to accept it."
         }
-        PERMISSIONS_RULE => {
+        Category::InsecurePermissions => {
             "Make the key file readable by its owner only (chmod 600, or 700 for a .ssh directory)."
         }
         _ => {
@@ -201,9 +201,9 @@ fn help(category: &str) -> &'static str {
     }
 }
 
-fn descriptor(id: &str, name: &str, category: &str, severity: Severity) -> Descriptor {
+fn descriptor(id: &str, name: &str, category: &Category, severity: Severity) -> Descriptor {
     let mut tags = vec!["security".to_string(), "secret".to_string()];
-    if !category.is_empty() {
+    if !category.as_str().is_empty() {
         tags.push(category.to_string());
     }
     Descriptor {

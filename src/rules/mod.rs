@@ -6,10 +6,11 @@
 
 pub mod check;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+pub use crate::finding::{Category, Severity};
 
 /// The signature files compiled into the binary, one per provider, masked by build.rs
 /// (each byte XORed with `MASK`) so that their example keys are not in the binary in
@@ -22,6 +23,18 @@ const MASK: u8 = 0xa5;
 fn unmask(masked: &[u8]) -> String {
     let bytes: Vec<u8> = masked.iter().map(|b| b ^ MASK).collect();
     String::from_utf8(bytes).expect("signature files are UTF-8 (build.rs read them)")
+}
+
+impl Rule {
+    /// What a finding of this rule starts as.
+    pub fn detector(&self) -> crate::finding::Detector<'_> {
+        crate::finding::Detector {
+            rule: &self.id,
+            name: &self.name,
+            category: &self.category,
+            severity: self.severity,
+        }
+    }
 }
 
 /// Errors found while loading signatures. Each names the file and, where it can, the rule.
@@ -47,32 +60,6 @@ pub enum RuleError {
     },
     #[error("rule id {0:?} is defined twice")]
     Duplicate(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// A named check that runs after a rule's regex has matched. Validators look at the
@@ -119,7 +106,7 @@ impl Default for Window {
 pub struct Rule {
     pub id: String,
     pub name: String,
-    pub category: String,
+    pub category: Category,
     pub severity: Severity,
     /// Literals the prefilter looks for. Every match contains at least one of them.
     pub keywords: Vec<String>,

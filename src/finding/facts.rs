@@ -1,0 +1,137 @@
+//! The facts a finding carries beside its secret: what a private key is, what an AWS
+//! credential is and what sits beside it, where the bytes came from (a file, a commit),
+//! and what makes a key at rest weaker. Data only: the sources and `enrich` fill them in.
+
+use serde::Serialize;
+
+/// Where a finding's bytes came from, with the facts each kind of source knows.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileFacts {
+    /// Permission bits as four octal digits, `"0644"`.
+    pub mode: String,
+    pub owner: String,
+    pub uid: u32,
+}
+
+/// Where in a repository's history a secret came in.
+#[derive(Debug, Clone, Serialize)]
+pub struct GitFacts {
+    pub repository: String,
+    /// The oldest commit that brought this blob to this path; null for a blob no commit
+    /// reaches (found with `--all-objects`).
+    pub commit: Option<String>,
+    pub author: Option<String>,
+    pub email: Option<String>,
+    pub date: Option<String>,
+    pub blob: String,
+    /// The secret is still in the tree of HEAD (at this path or any other).
+    pub present_at_head: bool,
+}
+
+/// A place where a key's public half was found (`authorized_keys`, `.pub`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Place {
+    pub path: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyFacts {
+    /// `openssh`, `pkcs1`, `sec1`, `pkcs8`, `pkcs8-encrypted`, `dsa-openssl`, `putty-v2`,
+    /// `putty-v3`, `pgp`, `ssh2`.
+    pub format: &'static str,
+    /// `rsa`, `dsa`, `ecdsa`, `ed25519`, `sk-ecdsa`, `sk-ed25519`, or the key-type string
+    /// the file names; null when the file does not say without its passphrase.
+    pub algorithm: Option<String>,
+    /// For ECDSA keys: `nistp256`, `nistp384`, `nistp521`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
+    pub bits: Option<u32>,
+    pub encrypted: bool,
+    /// `SHA256:…`, or null where the public half cannot be had without the passphrase.
+    pub sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// False when the body did not parse (truncated, corrupted).
+    pub valid: bool,
+    /// `authorized_keys` and `.pub` files in the scan that hold this key's public half.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authorized_in: Vec<Place>,
+}
+
+impl KeyFacts {
+    /// The facts of a key in `format`, before anything is parsed.
+    pub fn new(format: &'static str) -> KeyFacts {
+        KeyFacts {
+            format,
+            algorithm: None,
+            curve: None,
+            bits: None,
+            encrypted: false,
+            sha256: None,
+            comment: None,
+            valid: false,
+            authorized_in: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AwsKind {
+    /// `AKIA`: an IAM user's access key; valid until someone deletes it.
+    LongTerm,
+    /// `ASIA`: temporary credentials from STS; they expire.
+    Temporary,
+    /// `ABIA`: an STS service bearer token.
+    ServiceBearer,
+    /// `ACCA`: a context-specific credential.
+    ContextSpecific,
+}
+
+/// A paired secret or session token: where it sits, and the secret as the report shows
+/// secrets (redacted unless `--show-secrets`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Paired {
+    pub line: usize,
+    pub column: usize,
+    pub secret: String,
+    /// Where it is, when that is another file than the key id's (`sweep` pairs a secret
+    /// with its id across the files of one home).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwsFacts {
+    /// The key id in full: AWS logs ids in CloudTrail and needs them to deactivate a key;
+    /// without its secret an id opens nothing. Null for a secret or token found alone.
+    pub access_key_id: Option<String>,
+    pub account_id: Option<String>,
+    pub kind: Option<AwsKind>,
+    pub paired_secret: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<Paired>,
+    pub session_token: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<Paired>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<String>,
+    /// The `~/.aws/credentials` or `config` profile the key is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// `sweep`: days since the file holding a long-term key last changed (in
+    /// `~/.aws/credentials`, about when the key was put there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<u64>,
+}
+
+/// What makes a key at rest weaker.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AtRest {
+    /// `no passphrase`, `DSA`, `RSA under 2048 bits`.
+    pub weaknesses: Vec<String>,
+    /// Days since the key file last changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<u64>,
+}
