@@ -14,6 +14,7 @@ pub mod filter;
 pub mod finding;
 pub mod interrupt;
 pub mod messages;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod scan;

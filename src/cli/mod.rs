@@ -5,16 +5,17 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::cmd::RuleSelection;
 use crate::cmd::baseline::{Action, BaselineConfig, Source};
 use crate::cmd::history::HistoryConfig;
 use crate::cmd::hook::{HookConfig, InstallConfig};
 use crate::cmd::scan::ScanConfig;
-use crate::cmd::settings::{Choice, FilterOptions};
 use crate::cmd::sweep::{self, SweepConfig};
-use crate::cmd::{self, ColorChoice, Command, OutputConfig};
+use crate::cmd::{self, Command};
 use crate::finding::Disclosure;
+use crate::pipeline::RuleSelection;
+use crate::pipeline::settings::{Choice, FilterOptions};
 use crate::report::Format;
+use crate::report::{ColorChoice, OutputConfig};
 use crate::rules::Severity;
 use crate::scan::ScanOptions;
 use crate::source::archive;

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::Outcome;
 use super::exit;
-use super::history::{self, HistoryConfig};
-use super::scan::{self, ScanConfig};
-use super::settings::{Choice, Settings};
 use crate::filter::baseline::Baseline;
 use crate::finding::display_path;
+use crate::pipeline::Outcome;
+use crate::pipeline::files::{self, ScanConfig};
+use crate::pipeline::history::{self, HistoryConfig};
+use crate::pipeline::settings::{Choice, Settings};
 
 #[derive(Debug, Clone)]
 pub enum Action {
@@ -78,7 +78,7 @@ impl Source {
 
     fn collect(&self, settings: &Settings) -> anyhow::Result<Outcome> {
         match self {
-            Source::Scan(c) => scan::collect(c, settings),
+            Source::Scan(c) => files::collect(c, settings),
             Source::History(c) => history::collect(c, settings),
         }
     }
@@ -91,7 +91,7 @@ pub fn run(cfg: &BaselineConfig) -> anyhow::Result<i32> {
         Source::History(c) => c.repos.clone(),
     };
     let mut code = exit::CLEAN;
-    for (_, paths) in super::group_by_root(&paths) {
+    for (_, paths) in crate::pipeline::group_by_root(&paths) {
         let mut one = cfg.clone();
         match &mut one.source {
             Source::Scan(c) => c.fs.paths = paths,
@@ -106,7 +106,7 @@ fn run_one(cfg: &BaselineConfig) -> anyhow::Result<i32> {
     let root = cfg.source.root();
     let mut settings = cfg.source.resolve(&root)?;
     let file = cfg.file.clone().unwrap_or_else(|| {
-        super::settings::baseline_at(settings.config_baseline.as_deref(), &root)
+        crate::pipeline::settings::baseline_at(settings.config_baseline.as_deref(), &root)
     });
     // Shown as the user would type it: relative to the current directory where it can be.
     let shown = std::env::current_dir()

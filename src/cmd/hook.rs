@@ -8,13 +8,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
-use super::RuleSelection;
 use super::exit;
-use super::history::{BlobScan, scan_listed};
-use super::settings::{FilterOptions, Settings};
 use crate::filter::Silenced;
 use crate::finding::{Disclosure, Finding};
-use crate::report::Summary;
+use crate::pipeline::history::{BlobScan, scan_listed};
+use crate::pipeline::settings::{FilterOptions, Settings};
+use crate::pipeline::{RuleSelection, Summary};
 use crate::scan::ScanOptions;
 use crate::source::git::{self, PushedRef};
 

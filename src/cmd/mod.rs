@@ -1,25 +1,21 @@
-//! One module per subcommand, wiring sources → scan core → report. This layer owns
-//! threads, progress and stderr; everything below it returns values and typed errors.
+//! One module per subcommand: each takes the validated config `cli` built, runs the
+//! pipeline (`crate::pipeline`) and writes its outcome as a report with the exit code the
+//! run earned. Nothing here scans.
 
 pub mod baseline;
 pub mod history;
 pub mod hook;
 pub mod rules;
 pub mod scan;
-pub mod settings;
-pub mod stream;
 pub mod sweep;
 
-use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{self, Write};
 
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::finding::Finding;
-use crate::report::{self, Format, Summary, human};
-use crate::rules::{Rule, RuleSet};
-use crate::scan::{ScanOptions, Scanner};
+use crate::pipeline::{Outcome, Summary};
+use crate::report::{self, Format, OutputConfig, human};
 
 /// What `main` runs: a validated command, built by `cli` from the arguments.
 #[derive(Debug)]
@@ -80,166 +76,10 @@ fn redirect_stdout(path: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
-
-impl ColorChoice {
-    /// `auto` colours a terminal unless `NO_COLOR` is set (https://no-color.org) or the
-    /// terminal is dumb.
-    pub fn enabled_for_stdout(self) -> bool {
-        match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
-            }
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct RuleSelection {
-    pub signature_dirs: Vec<PathBuf>,
-    pub only: Vec<String>,
-    pub skip: Vec<String>,
-}
-
-/// The permission audit's id in `--rule` / `--skip-rule` (it is a check, not a signature).
-pub const PERMISSIONS_CHECK: &str = crate::finding::PERMISSIONS_RULE;
-
-impl RuleSelection {
-    /// Whether rule (or check) `id` is selected.
-    pub fn allows(&self, id: &str) -> bool {
-        (self.only.is_empty() || self.only.iter().any(|r| r == id))
-            && !self.skip.iter().any(|r| r == id)
-    }
-
-    pub fn load(&self) -> anyhow::Result<RuleSet> {
-        let mut set = RuleSet::load(&self.signature_dirs).context("loading signatures")?;
-        for id in self.only.iter().chain(&self.skip) {
-            if id != PERMISSIONS_CHECK && !set.rules.iter().any(|r| &r.id == id) {
-                anyhow::bail!("no rule has the id {id:?} (see `keysweep rules list`)");
-            }
-        }
-        set.retain(|r| self.allows(&r.id));
-        Ok(set)
-    }
-
-    /// Builds the scanner. User signatures are compiled up front, so that a bad pattern is
-    /// an error now rather than a rule that silently never matches.
-    pub fn scanner(&self, options: ScanOptions) -> anyhow::Result<Scanner> {
-        let set = self.load()?;
-        let scanner = Scanner::new(&set, options).context("building the scanner")?;
-        if !self.signature_dirs.is_empty() {
-            scanner.compile_all().context("compiling signatures")?;
-        }
-        Ok(scanner)
-    }
-}
-
-/// Output settings shared by every command that reports findings.
-#[derive(Debug, Clone)]
-pub struct OutputConfig {
-    pub format: Format,
-    pub color: ColorChoice,
-    pub quiet: bool,
-    /// `--output FILE`: the report goes there instead of stdout.
-    pub file: Option<PathBuf>,
-    /// `--strict`: what the run skipped (files over the size limit, FIFOs and devices met
-    /// in a walk) makes the exit code 2 when nothing was found, as an unreadable input does.
-    pub strict: bool,
-}
-
-/// What a scanning command found, filtered, with the rules it used (SARIF lists them).
-#[derive(Debug, Clone, Default)]
-pub struct Outcome {
-    pub findings: Vec<Finding>,
-    pub summary: Summary,
-    pub rules: Vec<Rule>,
-}
-
-impl Outcome {
-    /// Joins the outcomes of runs over several roots (each filtered by its own config and
-    /// baseline) into one report: totals added, counts by severity and reused keys worked
-    /// out again over all the findings, in report order.
-    pub fn join(parts: Vec<Outcome>, elapsed: std::time::Duration) -> Outcome {
-        let mut summary = Summary::default();
-        let mut findings = Vec::new();
-        let mut rules: Vec<Rule> = Vec::new();
-        for part in parts {
-            let s = part.summary;
-            summary.files += s.files;
-            summary.blobs += s.blobs;
-            summary.history |= s.history;
-            summary.archive_entries += s.archive_entries;
-            summary.bytes += s.bytes;
-            summary.skipped += s.skipped;
-            summary.skipped_too_large += s.skipped_too_large;
-            summary.errors += s.errors;
-            summary.shallow |= s.shallow;
-            summary.interrupted |= s.interrupted;
-            summary.silenced.add(&s.silenced);
-            findings.extend(part.findings);
-            for rule in part.rules {
-                if !rules.iter().any(|r| r.id == rule.id) {
-                    rules.push(rule);
-                }
-            }
-        }
-        fn repo(f: &Finding) -> Option<&str> {
-            f.git.as_ref().map(|g| g.repository.as_str())
-        }
-        findings.sort_by(|a, b| (repo(a), a.sort_key()).cmp(&(repo(b), b.sort_key())));
-        summary.finish(&findings, elapsed);
-        Outcome {
-            findings,
-            summary,
-            rules,
-        }
-    }
-}
-
-/// `paths` grouped by the root their settings are discovered at (`settings::root_of`), in
-/// the order the roots first appear: each repository or folder named is filtered by its
-/// own config and baseline, whatever else is named beside it.
-pub fn group_by_root(paths: &[PathBuf]) -> Vec<(PathBuf, Vec<PathBuf>)> {
-    let mut groups: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
-    for p in paths {
-        let root = settings::root_of(p);
-        match groups.iter_mut().find(|(r, _)| *r == root) {
-            Some((_, members)) => members.push(p.clone()),
-            None => groups.push((root, vec![p.clone()])),
-        }
-    }
-    groups
-}
-
 /// Writes the report to stdout and the summary to stderr, and returns the exit code:
 /// findings 1; nothing found but something unreadable 2 (the run cannot vouch for what
 /// it did not read); otherwise 0. Silenced findings (baseline, inline allow, minimum
 /// severity) are counted in the summary and do not make the exit code.
-/// A progress line on stderr, drawn only when stderr is a terminal and the run is not
-/// quiet: a bar of `len` steps, or a spinner when `len` is `None`, in `template`.
-pub(crate) fn progress_bar(quiet: bool, len: Option<u64>, template: &str) -> ProgressBar {
-    if quiet || !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(template)
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar
-}
-
 pub fn finish(output: &OutputConfig, outcome: &Outcome) -> anyhow::Result<i32> {
     let Outcome {
         findings,

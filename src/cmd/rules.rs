@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::RuleSelection;
 use super::exit;
-use crate::rules::{Severity, check};
+use crate::pipeline::RuleSelection;
+use crate::pipeline::rule_check as check;
+use crate::rules::Severity;
 
 #[derive(Debug, Clone)]
 pub struct ListConfig {

@@ -4,45 +4,7 @@
 
 use std::io::{self, Write};
 
-use serde::Serialize;
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct SweepDigest {
-    pub home: String,
-    /// Private-key findings (a key in two places counts twice).
-    pub private_keys: usize,
-    /// Distinct private keys among them.
-    pub distinct_private_keys: usize,
-    /// Private keys in files that others (group or world) can read.
-    pub readable_by_others: usize,
-    /// Private keys with no passphrase.
-    pub unencrypted: usize,
-    pub aws_keys: AwsCounts,
-    /// Findings by place, in the order the report lists them.
-    pub places: Vec<PlaceCount>,
-    /// Git repositories whose history was scanned.
-    pub repositories: usize,
-    /// Commands that fix the permission findings not fixed in this run.
-    pub fix_commands: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct AwsCounts {
-    /// `AKIA…` ids: valid until deleted.
-    pub long_term: usize,
-    /// `ASIA…` ids: STS credentials.
-    pub temporary: usize,
-    /// Other kinds (`ABIA`, `ACCA`).
-    pub other: usize,
-    /// Secret access keys found without their key id.
-    pub secret_only: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PlaceCount {
-    pub place: String,
-    pub findings: usize,
-}
+pub use crate::pipeline::{AwsCounts, PlaceCount, SweepDigest};
 
 /// Fix commands shown before "and N more".
 const FIXES_SHOWN: usize = 8;

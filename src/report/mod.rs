@@ -9,15 +9,12 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 
-use std::io::{self, Write};
-use std::time::Duration;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 
-use serde::Serialize;
-
-use crate::enrich::ReusedKey;
-use crate::filter::Silenced;
 use crate::finding::Finding;
-use crate::rules::{Rule, Severity};
+pub use crate::pipeline::Summary;
+use crate::rules::Rule;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -30,74 +27,6 @@ pub enum Format {
     Github,
     /// One self-contained page (secrets always redacted).
     Html,
-}
-
-/// Totals of one run, for the summary line and the JSON `summary` object.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Summary {
-    pub files: u64,
-    /// Distinct git blobs scanned (history).
-    #[serde(skip_serializing_if = "is_zero")]
-    pub blobs: u64,
-    /// A history run: it counts blobs, not files, even when there are none.
-    #[serde(skip)]
-    pub history: bool,
-    /// Files read inside archives (`--archives`, `sweep`).
-    #[serde(skip_serializing_if = "is_zero")]
-    pub archive_entries: u64,
-    pub bytes: u64,
-    pub findings: usize,
-    pub critical: usize,
-    pub high: usize,
-    pub medium: usize,
-    pub low: usize,
-    /// FIFOs, sockets, devices and files over the size limit.
-    pub skipped: u64,
-    /// Of `skipped`, files (or blobs) over `--max-file-size`: not scanned.
-    pub skipped_too_large: u64,
-    /// Entries that could not be read (reported on stderr as they happened).
-    pub errors: u64,
-    pub elapsed_ms: u64,
-    /// The run was interrupted (Ctrl-C): it reports what it found before it stopped.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub interrupted: bool,
-    /// A repository scanned was a shallow clone: older history was not seen.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub shallow: bool,
-    /// Private keys found in more than one place, by fingerprint.
-    pub reused_keys: Vec<ReusedKey>,
-    /// AWS key ids found in more than one place: one key, several copies.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub reused_aws_keys: Vec<crate::enrich::ReusedAwsKey>,
-    /// `sweep`: the digest of what was found where.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sweep: Option<digest::SweepDigest>,
-    /// Findings the filters dropped (baseline, inline allow, minimum severity, excludes).
-    #[serde(flatten)]
-    pub silenced: Silenced,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-impl Summary {
-    /// Fills in what follows from the final (filtered) findings and the run's time: the
-    /// counts by severity, the keys found in more than one place, the time taken.
-    pub fn finish(&mut self, findings: &[Finding], elapsed: Duration) {
-        self.findings = findings.len();
-        for f in findings {
-            match f.severity {
-                Severity::Critical => self.critical += 1,
-                Severity::High => self.high += 1,
-                Severity::Medium => self.medium += 1,
-                Severity::Low => self.low += 1,
-            }
-        }
-        self.reused_keys = crate::enrich::reused_keys(findings);
-        self.reused_aws_keys = crate::enrich::reused_aws_keys(findings);
-        self.elapsed_ms = elapsed.as_millis().try_into().unwrap_or(u64::MAX);
-    }
 }
 
 /// A path as a terminal may safely show it: control characters (a newline, an escape
@@ -130,6 +59,42 @@ where
         .map(|(n, label)| format!("{n} {label}"))
         .collect();
     (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// `auto` colours a terminal unless `NO_COLOR` is set (https://no-color.org) or the
+    /// terminal is dumb.
+    pub fn enabled_for_stdout(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+            }
+        }
+    }
+}
+
+/// Output settings shared by every command that reports findings.
+#[derive(Debug, Clone)]
+pub struct OutputConfig {
+    pub format: Format,
+    pub color: ColorChoice,
+    pub quiet: bool,
+    /// `--output FILE`: the report goes there instead of stdout.
+    pub file: Option<PathBuf>,
+    /// `--strict`: what the run skipped (files over the size limit, FIFOs and devices met
+    /// in a walk) makes the exit code 2 when nothing was found, as an unreadable input does.
+    pub strict: bool,
 }
 
 pub fn write(

@@ -4,8 +4,6 @@
 //! `--signatures DIR`). This module parses and checks their shape; it never scans bytes
 //! itself (that is `scan`) and never prints (that is `cmd::rules`).
 
-pub mod check;
-
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};

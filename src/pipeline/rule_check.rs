@@ -4,9 +4,10 @@
 //! example (a keyword no example exercises is untested); no negative example may produce
 //! a match of its rule.
 
-use crate::scan::{Match, ScanOptions, Scanner, Scratch};
-
-use super::RuleSet;
+use super::blob::BlobScanner;
+use crate::finding::Disclosure;
+use crate::rules::RuleSet;
+use crate::scan::{ScanOptions, Scanner};
 
 /// One rule's result.
 #[derive(Debug)]
@@ -18,8 +19,6 @@ pub struct RuleReport {
 }
 
 pub fn check(set: &RuleSet) -> Result<Vec<RuleReport>, crate::scan::BuildError> {
-    let mut scratch = Scratch::new();
-    let mut matches: Vec<Match> = Vec::new();
     let mut reports = Vec::new();
     for rule in &set.rules {
         // Each rule on its own: where two rules find the same secret, the scanner keeps
@@ -30,6 +29,7 @@ pub fn check(set: &RuleSet) -> Result<Vec<RuleReport>, crate::scan::BuildError> 
         };
         let scanner = Scanner::new(&alone, ScanOptions::default())?;
         scanner.compile_all()?;
+        let mut blobs = BlobScanner::new(&scanner, Disclosure::Redacted);
         let ri = 0;
         let mut problems = Vec::new();
         if rule.examples.is_empty() {
@@ -40,9 +40,7 @@ pub fn check(set: &RuleSet) -> Result<Vec<RuleReport>, crate::scan::BuildError> 
             if !rule.keywords.iter().any(|k| ex.contains(k.as_str())) {
                 problems.push(format!("example {n} contains none of the rule's keywords"));
             }
-            matches.clear();
-            scanner.scan(ex.as_bytes(), &mut scratch, &mut matches);
-            if !matches.iter().any(|m| m.rule == ri) {
+            if !blobs.matches(ex.as_bytes()).iter().any(|m| m.rule == ri) {
                 problems.push(format!("example {n} does not match"));
             }
         }
@@ -52,9 +50,7 @@ pub fn check(set: &RuleSet) -> Result<Vec<RuleReport>, crate::scan::BuildError> 
             }
         }
         for (i, ex) in rule.negative_examples.iter().enumerate() {
-            matches.clear();
-            scanner.scan(ex.as_bytes(), &mut scratch, &mut matches);
-            if matches.iter().any(|m| m.rule == ri) {
+            if blobs.matches(ex.as_bytes()).iter().any(|m| m.rule == ri) {
                 problems.push(format!("negative example {} matches", i + 1));
             }
         }

@@ -1,0 +1,140 @@
+//! The pipeline: sources → scan core → findings. Sources (`crate::source`) turn files,
+//! archives and git objects into bytes with a place; one [`blob::BlobScanner`] per thread
+//! runs the scan core over them and makes findings (`crate::enrich`); the filters
+//! (`crate::filter`) drop what a baseline, an inline allow or the settings silence; the
+//! result is an [`Outcome`]: findings in report order, the run's [`Summary`] and the rules
+//! used. Commands (`crate::cmd`) only choose what to run and write the outcome.
+//!
+//! - `files`: a walk of files and folders (and the archives in them), with the permission
+//!   audit;
+//! - `history`: every blob of a repository's history, once, placed at the commit that
+//!   brought it;
+//! - `sweep`: a workstation's home: files, then the histories found, then the severity
+//!   model of keys at rest;
+//! - `settings`: the config file, baseline and rule selection a run resolves at its root;
+//! - `stream`: findings printed as they are found (`--format jsonl`).
+
+pub mod blob;
+pub mod files;
+pub mod history;
+pub mod progress;
+pub mod rule_check;
+pub mod settings;
+pub mod stream;
+pub mod summary;
+pub mod sweep;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use crate::finding::Finding;
+use crate::rules::{Rule, RuleSet};
+use crate::scan::{ScanOptions, Scanner};
+
+pub use summary::{AwsCounts, PlaceCount, Summary, SweepDigest};
+
+/// The permission audit's id in `--rule` / `--skip-rule` (it is a check, not a signature).
+pub const PERMISSIONS_CHECK: &str = crate::finding::PERMISSIONS_RULE;
+
+/// Which rules a run uses: the built-in signatures, the user's, less those skipped.
+#[derive(Debug, Clone)]
+pub struct RuleSelection {
+    pub signature_dirs: Vec<PathBuf>,
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+impl RuleSelection {
+    /// Whether rule (or check) `id` is selected.
+    pub fn allows(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|r| r == id))
+            && !self.skip.iter().any(|r| r == id)
+    }
+
+    pub fn load(&self) -> anyhow::Result<RuleSet> {
+        let mut set = RuleSet::load(&self.signature_dirs).context("loading signatures")?;
+        for id in self.only.iter().chain(&self.skip) {
+            if id != PERMISSIONS_CHECK && !set.rules.iter().any(|r| &r.id == id) {
+                anyhow::bail!("no rule has the id {id:?} (see `keysweep rules list`)");
+            }
+        }
+        set.retain(|r| self.allows(&r.id));
+        Ok(set)
+    }
+
+    /// Builds the scanner. User signatures are compiled up front, so that a bad pattern is
+    /// an error now rather than a rule that silently never matches.
+    pub fn scanner(&self, options: ScanOptions) -> anyhow::Result<Scanner> {
+        let set = self.load()?;
+        let scanner = Scanner::new(&set, options).context("building the scanner")?;
+        if !self.signature_dirs.is_empty() {
+            scanner.compile_all().context("compiling signatures")?;
+        }
+        Ok(scanner)
+    }
+}
+
+/// What a scanning command found, filtered, with the rules it used (SARIF lists them).
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    pub rules: Vec<Rule>,
+}
+
+impl Outcome {
+    /// Joins the outcomes of runs over several roots (each filtered by its own config and
+    /// baseline) into one report: totals added, counts by severity and reused keys worked
+    /// out again over all the findings, in report order.
+    pub fn join(parts: Vec<Outcome>, elapsed: std::time::Duration) -> Outcome {
+        let mut summary = Summary::default();
+        let mut findings = Vec::new();
+        let mut rules: Vec<Rule> = Vec::new();
+        for part in parts {
+            let s = part.summary;
+            summary.files += s.files;
+            summary.blobs += s.blobs;
+            summary.history |= s.history;
+            summary.archive_entries += s.archive_entries;
+            summary.bytes += s.bytes;
+            summary.skipped += s.skipped;
+            summary.skipped_too_large += s.skipped_too_large;
+            summary.errors += s.errors;
+            summary.shallow |= s.shallow;
+            summary.interrupted |= s.interrupted;
+            summary.silenced.add(&s.silenced);
+            findings.extend(part.findings);
+            for rule in part.rules {
+                if !rules.iter().any(|r| r.id == rule.id) {
+                    rules.push(rule);
+                }
+            }
+        }
+        fn repo(f: &Finding) -> Option<&str> {
+            f.git.as_ref().map(|g| g.repository.as_str())
+        }
+        findings.sort_by(|a, b| (repo(a), a.sort_key()).cmp(&(repo(b), b.sort_key())));
+        summary.finish(&findings, elapsed);
+        Outcome {
+            findings,
+            summary,
+            rules,
+        }
+    }
+}
+
+/// `paths` grouped by the root their settings are discovered at (`settings::root_of`), in
+/// the order the roots first appear: each repository or folder named is filtered by its
+/// own config and baseline, whatever else is named beside it.
+pub fn group_by_root(paths: &[PathBuf]) -> Vec<(PathBuf, Vec<PathBuf>)> {
+    let mut groups: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
+    for p in paths {
+        let root = settings::root_of(p);
+        match groups.iter_mut().find(|(r, _)| *r == root) {
+            Some((_, members)) => members.push(p.clone()),
+            None => groups.push((root, vec![p.clone()])),
+        }
+    }
+    groups
+}
