@@ -47,6 +47,9 @@ pub struct CompiledRule {
     /// Compiled on first use: most runs hit few rules, and start-up must stay in
     /// milliseconds. `Scanner::compile_all` forces them (for `rules check` and user rules).
     regex: OnceLock<Result<Regex, String>>,
+    /// The shortest window in which the rule can find a match it accepts (see
+    /// [`min_window`]), worked out with the regex.
+    min_window: OnceLock<usize>,
 }
 
 impl CompiledRule {
@@ -56,6 +59,30 @@ impl CompiledRule {
             .as_ref()
             .ok()
     }
+
+    fn min_window(&self) -> usize {
+        *self.min_window.get_or_init(|| min_window(&self.rule))
+    }
+}
+
+/// The fewest bytes a window must hold for the rule to accept a match in it: the shortest
+/// match its pattern can make, and the shortest secret its validator accepts (the secret
+/// lies inside the match, the match inside the window). A shorter window is rejected
+/// without running the regex: in keyword-dense content most windows are cut short by the
+/// next hit (an `AKIA` every 4 bytes leaves the rules that want a 40-character secret
+/// beside a key id a few dozen bytes each, a numbered BEGIN line leaves no room for a key
+/// body). A pattern that does not parse gives 0: no shortcut.
+fn min_window(rule: &Rule) -> usize {
+    let pattern = regex_syntax::ParserBuilder::new()
+        // As `compile_pattern` has the regex crate parse it for bytes.
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(&rule.pattern)
+        .ok()
+        .and_then(|hir| hir.properties().minimum_len())
+        .unwrap_or(0);
+    pattern.max(rule.validator.map_or(0, validate::min_secret_len))
 }
 
 fn compile_pattern(rule: &Rule) -> Result<Regex, BuildError> {
@@ -235,6 +262,7 @@ impl Scanner {
             .map(|r| CompiledRule {
                 rule: r.clone(),
                 regex: OnceLock::new(),
+                min_window: OnceLock::new(),
             })
             .collect();
         Ok(Scanner {
@@ -375,6 +403,9 @@ impl Scanner {
             return;
         };
         let window = self.window(ri, hay, &hit, &bounds);
+        if window.len() < rule.min_window() {
+            return;
+        }
         let seen = window.start.saturating_sub(1)..window.end.saturating_add(1).min(hay.len());
         let here = Rejected {
             window: window.start - seen.start..window.end - seen.start,
