@@ -749,7 +749,9 @@ mod tests {
         let mut pending: Vec<VecDeque<(Range<usize>, usize)>> = vec![VecDeque::new(); n];
         let mut recent: Vec<VecDeque<Range<usize>>> = vec![VecDeque::new(); n];
         let mut floor = vec![0; n];
-        let mut rejected: Vec<Option<(Range<usize>, Range<usize>, Range<usize>)>> = vec![None; n];
+        // (seen, window, hit) of each rule's last rejected hit, as `Rejected` holds them.
+        type Seen = (Range<usize>, Range<usize>, Range<usize>);
+        let mut rejected: Vec<Option<Seen>> = vec![None; n];
         let mut out = Vec::new();
         let mut verify_hit =
             |ri: usize, hit: Range<usize>, bounds: Range<usize>, out: &mut Vec<Match>| {
@@ -800,8 +802,8 @@ mod tests {
                 pending[ri].push_back((hit.start()..hit.end(), floor[ri]));
             }
         }
-        for ri in 0..n {
-            while let Some((p, fl)) = pending[ri].pop_front() {
+        for (ri, queue) in pending.iter_mut().enumerate() {
+            while let Some((p, fl)) = queue.pop_front() {
                 verify_hit(ri, p, fl..hay.len(), &mut out);
             }
         }
