@@ -47,6 +47,12 @@ pub struct CompiledRule {
     /// Compiled on first use: most runs hit few rules, and start-up must stay in
     /// milliseconds. `Scanner::compile_all` forces them (for `rules check` and user rules).
     regex: OnceLock<Result<Regex, String>>,
+    /// What verification searches with: the pattern itself, or, for a rule whose windows
+    /// start at their hit, the pattern anchored there (see [`CompiledRule::search_regex`]).
+    search: OnceLock<Option<Regex>>,
+    /// The shortest window in which the rule can find a match it accepts (see
+    /// [`min_window`]), worked out with the regex.
+    min_window: OnceLock<usize>,
 }
 
 impl CompiledRule {
@@ -56,6 +62,62 @@ impl CompiledRule {
             .as_ref()
             .ok()
     }
+
+    /// The regex verification runs. A rule whose window reaches nothing before its hit
+    /// (`before = 0`) accepts only a match that starts at the window's first byte (a match
+    /// must contain the hit; a later one is rejected, retries included). The leftmost-first
+    /// match that starts there is the one `\A(?:pattern)` finds: the same match and
+    /// captures, but the regex crate runs an anchored pattern in one pass (its one-pass
+    /// DFA, or a backtracker bounded by the window) and stops at the first byte that cannot
+    /// continue a match, instead of a forward, a reverse and a capturing pass over the
+    /// whole window. Placeholder key ids all different (no two windows alike) cost half as
+    /// much. Falls back to the pattern itself if the anchored form does not build.
+    fn search_regex(&self) -> Option<&Regex> {
+        self.search
+            .get_or_init(|| {
+                if self.rule.window.before == 0
+                    && parse_pattern(&self.rule.pattern).is_some()
+                    && let Ok(anchored) =
+                        RegexBuilder::new(&format!(r"\A(?:{})", self.rule.pattern))
+                            .unicode(false)
+                            .size_limit(32 << 20)
+                            .build()
+                    && anchored.captures_len() == 2
+                {
+                    return Some(anchored);
+                }
+                self.regex().cloned()
+            })
+            .as_ref()
+    }
+
+    fn min_window(&self) -> usize {
+        *self.min_window.get_or_init(|| min_window(&self.rule))
+    }
+}
+
+/// `pattern` parsed as `compile_pattern` has the regex crate parse it (bytes, no Unicode).
+fn parse_pattern(pattern: &str) -> Option<regex_syntax::hir::Hir> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .ok()
+}
+
+/// The fewest bytes a window must hold for the rule to accept a match in it: the shortest
+/// match its pattern can make, and the shortest secret its validator accepts (the secret
+/// lies inside the match, the match inside the window). A shorter window is rejected
+/// without running the regex: in keyword-dense content most windows are cut short by the
+/// next hit (an `AKIA` every 4 bytes leaves the rules that want a 40-character secret
+/// beside a key id a few dozen bytes each, a numbered BEGIN line leaves no room for a key
+/// body). A pattern that does not parse gives 0: no shortcut.
+fn min_window(rule: &Rule) -> usize {
+    let pattern = parse_pattern(&rule.pattern)
+        .and_then(|hir| hir.properties().minimum_len())
+        .unwrap_or(0);
+    pattern.max(rule.validator.map_or(0, validate::min_secret_len))
 }
 
 fn compile_pattern(rule: &Rule) -> Result<Regex, BuildError> {
@@ -95,12 +157,12 @@ pub struct Match {
 pub struct Scratch {
     /// For each rule, the end of its last accepted match: a keyword hit inside it is skipped.
     covered: Vec<usize>,
-    /// For each rule, its hits whose window is not fixed yet, each with the lowest offset
-    /// its window may start at (see [`NEIGHBOUR_GAP`]).
-    pending: Vec<VecDeque<(Range<usize>, usize)>>,
-    /// For each rule, its hits less than [`NEIGHBOUR_GAP`] before its latest one.
-    recent: Vec<VecDeque<Range<usize>>>,
-    /// For each rule, the end of its last hit before those: the floor of the next window.
+    /// For each keyword group (see [`Scanner::groups`]), its hits less than
+    /// [`NEIGHBOUR_GAP`] before its latest one: their windows are not fixed yet. Each with
+    /// the lowest offset its window may start at.
+    pending: Vec<VecDeque<Pending>>,
+    /// For each keyword group, the end of its last hit before those: the floor of the next
+    /// window.
     floor: Vec<usize>,
     /// For each rule, the last hit it rejected: its window with one byte of context on each
     /// side, and where the window and the hit sit in it (see [`Scanner::verify_hit`]).
@@ -109,6 +171,14 @@ pub struct Scratch {
     locations: Vec<Option<CaptureLocations>>,
     /// Bytes handed to the rules' regexes in the last scan: the verification work.
     examined: usize,
+}
+
+/// A keyword hit whose window waits for the next hit at least [`NEIGHBOUR_GAP`] away.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    start: usize,
+    end: usize,
+    floor: usize,
 }
 
 impl Scratch {
@@ -162,8 +232,13 @@ pub struct Scanner {
     /// [`Scanner::keyword_hits`]), and the longest keyword's length.
     dense_automaton: AhoCorasick,
     longest_keyword: usize,
-    /// keyword index → the rules that listed it.
-    keyword_rules: Vec<Vec<usize>>,
+    /// Rules with the same keywords see the same hits, so their windows' bounds are the
+    /// same: each group of them keeps one set of books, and a hit is handled once per
+    /// group, not once per rule (the three AWS rules that share `AKIA` and its siblings).
+    /// Each group lists its rules in rule order.
+    groups: Vec<Vec<usize>>,
+    /// keyword index → the groups whose rules listed it.
+    keyword_groups: Vec<Vec<usize>>,
     options: ScanOptions,
 }
 
@@ -195,12 +270,35 @@ impl Scanner {
             .prefilter(false)
             .build(&keywords)?;
         let longest_keyword = keywords.iter().map(|k| k.len()).max().unwrap_or(1);
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut group_keywords: Vec<Vec<usize>> = Vec::new();
+        for ri in 0..set.rules.len() {
+            let mut kws: Vec<usize> = (0..keywords.len())
+                .filter(|&ki| keyword_rules[ki].contains(&ri))
+                .collect();
+            kws.sort_unstable();
+            match group_keywords.iter().position(|g| *g == kws) {
+                Some(gi) => groups[gi].push(ri),
+                None => {
+                    group_keywords.push(kws);
+                    groups.push(vec![ri]);
+                }
+            }
+        }
+        let mut keyword_groups: Vec<Vec<usize>> = vec![Vec::new(); keywords.len()];
+        for (gi, kws) in group_keywords.iter().enumerate() {
+            for &ki in kws {
+                keyword_groups[ki].push(gi);
+            }
+        }
         let rules = set
             .rules
             .iter()
             .map(|r| CompiledRule {
                 rule: r.clone(),
                 regex: OnceLock::new(),
+                search: OnceLock::new(),
+                min_window: OnceLock::new(),
             })
             .collect();
         Ok(Scanner {
@@ -208,7 +306,8 @@ impl Scanner {
             automaton,
             dense_automaton,
             longest_keyword,
-            keyword_rules,
+            groups,
+            keyword_groups,
             options,
         })
     }
@@ -237,16 +336,13 @@ impl Scanner {
     pub fn scan(&self, hay: &[u8], scratch: &mut Scratch, out: &mut Vec<Match>) {
         let first = out.len();
         let n = self.rules.len();
+        let ng = self.groups.len();
         scratch.covered.clear();
         scratch.covered.resize(n, 0);
         scratch.floor.clear();
-        scratch.floor.resize(n, 0);
-        scratch.pending.resize_with(n, VecDeque::new);
-        scratch.recent.resize_with(n, VecDeque::new);
+        scratch.floor.resize(ng, 0);
+        scratch.pending.resize_with(ng, VecDeque::new);
         for q in &mut scratch.pending {
-            q.clear();
-        }
-        for q in &mut scratch.recent {
             q.clear();
         }
         scratch.locations.resize_with(n, || None);
@@ -255,29 +351,24 @@ impl Scanner {
         scratch.examined = 0;
         let mut hits = self.keyword_hits(hay);
         while let Some(hit) = hits.next_hit() {
-            for &ri in &self.keyword_rules[hit.pattern().as_usize()] {
+            let (start, end) = (hit.start(), hit.end());
+            for &gi in &self.keyword_groups[hit.pattern().as_usize()] {
                 // Earlier hits at least NEIGHBOUR_GAP before this one: their windows end
                 // here, and this one's begins after the last of them.
-                while let Some((p, _)) = scratch.pending[ri].front()
-                    && p.start + NEIGHBOUR_GAP <= hit.start()
+                while let Some(p) = scratch.pending[gi].front().copied()
+                    && p.start + NEIGHBOUR_GAP <= start
                 {
-                    let (p, floor) = scratch.pending[ri].pop_front().expect("front exists");
-                    self.verify_hit(ri, hay, p, floor..hit.start(), scratch, out);
+                    scratch.pending[gi].pop_front();
+                    scratch.floor[gi] = p.end;
+                    self.verify_group(gi, hay, p, start, scratch, out);
                 }
-                while let Some(r) = scratch.recent[ri].front()
-                    && r.start + NEIGHBOUR_GAP <= hit.start()
-                {
-                    scratch.floor[ri] = r.end;
-                    scratch.recent[ri].pop_front();
-                }
-                scratch.recent[ri].push_back(hit.start()..hit.end());
-                let floor = scratch.floor[ri];
-                scratch.pending[ri].push_back((hit.start()..hit.end(), floor));
+                let floor = scratch.floor[gi];
+                scratch.pending[gi].push_back(Pending { start, end, floor });
             }
         }
-        for ri in 0..n {
-            while let Some((p, floor)) = scratch.pending[ri].pop_front() {
-                self.verify_hit(ri, hay, p, floor..hay.len(), scratch, out);
+        for gi in 0..ng {
+            while let Some(p) = scratch.pending[gi].pop_front() {
+                self.verify_group(gi, hay, p, hay.len(), scratch, out);
             }
         }
         if out.len() - first > 1 {
@@ -305,6 +396,22 @@ impl Scanner {
         }
     }
 
+    /// Verifies one hit for each rule of group `gi`, its window reaching at most from the
+    /// hit's floor to `bound`.
+    fn verify_group(
+        &self,
+        gi: usize,
+        hay: &[u8],
+        p: Pending,
+        bound: usize,
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        for &ri in &self.groups[gi] {
+            self.verify_hit(ri, hay, p.start..p.end, p.floor..bound, scratch, out);
+        }
+    }
+
     /// Verifies one hit of rule `ri` unless an accepted match of the rule already covers
     /// it, or the rule rejected the very same bytes around its previous hit. `bounds` is as
     /// far as its neighbours let its window reach.
@@ -328,10 +435,13 @@ impl Scanner {
             return;
         }
         let rule = &self.rules[ri];
-        let Some(re) = rule.regex() else {
+        let Some(re) = rule.search_regex() else {
             return;
         };
         let window = self.window(ri, hay, &hit, &bounds);
+        if window.len() < rule.min_window() {
+            return;
+        }
         let seen = window.start.saturating_sub(1)..window.end.saturating_add(1).min(hay.len());
         let here = Rejected {
             window: window.start - seen.start..window.end - seen.start,
@@ -619,6 +729,241 @@ mod tests {
             }
             assert_eq!(got.len(), want.len(), "shift {shift}");
             assert!(got == want, "shift {shift}");
+        }
+    }
+
+    /// The scan as it was before keyword groups (commit d5d07b6): per rule, every hit
+    /// bookkept and verified with the rule's own regex, unanchored, with only the
+    /// repeated-window memo to spare work. The optimised scan must find exactly what it
+    /// finds.
+    fn reference_scan(scanner: &Scanner, hay: &[u8]) -> Vec<Match> {
+        let n = scanner.rules.len();
+        let mut keyword_rules: Vec<Vec<usize>> = vec![Vec::new(); scanner.keyword_groups.len()];
+        for (ki, groups) in scanner.keyword_groups.iter().enumerate() {
+            for &gi in groups {
+                keyword_rules[ki].extend_from_slice(&scanner.groups[gi]);
+            }
+            keyword_rules[ki].sort_unstable();
+        }
+        let mut covered = vec![0; n];
+        let mut pending: Vec<VecDeque<(Range<usize>, usize)>> = vec![VecDeque::new(); n];
+        let mut recent: Vec<VecDeque<Range<usize>>> = vec![VecDeque::new(); n];
+        let mut floor = vec![0; n];
+        // (seen, window, hit) of each rule's last rejected hit, as `Rejected` holds them.
+        type Seen = (Range<usize>, Range<usize>, Range<usize>);
+        let mut rejected: Vec<Option<Seen>> = vec![None; n];
+        let mut out = Vec::new();
+        let mut verify_hit =
+            |ri: usize, hit: Range<usize>, bounds: Range<usize>, out: &mut Vec<Match>| {
+                if hit.start < covered[ri] {
+                    return;
+                }
+                let Some(re) = scanner.rules[ri].regex() else {
+                    return;
+                };
+                let window = scanner.window(ri, hay, &hit, &bounds);
+                let seen = window.start.saturating_sub(1)..(window.end + 1).min(hay.len());
+                let here = (
+                    seen.clone(),
+                    window.start - seen.start..window.end - seen.start,
+                    hit.start - seen.start..hit.end - seen.start,
+                );
+                if let Some(last) = &rejected[ri]
+                    && last.1 == here.1
+                    && last.2 == here.2
+                    && hay[last.0.clone()] == hay[here.0.clone()]
+                {
+                    return;
+                }
+                let mut locs = re.capture_locations();
+                match scanner.verify(ri, re, hay, hit, window, &mut locs, &mut 0) {
+                    Some(m) => {
+                        covered[ri] = m.span.end;
+                        out.push(m);
+                    }
+                    None => rejected[ri] = Some(here),
+                }
+            };
+        for hit in scanner.automaton.find_iter(hay) {
+            for &ri in &keyword_rules[hit.pattern().as_usize()] {
+                while let Some((p, _)) = pending[ri].front()
+                    && p.start + NEIGHBOUR_GAP <= hit.start()
+                {
+                    let (p, fl) = pending[ri].pop_front().unwrap();
+                    verify_hit(ri, p, fl..hit.start(), &mut out);
+                }
+                while let Some(r) = recent[ri].front()
+                    && r.start + NEIGHBOUR_GAP <= hit.start()
+                {
+                    floor[ri] = r.end;
+                    recent[ri].pop_front();
+                }
+                recent[ri].push_back(hit.start()..hit.end());
+                pending[ri].push_back((hit.start()..hit.end(), floor[ri]));
+            }
+        }
+        for (ri, queue) in pending.iter_mut().enumerate() {
+            while let Some((p, fl)) = queue.pop_front() {
+                verify_hit(ri, p, fl..hay.len(), &mut out);
+            }
+        }
+        out.sort_by_key(|m| (m.secret.start, m.rule));
+        out.dedup_by(|later, kept| {
+            later.secret == kept.secret
+                && scanner.rules[later.rule].rule.category == scanner.rules[kept.rule].rule.category
+        });
+        out
+    }
+
+    /// A small xorshift generator: the same inputs on every run, no dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Keyword-dense haystacks: keywords of every rule, key ids, placeholder ids, secrets,
+    /// labels and whole keys, glued with separators or none, in random order. Every
+    /// shortcut of the scan (keyword groups, short windows, anchored searches, memos) is
+    /// exercised on them; a match it lost or added shows as a difference from
+    /// [`reference_scan`].
+    fn dense_haystack(rng: &mut Rng, size: usize) -> Vec<u8> {
+        // Generated at random for keysweep; none is a real credential.
+        let key = include_str!("../../tests/fixtures/keys/openssh_ed25519");
+        let rsa = include_str!("../../tests/fixtures/keys/pem_rsa");
+        let ppk = include_str!("../../tests/fixtures/keys/ppk_v3_ed25519.ppk");
+        let pieces: &[&[u8]] = &[
+            b"AKIA",
+            b"ASIA",
+            b"ABIA",
+            b"ACCA",
+            b"AKIAJ2FAN53GZUWG6CJZ",
+            b"ASIAP3HV3UV2JGN4CXVM",
+            b"AKIAIOSFODNN7EXAMPLE",
+            b"AKIAXXXXXXXXXXXXXXXX",
+            b"AKIAABCDEABCDEABCDEA",
+            b"3RxxWBtSS9Z4xxIahZ291TtLuIoPeDIEn8WHhXMf",
+            b"jk6uqSSncBOlUGqC4+PfYsIlJbjOoz5kot30oHOJ",
+            b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            b"3f786850e387550fdab836ed7e6dc881de23001b",
+            b"aws_secret_access_key = ",
+            b"aws_session_token = ",
+            b"-----BEGIN RSA PRIVATE KEY-----\n",
+            b"-----BEGIN OPENSSH PRIVATE KEY-----\n",
+            b"-----END RSA PRIVATE KEY-----\n",
+            b"LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZLS0tLS0K",
+            b"PuTTY-User-Key-File-3: ",
+            key.as_bytes(),
+            rsa.as_bytes(),
+            ppk.as_bytes(),
+            b"\n",
+            b" ",
+            b"\"",
+            b"=",
+            b":",
+            b"MIIEowIBAAKCAQEA",
+        ];
+        let mut out = Vec::with_capacity(size + 4096);
+        while out.len() < size {
+            match rng.below(8) {
+                0 => {
+                    let n = rng.below(64);
+                    let alphabet =
+                        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+                    out.extend((0..n).map(|_| alphabet[rng.below(alphabet.len())]));
+                }
+                1 => {
+                    // A run of one piece: the repeated shapes of the dense benchmarks.
+                    let p = pieces[rng.below(pieces.len())];
+                    let times = 1 + rng.below(200);
+                    for _ in 0..times {
+                        out.extend_from_slice(p);
+                    }
+                }
+                _ => out.extend_from_slice(pieces[rng.below(pieces.len())]),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_scan_finds_what_the_reference_scan_finds_on_dense_input() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        for include_examples in [false, true] {
+            let scanner = Scanner::new(&rules, ScanOptions { include_examples }).unwrap();
+            let mut scratch = Scratch::new();
+            let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+            let mut found = 0;
+            for round in 0..300 {
+                let size = 1 + rng.below(1 << 14);
+                let hay = dense_haystack(&mut rng, size);
+                let want = reference_scan(&scanner, &hay);
+                let mut got = Vec::new();
+                scanner.scan(&hay, &mut scratch, &mut got);
+                assert!(got == want, "round {round}: {got:?}\n!=\n{want:?}");
+                found += want.len();
+            }
+            // The inputs must hold matches, or the comparison proves little.
+            assert!(found > 300, "only {found} matches in all");
+        }
+    }
+
+    /// The benchmark shapes themselves, whole: the same matches (none) as the reference.
+    #[test]
+    fn the_scan_finds_what_the_reference_scan_finds_on_the_benchmark_shapes() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        let size = 1 << 18;
+        let repeat = |unit: &[u8]| -> Vec<u8> { unit.iter().copied().cycle().take(size).collect() };
+        let numbered = |f: &dyn Fn(usize) -> String| -> Vec<u8> {
+            let mut out = Vec::new();
+            let mut i = 0;
+            while out.len() < size {
+                out.extend_from_slice(f(i).as_bytes());
+                i += 1;
+            }
+            out
+        };
+        let five = |mut i: usize| -> String {
+            (0..16)
+                .map(|_| {
+                    let c = char::from(b"ABCDE"[i % 5]);
+                    i /= 5;
+                    c
+                })
+                .collect()
+        };
+        // Generated at random for keysweep; not a real credential.
+        let pair = b"AKIAJ2FAN53GZUWG6CJZ 3RxxWBtSS9Z4xxIahZ291TtLuIoPeDIEn8WHhXMf ";
+        let shapes = [
+            repeat(b"AKIA"),
+            repeat(b"AKIA\n"),
+            repeat(b"-----BEGIN RSA PRIVATE KEY-----\n"),
+            numbered(&|i| format!("-----BEGIN RSA PRIVATE KEY-----\n{i:x}\n")),
+            numbered(&|i| format!("AKIA{} ", five(i))),
+            numbered(&|i| {
+                if i % 1000 == 999 {
+                    String::from_utf8(pair.to_vec()).unwrap()
+                } else {
+                    format!("AKIA{} ", five(i))
+                }
+            }),
+        ];
+        let mut scratch = Scratch::new();
+        for (i, hay) in shapes.iter().enumerate() {
+            let want = reference_scan(&scanner, hay);
+            let mut got = Vec::new();
+            scanner.scan(hay, &mut scratch, &mut got);
+            assert!(got == want, "shape {i}: {} != {}", got.len(), want.len());
         }
     }
 

@@ -30,6 +30,22 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
     }
 }
 
+/// The shortest secret `v` can accept, from the checks below (each a lower bound, never
+/// more than the check asks): the scan skips windows too short to hold one.
+pub fn min_secret_len(v: Validator) -> usize {
+    match v {
+        // The body (at least MIN_KEY_BODY bytes) is taken from the block's own lines; the
+        // base64 of a block is longer than the block.
+        Validator::PemPrivateKey | Validator::Base64PemPrivateKey => MIN_KEY_BODY,
+        // At least 16 characters on the private lines.
+        Validator::PuttyPrivateKey => 16,
+        // Four bytes of prefix, then at least six distinct characters.
+        Validator::AwsKeyId => 10,
+        Validator::AwsSecretKey => 40,
+        Validator::AwsSessionToken => 0,
+    }
+}
+
 fn pem_private_key(block: &[u8]) -> bool {
     pem::parse(block).is_some_and(|a| {
         a.body.len() >= MIN_KEY_BODY
