@@ -6,9 +6,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 
-/// The exit code of a run stopped by SIGINT (128 + 2, as shells report it).
-pub const EXIT_CODE: i32 = 130;
-
 extern "C" fn on_sigint(_: libc::c_int) {
     // Only an atomic store: nothing else is async-signal-safe here.
     REQUESTED.store(true, Ordering::SeqCst);

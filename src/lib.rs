@@ -10,6 +10,7 @@ pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod enrich;
+pub mod exit;
 pub mod filter;
 pub mod finding;
 pub mod interrupt;

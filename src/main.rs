@@ -1,6 +1,7 @@
 //! The binary: parse, run, map the result to an exit code.
 
-use keysweep::cmd::{self, exit};
+use keysweep::cmd;
+use keysweep::exit::ExitCode;
 
 fn main() {
     let command = keysweep::cli::parse();
@@ -13,14 +14,14 @@ fn main() {
             // here comes from a listing that decides nothing (`rules list | head`): as for
             // any filter, the reader having enough is not an error.
             if is_broken_pipe(&err) {
-                exit::CLEAN
+                ExitCode::Clean
             } else {
                 keysweep::messages::error(format_args!("{err:#}"));
-                exit::ERROR
+                ExitCode::Error
             }
         }
     };
-    std::process::exit(code);
+    std::process::exit(code.code());
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::exit;
+use crate::exit::ExitCode;
 use crate::filter::baseline::Baseline;
 use crate::finding::display_path;
 use crate::pipeline::Outcome;
@@ -85,12 +85,12 @@ impl Source {
 }
 
 /// Makes or prunes the baseline of each path named, each at its own root.
-pub fn run(cfg: &BaselineConfig) -> anyhow::Result<i32> {
+pub fn run(cfg: &BaselineConfig) -> anyhow::Result<ExitCode> {
     let paths = match &cfg.source {
         Source::Scan(c) => c.fs.paths.clone(),
         Source::History(c) => c.repos.clone(),
     };
-    let mut code = exit::CLEAN;
+    let mut code = ExitCode::Clean;
     for (_, paths) in crate::pipeline::group_by_root(&paths) {
         let mut one = cfg.clone();
         match &mut one.source {
@@ -102,7 +102,7 @@ pub fn run(cfg: &BaselineConfig) -> anyhow::Result<i32> {
     Ok(code)
 }
 
-fn run_one(cfg: &BaselineConfig) -> anyhow::Result<i32> {
+fn run_one(cfg: &BaselineConfig) -> anyhow::Result<ExitCode> {
     let root = cfg.source.root();
     let mut settings = cfg.source.resolve(&root)?;
     let file = cfg.file.clone().unwrap_or_else(|| {
@@ -153,7 +153,7 @@ fn run_one(cfg: &BaselineConfig) -> anyhow::Result<i32> {
                     outcome.summary.errors
                 ));
             }
-            Ok(exit::CLEAN)
+            Ok(ExitCode::Clean)
         }
         Action::Prune => {
             let mut b = Baseline::load(&file).with_context(|| {
@@ -202,7 +202,7 @@ fn run_one(cfg: &BaselineConfig) -> anyhow::Result<i32> {
                 if b.entries.len() == 1 { "y" } else { "ies" },
                 dropped.len()
             );
-            Ok(exit::CLEAN)
+            Ok(ExitCode::Clean)
         }
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
-use super::exit;
+use crate::exit::ExitCode;
 use crate::filter::Silenced;
 use crate::finding::{Disclosure, Finding};
 use crate::pipeline::history::{BlobScan, scan_listed};
@@ -51,7 +51,7 @@ fn chained_name(hook: &str) -> String {
     format!("{hook}.local")
 }
 
-pub fn run(cfg: &HookConfig) -> anyhow::Result<i32> {
+pub fn run(cfg: &HookConfig) -> anyhow::Result<ExitCode> {
     match cfg {
         HookConfig::PreCommit { rules, filter } => {
             fail_closed("commit", "git commit --no-verify", || {
@@ -75,13 +75,13 @@ pub fn run(cfg: &HookConfig) -> anyhow::Result<i32> {
 fn fail_closed(
     action: &str,
     skip: &str,
-    hook: impl FnOnce() -> anyhow::Result<i32>,
-) -> anyhow::Result<i32> {
+    hook: impl FnOnce() -> anyhow::Result<ExitCode>,
+) -> anyhow::Result<ExitCode> {
     match hook() {
         // Ctrl-C stops the scan early: what it did not reach is not vouched for.
         Ok(_) if crate::interrupt::requested() => {
             crate::messages::note(format_args!("interrupted: {action} blocked"));
-            Ok(crate::interrupt::EXIT_CODE)
+            Ok(ExitCode::Interrupted)
         }
         Ok(code) => Ok(code),
         Err(e) => {
@@ -89,7 +89,7 @@ fn fail_closed(
             crate::messages::note(format_args!(
                 "{action} blocked. `{skip}` skips the check if you have decided to."
             ));
-            Ok(exit::ERROR)
+            Ok(ExitCode::Error)
         }
     }
 }
@@ -148,7 +148,7 @@ fn scan(
     Ok((findings, silenced))
 }
 
-fn pre_commit(rules: &RuleSelection, filter: &FilterOptions) -> anyhow::Result<i32> {
+fn pre_commit(rules: &RuleSelection, filter: &FilterOptions) -> anyhow::Result<ExitCode> {
     let (repo, path) = repo_here()?;
     let settings = git::guard_while(&repo, || {
         // Loading git's index reads no object; libgit2 keeps it for `staged`.
@@ -160,7 +160,7 @@ fn pre_commit(rules: &RuleSelection, filter: &FilterOptions) -> anyhow::Result<i
     let h = git::staged(&repo, &path, index_file.as_deref())?;
     let (findings, silenced) = scan(&settings, &repo, &path, &h)?;
     if findings.is_empty() {
-        return Ok(exit::CLEAN);
+        return Ok(ExitCode::Clean);
     }
     let mut err = io::stderr().lock();
     blocked(&mut err, "commit", "the staged changes", &findings, false)?;
@@ -172,7 +172,7 @@ fn pre_commit(rules: &RuleSelection, filter: &FilterOptions) -> anyhow::Result<i
          secret if it has been anywhere else.\n\
          If you have decided this is not a secret, `git commit --no-verify` skips the check."
     )?;
-    Ok(exit::FINDINGS)
+    Ok(ExitCode::Findings)
 }
 
 fn pre_push(
@@ -180,7 +180,7 @@ fn pre_push(
     filter: &FilterOptions,
     remote: &str,
     url: Option<&str>,
-) -> anyhow::Result<i32> {
+) -> anyhow::Result<ExitCode> {
     let (repo, path) = repo_here()?;
     let (settings, mut refs) = git::guard_while(&repo, || -> anyhow::Result<_> {
         Ok((settings(rules, filter, &path)?, pushed_refs()?))
@@ -240,7 +240,7 @@ fn pre_push(
     let h = git::walk(&repo, &path, &selection)?;
     let (findings, silenced) = scan(&settings, &repo, &path, &h)?;
     if findings.is_empty() {
-        return Ok(exit::CLEAN);
+        return Ok(ExitCode::Clean);
     }
     let mut err = io::stderr().lock();
     blocked(&mut err, "push", &place, &findings, true)?;
@@ -270,7 +270,7 @@ fn pre_push(
          \x20   then commit .keysweep-baseline.json);\n\
          \x20 - if you have decided, `git push --no-verify` skips the check."
     )?;
-    Ok(exit::FINDINGS)
+    Ok(ExitCode::Findings)
 }
 
 /// The refs git hands a pre-push hook on stdin, one `<local ref> <sha> <remote ref> <sha>`
@@ -415,7 +415,7 @@ fn snippet(hook: &str) -> String {
     }
 }
 
-fn install(c: &InstallConfig) -> anyhow::Result<i32> {
+fn install(c: &InstallConfig) -> anyhow::Result<ExitCode> {
     let (repo, _) = repo_here()?;
     let dir = hooks_dir(&repo)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -471,10 +471,14 @@ fn install(c: &InstallConfig) -> anyhow::Result<i32> {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
         println!("{hook}: installed ({})", path.display());
     }
-    Ok(if refused { exit::ERROR } else { exit::CLEAN })
+    Ok(if refused {
+        ExitCode::Error
+    } else {
+        ExitCode::Clean
+    })
 }
 
-fn uninstall() -> anyhow::Result<i32> {
+fn uninstall() -> anyhow::Result<ExitCode> {
     let (repo, _) = repo_here()?;
     let dir = hooks_dir(&repo)?;
     for hook in ["pre-commit", "pre-push"] {
@@ -497,5 +501,5 @@ fn uninstall() -> anyhow::Result<i32> {
             Err(_) => {}
         }
     }
-    Ok(exit::CLEAN)
+    Ok(ExitCode::Clean)
 }

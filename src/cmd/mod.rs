@@ -9,6 +9,7 @@ pub mod rules;
 pub mod scan;
 pub mod sweep;
 
+use crate::exit::ExitCode;
 use std::io::{self, Write};
 
 use anyhow::Context as _;
@@ -29,14 +30,7 @@ pub enum Command {
     RulesCheck(rules::CheckConfig),
 }
 
-/// Exit codes (DESIGN.md).
-pub mod exit {
-    pub const CLEAN: i32 = 0;
-    pub const FINDINGS: i32 = 1;
-    pub const ERROR: i32 = 2;
-}
-
-pub fn run(command: Command) -> anyhow::Result<i32> {
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     let output = match &command {
         Command::Scan(c) => c.output.file.as_deref(),
         Command::History(c) => c.output.file.as_deref(),
@@ -80,7 +74,7 @@ fn redirect_stdout(path: &std::path::Path) -> anyhow::Result<()> {
 /// findings 1; nothing found but something unreadable 2 (the run cannot vouch for what
 /// it did not read); otherwise 0. Silenced findings (baseline, inline allow, minimum
 /// severity) are counted in the summary and do not make the exit code.
-pub fn finish(output: &OutputConfig, outcome: &Outcome) -> anyhow::Result<i32> {
+pub fn finish(output: &OutputConfig, outcome: &Outcome) -> anyhow::Result<ExitCode> {
     let Outcome {
         findings,
         summary,
@@ -113,23 +107,23 @@ pub fn finish(output: &OutputConfig, outcome: &Outcome) -> anyhow::Result<i32> {
         eprintln!("keysweep: {line}");
     }
     if summary.interrupted {
-        return Ok(crate::interrupt::EXIT_CODE);
+        return Ok(ExitCode::Interrupted);
     }
     Ok(exit_code(output, findings, summary))
 }
 
 /// The exit code a run earned: findings 1; nothing found but something unread 2 (the run
 /// cannot vouch for what it did not read; with `--strict`, what it skipped too); else 0.
-pub fn exit_code(output: &OutputConfig, findings: &[Finding], summary: &Summary) -> i32 {
+pub fn exit_code(output: &OutputConfig, findings: &[Finding], summary: &Summary) -> ExitCode {
     // A key at rest where it belongs is inventory: it sets the exit code only if --strict.
     if findings
         .iter()
         .any(|f| f.at_rest.is_none() || output.strict)
     {
-        exit::FINDINGS
+        ExitCode::Findings
     } else if summary.errors > 0 || (output.strict && summary.skipped > 0) {
-        exit::ERROR
+        ExitCode::Error
     } else {
-        exit::CLEAN
+        ExitCode::Clean
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::exit;
+use crate::exit::ExitCode;
 use crate::pipeline::RuleSelection;
 use crate::pipeline::rule_check as check;
 use crate::rules::Severity;
@@ -36,7 +36,7 @@ struct Listed<'a> {
     source: &'a str,
 }
 
-pub fn list(cfg: &ListConfig) -> anyhow::Result<i32> {
+pub fn list(cfg: &ListConfig) -> anyhow::Result<ExitCode> {
     let set = cfg.rules.load()?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     if cfg.json {
@@ -68,10 +68,10 @@ pub fn list(cfg: &ListConfig) -> anyhow::Result<i32> {
         }
     }
     out.flush()?;
-    Ok(exit::CLEAN)
+    Ok(ExitCode::Clean)
 }
 
-pub fn check(cfg: &CheckConfig) -> anyhow::Result<i32> {
+pub fn check(cfg: &CheckConfig) -> anyhow::Result<ExitCode> {
     let set = cfg.rules.load()?;
     let reports = check::check(&set).context("compiling signatures")?;
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -100,8 +100,8 @@ pub fn check(cfg: &CheckConfig) -> anyhow::Result<i32> {
     )?;
     out.flush()?;
     Ok(if failed == 0 {
-        exit::CLEAN
+        ExitCode::Clean
     } else {
-        exit::FINDINGS
+        ExitCode::Findings
     })
 }

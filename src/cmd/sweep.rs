@@ -1,13 +1,14 @@
 //! `keysweep sweep`: a workstation's home through the pipeline; the report, and the
 //! digest on stderr beside a machine format.
 
+use crate::exit::ExitCode;
 use std::io;
 
 use crate::pipeline::sweep;
 pub use crate::pipeline::sweep::{DEFAULT_EXCLUDES, SweepConfig};
 use crate::report::{Format, digest};
 
-pub fn run(cfg: &SweepConfig) -> anyhow::Result<i32> {
+pub fn run(cfg: &SweepConfig) -> anyhow::Result<ExitCode> {
     let outcome = sweep::sweep(cfg)?;
     let code = super::finish(&cfg.scan.output, &outcome)?;
     // The human report holds the digest (on stdout); beside a machine format it is shown
