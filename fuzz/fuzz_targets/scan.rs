@@ -27,7 +27,7 @@ fn scanners() -> &'static [Scanner; 2] {
 }
 
 /// The most bytes the rules' regexes may examine per input byte (plus a constant for tiny
-/// inputs). The regression test in tests/hostile.rs uses the same figure.
+/// inputs). The regression test in tests/integration/hostile.rs uses the same figure.
 const WORK_PER_BYTE: usize = 64;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,10 +3,8 @@
 //! by generate.sh), and format facts are right; broken bodies are reported as invalid;
 //! reuse and `authorized_keys` trust are linked.
 
-mod util;
-
+use crate::util::{TestDir, key, normalize_text};
 use serde_json::{Value, json};
-use util::{TestDir, key, normalize_text};
 
 /// Formats whose public half cannot be had without the passphrase.
 fn fingerprint_needs_passphrase(name: &str) -> bool {

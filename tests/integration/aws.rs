@@ -3,10 +3,8 @@
 //! key here was generated at random for these tests; the accounts were computed with the
 //! published Python decoding, independently of keysweep's.
 
-mod util;
-
+use crate::util::{self, TestDir};
 use serde_json::{Value, json};
-use util::TestDir;
 
 const ID: &str = "AKIARZPUZDIKIOJZ7DN7"; // account 123456789012
 const ID2: &str = "AKIATCH6YDSYYYUWKYTK"; // account 210987654321

@@ -2,12 +2,10 @@
 //! are flagged, with the right mode and severity; `--fix-permissions` fixes those and
 //! touches nothing else.
 
-mod util;
-
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 
-use util::{TestDir, key};
+use crate::util::{TestDir, key};
 
 const MODES: [u32; 7] = [0o777, 0o666, 0o644, 0o640, 0o604, 0o600, 0o400];
 

@@ -1,10 +1,8 @@
 //! Every fixture key, in every carrier keys really end up in, is found exactly once, by the
 //! right rule, on the right line, with the same content-keyed id in every carrier.
 
-mod util;
-
+use crate::util::{TestDir, key, private_key_fixtures};
 use base64::Engine as _;
-use util::{TestDir, key, private_key_fixtures};
 
 /// The rule that must find a fixture, from its armour.
 fn expected_rule(text: &str) -> &'static str {

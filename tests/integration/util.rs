@@ -1,8 +1,6 @@
 //! Test helpers: a temp directory to build trees in, the built binary, the fixture keys,
 //! and output normalisation for snapshots.
 
-#![allow(dead_code)]
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,6 @@
 //! A tree of things that look like secrets and are not: the scan must be silent and exit 0.
 
-mod util;
-
-use util::{TestDir, key};
+use crate::util::{TestDir, key};
 
 fn near_miss_tree() -> TestDir {
     let d = TestDir::new();

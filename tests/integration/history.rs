@@ -2,13 +2,11 @@
 //! whether it is still at HEAD, every kind of ref, unreachable objects, renames, copies,
 //! bare and shallow clones.
 
-mod util;
-
 use std::fs;
 use std::path::Path;
 
+use crate::util::{self, TestDir, git, key};
 use serde_json::Value;
-use util::{TestDir, git, key};
 
 fn history(dir: &Path, args: &[&str]) -> (i32, Vec<Value>, String) {
     let run = history_run(dir, args, false);

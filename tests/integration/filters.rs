@@ -3,16 +3,14 @@
 //! `baseline prune`, notes, discovery at the repository root, the hooks' use of it,
 //! `keysweep:allow` comments, `.keysweep.toml` and `--min-severity`.
 
-mod util;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use crate::util::{self, Run, TestDir, git, key, run_in as ks, try_git};
 use serde_json::Value;
-use util::{Run, TestDir, git, key, run_in as ks, try_git};
 
-/// Generated at random for these tests (as in tests/aws.rs); not real credentials.
+/// Generated at random for these tests (as in aws.rs); not real credentials.
 const KEY_ID: &str = "AKIARZPUZDIKIOJZ7DN7";
 const KEY_ID2: &str = "AKIATCH6YDSYYYUWKYTK";
 

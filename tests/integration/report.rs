@@ -1,9 +1,7 @@
 //! The report contract: JSON and human output compared in full, redaction, colour, and
 //! `rules check` run from the binary.
 
-mod util;
-
-use util::{TestDir, key, normalize_json, normalize_text};
+use crate::util::{TestDir, key, normalize_json, normalize_text};
 
 /// Generated at random for these tests; not a real credential.
 const KEY_ID: &str = "AKIAJ2FAN53GZUWG6CJZ";

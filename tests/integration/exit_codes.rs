@@ -3,15 +3,13 @@
 //! leak nothing and collide nowhere, and a baseline accepts only what it saw. Each test
 //! drives the built binary and pins one of the defects found by trying to break it.
 
-mod util;
-
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use util::{TestDir, key};
+use crate::util::{self, TestDir, key};
 
 /// Generated at random for these tests; not real credentials.
 const KEY_ID: &str = "AKIARZPUZDIKIOJZ7DN7";

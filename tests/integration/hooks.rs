@@ -3,13 +3,11 @@
 //! even in an older commit of a new branch; deletions pass; bad input fails closed; and
 //! through the real pre-commit framework.
 
-mod util;
-
 use std::fs;
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use util::{TestDir, git, key, try_git, write_at};
+use crate::util::{self, TestDir, git, key, try_git, write_at};
 
 /// A work repository with keysweep's hooks installed and a bare `origin`.
 fn setup(d: &TestDir) -> PathBuf {

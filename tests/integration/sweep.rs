@@ -2,14 +2,12 @@
 //! every one is reported, most dangerous first and then in place order, with archives opened, nested histories scanned,
 //! caches left out, and a digest at the end.
 
-mod util;
-
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 
-use util::{TestDir, git, key};
+use crate::util::{self, TestDir, git, key};
 
 const AWS_ID: &str = "AKIARZPUZDIKIOJZ7DN7";
 const AWS_SECRET: &str = "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";

@@ -4,13 +4,11 @@
 //! redacted even when `--show-secrets` is given. Without `chromium` the tests fail under
 //! CI (which installs it) and are skipped elsewhere.
 
-mod util;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::util::{TestDir, key};
 use serde_json::Value;
-use util::{TestDir, key};
 
 /// Generated at random for these tests; not real credentials.
 const KEY_ID: &str = "AKIARZPUZDIKIOJZ7DN7";

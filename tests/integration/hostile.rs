@@ -2,14 +2,12 @@
 //! cost hits × window, files that shrink while they are read, and archives built to hide a
 //! member. Each regression test here failed on the code before its fix.
 
-mod util;
-
 use std::fs;
 
+use crate::util::{self, TestDir};
 use base64::Engine as _;
 use keysweep::rules::RuleSet;
 use keysweep::scan::{ScanOptions, Scanner, Scratch};
-use util::TestDir;
 
 /// Keyword-dense contents of about `size` bytes: each of the shapes that made the scan
 /// quadratic (BEGIN lines, the base64 of BEGIN lines, `AKIA` runs), and source-like text as

@@ -1,11 +1,9 @@
 //! What the walker reads and what it leaves alone: hostile entries, ignore files, options.
 
-mod util;
-
 use std::os::unix::ffi::OsStrExt;
 use std::process::Command;
 
-use util::{TestDir, key};
+use crate::util::{self, TestDir, key};
 
 /// A FIFO, a symlink loop, an unreadable file and a non-UTF-8 file name in one directory:
 /// the scan finishes, reports each, and still finds the key beside them.

@@ -2,12 +2,10 @@
 //! history findings, with what GitHub code scanning reads checked in full; and
 //! `--format github` annotations.
 
-mod util;
-
 use std::path::Path;
 
+use crate::util::{Run, TestDir, git, key, normalize_json, run_in as ks};
 use serde_json::Value;
-use util::{Run, TestDir, git, key, normalize_json, run_in as ks};
 
 /// Generated at random for these tests; not real credentials.
 const KEY_ID: &str = "AKIAJ2FAN53GZUWG6CJZ";

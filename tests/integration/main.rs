@@ -1,0 +1,27 @@
+//! keysweep's integration tests: one test binary, `tests`, that runs the built `keysweep`
+//! on trees, repositories and homes made in temp dirs. One binary rather than one per
+//! file, so that the helpers in `util` and the dev-dependencies are compiled and linked
+//! once (as ripgrep and Nosey Parker do). A new file here must be declared below; cargo
+//! builds nothing in this folder by itself.
+//!
+//! Each module is one area; run one with `cargo test --test tests hooks::`.
+//! Fixture keys are in `tests/fixtures`, the SARIF schema in `tests/schemas`, insta
+//! snapshots in `snapshots/` beside this file.
+
+mod util;
+
+mod aws;
+mod carriers;
+mod exit_codes;
+mod filters;
+mod history;
+mod hooks;
+mod hostile;
+mod html;
+mod keys;
+mod near_miss;
+mod permissions;
+mod report;
+mod sarif;
+mod sweep;
+mod walk;
