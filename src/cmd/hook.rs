@@ -249,7 +249,7 @@ fn pre_push(
     // lists commits oldest first.
     let oldest = findings
         .iter()
-        .filter_map(|f| f.git.as_ref()?.commit.as_deref())
+        .filter_map(|f| f.git()?.commit.as_deref())
         .filter_map(|c| h.commits.iter().position(|o| o.to_string() == c))
         .min()
         .map(|i| h.commits[i].to_string())
@@ -332,7 +332,7 @@ fn blocked(
             f.name,
             f.secret
         );
-        if with_commit && let Some(c) = f.git.as_ref().and_then(|g| g.commit.as_deref()) {
+        if with_commit && let Some(c) = f.git().and_then(|g| g.commit.as_deref()) {
             line.push_str(&format!("  (commit {})", &c[..c.len().min(12)]));
         }
         writeln!(out, "{line}")?;

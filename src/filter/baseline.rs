@@ -97,7 +97,7 @@ impl Accepted {
             return false;
         }
         if let Some(repo) = &self.repository {
-            let in_history = f.git.as_ref().is_some_and(|g| &g.repository == repo);
+            let in_history = f.git().is_some_and(|g| &g.repository == repo);
             let in_work_tree = Path::new(&f.path).starts_with(repo);
             if !in_history && !in_work_tree {
                 return false;
@@ -204,12 +204,12 @@ impl Baseline {
                 covers: Vec::new(),
                 paths: match scopes.get(f.id.as_str()) {
                     Some((paths, _)) => paths.to_vec(),
-                    None if scoped && f.git.is_none() => vec![f.path.clone()],
+                    None if scoped && f.git().is_none() => vec![f.path.clone()],
                     None => Vec::new(),
                 },
                 repository: match scopes.get(f.id.as_str()) {
                     Some((_, repo)) => repo.cloned(),
-                    None if scoped => f.git.as_ref().map(|g| g.repository.clone()),
+                    None if scoped => f.git().map(|g| g.repository.clone()),
                     None => None,
                 },
             });

@@ -4,7 +4,19 @@
 
 use serde::Serialize;
 
-/// Where a finding's bytes came from, with the facts each kind of source knows.
+/// Where a finding's bytes came from: one type for every source, saved as it is.
+#[derive(Debug, Clone, Serialize)]
+pub enum Origin {
+    /// A file on disk, or an entry of an archive file (the archive's facts: it is what is
+    /// on disk to fix).
+    #[serde(rename = "file")]
+    File(FileFacts),
+    /// A blob in a repository's history.
+    #[serde(rename = "git")]
+    Git(GitFacts),
+}
+
+/// A file's facts: who owns it and who else may read it.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileFacts {
     /// Permission bits as four octal digits, `"0644"`.

@@ -16,7 +16,7 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use category::{Category, Severity};
-pub use facts::{AtRest, AwsFacts, AwsKind, FileFacts, GitFacts, KeyFacts, Paired, Place};
+pub use facts::{AtRest, AwsFacts, AwsKind, FileFacts, GitFacts, KeyFacts, Origin, Paired, Place};
 pub use id::{content_id, location_id};
 pub use text::{display_path, redact, shell_quote, shell_quote_path};
 
@@ -41,11 +41,11 @@ pub struct Finding {
     /// AWS credentials: kind, account, pairing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws: Option<AwsFacts>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<FileFacts>,
-    /// History origins: where the secret came in.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub git: Option<GitFacts>,
+    /// Where the secret's bytes came from: a file (or an archive entry, with the facts of
+    /// the archive file), or a git blob with the commit that brought it in. Written as a
+    /// `file` or a `git` object.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
     /// The command that fixes an `insecure-permissions` finding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
@@ -126,8 +126,7 @@ impl Finding {
             example,
             key: None,
             aws: None,
-            file: None,
-            git: None,
+            origin: None,
             fix: None,
             fixed: false,
             allowed_inline: false,
@@ -156,8 +155,7 @@ impl Finding {
             example: false,
             key: None,
             aws: None,
-            file: None,
-            git: None,
+            origin: None,
             fix: Some(fix),
             fixed: false,
             allowed_inline: false,
@@ -186,6 +184,22 @@ impl Finding {
         self.severity = severity;
         self.key = Some(key);
         self
+    }
+
+    /// The file facts, for a finding in a file (or an archive entry).
+    pub fn file(&self) -> Option<&FileFacts> {
+        match &self.origin {
+            Some(Origin::File(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The git facts, for a finding in a repository's history.
+    pub fn git(&self) -> Option<&GitFacts> {
+        match &self.origin {
+            Some(Origin::Git(g)) => Some(g),
+            _ => None,
+        }
     }
 
     /// The order of every report: by place (path, line, column), then rule; the content

@@ -16,7 +16,7 @@ use super::stream::Stream;
 use super::{Outcome, PERMISSIONS_CHECK, RuleSelection, Summary};
 use crate::enrich::{self, ssh_wire};
 use crate::filter::Silenced;
-use crate::finding::{Category, Disclosure, FileFacts, Finding, Place, display_path};
+use crate::finding::{Category, Disclosure, FileFacts, Finding, Origin, Place, display_path};
 use crate::report::{Format, OutputConfig, human};
 use crate::scan::{ScanOptions, Scanner};
 use crate::source::archive;
@@ -178,11 +178,11 @@ impl Worker<'_> {
             .clone();
         let mut found = found;
         for f in &mut found {
-            f.file = Some(FileFacts {
+            f.origin = Some(Origin::File(FileFacts {
                 mode: format!("{:04o}", meta.mode),
                 owner: owner.clone(),
                 uid: meta.uid,
-            });
+            }));
         }
         match self.stream {
             Some(stream) => {

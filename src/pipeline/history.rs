@@ -17,7 +17,7 @@ use super::blob::BlobScanner;
 use super::settings::{self, FilterOptions, Settings};
 use super::stream::Stream;
 use super::{Outcome, RuleSelection, Summary};
-use crate::finding::{Disclosure, Finding, GitFacts};
+use crate::finding::{Disclosure, Finding, GitFacts, Origin};
 use crate::report::{Format, OutputConfig, human};
 use crate::scan::{ScanOptions, Scanner};
 use crate::source::git::{self, BlobEvent, History, Selection};
@@ -109,7 +109,7 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
         }
     }
     fn repo(f: &Finding) -> Option<&str> {
-        f.git.as_ref().map(|g| g.repository.as_str())
+        f.git().map(|g| g.repository.as_str())
     }
     findings.sort_by(|a, b| (repo(a), a.sort_key()).cmp(&(repo(b), b.sort_key())));
     let findings = settings.filter.apply(findings, &mut summary.silenced);
@@ -503,7 +503,7 @@ pub fn scan_listed(
                         .as_ref()
                         .map(|cf| (cf.author.clone(), cf.email.clone(), cf.date.clone()))
                 });
-                f.git = Some(GitFacts {
+                f.origin = Some(Origin::Git(GitFacts {
                     repository: shown_repo.clone(),
                     commit: commit.map(|c| c.to_string()),
                     author: facts.as_ref().map(|x| x.0.clone()),
@@ -511,7 +511,7 @@ pub fn scan_listed(
                     date: facts.map(|x| x.2),
                     blob: r.blob.to_string(),
                     present_at_head: ids_at_head.contains(f.id.as_str()),
-                });
+                }));
                 placed.insert(key, (order, f));
             }
         }

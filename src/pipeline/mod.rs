@@ -112,7 +112,7 @@ impl Outcome {
             }
         }
         fn repo(f: &Finding) -> Option<&str> {
-            f.git.as_ref().map(|g| g.repository.as_str())
+            f.git().map(|g| g.repository.as_str())
         }
         findings.sort_by(|a, b| (repo(a), a.sort_key()).cmp(&(repo(b), b.sort_key())));
         summary.finish(&findings, elapsed);

@@ -156,25 +156,17 @@ pub fn sweep(cfg: &SweepConfig) -> anyhow::Result<Outcome> {
     // its findings kept together; ties in the order of the places keys pile up.
     let mut worst: HashMap<(Option<String>, String), crate::rules::Severity> = HashMap::new();
     for f in &findings {
-        let key = (f.git.as_ref().map(|g| g.repository.clone()), f.path.clone());
+        let key = (f.git().map(|g| g.repository.clone()), f.path.clone());
         let w = worst.entry(key).or_insert(f.severity);
         *w = (*w).max(f.severity);
     }
     let danger = |f: &Finding| {
-        let key = (f.git.as_ref().map(|g| g.repository.clone()), f.path.clone());
+        let key = (f.git().map(|g| g.repository.clone()), f.path.clone());
         std::cmp::Reverse(worst.get(&key).copied().unwrap_or(f.severity))
     };
     findings.sort_by(|a, b| {
-        let ka = (
-            danger(a),
-            place(&home, a).0,
-            a.git.as_ref().map(|g| &g.repository),
-        );
-        let kb = (
-            danger(b),
-            place(&home, b).0,
-            b.git.as_ref().map(|g| &g.repository),
-        );
+        let ka = (danger(a), place(&home, a).0, a.git().map(|g| &g.repository));
+        let kb = (danger(b), place(&home, b).0, b.git().map(|g| &g.repository));
         (ka, a.sort_key()).cmp(&(kb, b.sort_key()))
     });
     let mut summary = files::summarise(&findings, &stats, start);
@@ -253,7 +245,7 @@ fn distinct_repos(found: Vec<PathBuf>) -> Vec<PathBuf> {
 
 /// Where a finding is, as the report orders it: the places keys pile up first.
 fn place<'a>(home: &str, f: &'a Finding) -> (u8, &'a str) {
-    if f.git.is_some() {
+    if f.git().is_some() {
         return (12, "git history");
     }
     let rel = f
@@ -306,10 +298,10 @@ fn at_rest(home: &Path, findings: &mut [Finding]) {
             f.severity = crate::rules::Severity::Critical;
             continue;
         }
-        if f.category != Category::PrivateKey || f.git.is_some() || f.path.contains('!') {
+        if f.category != Category::PrivateKey || f.git().is_some() || f.path.contains('!') {
             continue;
         }
-        let Some(file) = &f.file else { continue };
+        let Some(file) = f.file() else { continue };
         let mode = u32::from_str_radix(&file.mode, 8).unwrap_or(0o777);
         let hosts: Vec<String> = identities
             .iter()
@@ -379,7 +371,7 @@ fn pair_across_files(home: &Path, findings: &mut Vec<Finding>) {
         Err(_) => p.to_string(),
     };
     let group = |f: &Finding| -> Option<String> {
-        if f.git.is_some() || f.path.contains('!') {
+        if f.git().is_some() || f.path.contains('!') {
             return None;
         }
         let p = Path::new(&f.path);
@@ -502,8 +494,7 @@ fn digest_of(home: &str, findings: &[Finding], repositories: usize) -> SweepDige
                 d.private_keys += 1;
                 distinct.insert(f.id.as_str());
                 let others_read = f
-                    .file
-                    .as_ref()
+                    .file()
                     .and_then(|file| u32::from_str_radix(&file.mode, 8).ok())
                     .is_some_and(|m| m & 0o044 != 0);
                 d.readable_by_others += usize::from(others_read);

@@ -242,7 +242,7 @@ fn write_row(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         crate::rules::Severity::Low => 3,
     };
     let mut place = format!("<code>{}:{}:{}</code>", esc(&f.path), f.line, f.column);
-    if let Some(g) = &f.git {
+    if let Some(g) = f.git() {
         place.push_str(&format!(
             "<div class=\"dim\">in {}{}{}</div>",
             esc(&g.repository),
@@ -257,7 +257,7 @@ fn write_row(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
             }
         ));
     }
-    if let Some(file) = &f.file {
+    if let Some(file) = f.file() {
         place.push_str(&format!(
             "<div class=\"dim\">mode {} · owner {}</div>",
             esc(&file.mode),
@@ -322,7 +322,7 @@ fn write_row(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
     if let Some(a) = &f.aws {
         lines.extend(advice::aws(a));
     }
-    if f.git.is_some() {
+    if f.git().is_some() {
         lines.extend(advice::git(&f.path));
     }
     for l in lines {

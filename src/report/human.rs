@@ -57,11 +57,7 @@ pub fn write(
     let mut last: Option<(&str, Option<&str>)> = None;
     for f in findings {
         // History findings from several repositories (`sweep`, `history A B`) say which.
-        let repo = f
-            .git
-            .as_ref()
-            .map(|g| g.repository.as_str())
-            .filter(|r| *r != ".");
+        let repo = f.git().map(|g| g.repository.as_str()).filter(|r| *r != ".");
         if last != Some((f.path.as_str(), repo)) {
             if last.is_some() {
                 writeln!(out)?;
@@ -100,7 +96,7 @@ pub fn write(
             writeln!(out, "{INDENT}{label} {}", printable(fix))?;
         }
         let mut facts = format!("id {}", f.id);
-        if let Some(file) = &f.file {
+        if let Some(file) = f.file() {
             facts.push_str(&format!("  mode {}  owner {}", file.mode, file.owner));
         }
         writeln!(out, "{INDENT}{}", p.dim(&facts))?;
@@ -110,7 +106,7 @@ pub fn write(
         if let Some(aws) = &f.aws {
             write_aws(out, &p, aws)?;
         }
-        if let Some(git) = &f.git {
+        if let Some(git) = f.git() {
             write_git(out, &p, &f.path, git)?;
         }
     }

@@ -275,7 +275,7 @@ pub fn message(f: &Finding) -> String {
     if let Some(fix) = &f.fix {
         m.push_str(&format!(", fix: {fix}"));
     }
-    if let Some(g) = &f.git {
+    if let Some(g) = f.git() {
         match &g.commit {
             Some(c) => m.push_str(&format!(", introduced in commit {c}")),
             None => m.push_str(&format!(", in blob {} that no commit reaches", g.blob)),
@@ -319,7 +319,7 @@ pub fn write(
         .iter()
         .map(|f| {
             // A blob that no commit reaches has no path to point at.
-            let unplaced = f.git.as_ref().is_some_and(|g| g.commit.is_none());
+            let unplaced = f.git().is_some_and(|g| g.commit.is_none());
             let locations = if unplaced {
                 Vec::new()
             } else {
@@ -338,7 +338,7 @@ pub fn write(
             if !f.secret.is_empty() {
                 props["secret"] = json!(f.secret);
             }
-            if let Some(g) = &f.git {
+            if let Some(g) = f.git() {
                 props["git"] = json!(g);
             }
             if let Some(k) = &f.key {
