@@ -19,7 +19,7 @@ use crate::report::{ColorChoice, OutputConfig};
 use crate::rules::Severity;
 use crate::scan::ScanOptions;
 use crate::source::archive;
-use crate::source::fs::FsOptions;
+use crate::source::fs::{DEFAULT_MAX_FILE_SIZE, FsOptions, default_threads};
 use crate::source::git::{self, Selection};
 
 #[derive(Parser, Debug)]
@@ -539,19 +539,6 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?} is too large"))
 }
 
-/// Directories reported to the permission audit (Unix only).
-fn ssh_dirs() -> Vec<String> {
-    if cfg!(unix) {
-        vec![".ssh".to_string()]
-    } else {
-        Vec::new()
-    }
-}
-
-fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
 fn scan_config(
     fs: FsOptions,
     rules: RuleSelection,
@@ -575,46 +562,39 @@ fn scan_config(
 impl BaselineSourceArgs {
     fn config(self, action: Action) -> BaselineConfig {
         let threads = self.threads.unwrap_or_else(default_threads).max(1);
-        let output = OutputArgs {
-            format: FormatArg::Human,
-            color: ColorArg::Never,
-            show_secrets: false,
-            include_examples: false,
-            quiet: self.quiet,
-            strict: false,
-            output: None,
-        };
+        // A baseline is written, not a report: nothing but notes is printed.
+        let output = OutputConfig::notes_only(self.quiet);
         let filter = self.settings.options();
         let rules = self.rules.selection();
         let source = if self.history {
             Source::History(Box::new(HistoryConfig {
                 repos: self.paths.clone(),
                 selection: Selection::All { all_objects: false },
-                scan: output.scan_options(),
-                disclosure: output.disclosure(),
-                output: output.config(),
+                scan: ScanOptions::default(),
+                disclosure: Disclosure::Redacted,
+                output,
                 threads,
-                max_blob_size: 1 << 30,
+                max_blob_size: DEFAULT_MAX_FILE_SIZE,
                 submodules: false,
                 rules,
                 filter,
             }))
         } else {
             let fs = FsOptions {
-                paths: self.paths.clone(),
-                gitignore: false,
                 excludes: self.exclude,
-                follow_links: false,
-                max_file_size: 1 << 30,
                 threads,
-                report_dirs_named: ssh_dirs(),
-                exclude_root: None,
-                find_repos: false,
-                one_file_system: false,
-                no_ignore_files: false,
-                rooted_excludes: None,
+                ..FsOptions::new(self.paths.clone())
             };
-            Source::Scan(Box::new(scan_config(fs, rules, filter, &output, false)))
+            Source::Scan(Box::new(ScanConfig {
+                fs,
+                rules,
+                scan: ScanOptions::default(),
+                disclosure: Disclosure::Redacted,
+                output,
+                fix_permissions: false,
+                archives: None,
+                filter,
+            }))
         };
         if self.output.is_some() && self.paths.len() > 1 {
             Cli::command()
@@ -640,18 +620,14 @@ pub fn parse() -> Command {
     match cli.command {
         CliCommand::Scan(a) => {
             let fs = FsOptions {
-                paths: a.paths,
                 gitignore: a.gitignore,
                 excludes: a.exclude,
                 follow_links: a.follow,
                 max_file_size: a.max_file_size,
                 threads: a.threads.unwrap_or_else(default_threads).max(1),
-                report_dirs_named: ssh_dirs(),
-                exclude_root: None,
-                find_repos: false,
                 one_file_system: a.one_file_system,
                 no_ignore_files: a.no_ignore,
-                rooted_excludes: None,
+                ..FsOptions::new(a.paths)
             };
             let mut cfg = scan_config(
                 fs,
@@ -684,18 +660,13 @@ pub fn parse() -> Command {
             };
             excludes.extend(a.exclude);
             let fs = FsOptions {
-                paths: vec![home.clone()],
-                gitignore: false,
                 excludes,
-                follow_links: false,
                 max_file_size: a.max_file_size,
                 threads,
-                report_dirs_named: ssh_dirs(),
                 exclude_root: Some(home.clone()),
                 find_repos: !a.no_history,
                 one_file_system: a.one_file_system,
-                no_ignore_files: false,
-                rooted_excludes: None,
+                ..FsOptions::new(vec![home.clone()])
             };
             let mut scan = scan_config(fs, rules, a.filter.options(), &a.output, a.fix_permissions);
             scan.archives = (!a.no_archives).then(archive::Limits::default);
@@ -788,6 +759,11 @@ mod tests {
         assert_eq!(parse_size("2GiB"), Ok(2 << 30));
         assert!(parse_size("1X").is_err());
         assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn the_default_size_limit_is_the_one_the_help_shows() {
+        assert_eq!(parse_size("1G"), Ok(DEFAULT_MAX_FILE_SIZE));
     }
 
     #[test]

@@ -124,7 +124,7 @@ fn scan(
     let scanner = settings.rules.scanner(ScanOptions::default())?;
     let ctx = BlobScan {
         scanner: &scanner,
-        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        threads: crate::source::fs::default_threads(),
         max_blob_size: u64::MAX,
         disclosure: Disclosure::Redacted,
         quiet: true,

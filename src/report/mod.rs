@@ -97,6 +97,20 @@ pub struct OutputConfig {
     pub strict: bool,
 }
 
+impl OutputConfig {
+    /// For commands that write no report (`baseline`): human notes on stderr unless
+    /// `quiet`, nothing on stdout but what the command itself prints.
+    pub fn notes_only(quiet: bool) -> OutputConfig {
+        OutputConfig {
+            format: Format::Human,
+            color: ColorChoice::Never,
+            quiet,
+            file: None,
+            strict: false,
+        }
+    }
+}
+
 pub fn write(
     out: &mut dyn Write,
     format: Format,

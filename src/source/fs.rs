@@ -50,6 +50,41 @@ pub struct FsOptions {
     pub find_repos: bool,
 }
 
+/// Files (and blobs) larger than this are skipped unless `--max-file-size` says otherwise
+/// (the command line's default, `1G`, is this; a unit test in `cli` checks they agree).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 1 << 30;
+
+/// Worker threads when none are asked for: one per core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl FsOptions {
+    /// A walk of `paths` with every default: ignore files honoured, `.gitignore` not,
+    /// symbolic links not followed, files over [`DEFAULT_MAX_FILE_SIZE`] skipped, one
+    /// thread per core, `.ssh` folders reported to the permission audit (Unix).
+    pub fn new(paths: Vec<PathBuf>) -> FsOptions {
+        FsOptions {
+            paths,
+            gitignore: false,
+            excludes: Vec::new(),
+            follow_links: false,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            threads: default_threads(),
+            report_dirs_named: if cfg!(unix) {
+                vec![".ssh".to_string()]
+            } else {
+                Vec::new()
+            },
+            exclude_root: None,
+            rooted_excludes: None,
+            one_file_system: false,
+            no_ignore_files: false,
+            find_repos: false,
+        }
+    }
+}
+
 /// What a walk found besides the files it handed on.
 #[derive(Debug, Default)]
 pub struct Walked {
