@@ -130,12 +130,14 @@ fn scan(
         quiet: true,
     };
     let mut summary = Summary::default();
+    let problems = crate::messages::problems_mark();
     let findings = scan_listed(&ctx, repo, path, h, None, &mut summary);
-    // `scan_listed` counts the walk's problems among the errors.
-    if summary.errors > 0 {
+    // `scan_listed` reports the walk's problems and every object it could not read.
+    let errors = crate::messages::problems_since(problems);
+    if errors > 0 {
         bail!(
             "{} object(s) could not be read{}",
-            summary.errors,
+            errors,
             h.problems
                 .first()
                 .map(|p| format!(": {p}"))

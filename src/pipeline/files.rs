@@ -37,15 +37,16 @@ pub struct ScanConfig {
     pub filter: FilterOptions,
 }
 
-/// Counters the workers keep, and a progress display may read while they run.
-#[derive(Default)]
+/// Counters the workers keep, and a progress display may read while they run. Problems
+/// are counted by `messages`, from the moment the counters are made.
 pub struct Stats {
     pub files: AtomicU64,
     pub bytes: AtomicU64,
     pub skipped: AtomicU64,
     /// Of `skipped`, files over the size limit.
     pub too_large: AtomicU64,
-    pub errors: AtomicU64,
+    /// Problems reported before this run began (see `messages::problems_since`).
+    problems_mark: u64,
     /// Files read inside archives.
     pub archive_entries: AtomicU64,
     pub findings: AtomicU64,
@@ -74,10 +75,30 @@ struct Worker<'a> {
     progress: &'a ProgressBar,
 }
 
+impl Default for Stats {
+    fn default() -> Stats {
+        Stats {
+            files: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
+            too_large: AtomicU64::new(0),
+            problems_mark: crate::messages::problems_mark(),
+            archive_entries: AtomicU64::new(0),
+            findings: AtomicU64::new(0),
+            folder: Mutex::new(PathBuf::new()),
+        }
+    }
+}
+
 impl Worker<'_> {
-    /// A note or an error on stderr, printed around the progress bar.
+    /// A note on stderr, printed around the progress bar.
     fn say(&self, what: impl std::fmt::Display) {
         self.progress.suspend(|| crate::messages::note(what));
+    }
+
+    /// A problem on stderr (counted), printed around the progress bar.
+    fn problem(&self, what: impl std::fmt::Display) {
+        self.progress.suspend(|| crate::messages::problem(what));
     }
 
     fn event(&mut self, event: Event<'_>) {
@@ -105,13 +126,10 @@ impl Worker<'_> {
                     self.audit_ssh_dir(path, meta);
                 }
             }
-            Event::Error { path, message } => {
-                self.stats.errors.fetch_add(1, Ordering::Relaxed);
-                match path {
-                    Some(p) => self.say(format_args!("{}: {message}", display_path(p))),
-                    None => self.say(message),
-                }
-            }
+            Event::Error { path, message } => match path {
+                Some(p) => self.problem(format_args!("{}: {message}", display_path(p))),
+                None => self.problem(message),
+            },
         }
     }
 
@@ -223,8 +241,7 @@ impl Worker<'_> {
                 }
             }
             archive::Event::Error { name, message } => {
-                self.stats.errors.fetch_add(1, Ordering::Relaxed);
-                self.say(format_args!("{name}: {message}"));
+                self.problem(format_args!("{name}: {message}"));
             }
         });
         holds_key
@@ -272,8 +289,7 @@ impl Worker<'_> {
                     ));
                 }
                 Err(e) => {
-                    self.stats.errors.fetch_add(1, Ordering::Relaxed);
-                    self.say(format_args!("{shown}: could not fix permissions: {e}"));
+                    self.problem(format_args!("{shown}: could not fix permissions: {e}"));
                 }
             }
         }
@@ -472,7 +488,7 @@ pub fn summarise(findings: &[Finding], stats: &Stats, start: Instant) -> Summary
         bytes: stats.bytes.load(Ordering::Relaxed),
         skipped: stats.skipped.load(Ordering::Relaxed),
         skipped_too_large: stats.too_large.load(Ordering::Relaxed),
-        errors: stats.errors.load(Ordering::Relaxed),
+        errors: crate::messages::problems_since(stats.problems_mark),
         interrupted: crate::interrupt::requested(),
         ..Summary::default()
     };

@@ -70,6 +70,7 @@ impl HistoryConfig {
 /// Scans every repository (and submodule, if asked) and filters what was found.
 pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outcome> {
     let start = Instant::now();
+    let problems = crate::messages::problems_mark();
     let scanner = settings.rules.scanner(cfg.scan)?;
     let ctx = BlobScan {
         scanner: &scanner,
@@ -99,10 +100,7 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
                 }
                 None => findings.append(&mut f),
             },
-            Err(e) => {
-                summary.errors += 1;
-                crate::messages::error(format_args!("{e:#}"));
-            }
+            Err(e) => crate::messages::problem_error(format_args!("{e:#}")),
         }
         if cfg.submodules {
             queue.extend(submodule_paths(&repo));
@@ -117,6 +115,7 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
         summary.silenced.add(&stream.finish()?);
     }
     summary.interrupted = crate::interrupt::requested();
+    summary.errors = crate::messages::problems_since(problems);
     summary.finish(&findings, start.elapsed());
     Ok(Outcome {
         findings,
@@ -360,8 +359,7 @@ pub fn scan_listed(
         }
     }
     for p in &h.problems {
-        summary.errors += 1;
-        crate::messages::note(format_args!("{shown_repo}: {p}"));
+        crate::messages::problem(format_args!("{shown_repo}: {p}"));
     }
 
     // What the pass scanned and found clean is done; the rest is read here.
@@ -392,10 +390,9 @@ pub fn scan_listed(
     let found_count = AtomicU64::new(0);
     let results: Mutex<Vec<BlobFindings>> = Mutex::new(Vec::new());
     let skipped = AtomicU64::new(0);
-    let errors = AtomicU64::new(0);
     git::read_blobs(repo, path, &to_read, cfg.threads, cfg.max_blob_size, || {
         let (bytes, found_count, results) = (&bytes, &found_count, &results);
-        let (skipped, errors, progress, shown_repo) = (&skipped, &errors, &progress, &shown_repo);
+        let (skipped, progress, shown_repo) = (&skipped, &progress, &shown_repo);
         let mut blobs = BlobScanner::new(scanner, cfg.disclosure);
         let mut pending = 0u32;
         move |event: BlobEvent<'_>| {
@@ -432,12 +429,11 @@ pub fn scan_listed(
                     }
                 }
                 BlobEvent::Error { blob, message } => {
-                    errors.fetch_add(1, Ordering::Relaxed);
                     progress.suspend(|| match blob {
-                        Some(b) => {
-                            crate::messages::note(format_args!("{shown_repo}: blob {b}: {message}"))
-                        }
-                        None => crate::messages::note(format_args!("{shown_repo}: {message}")),
+                        Some(b) => crate::messages::problem(format_args!(
+                            "{shown_repo}: blob {b}: {message}"
+                        )),
+                        None => crate::messages::problem(format_args!("{shown_repo}: {message}")),
                     });
                 }
             }
@@ -459,7 +455,6 @@ pub fn scan_listed(
     summary.skipped += skipped.load(Ordering::Relaxed);
     // Blobs are skipped only for their size.
     summary.skipped_too_large += skipped.load(Ordering::Relaxed);
-    summary.errors += errors.load(Ordering::Relaxed);
 
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     // Secrets still in HEAD's tree, at any path.

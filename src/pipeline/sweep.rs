@@ -127,10 +127,7 @@ pub fn sweep(cfg: &SweepConfig) -> anyhow::Result<Outcome> {
                         (at, f)
                     }));
                 }
-                Err(e) => {
-                    history_summary.errors += 1;
-                    crate::messages::error(format_args!("{e:#}"));
-                }
+                Err(e) => crate::messages::problem_error(format_args!("{e:#}")),
             }
         }
         // A secret still in a work tree is reported there, with its file's mode; history
@@ -174,7 +171,6 @@ pub fn sweep(cfg: &SweepConfig) -> anyhow::Result<Outcome> {
     summary.bytes += history_summary.bytes;
     summary.skipped += history_summary.skipped;
     summary.skipped_too_large += history_summary.skipped_too_large;
-    summary.errors += history_summary.errors;
     summary.shallow = history_summary.shallow;
     summary.silenced = silenced;
     summary.sweep = Some(digest_of(&home, &findings, repos.len()));
