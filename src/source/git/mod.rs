@@ -1577,52 +1577,26 @@ pub fn staged(
     Ok(h)
 }
 
-/// One line of what git gives a pre-push hook on stdin.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushedRef {
-    pub local_ref: String,
-    pub local_sha: String,
-    pub remote_ref: String,
-    pub remote_sha: String,
-}
-
-impl PushedRef {
-    /// Parses `<local ref> SP <local sha> SP <remote ref> SP <remote sha>`.
-    pub fn parse(line: &str) -> Option<PushedRef> {
-        let mut it = line.split_whitespace();
-        let r = PushedRef {
-            local_ref: it.next()?.to_string(),
-            local_sha: it.next()?.to_string(),
-            remote_ref: it.next()?.to_string(),
-            remote_sha: it.next()?.to_string(),
-        };
-        let sha = |s: &str| s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
-        (it.next().is_none() && sha(&r.local_sha) && sha(&r.remote_sha)).then_some(r)
-    }
-
-    pub fn is_delete(&self) -> bool {
-        self.local_sha.bytes().all(|b| b == b'0')
-    }
-}
-
 /// The commits a push sends: everything reachable from the pushed shas that the remote
-/// is not known to have. Deletions push nothing. What the remote has is judged by the
-/// shas git hands the hook (the remote's current value of each pushed ref, when we have
-/// that object), never by local remote-tracking refs, which may name commits the remote
-/// has since dropped. When that does not settle it (a new branch, or a remote sha we do
+/// is not known to have. `pushed` holds a `(local sha, remote sha)` pair for each ref
+/// pushed (deletions push nothing, and are left out), the remote sha all zeros for a ref
+/// the remote does not have yet. What the remote has is judged by the remote shas git
+/// hands the hook (the remote's current value of each pushed ref, when we have that
+/// object), never by local remote-tracking refs, which may name commits the remote has
+/// since dropped. When that does not settle it (a new branch, or a remote sha we do
 /// not have), `remote_has` is asked for the refs the remote advertises (`git ls-remote`):
 /// a pushed sha it advertises sends nothing, and its branches bound what is new.
 pub fn push_selection(
     repo: &Repository,
-    refs: &[PushedRef],
+    pushed: &[(String, String)],
     remote_has: &mut dyn FnMut() -> anyhow::Result<Vec<(Oid, String)>>,
 ) -> anyhow::Result<Selection> {
     let mut include = Vec::new();
     let mut exclude = Vec::new();
     let mut in_doubt = false;
-    for r in refs.iter().filter(|r| !r.is_delete()) {
-        include.push(r.local_sha.clone());
-        match Oid::from_str(&r.remote_sha) {
+    for (local_sha, remote_sha) in pushed {
+        include.push(local_sha.clone());
+        match Oid::from_str(remote_sha) {
             Ok(o) if !o.is_zero() && is_commit(repo, o) => exclude.push(o),
             _ => in_doubt = true,
         }
