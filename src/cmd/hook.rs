@@ -245,6 +245,12 @@ fn pre_push(
         git::ls_remote(&repo, &remote, conservative)
     })?;
     let h = git::walk(&repo, &path, &selection)?;
+    if std::env::var_os("KEYSWEEP_TIMINGS").is_some() {
+        crate::messages::note(format_args!(
+            "timing: {} trees visited, {} entries",
+            h.trees_visited, h.entries_seen
+        ));
+    }
     let (findings, silenced) = scan(&settings, &repo, &path, &h)?;
     if findings.is_empty() {
         return Ok(exit::CLEAN);

@@ -73,6 +73,12 @@ pub struct History {
     pub shallow: bool,
     /// Objects that could not be read during the walk, with the error (reported once each).
     pub problems: Vec<String>,
+    /// What the walk cost, for `KEYSWEEP_TIMINGS`: the trees the tree walk read (a range's
+    /// comparison of a commit's tree with its parent's is not counted)...
+    pub trees_visited: u64,
+    /// ...and the entries of those trees it looked at: those not unchanged since the
+    /// version of their directory walked before.
+    pub entries_seen: u64,
 }
 
 /// Process-wide libgit2 settings for history scans. Call once, before any repository is
@@ -542,12 +548,8 @@ pub fn walk_with_progress(
             );
         }
     }
-    if std::env::var_os("KEYSWEEP_TIMINGS").is_some() {
-        eprintln!(
-            "keysweep: timing: {} trees visited, {} entries",
-            seen.trees_visited, seen.entries_seen
-        );
-    }
+    h.trees_visited = seen.trees_visited;
+    h.entries_seen = seen.entries_seen;
     Ok(h)
 }
 
