@@ -16,7 +16,7 @@ pub(super) struct RawEntry<'a> {
     pub(super) kind: EntryKind,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum EntryKind {
     Blob,
     Tree,
@@ -300,4 +300,416 @@ pub(super) fn is_rename(
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cmp::Ordering;
+    use std::collections::BTreeMap;
+
+    use git2::{ObjectType, Odb};
+
+    use super::super::walk::{ROOT_HASH, Seen};
+    use super::*;
+
+    /// A raw tree object of `entries` (mode, name, the byte its id repeats), in the order
+    /// given.
+    fn raw(entries: &[(&str, &str, u8)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for &(mode, name, id) in entries {
+            out.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+            out.extend_from_slice(&[id; 20]);
+        }
+        out
+    }
+
+    /// One raw entry, as `entry_order` takes it.
+    fn one(mode: &str, name: &str) -> Vec<u8> {
+        raw(&[(mode, name, 1)])
+    }
+
+    fn names<'a>(data: &'a [u8], ends: &[u32]) -> Vec<&'a str> {
+        (0..ends.len())
+            .map(|i| std::str::from_utf8(entry_at(data, ends, i).unwrap().name).unwrap())
+            .collect()
+    }
+
+    fn temp_repo() -> (tempfile::TempDir, Repository) {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        (dir, repo)
+    }
+
+    /// `data` stored as a tree object and read back, as the walk keeps a directory it
+    /// walked.
+    fn version<'o>(odb: &'o Odb<'_>, data: &[u8]) -> Version<'o> {
+        let id = odb.write(ObjectType::Tree, data).unwrap();
+        Version {
+            obj: odb.read(id).unwrap(),
+            ends: entry_ends(data).unwrap(),
+        }
+    }
+
+    /// A tree of `files` (`path`, mode, content), subtrees made as the paths say.
+    fn tree(repo: &Repository, files: &[(&str, i32, &str)]) -> Oid {
+        let mut b = repo.treebuilder(None).unwrap();
+        let mut dirs: BTreeMap<&str, Vec<(&str, i32, &str)>> = BTreeMap::new();
+        for &(path, mode, content) in files {
+            match path.split_once('/') {
+                Some((dir, rest)) => dirs.entry(dir).or_default().push((rest, mode, content)),
+                None => {
+                    let blob = repo.blob(content.as_bytes()).unwrap();
+                    b.insert(path, blob, mode).unwrap();
+                }
+            }
+        }
+        for (dir, files) in dirs {
+            b.insert(dir, tree(repo, &files), 0o040000).unwrap();
+        }
+        b.write().unwrap()
+    }
+
+    #[test]
+    fn parses_a_raw_tree() {
+        let data = raw(&[
+            ("100644", "a.txt", 0xa1),
+            ("100755", "run.sh", 0xb2),
+            ("120000", "link", 0xc3),
+            ("40000", "src", 0xd4),
+            ("040000", "old", 0xe5),
+            ("160000", "vendor", 0xf6),
+        ]);
+        let ends = entry_ends(&data).unwrap();
+        // `100644 a.txt\0` is 13 bytes, and every id 20.
+        assert_eq!(ends, [33, 67, 99, 129, 160, 194]);
+        assert_eq!(*ends.last().unwrap() as usize, data.len());
+        let got: Vec<(&str, Vec<u8>, EntryKind)> = (0..ends.len())
+            .map(|i| {
+                let e = entry_at(&data, &ends, i).unwrap();
+                (std::str::from_utf8(e.name).unwrap(), e.id.to_vec(), e.kind)
+            })
+            .collect();
+        use EntryKind::*;
+        assert_eq!(
+            got,
+            [
+                ("a.txt", vec![0xa1; 20], Blob),
+                ("run.sh", vec![0xb2; 20], Blob),
+                ("link", vec![0xc3; 20], Blob),
+                ("src", vec![0xd4; 20], Tree),
+                ("old", vec![0xe5; 20], Tree),
+                ("vendor", vec![0xf6; 20], Gitlink),
+            ]
+        );
+        assert_eq!(
+            entry_bytes(&data, &ends, 3),
+            &raw(&[("40000", "src", 0xd4)])[..]
+        );
+        assert_eq!(oid_of(&[0xd4; 20]).to_string(), "d4".repeat(20));
+    }
+
+    #[test]
+    fn malformed_raw_trees_do_not_parse() {
+        let whole = raw(&[("100644", "a", 1), ("100644", "b", 2)]);
+        // An id cut short, a name with no end, no entries at all.
+        assert_eq!(entry_ends(&whole[..whole.len() - 1]), None);
+        assert_eq!(entry_ends(b"100644 a"), None);
+        assert_eq!(entry_ends(b""), Some(vec![]));
+        // No space between mode and name; too short to hold an id.
+        assert!(parse_entry(&[&b"100644a\0"[..], &[1; 20]].concat()).is_none());
+        assert!(parse_entry(b"100644 a\0").is_none());
+    }
+
+    #[test]
+    fn parses_trees_libgit2_writes() {
+        let (_dir, repo) = temp_repo();
+        let blob = repo.blob(b"x").unwrap();
+        let sub = tree(&repo, &[("f", 0o100644, "y")]);
+        let commit = Oid::from_str(&"c0".repeat(20)).unwrap();
+        let mut b = repo.treebuilder(None).unwrap();
+        b.insert("a", sub, 0o040000).unwrap();
+        b.insert("a.txt", blob, 0o100644).unwrap();
+        b.insert("a0", blob, 0o100755).unwrap();
+        b.insert("a-b", blob, 0o120000).unwrap();
+        b.insert("mod", commit, 0o160000).unwrap();
+        let id = b.write().unwrap();
+        let odb = repo.odb().unwrap();
+        let obj = odb.read(id).unwrap();
+        let data = obj.data();
+        let ends = entry_ends(data).unwrap();
+        // git's order: the tree `a` sorts as `a/`, after `a-b` and `a.txt`, before `a0`.
+        assert_eq!(names(data, &ends), ["a-b", "a.txt", "a", "a0", "mod"]);
+        let kinds: Vec<EntryKind> = (0..ends.len())
+            .map(|i| entry_at(data, &ends, i).unwrap().kind)
+            .collect();
+        use EntryKind::*;
+        assert_eq!(kinds, [Blob, Blob, Tree, Blob, Gitlink]);
+        let ids: Vec<Oid> = (0..ends.len())
+            .map(|i| oid_of(entry_at(data, &ends, i).unwrap().id))
+            .collect();
+        assert_eq!(ids, [blob, blob, sub, blob, commit]);
+        // git writes a tree's mode without its leading zero.
+        assert!(entry_bytes(data, &ends, 2).starts_with(b"40000 a\0"));
+        for i in 1..ends.len() {
+            let (a, b) = (entry_bytes(data, &ends, i - 1), entry_bytes(data, &ends, i));
+            assert_eq!(entry_order(a, b), Ordering::Less, "entry {i}");
+            assert_eq!(entry_order(b, a), Ordering::Greater, "entry {i}");
+        }
+    }
+
+    #[test]
+    fn orders_entries_as_git_does() {
+        let (tree_a, blob_a) = (one("40000", "a"), one("100644", "a"));
+        // A tree's name is compared as if it ended in `/` (0x2f): after `-` and `.`,
+        // before `0`; a blob's name as it is, so before all of them.
+        assert_eq!(
+            entry_order(&tree_a, &one("100644", "a.txt")),
+            Ordering::Greater
+        );
+        assert_eq!(
+            entry_order(&tree_a, &one("100644", "a-b")),
+            Ordering::Greater
+        );
+        assert_eq!(entry_order(&tree_a, &one("100644", "a0")), Ordering::Less);
+        assert_eq!(
+            entry_order(&blob_a, &one("100644", "a.txt")),
+            Ordering::Less
+        );
+        assert_eq!(entry_order(&blob_a, &one("40000", "a.txt")), Ordering::Less);
+        assert_eq!(entry_order(&blob_a, &tree_a), Ordering::Less);
+        assert_eq!(
+            entry_order(&tree_a, &one("40000", "a-b")),
+            Ordering::Greater
+        );
+        assert_eq!(entry_order(&one("100644", "b"), &tree_a), Ordering::Greater);
+        // The same name (a changed entry) compares equal, whatever its id or mode.
+        assert_eq!(
+            entry_order(&one("100644", "x"), &raw(&[("100755", "x", 9)])),
+            Ordering::Equal
+        );
+        // So does an entry that does not parse.
+        assert_eq!(entry_order(b"junk", &blob_a), Ordering::Equal);
+    }
+
+    /// `split_changed` of `new` against `old`, checked to list every entry of `new`;
+    /// returns the changed ranges (new, old).
+    fn changed(
+        odb: &Odb<'_>,
+        old: &[(&str, &str, u8)],
+        new: &[(&str, &str, u8)],
+    ) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+        let old = version(odb, &raw(old));
+        let data = raw(new);
+        let c = split_changed(Some(&old), &data).unwrap();
+        assert_eq!(c.ends, entry_ends(&data).unwrap(), "entry ends of {new:?}");
+        (c.new, c.old)
+    }
+
+    const F: &str = "100644";
+
+    #[test]
+    fn splits_what_changed_between_versions() {
+        let (_dir, repo) = temp_repo();
+        let odb = repo.odb().unwrap();
+        let base = [
+            (F, "a", 1),
+            (F, "b", 2),
+            (F, "c", 3),
+            (F, "d", 4),
+            (F, "e", 5),
+        ];
+        let with = |i: usize, e: (&'static str, &'static str, u8)| {
+            let mut v = base.to_vec();
+            v.insert(i, e);
+            v
+        };
+        let without = |i: usize| {
+            let mut v = base.to_vec();
+            v.remove(i);
+            v
+        };
+        let changed_at = |i: usize, id: u8| {
+            let mut v = base.to_vec();
+            v[i].2 = id;
+            v
+        };
+        // Nothing changed: empty ranges, after the last entry.
+        assert_eq!(changed(&odb, &base, &base), (5..5, 5..5));
+        // An entry added, removed, changed in the middle.
+        assert_eq!(changed(&odb, &base, &with(2, (F, "bb", 9))), (2..3, 2..2));
+        assert_eq!(changed(&odb, &base, &without(2)), (2..2, 2..3));
+        assert_eq!(changed(&odb, &base, &changed_at(2, 9)), (2..3, 2..3));
+        // At the start and at the end.
+        assert_eq!(changed(&odb, &base, &changed_at(0, 9)), (0..1, 0..1));
+        assert_eq!(changed(&odb, &base, &changed_at(4, 9)), (4..5, 4..5));
+        assert_eq!(changed(&odb, &base, &with(0, (F, "0", 9))), (0..1, 0..0));
+        assert_eq!(changed(&odb, &base, &with(5, (F, "f", 9))), (5..6, 5..5));
+        assert_eq!(changed(&odb, &base, &without(0)), (0..0, 0..1));
+        assert_eq!(changed(&odb, &base, &without(4)), (4..4, 4..5));
+        // A mode change is a change.
+        let mut exec = base.to_vec();
+        exec[3].0 = "100755";
+        assert_eq!(changed(&odb, &base, &exec), (3..4, 3..4));
+        // Two changes far apart: everything between them is in the range.
+        let mut two = changed_at(1, 9);
+        two[3].2 = 9;
+        assert_eq!(changed(&odb, &base, &two), (1..4, 1..4));
+        // Everything changed.
+        let other = [(F, "v", 1), (F, "w", 2)];
+        assert_eq!(changed(&odb, &base, &other), (0..2, 0..5));
+        // No version before: every entry is new.
+        let data = raw(&base);
+        let c = split_changed(None, &data).unwrap();
+        assert_eq!(
+            (c.ends, c.new, c.old),
+            (entry_ends(&data).unwrap(), 0..5, 0..0)
+        );
+        // A malformed new version.
+        let old = version(&odb, &raw(&base));
+        assert!(split_changed(Some(&old), &data[..data.len() - 3]).is_none());
+    }
+
+    #[test]
+    fn splits_names_sharing_prefixes() {
+        let (_dir, repo) = temp_repo();
+        let odb = repo.odb().unwrap();
+        // Empty files share one blob id: the versions' common prefix and suffix then run
+        // across entry boundaries, into names and ids.
+        let base = [(F, "file1", 7), (F, "file2", 7), (F, "file3", 7)];
+        let mut added = base.to_vec();
+        added.insert(1, (F, "file10", 7));
+        assert_eq!(changed(&odb, &base, &added), (1..2, 1..1));
+        assert_eq!(changed(&odb, &added, &base), (1..1, 1..2));
+        let mut renamed = base.to_vec();
+        renamed[1].1 = "file22";
+        assert_eq!(changed(&odb, &base, &renamed), (1..2, 1..2));
+        let mut shortened = base.to_vec();
+        shortened[2].1 = "file";
+        assert_eq!(changed(&odb, &base, &shortened), (2..3, 2..3));
+        // A tree and a blob of one name, and names that extend it.
+        let mixed = [("40000", "a", 1), (F, "a.txt", 1), (F, "ab", 1)];
+        let mut retyped = mixed.to_vec();
+        retyped[0].0 = F;
+        assert_eq!(changed(&odb, &mixed, &retyped), (0..1, 0..1));
+        let mut inner = mixed.to_vec();
+        inner[1].2 = 2;
+        assert_eq!(changed(&odb, &mixed, &inner), (1..2, 1..2));
+    }
+
+    /// Every single-entry edit of a listing whose entries share prefixes and ids: the
+    /// changed ranges are exactly the entries between the first and last difference.
+    #[test]
+    fn splits_every_single_edit_minimally() {
+        let (_dir, repo) = temp_repo();
+        let odb = repo.odb().unwrap();
+        let base = [
+            (F, "a", 1),
+            (F, "a.b", 1),
+            ("40000", "a.b.c", 1),
+            (F, "aa", 2),
+            (F, "aaa", 2),
+            (F, "b", 1),
+        ];
+        let extra = [(F, "a.a", 1), (F, "aa0", 2), (F, "ab", 3), (F, "c", 1)];
+        let mut edits: Vec<Vec<(&str, &str, u8)>> = Vec::new();
+        for i in 0..base.len() {
+            let mut v = base.to_vec();
+            v.remove(i);
+            edits.push(v);
+            for id in [1, 2, 3] {
+                let mut v = base.to_vec();
+                if v[i].2 != id {
+                    v[i].2 = id;
+                    edits.push(v);
+                }
+            }
+        }
+        for e in extra {
+            let mut v = base.to_vec();
+            let at = v.partition_point(|x| entry_order(&one(x.0, x.1), &one(e.0, e.1)).is_lt());
+            v.insert(at, e);
+            edits.push(v);
+        }
+        for new in &edits {
+            let front = base.iter().zip(new).take_while(|(a, b)| a == b).count();
+            let back = base
+                .iter()
+                .rev()
+                .zip(new.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count()
+                .min(base.len().min(new.len()) - front);
+            let want = (front..new.len() - back, front..base.len() - back);
+            assert_eq!(changed(&odb, &base, new), want, "{new:?}");
+        }
+        assert_eq!(edits.len(), 6 + 12 + 4);
+    }
+
+    #[test]
+    fn a_diff_of_two_trees_lists_exactly_the_changed_blobs() {
+        let (_dir, repo) = temp_repo();
+        let x = 0o100644;
+        let old = tree(
+            &repo,
+            &[
+                ("README", x, "readme"),
+                ("run.sh", x, "#!/bin/sh"),
+                ("docs/a.md", x, "docs"),
+                ("src/lib.rs", x, "lib"),
+                ("src/main.rs", x, "main 1"),
+                ("src/gone.rs", x, "gone"),
+                ("vendor/big/x.c", x, "vendored"),
+            ],
+        );
+        let new = tree(
+            &repo,
+            &[
+                ("README", x, "readme"),
+                // Only made executable: the same blob.
+                ("run.sh", 0o100755, "#!/bin/sh"),
+                // A directory that became a file.
+                ("docs", x, "now a file"),
+                ("src/lib.rs", x, "lib"),
+                ("src/main.rs", x, "main 2"),
+                ("src/new.rs", x, "new"),
+                ("tests/t.rs", x, "test"),
+                ("vendor/big/x.c", x, "vendored"),
+            ],
+        );
+        let odb = repo.odb().unwrap();
+        let mut seen = Seen::default();
+        let mut h = History::default();
+        let at = At {
+            commit: Some(0),
+            root: Some(new),
+        };
+        visit_diff(&repo, &odb, new, old, &[], ROOT_HASH, at, &mut seen, &mut h);
+        let blob = |s: &str| repo.blob(s.as_bytes()).unwrap();
+        let want = ["now a file", "main 2", "new", "test"].map(blob);
+        assert_eq!(h.blobs, want);
+        let listed: Vec<(String, Option<usize>)> = h
+            .blobs
+            .iter()
+            .flat_map(|b| &h.origins[b])
+            .map(|o| (String::from_utf8(o.path.clone()).unwrap(), o.commit))
+            .collect();
+        let at_0 = |p: &str| (p.to_string(), Some(0));
+        assert_eq!(
+            listed,
+            [
+                at_0("docs"),
+                at_0("src/main.rs"),
+                at_0("src/new.rs"),
+                at_0("tests/t.rs")
+            ]
+        );
+        assert_eq!(h.origins.len(), 4);
+        assert!(h.problems.is_empty(), "{:?}", h.problems);
+        // Only the new directory was walked whole; `src` was compared, `vendor` skipped.
+        assert_eq!(seen.trees_visited, 1);
+        // The same tree on both sides: nothing.
+        let mut h = History::default();
+        visit_diff(&repo, &odb, new, new, &[], ROOT_HASH, at, &mut seen, &mut h);
+        assert!(h.blobs.is_empty() && h.origins.is_empty());
+    }
 }
