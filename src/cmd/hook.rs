@@ -15,7 +15,7 @@ use crate::pipeline::history::{BlobScan, scan_listed};
 use crate::pipeline::settings::{FilterOptions, Settings};
 use crate::pipeline::{RuleSelection, Summary};
 use crate::scan::ScanOptions;
-use crate::source::git::{self, PushedRef};
+use crate::source::git;
 
 /// The line that marks a hook script as ours.
 const MARKER: &str = "# keysweep-hook:";
@@ -235,11 +235,23 @@ fn pre_push(
             crate::report::printable(&remote)
         );
     }
+    // Deletions push nothing.
+    let pushes: Vec<(String, String)> = refs
+        .iter()
+        .filter(|r| !r.is_delete())
+        .map(|r| (r.local_sha.clone(), r.remote_sha.clone()))
+        .collect();
     // Under pre-commit every local tag is a tip: the remote's tags say which it has.
-    let selection = git::push_selection(&repo, &refs, &mut || {
+    let selection = git::push_selection(&repo, &pushes, &mut || {
         git::ls_remote(&repo, &remote, conservative)
     })?;
     let h = git::walk(&repo, &path, &selection)?;
+    if std::env::var_os("KEYSWEEP_TIMINGS").is_some() {
+        crate::messages::note(format_args!(
+            "timing: {} trees visited, {} entries",
+            h.trees_visited, h.entries_seen
+        ));
+    }
     let (findings, silenced) = scan(&settings, &repo, &path, &h)?;
     if findings.is_empty() {
         return Ok(ExitCode::Clean);
@@ -273,6 +285,34 @@ fn pre_push(
          \x20 - if you have decided, `git push --no-verify` skips the check."
     )?;
     Ok(ExitCode::Findings)
+}
+
+/// One line of what git gives a pre-push hook on stdin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedRef {
+    pub local_ref: String,
+    pub local_sha: String,
+    pub remote_ref: String,
+    pub remote_sha: String,
+}
+
+impl PushedRef {
+    /// Parses `<local ref> SP <local sha> SP <remote ref> SP <remote sha>`.
+    pub fn parse(line: &str) -> Option<PushedRef> {
+        let mut it = line.split_whitespace();
+        let r = PushedRef {
+            local_ref: it.next()?.to_string(),
+            local_sha: it.next()?.to_string(),
+            remote_ref: it.next()?.to_string(),
+            remote_sha: it.next()?.to_string(),
+        };
+        let sha = |s: &str| s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        (it.next().is_none() && sha(&r.local_sha) && sha(&r.remote_sha)).then_some(r)
+    }
+
+    pub fn is_delete(&self) -> bool {
+        self.local_sha.bytes().all(|b| b == b'0')
+    }
 }
 
 /// The refs git hands a pre-push hook on stdin, one `<local ref> <sha> <remote ref> <sha>`

@@ -186,6 +186,10 @@ pub(crate) fn scan_repo(
         }
         if timings && let Ok(h) = &h {
             crate::messages::note(format_args!(
+                "timing: {} trees visited, {} entries",
+                h.trees_visited, h.entries_seen
+            ));
+            crate::messages::note(format_args!(
                 "timing: walk {:.2} s: {} commits, {} blobs, {} origins",
                 t.elapsed().as_secs_f64(),
                 h.commits.len(),
