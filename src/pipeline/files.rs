@@ -20,7 +20,8 @@ use crate::finding::{Category, Disclosure, FileFacts, Finding, Origin, Place, di
 use crate::report::{Format, OutputConfig, human};
 use crate::scan::{ScanOptions, Scanner};
 use crate::source::archive;
-use crate::source::fs::{self, Event, FileMeta, FsOptions, SkipReason};
+use crate::source::fs::{self, FileMeta, FsOptions};
+use crate::source::{At, Event, SkipReason};
 
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
@@ -103,22 +104,28 @@ impl Worker<'_> {
 
     fn event(&mut self, event: Event<'_>) {
         match event {
-            Event::Blob { path, bytes, meta } => self.blob(path, bytes, meta),
-            Event::Skipped { path, reason } => {
+            Event::Blob {
+                at: At::Path(path),
+                bytes,
+                meta: Some(meta),
+            } => self.blob(path, bytes, meta),
+            // The walk hands over files, each with its metadata.
+            Event::Blob { at, .. } => self.problem(format_args!("{}: not a file", shown(at))),
+            Event::Skipped { at, reason } => {
                 self.stats.skipped.fetch_add(1, Ordering::Relaxed);
                 if matches!(reason, SkipReason::TooLarge { .. }) {
                     self.stats.too_large.fetch_add(1, Ordering::Relaxed);
                 }
                 if !self.quiet {
                     let why = match reason {
-                        SkipReason::Special => "not a regular file (FIFO, socket or device)".into(),
                         SkipReason::TooLarge { len, limit } => format!(
                             "{} is over --max-file-size {}",
                             human::human_bytes(len),
                             human::human_bytes(limit)
                         ),
+                        other => other.to_string(),
                     };
-                    self.say(format_args!("skipped {}: {why}", display_path(path)));
+                    self.say(format_args!("skipped {}: {why}", shown(at)));
                 }
             }
             Event::Dir { path, meta } => {
@@ -126,8 +133,8 @@ impl Worker<'_> {
                     self.audit_ssh_dir(path, meta);
                 }
             }
-            Event::Error { path, message } => match path {
-                Some(p) => self.problem(format_args!("{}: {message}", display_path(p))),
+            Event::Error { at, message } => match at {
+                Some(at) => self.problem(format_args!("{}: {message}", shown(at))),
                 None => self.problem(message),
             },
         }
@@ -227,22 +234,16 @@ impl Worker<'_> {
         let mut holds_key = false;
         let name = display_path(path);
         archive::visit(&name, kind, bytes, limits, &mut |event| match event {
-            archive::Event::File { name, bytes } => {
+            // An entry is scanned under its full name, with the archive file's metadata.
+            Event::Blob { at, bytes, .. } => {
                 self.stats.archive_entries.fetch_add(1, Ordering::Relaxed);
                 self.stats
                     .bytes
                     .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                holds_key |= self.scan_bytes(Path::new(name), bytes, meta);
+                let name = shown(at);
+                holds_key |= self.scan_bytes(Path::new(&name), bytes, meta);
             }
-            archive::Event::Skipped { name, why } => {
-                self.stats.skipped.fetch_add(1, Ordering::Relaxed);
-                if !self.quiet {
-                    self.say(format_args!("skipped {name}: {why}"));
-                }
-            }
-            archive::Event::Error { name, message } => {
-                self.problem(format_args!("{name}: {message}"));
-            }
+            other => self.event(other),
         });
         holds_key
     }
@@ -316,6 +317,15 @@ struct Shared {
     findings: Vec<Finding>,
     /// Fingerprints of the public keys in `authorized_keys` and `.pub` files.
     public_keys: Vec<(String, Place)>,
+}
+
+/// A place as notes and findings name it: a path as reports show it, an archive entry by
+/// its full name.
+fn shown(at: At<'_>) -> String {
+    match at {
+        At::Path(p) => display_path(p),
+        other => other.to_string(),
+    }
 }
 
 /// Files whose public keys say who trusts a key.

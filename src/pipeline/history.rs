@@ -20,8 +20,9 @@ use super::{Outcome, RuleSelection, Summary};
 use crate::finding::{Disclosure, Finding, GitFacts, Origin};
 use crate::report::{Format, OutputConfig, human};
 use crate::scan::{ScanOptions, Scanner};
-use crate::source::git::{self, BlobEvent, History, Selection};
+use crate::source::git::{self, History, Selection};
 use crate::source::pack::{self, PackPass};
+use crate::source::{At, Event, SkipReason};
 
 #[derive(Debug, Clone)]
 pub struct HistoryConfig {
@@ -399,11 +400,15 @@ pub fn scan_listed(
         let (skipped, progress, shown_repo) = (&skipped, &progress, &shown_repo);
         let mut blobs = BlobScanner::new(scanner, cfg.disclosure);
         let mut pending = 0u32;
-        move |event: BlobEvent<'_>| {
+        move |event: Event<'_>| {
             match event {
                 // Interrupted: the rest is read to the end of the batch, but not scanned.
-                BlobEvent::Blob { .. } if crate::interrupt::requested() => {}
-                BlobEvent::Blob { blob, bytes: data } => {
+                Event::Blob { .. } if crate::interrupt::requested() => {}
+                Event::Blob {
+                    at: At::Blob(blob),
+                    bytes: data,
+                    ..
+                } => {
                     bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
                     // The findings are made at the blob's first path (a rule or a pairing
                     // may look at the name); where else it is comes later.
@@ -420,26 +425,44 @@ pub fn scan_listed(
                             .push(BlobFindings { blob, findings: f });
                     }
                 }
-                BlobEvent::Skipped { blob, len } => {
+                Event::Skipped {
+                    at: At::Blob(blob),
+                    reason: SkipReason::TooLarge { len, .. },
+                } => {
                     skipped.fetch_add(1, Ordering::Relaxed);
                     if !cfg.quiet {
                         progress.suspend(|| {
                             crate::messages::note(format_args!(
-"{shown_repo}: skipped blob {blob} ({}): {} is over --max-file-size",
+                                "{shown_repo}: skipped blob {blob} ({}): {} is over --max-file-size",
                                 String::from_utf8_lossy(&first_path(h, blob)),
                                 human::human_bytes(len)
                             ))
                         });
                     }
                 }
-                BlobEvent::Error { blob, message } => {
-                    progress.suspend(|| match blob {
-                        Some(b) => crate::messages::problem(format_args!(
-                            "{shown_repo}: blob {b}: {message}"
-                        )),
+                Event::Skipped { at, reason } => {
+                    skipped.fetch_add(1, Ordering::Relaxed);
+                    if !cfg.quiet {
+                        progress.suspend(|| {
+                            crate::messages::note(format_args!(
+                                "{shown_repo}: skipped {at}: {reason}"
+                            ))
+                        });
+                    }
+                }
+                Event::Error { at, message } => {
+                    progress.suspend(|| match at {
+                        Some(at) => {
+                            crate::messages::problem(format_args!("{shown_repo}: {at}: {message}"))
+                        }
                         None => crate::messages::problem(format_args!("{shown_repo}: {message}")),
                     });
                 }
+                // The git source hands over blobs only.
+                Event::Blob { at, .. } => progress.suspend(|| {
+                    crate::messages::problem(format_args!("{shown_repo}: {at}: not a blob"))
+                }),
+                Event::Dir { .. } => {}
             }
             pending += 1;
             if pending == 64 {

@@ -8,6 +8,7 @@
 //! This module never matches and never prints: it reports what it found and what it
 //! could not open, and the caller decides what to say.
 
+use super::{At, Event, SkipReason};
 use std::cell::Cell;
 use std::io::{self, Cursor, Read};
 use std::rc::Rc;
@@ -48,16 +49,6 @@ pub enum Kind {
     Tar,
     TarGz,
     Gz,
-}
-
-/// What an archive held, in order.
-pub enum Event<'a> {
-    /// A regular file inside, with its full name (`outer.zip!dir/file`).
-    File { name: &'a str, bytes: &'a [u8] },
-    /// An entry not opened: encrypted, too large, nested too deep, or the budget is spent.
-    Skipped { name: &'a str, why: String },
-    /// The archive (or the rest of it) could not be read.
-    Error { name: &'a str, message: String },
 }
 
 /// The archive kind of a file, by its name and confirmed by its first bytes (a `.zip`
@@ -210,7 +201,7 @@ impl Walker<'_, '_> {
             Ok(z) => z,
             Err(e) => {
                 return (self.visit)(Event::Error {
-                    name,
+                    at: Some(At::Entry(name)),
                     message: format!("not a readable zip archive: {e}"),
                 });
             }
@@ -230,14 +221,14 @@ impl Walker<'_, '_> {
                     Err(zip::result::ZipError::UnsupportedArchive(why)) => {
                         let full = format!("{name}!(entry {})", i + 1);
                         (self.visit)(Event::Skipped {
-                            name: &full,
-                            why: format!("not opened: {why}"),
+                            at: At::Entry(&full),
+                            reason: SkipReason::Entry(format!("not opened: {why}")),
                         });
                         continue;
                     }
                     Err(e) => {
                         return (self.visit)(Event::Error {
-                            name,
+                            at: Some(At::Entry(name)),
                             message: format!("entry {}: {e}", i + 1),
                         });
                     }
@@ -252,8 +243,8 @@ impl Walker<'_, '_> {
                 }
                 if file.encrypted() {
                     (self.visit)(Event::Skipped {
-                        name: &full,
-                        why: "encrypted in the archive; not opened".into(),
+                        at: At::Entry(&full),
+                        reason: SkipReason::Entry("encrypted in the archive; not opened".into()),
                     });
                     continue;
                 }
@@ -285,14 +276,14 @@ impl Walker<'_, '_> {
             let full = format!("{name}!{}", String::from_utf8_lossy(&e.name));
             if e.flags & 1 != 0 {
                 (self.visit)(Event::Skipped {
-                    name: &full,
-                    why: "encrypted in the archive; not opened".into(),
+                    at: At::Entry(&full),
+                    reason: SkipReason::Entry("encrypted in the archive; not opened".into()),
                 });
                 continue;
             }
             let Some(data) = local_data(bytes, e.local, e.compressed) else {
                 (self.visit)(Event::Error {
-                    name: &full,
+                    at: Some(At::Entry(&full)),
                     message: "listed past the archive's entry count, and its data is not \
                               where the listing says"
                         .into(),
@@ -316,7 +307,7 @@ impl Walker<'_, '_> {
                     self.read_entry(&full, stream.take(e.size), depth);
                 }
                 m => (self.visit)(Event::Error {
-                    name: &full,
+                    at: Some(At::Entry(&full)),
                     message: format!(
                         "listed past the archive's entry count, compressed with method {m}, \
                          which keysweep cannot read; not scanned"
@@ -343,11 +334,11 @@ impl Walker<'_, '_> {
             if !(t.is_file() || t.is_contiguous() || t.is_gnu_sparse()) {
                 if !known_not_a_file(t) && entry.size() > 0 {
                     (self.visit)(Event::Skipped {
-                        name: &full,
-                        why: format!(
+                        at: At::Entry(&full),
+                        reason: SkipReason::Entry(format!(
                             "tar entry of type {:?}, which keysweep does not read; not scanned",
                             char::from(t.as_byte())
-                        ),
+                        )),
                     });
                 }
                 continue;
@@ -371,7 +362,7 @@ impl Walker<'_, '_> {
             return self.stopped(name, Stop::Budget);
         }
         (self.visit)(Event::Error {
-            name,
+            at: Some(At::Entry(name)),
             message: format!("not a readable tar archive: {e}"),
         })
     }
@@ -383,14 +374,15 @@ impl Walker<'_, '_> {
                 self.archive(full, kind, data, depth + 1)
             }
             Some(_) => (self.visit)(Event::Skipped {
-                name: full,
-                why: format!(
+                at: At::Entry(full),
+                reason: SkipReason::Entry(format!(
                     "archive nested more than {} deep; not opened",
                     self.limits.max_depth
-                ),
+                )),
             }),
-            None => (self.visit)(Event::File {
-                name: full,
+            None => (self.visit)(Event::Blob {
+                at: At::Entry(full),
+                meta: None,
                 bytes: data,
             }),
         }
@@ -427,15 +419,15 @@ impl Walker<'_, '_> {
     fn stopped(&mut self, full: &str, stop: Stop) {
         match stop {
             Stop::TooLarge => (self.visit)(Event::Skipped {
-                name: full,
-                why: format!(
+                at: At::Entry(full),
+                reason: SkipReason::Entry(format!(
                     "expands to more than {} MiB; not scanned",
                     self.limits.max_entry >> 20
-                ),
+                )),
             }),
             // Not read, so a problem (exit 2 when nothing else is found), not a skip.
             Stop::Budget => (self.visit)(Event::Error {
-                name: full,
+                at: Some(At::Entry(full)),
                 message: format!(
                     "the archive expands past {} MiB ({}× its size, at least {} MiB): \
                          a possible archive bomb; not scanned past that point",
@@ -445,7 +437,7 @@ impl Walker<'_, '_> {
                 ),
             }),
             Stop::WouldSpend => (self.visit)(Event::Error {
-                name: full,
+                at: Some(At::Entry(full)),
                 message: format!(
                     "expands past what is left of the archive's {} MiB budget ({}× its \
                          size, at least {} MiB): a possible archive bomb; not scanned",
@@ -455,7 +447,7 @@ impl Walker<'_, '_> {
                 ),
             }),
             Stop::Io(e) => (self.visit)(Event::Error {
-                name: full,
+                at: Some(At::Entry(full)),
                 message: format!("could not be expanded to its end: {e}"),
             }),
         }
@@ -613,9 +605,13 @@ mod tests {
         let kind = kind_of(name, bytes).expect("an archive");
         visit(name, kind, bytes, limits, &mut |e| {
             out.push(match e {
-                Event::File { name, bytes } => format!("file {name} {}", bytes.len()),
-                Event::Skipped { name, why } => format!("skipped {name}: {why}"),
-                Event::Error { name, message } => format!("error {name}: {message}"),
+                Event::Blob { at, bytes, .. } => format!("file {at} {}", bytes.len()),
+                Event::Skipped { at, reason } => format!("skipped {at}: {reason}"),
+                Event::Error { at, message } => match at {
+                    Some(at) => format!("error {at}: {message}"),
+                    None => format!("error: {message}"),
+                },
+                Event::Dir { .. } => unreachable!("archives hold no reported folders"),
             })
         });
         out

@@ -17,6 +17,7 @@ use ignore::overrides::OverrideBuilder;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
 use super::read::read_file;
+pub use super::{At, Event, SkipReason};
 
 /// The ignore file keysweep honours everywhere (gitignore syntax).
 pub const IGNORE_FILE: &str = ".keysweepignore";
@@ -103,37 +104,6 @@ pub struct FileMeta {
     pub stream: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SkipReason {
-    /// A FIFO, socket or device node: never opened.
-    Special,
-    TooLarge {
-        len: u64,
-        limit: u64,
-    },
-}
-
-pub enum Event<'a> {
-    Blob {
-        path: &'a Path,
-        bytes: &'a [u8],
-        meta: FileMeta,
-    },
-    Skipped {
-        path: &'a Path,
-        reason: SkipReason,
-    },
-    /// A directory named in `report_dirs_named`.
-    Dir {
-        path: &'a Path,
-        meta: FileMeta,
-    },
-    Error {
-        path: Option<&'a Path>,
-        message: String,
-    },
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum WalkError {
     #[error("bad --exclude glob {glob:?}")]
@@ -165,7 +135,7 @@ where
         {
             let visit = streams.get_or_insert_with(&make_visitor);
             visit(Event::Error {
-                path: Some(p),
+                at: Some(At::Path(p)),
                 message: "no such file or directory".into(),
             });
             continue;
@@ -430,7 +400,7 @@ impl<V: FnMut(Event<'_>) + Send> ParallelVisitor for Visitor<'_, V> {
             Err(err) => {
                 let path = error_path(&err);
                 (self.visit)(Event::Error {
-                    path: path.as_deref(),
+                    at: path.as_deref().map(At::Path),
                     message: error_message(&err),
                 });
             }
@@ -460,7 +430,7 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
                     },
                 }),
                 Err(e) => (self.visit)(Event::Error {
-                    path: Some(path),
+                    at: Some(At::Path(path)),
                     message: error_message(&e),
                 }),
             }
@@ -472,7 +442,7 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
         }
         if !ft.is_file() {
             (self.visit)(Event::Skipped {
-                path,
+                at: At::Path(path),
                 reason: SkipReason::Special,
             });
             return;
@@ -487,7 +457,7 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
         };
         if !md.is_file() {
             (self.visit)(Event::Skipped {
-                path,
+                at: At::Path(path),
                 reason: SkipReason::Special,
             });
             return;
@@ -505,14 +475,14 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
             // Named on the command line: the user asked for this file, so not scanning it
             // is an error, not a skip.
             (self.visit)(Event::Error {
-                path: Some(path),
+                at: Some(At::Path(path)),
                 message: too_large(meta.len, self.max_file_size),
             });
             return;
         }
         if meta.len > self.max_file_size {
             (self.visit)(Event::Skipped {
-                path,
+                at: At::Path(path),
                 reason: SkipReason::TooLarge {
                     len: meta.len,
                     limit: self.max_file_size,
@@ -524,13 +494,13 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
             Ok(bytes) => {
                 let read = bytes.len() as u64;
                 (self.visit)(Event::Blob {
-                    path,
+                    at: At::Path(path),
                     bytes: &bytes,
-                    meta,
+                    meta: Some(meta),
                 });
                 if bytes.vanished() {
                     (self.visit)(Event::Error {
-                        path: Some(path),
+                        at: Some(At::Path(path)),
                         message: "the file shrank (or its disk failed) while it was \
                                   scanned; the part that vanished was not scanned"
                             .into(),
@@ -542,7 +512,7 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
                 // silent "nothing found".
                 if read < meta.len {
                     (self.visit)(Event::Error {
-                        path: Some(path),
+                        at: Some(At::Path(path)),
                         message: format!(
                             "the file shrank while it was read ({read} of {} bytes read); \
                              the rest was not scanned",
@@ -557,7 +527,7 @@ impl<V: FnMut(Event<'_>) + Send> Visitor<'_, V> {
 
     fn error(&mut self, path: &Path, err: &io::Error) {
         (self.visit)(Event::Error {
-            path: Some(path),
+            at: Some(At::Path(path)),
             message: err.to_string(),
         });
     }
@@ -608,21 +578,21 @@ fn read_named_stream<V: FnMut(Event<'_>)>(path: &Path, stream: Stream, limit: u6
     };
     match read {
         Ok(bytes) if bytes.len() as u64 > limit => visit(Event::Error {
-            path: Some(shown),
+            at: Some(At::Path(shown)),
             message: too_large(bytes.len() as u64, limit),
         }),
         Ok(bytes) => visit(Event::Blob {
-            path: shown,
+            at: At::Path(shown),
             bytes: &bytes,
-            meta: FileMeta {
+            meta: Some(FileMeta {
                 len: bytes.len() as u64,
                 ..meta
-            },
+            }),
         }),
         // Stopped by Ctrl-C: the summary says the run was interrupted.
         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
         Err(e) => visit(Event::Error {
-            path: Some(shown),
+            at: Some(At::Path(shown)),
             message: e.to_string(),
         }),
     }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use git2::{Oid, Repository};
 
 use super::open::open;
+use crate::source::{At, Event, SkipReason};
 
 /// Reads every blob in `blobs` on `threads` threads (each with its own repository
 /// handle), in batches taken in walk order, calling `visit` with the blob's bytes. Blobs
@@ -20,7 +21,7 @@ pub fn read_blobs<V, M>(
     make: M,
 ) where
     M: Fn() -> V + Sync,
-    V: FnMut(BlobEvent<'_>),
+    V: FnMut(Event<'_>),
 {
     const BATCH: usize = 64;
     // Below this, threads cost more than they save: each opens the repository again,
@@ -32,8 +33,8 @@ pub fn read_blobs<V, M>(
         let mut visit = make();
         match repo.odb() {
             Ok(odb) => read_batches(&odb, blobs, &next, BATCH, max_size, &mut visit),
-            Err(e) => visit(BlobEvent::Error {
-                blob: None,
+            Err(e) => visit(Event::Error {
+                at: None,
                 message: format!("opening the object store: {}", e.message()),
             }),
         }
@@ -46,8 +47,8 @@ pub fn read_blobs<V, M>(
                 let repo = match open(path) {
                     Ok(r) => r,
                     Err(e) => {
-                        visit(BlobEvent::Error {
-                            blob: None,
+                        visit(Event::Error {
+                            at: None,
                             message: format!("opening repository: {:#}", anyhow::Error::from(e)),
                         });
                         return;
@@ -56,8 +57,8 @@ pub fn read_blobs<V, M>(
                 let odb = match repo.odb() {
                     Ok(odb) => odb,
                     Err(e) => {
-                        visit(BlobEvent::Error {
-                            blob: None,
+                        visit(Event::Error {
+                            at: None,
                             message: format!("opening the object store: {}", e.message()),
                         });
                         return;
@@ -70,7 +71,7 @@ pub fn read_blobs<V, M>(
 }
 
 /// Takes batches of `blobs` from the shared cursor `next` until none are left.
-fn read_batches<V: FnMut(BlobEvent<'_>)>(
+fn read_batches<V: FnMut(Event<'_>)>(
     odb: &git2::Odb<'_>,
     blobs: &[Oid],
     next: &AtomicUsize,
@@ -91,30 +92,28 @@ fn read_batches<V: FnMut(BlobEvent<'_>)>(
         for &oid in blobs[end.saturating_sub(batch)..end].iter().rev() {
             match odb.read_header(oid) {
                 Ok((len, _)) if len as u64 > max_size => {
-                    visit(BlobEvent::Skipped {
-                        blob: oid,
-                        len: len as u64,
+                    visit(Event::Skipped {
+                        at: At::Blob(oid),
+                        reason: SkipReason::TooLarge {
+                            len: len as u64,
+                            limit: max_size,
+                        },
                     });
                     continue;
                 }
                 _ => {}
             }
             match odb.read(oid) {
-                Ok(obj) => visit(BlobEvent::Blob {
-                    blob: oid,
+                Ok(obj) => visit(Event::Blob {
+                    at: At::Blob(oid),
                     bytes: obj.data(),
+                    meta: None,
                 }),
-                Err(e) => visit(BlobEvent::Error {
-                    blob: Some(oid),
+                Err(e) => visit(Event::Error {
+                    at: Some(At::Blob(oid)),
                     message: e.message().to_string(),
                 }),
             }
         }
     }
-}
-
-pub enum BlobEvent<'a> {
-    Blob { blob: Oid, bytes: &'a [u8] },
-    Skipped { blob: Oid, len: u64 },
-    Error { blob: Option<Oid>, message: String },
 }
