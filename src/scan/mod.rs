@@ -53,6 +53,11 @@ pub struct CompiledRule {
     /// The shortest window in which the rule can find a match it accepts (see
     /// [`min_window`]), worked out with the regex.
     min_window: OnceLock<usize>,
+    /// The pattern with its look-arounds erased, as a lazy DFA reporting where the
+    /// earliest match ends (see [`Scanner::may_match`]); `None` for a rule whose windows
+    /// start at their hit (its anchored search already stops early) or if it does not
+    /// build.
+    clean: OnceLock<Option<regex_automata::hybrid::dfa::DFA>>,
 }
 
 impl CompiledRule {
@@ -94,6 +99,62 @@ impl CompiledRule {
     fn min_window(&self) -> usize {
         *self.min_window.get_or_init(|| min_window(&self.rule))
     }
+
+    fn clean(&self) -> Option<&regex_automata::hybrid::dfa::DFA> {
+        self.clean
+            .get_or_init(|| {
+                if self.rule.window.before == 0 {
+                    return None;
+                }
+                clean_dfa(&parse_pattern(&self.rule.pattern)?)
+            })
+            .as_ref()
+    }
+}
+
+/// `hir` with every look-around (`^`, `$`, `\A`, `\b`, …) replaced by the empty string and
+/// its captures dropped: a pattern that matches any bytes the original matches in any
+/// context (an assertion only ever removes matches), and depends on nothing outside the
+/// match. So wherever a rule's regex finds a match in a window, this one matches the same
+/// bytes of the haystack.
+fn erase_looks(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Hir, HirKind, Repetition};
+    match hir.kind() {
+        HirKind::Look(_) => Hir::empty(),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => hir.clone(),
+        HirKind::Capture(c) => erase_looks(&c.sub),
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            sub: Box::new(erase_looks(&r.sub)),
+            ..r.clone()
+        }),
+        HirKind::Concat(v) => Hir::concat(v.iter().map(erase_looks).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.iter().map(erase_looks).collect()),
+    }
+}
+
+/// The lazy DFA of `erase_looks(hir)` that reports every match (`MatchKind::All`), so an
+/// `earliest` unanchored search stops where the first match of any start ends. It gives up
+/// (an error, the rule then goes without) rather than thrash its cache.
+fn clean_dfa(hir: &regex_syntax::hir::Hir) -> Option<regex_automata::hybrid::dfa::DFA> {
+    use regex_automata::hybrid::dfa::DFA;
+    use regex_automata::nfa::thompson;
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .utf8(false)
+                .which_captures(thompson::WhichCaptures::None),
+        )
+        .build_from_hir(&erase_looks(hir))
+        .ok()?;
+    DFA::builder()
+        .configure(
+            DFA::config()
+                .match_kind(regex_automata::MatchKind::All)
+                .minimum_cache_clear_count(Some(3))
+                .minimum_bytes_per_state(Some(10)),
+        )
+        .build_from_nfa(nfa)
+        .ok()
 }
 
 /// `pattern` parsed as `compile_pattern` has the regex crate parse it (bytes, no Unicode).
@@ -169,6 +230,8 @@ pub struct Scratch {
     rejected: Vec<Option<Rejected>>,
     /// For each rule, its regex's reusable capture slots (no allocation per hit).
     locations: Vec<Option<CaptureLocations>>,
+    /// For each rule, what its clean-stretch pass knows (see [`Scanner::may_match`]).
+    clean: Vec<Clean>,
     /// Bytes handed to the rules' regexes in the last scan: the verification work.
     examined: usize,
 }
@@ -194,6 +257,22 @@ impl Scratch {
         self.examined
     }
 }
+
+/// For one rule: no match of its look-around-free pattern (see [`erase_looks`]) that
+/// starts at `from` or later ends before `until`.
+#[derive(Debug, Default, Clone)]
+struct Clean {
+    from: usize,
+    until: usize,
+    /// The lazy DFA gave up on this haystack: no more passes.
+    off: bool,
+    cache: Option<regex_automata::hybrid::dfa::Cache>,
+}
+
+/// How far past a window the clean-stretch pass looks when it finds no match: far enough
+/// that the windows it clears pay for it many times over, short enough that one hit in
+/// ordinary text does not cost a pass over the rest of the file.
+const CLEAN_LOOKAHEAD: usize = 16 << 10;
 
 /// A hit that found nothing, as [`Scanner::verify_hit`] remembers it.
 #[derive(Debug, Clone)]
@@ -299,6 +378,7 @@ impl Scanner {
                 regex: OnceLock::new(),
                 search: OnceLock::new(),
                 min_window: OnceLock::new(),
+                clean: OnceLock::new(),
             })
             .collect();
         Ok(Scanner {
@@ -348,6 +428,10 @@ impl Scanner {
         scratch.locations.resize_with(n, || None);
         scratch.rejected.clear();
         scratch.rejected.resize(n, None);
+        scratch.clean.resize_with(n, Clean::default);
+        for c in &mut scratch.clean {
+            (c.from, c.until, c.off) = (0, 0, false);
+        }
         scratch.examined = 0;
         let mut hits = self.keyword_hits(hay);
         while let Some(hit) = hits.next_hit() {
@@ -455,6 +539,9 @@ impl Scanner {
         {
             return;
         }
+        if !self.may_match(ri, hay, &window, scratch) {
+            return;
+        }
         let locs = scratch.locations[ri].get_or_insert_with(|| re.capture_locations());
         match self.verify(ri, re, hay, hit, window, locs, &mut scratch.examined) {
             Some(m) => {
@@ -462,6 +549,52 @@ impl Scanner {
                 out.push(m);
             }
             None => scratch.rejected[ri] = Some(here),
+        }
+    }
+
+    /// False when rule `ri` cannot match in `window`: every match of its pattern with the
+    /// look-arounds erased (a superset of what its regex can find in any window, on the
+    /// same bytes) that starts in the window ends past it. One earliest-match search of
+    /// that pattern, from the window's start and at most [`CLEAN_LOOKAHEAD`] past its end,
+    /// answers for every later window that ends before the match it found (or before the
+    /// end of what it searched): in keyword-dense text with no secret (placeholder key
+    /// ids, each window different) the secret-before-id rule makes one pass over the
+    /// stretch instead of a search of its ~60-byte window per hit.
+    fn may_match(
+        &self,
+        ri: usize,
+        hay: &[u8],
+        window: &Range<usize>,
+        scratch: &mut Scratch,
+    ) -> bool {
+        let Some(dfa) = self.rules[ri].clean() else {
+            return true;
+        };
+        let c = &mut scratch.clean[ri];
+        if c.off {
+            return true;
+        }
+        if window.start >= c.from && window.end < c.until {
+            return false;
+        }
+        let cache = c.cache.get_or_insert_with(|| dfa.create_cache());
+        let limit = window.end.saturating_add(CLEAN_LOOKAHEAD).min(hay.len());
+        let input = regex_automata::Input::new(hay)
+            .range(window.start..limit)
+            .earliest(true);
+        match dfa.try_search_fwd(cache, &input) {
+            Ok(found) => {
+                // No match ends at or before `limit` unless the search found one.
+                let until = found.map_or(limit + 1, |m| m.offset());
+                scratch.examined += until.min(limit) - window.start;
+                c.from = window.start;
+                c.until = until;
+                window.end >= until
+            }
+            Err(_) => {
+                c.off = true;
+                true
+            }
         }
     }
 
