@@ -1052,7 +1052,7 @@ mod tests {
                 .map(|m| (m.range(), locs.get(1).unwrap()));
             let by_shape = shape
                 .fits(&w)
-                .then(|| (0..shape.len, (shape.secret.start, shape.secret.end)));
+                .then_some((0..shape.len, (shape.secret.start, shape.secret.end)));
             assert_eq!(by_regex, by_shape, "{:?}", String::from_utf8_lossy(&w));
         }
     }
