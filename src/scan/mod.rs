@@ -53,6 +53,14 @@ pub struct CompiledRule {
     /// The shortest window in which the rule can find a match it accepts (see
     /// [`min_window`]), worked out with the regex.
     min_window: OnceLock<usize>,
+    /// The pattern with its look-arounds erased, as a lazy DFA reporting where the
+    /// earliest match ends (see [`Scanner::may_match`]); `None` for a rule whose windows
+    /// start at their hit (its anchored search already stops early) or if it does not
+    /// build.
+    clean: OnceLock<Option<regex_automata::hybrid::dfa::DFA>>,
+    /// For an anchored rule whose every match has one length (see [`Shape`]), its
+    /// pattern as byte sets, checked without the regex.
+    shape: OnceLock<Option<Shape>>,
 }
 
 impl CompiledRule {
@@ -94,6 +102,233 @@ impl CompiledRule {
     fn min_window(&self) -> usize {
         *self.min_window.get_or_init(|| min_window(&self.rule))
     }
+
+    /// Only for a rule verified with the anchored regex (see [`CompiledRule::search_regex`]).
+    fn shape(&self) -> Option<&Shape> {
+        self.shape
+            .get_or_init(|| {
+                let anchored = self.rule.window.before == 0
+                    && self
+                        .search_regex()
+                        .is_some_and(|re| re.as_str().starts_with(r"\A(?:"));
+                if !anchored {
+                    return None;
+                }
+                Shape::of(&parse_pattern(&self.rule.pattern)?)
+            })
+            .as_ref()
+    }
+
+    fn clean(&self) -> Option<&regex_automata::hybrid::dfa::DFA> {
+        self.clean
+            .get_or_init(|| {
+                if self.rule.window.before == 0 {
+                    return None;
+                }
+                clean_dfa(&parse_pattern(&self.rule.pattern)?)
+            })
+            .as_ref()
+    }
+}
+
+/// A pattern every match of which has the same length: a few alternatives (at most
+/// [`Shape::MAX_ALTERNATIVES`]), each a sequence of byte sets, and its capture group at the
+/// same offsets in each (the key-id rule: `(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`, captured
+/// whole). Anchored at a window's start, the regex can only find `0..len`, and does exactly
+/// when the window's first `len` bytes fit one alternative; the capture is then at `secret`
+/// whichever alternative fits. Checking that directly costs a few byte loads instead of a
+/// regex search: with every window different (placeholder key ids) that search was a
+/// quarter of the scan.
+#[derive(Debug)]
+struct Shape {
+    alternatives: Vec<Vec<[bool; 256]>>,
+    len: usize,
+    secret: Range<usize>,
+}
+
+/// Alternatives of one length, and where the capture group sits in them.
+type Parts = (Vec<Vec<[bool; 256]>>, Option<Range<usize>>);
+
+impl Shape {
+    const MAX_ALTERNATIVES: usize = 16;
+    const MAX_LEN: usize = 256;
+
+    fn of(hir: &regex_syntax::hir::Hir) -> Option<Shape> {
+        let (alternatives, secret) = Shape::parts(hir)?;
+        let len = alternatives.first()?.len();
+        Some(Shape {
+            alternatives,
+            len,
+            secret: secret?,
+        })
+    }
+
+    fn parts(hir: &regex_syntax::hir::Hir) -> Option<Parts> {
+        use regex_syntax::hir::{Class, HirKind};
+        let set_of = |ranges: &mut dyn Iterator<Item = (u32, u32)>| {
+            let mut set = [false; 256];
+            for (lo, hi) in ranges {
+                for b in lo..=hi.min(255) {
+                    set[b as usize] = true;
+                }
+            }
+            set
+        };
+        match hir.kind() {
+            HirKind::Empty => Some((vec![Vec::new()], None)),
+            HirKind::Literal(lit) => Some((
+                vec![
+                    lit.0
+                        .iter()
+                        .map(|&b| set_of(&mut std::iter::once((u32::from(b), u32::from(b)))))
+                        .collect(),
+                ],
+                None,
+            )),
+            HirKind::Class(Class::Bytes(c)) => Some((
+                vec![vec![set_of(
+                    &mut c
+                        .ranges()
+                        .iter()
+                        .map(|r| (u32::from(r.start()), u32::from(r.end()))),
+                )]],
+                None,
+            )),
+            HirKind::Class(Class::Unicode(c)) => {
+                if c.ranges().iter().any(|r| u32::from(r.end()) > 0x7F) {
+                    return None;
+                }
+                Some((
+                    vec![vec![set_of(
+                        &mut c
+                            .ranges()
+                            .iter()
+                            .map(|r| (u32::from(r.start()), u32::from(r.end()))),
+                    )]],
+                    None,
+                ))
+            }
+            HirKind::Look(_) => None,
+            HirKind::Capture(c) if c.index == 1 => {
+                let (alts, inner) = Shape::parts(&c.sub)?;
+                if inner.is_some() {
+                    return None;
+                }
+                let len = alts.first()?.len();
+                Some((alts, Some(0..len)))
+            }
+            HirKind::Capture(_) => None,
+            HirKind::Repetition(r) => {
+                if Some(r.min) != r.max {
+                    return None;
+                }
+                let sub = Shape::parts(&r.sub)?;
+                if sub.1.is_some() && r.min != 1 {
+                    return None;
+                }
+                let mut acc: Parts = (vec![Vec::new()], None);
+                for _ in 0..r.min {
+                    acc = Shape::concat(acc, sub.clone())?;
+                }
+                Some(acc)
+            }
+            HirKind::Concat(subs) => {
+                let mut acc: Parts = (vec![Vec::new()], None);
+                for sub in subs {
+                    acc = Shape::concat(acc, Shape::parts(sub)?)?;
+                }
+                Some(acc)
+            }
+            HirKind::Alternation(subs) => {
+                let mut alts = Vec::new();
+                let mut len = None;
+                for sub in subs {
+                    let (a, secret) = Shape::parts(sub)?;
+                    let l = a.first()?.len();
+                    if secret.is_some() || len.is_some_and(|len| len != l) {
+                        return None;
+                    }
+                    len = Some(l);
+                    alts.extend(a);
+                }
+                (alts.len() <= Shape::MAX_ALTERNATIVES).then_some((alts, None))
+            }
+        }
+    }
+
+    fn concat((a, a_secret): Parts, (b, b_secret): Parts) -> Option<Parts> {
+        let a_len = a.first()?.len();
+        let b_len = b.first()?.len();
+        if a.len() * b.len() > Shape::MAX_ALTERNATIVES || a_len + b_len > Shape::MAX_LEN {
+            return None;
+        }
+        let secret = match (a_secret, b_secret) {
+            (Some(_), Some(_)) => return None,
+            (Some(s), None) => Some(s),
+            (None, Some(s)) => Some(s.start + a_len..s.end + a_len),
+            (None, None) => None,
+        };
+        let alts = a
+            .iter()
+            .flat_map(|x| b.iter().map(move |y| [x.as_slice(), y.as_slice()].concat()))
+            .collect();
+        Some((alts, secret))
+    }
+
+    /// Whether `bytes` starts with a match.
+    fn fits(&self, bytes: &[u8]) -> bool {
+        let Some(head) = bytes.get(..self.len) else {
+            return false;
+        };
+        self.alternatives
+            .iter()
+            .any(|alt| alt.iter().zip(head).all(|(set, &b)| set[b as usize]))
+    }
+}
+
+/// `hir` with every look-around (`^`, `$`, `\A`, `\b`, …) replaced by the empty string and
+/// its captures dropped: a pattern that matches any bytes the original matches in any
+/// context (an assertion only ever removes matches), and depends on nothing outside the
+/// match. So wherever a rule's regex finds a match in a window, this one matches the same
+/// bytes of the haystack.
+fn erase_looks(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Hir, HirKind, Repetition};
+    match hir.kind() {
+        HirKind::Look(_) => Hir::empty(),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => hir.clone(),
+        HirKind::Capture(c) => erase_looks(&c.sub),
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            sub: Box::new(erase_looks(&r.sub)),
+            ..r.clone()
+        }),
+        HirKind::Concat(v) => Hir::concat(v.iter().map(erase_looks).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.iter().map(erase_looks).collect()),
+    }
+}
+
+/// The lazy DFA of `erase_looks(hir)` that reports every match (`MatchKind::All`), so an
+/// `earliest` unanchored search stops where the first match of any start ends. It gives up
+/// (an error, the rule then goes without) rather than thrash its cache.
+fn clean_dfa(hir: &regex_syntax::hir::Hir) -> Option<regex_automata::hybrid::dfa::DFA> {
+    use regex_automata::hybrid::dfa::DFA;
+    use regex_automata::nfa::thompson;
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .utf8(false)
+                .which_captures(thompson::WhichCaptures::None),
+        )
+        .build_from_hir(&erase_looks(hir))
+        .ok()?;
+    DFA::builder()
+        .configure(
+            DFA::config()
+                .match_kind(regex_automata::MatchKind::All)
+                .minimum_cache_clear_count(Some(3))
+                .minimum_bytes_per_state(Some(10)),
+        )
+        .build_from_nfa(nfa)
+        .ok()
 }
 
 /// `pattern` parsed as `compile_pattern` has the regex crate parse it (bytes, no Unicode).
@@ -169,6 +404,8 @@ pub struct Scratch {
     rejected: Vec<Option<Rejected>>,
     /// For each rule, its regex's reusable capture slots (no allocation per hit).
     locations: Vec<Option<CaptureLocations>>,
+    /// For each rule, what its clean-stretch pass knows (see [`Scanner::may_match`]).
+    clean: Vec<Clean>,
     /// Bytes handed to the rules' regexes in the last scan: the verification work.
     examined: usize,
 }
@@ -194,6 +431,22 @@ impl Scratch {
         self.examined
     }
 }
+
+/// For one rule: no match of its look-around-free pattern (see [`erase_looks`]) that
+/// starts at `from` or later ends before `until`.
+#[derive(Debug, Default, Clone)]
+struct Clean {
+    from: usize,
+    until: usize,
+    /// The lazy DFA gave up on this haystack: no more passes.
+    off: bool,
+    cache: Option<regex_automata::hybrid::dfa::Cache>,
+}
+
+/// How far past a window the clean-stretch pass looks when it finds no match: far enough
+/// that the windows it clears pay for it many times over, short enough that one hit in
+/// ordinary text does not cost a pass over the rest of the file.
+const CLEAN_LOOKAHEAD: usize = 16 << 10;
 
 /// A hit that found nothing, as [`Scanner::verify_hit`] remembers it.
 #[derive(Debug, Clone)]
@@ -299,6 +552,8 @@ impl Scanner {
                 regex: OnceLock::new(),
                 search: OnceLock::new(),
                 min_window: OnceLock::new(),
+                clean: OnceLock::new(),
+                shape: OnceLock::new(),
             })
             .collect();
         Ok(Scanner {
@@ -348,6 +603,10 @@ impl Scanner {
         scratch.locations.resize_with(n, || None);
         scratch.rejected.clear();
         scratch.rejected.resize(n, None);
+        scratch.clean.resize_with(n, Clean::default);
+        for c in &mut scratch.clean {
+            (c.from, c.until, c.off) = (0, 0, false);
+        }
         scratch.examined = 0;
         let mut hits = self.keyword_hits(hay);
         while let Some(hit) = hits.next_hit() {
@@ -455,6 +714,9 @@ impl Scanner {
         {
             return;
         }
+        if !self.may_match(ri, hay, &window, scratch) {
+            return;
+        }
         let locs = scratch.locations[ri].get_or_insert_with(|| re.capture_locations());
         match self.verify(ri, re, hay, hit, window, locs, &mut scratch.examined) {
             Some(m) => {
@@ -462,6 +724,52 @@ impl Scanner {
                 out.push(m);
             }
             None => scratch.rejected[ri] = Some(here),
+        }
+    }
+
+    /// False when rule `ri` cannot match in `window`: every match of its pattern with the
+    /// look-arounds erased (a superset of what its regex can find in any window, on the
+    /// same bytes) that starts in the window ends past it. One earliest-match search of
+    /// that pattern, from the window's start and at most [`CLEAN_LOOKAHEAD`] past its end,
+    /// answers for every later window that ends before the match it found (or before the
+    /// end of what it searched): in keyword-dense text with no secret (placeholder key
+    /// ids, each window different) the secret-before-id rule makes one pass over the
+    /// stretch instead of a search of its ~60-byte window per hit.
+    fn may_match(
+        &self,
+        ri: usize,
+        hay: &[u8],
+        window: &Range<usize>,
+        scratch: &mut Scratch,
+    ) -> bool {
+        let Some(dfa) = self.rules[ri].clean() else {
+            return true;
+        };
+        let c = &mut scratch.clean[ri];
+        if c.off {
+            return true;
+        }
+        if window.start >= c.from && window.end < c.until {
+            return false;
+        }
+        let cache = c.cache.get_or_insert_with(|| dfa.create_cache());
+        let limit = window.end.saturating_add(CLEAN_LOOKAHEAD).min(hay.len());
+        let input = regex_automata::Input::new(hay)
+            .range(window.start..limit)
+            .earliest(true);
+        match dfa.try_search_fwd(cache, &input) {
+            Ok(found) => {
+                // No match ends at or before `limit` unless the search found one.
+                let until = found.map_or(limit + 1, |m| m.offset());
+                scratch.examined += until.min(limit) - window.start;
+                c.from = window.start;
+                c.until = until;
+                window.end >= until
+            }
+            Err(_) => {
+                c.off = true;
+                true
+            }
         }
     }
 
@@ -506,6 +814,26 @@ impl Scanner {
         let (win_start, win_end) = (window.start, window.end);
         let window = &hay[win_start..win_end];
         let (hs, he) = (hit.start - win_start, hit.end - win_start);
+        if let Some(shape) = rule.shape() {
+            // What the anchored regex's one attempt would find (a retry starts past `\A`).
+            *examined += window.len();
+            if !shape.fits(window) || shape.len < he {
+                return None;
+            }
+            let m = Match {
+                rule: ri,
+                span: win_start..win_start + shape.len,
+                secret: win_start + shape.secret.start..win_start + shape.secret.end,
+                example: false,
+            };
+            return match self.check(&rule.rule, hay, &m) {
+                Verdict::Accept => Some(m),
+                Verdict::Example if self.options.include_examples => {
+                    Some(Match { example: true, ..m })
+                }
+                Verdict::Example | Verdict::Reject => None,
+            };
+        }
         let mut at = 0;
         for _ in 0..MAX_RETRIES_PER_HIT {
             *examined += window.len().saturating_sub(at);
@@ -680,6 +1008,53 @@ mod tests {
         let mut lc = LineCounter::default();
         assert_eq!(lc.locate(hay, 1), (1, 2));
         assert_eq!(lc.locate(hay, 6), (3, 1));
+    }
+
+    /// The key-id rule has a shape, and on windows made of its own bytes the shape agrees
+    /// with the anchored regex it stands for (same match, same capture); rules whose
+    /// matches vary in length have none.
+    #[test]
+    fn a_shape_finds_what_its_anchored_regex_finds() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        let rule = |id: &str| scanner.rules.iter().find(|r| r.rule.id == id).unwrap();
+        assert!(rule("aws-secret-key-after-id").shape().is_none());
+        assert!(rule("aws-secret-key-before-id").shape().is_none());
+        let key_id = rule("aws-access-key-id");
+        let shape = key_id.shape().expect("the key-id rule has a fixed shape");
+        assert_eq!((shape.len, shape.secret.clone()), (20, 0..20));
+        let re = key_id.search_regex().unwrap();
+        let alphabet = b"AKISBCZ27189a \n";
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 26) as usize;
+            let mut w: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            if next() % 2 == 0 && len >= 4 {
+                let kw: &[u8] = [&b"AKIA"[..], b"ASIA", b"ABIA", b"ACCA"][(next() % 4) as usize];
+                w[..4].copy_from_slice(kw);
+                for b in w.iter_mut().skip(4) {
+                    if next() % 8 != 0 {
+                        *b = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[(next() % 32) as usize];
+                    }
+                }
+            }
+            let mut locs = re.capture_locations();
+            let by_regex = re
+                .captures_read_at(&mut locs, &w, 0)
+                .map(|m| (m.range(), locs.get(1).unwrap()));
+            let by_shape = shape
+                .fits(&w)
+                .then_some((0..shape.len, (shape.secret.start, shape.secret.end)));
+            assert_eq!(by_regex, by_shape, "{:?}", String::from_utf8_lossy(&w));
+        }
     }
 
     /// Hits of one rule closer than NEIGHBOUR_GAP do not clip each other's windows: an
