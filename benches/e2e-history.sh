@@ -24,12 +24,13 @@ OUT=${OUT:-benches/results/$(date +%F)-history.md}
     echo "# keysweep history: end-to-end, $(date +%F)"
     echo
     echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(uname -sr); warm page cache."
-    echo "Command: \`benches/e2e-history.sh $*\` (hyperfine mean after one warm-up; peak RSS from GNU time)."
+    echo "Command: \`benches/e2e-history.sh REPO...\` on the repositories below (hyperfine mean after one warm-up; peak RSS from GNU time)."
     echo
 } >"$OUT"
 for REPO in "$@"; do
     REPO=$(cd "$REPO" && pwd)
-    name=$(basename "$(dirname "$REPO")")/$(basename "$REPO")
+    # Named by its origin (a public repository's URL), never by where it sits here.
+    name=$(git -C "$REPO" config --get remote.origin.url || basename "$REPO")
     objs=$(git -C "$REPO" count-objects -v | awk '/in-pack/ {print $2}')
     commits=$(git -C "$REPO" rev-list --all --count)
     blob_bytes=$(git -C "$REPO" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' |

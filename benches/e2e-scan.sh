@@ -68,11 +68,17 @@ t = json.load(open(f"{work}/t.json"))["results"]
 rss = [int(x) for x in open(f"{work}/rss").read().split()]
 st = json.load(open(f"{work}/startup.json"))["results"][0]
 rg = t[0]["mean"]
+def describe(tree):
+    # Named as anyone could find it again, never by where it sits on this machine.
+    parts = tree.rstrip("/").split("/")
+    if "toolchains" in parts and tree.rstrip("/").endswith("share/doc"):
+        return f"the bundled documentation of the Rust toolchain {parts[parts.index('toolchains') + 1]}"
+    return f"`{parts[-1]}`"
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
 nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
 L = [f"# keysweep scan: end-to-end, {datetime.date.today()}", "",
      f"Machine: {nproc} cores ({cpu}), {platform.system()} {platform.release()}.",
-     f"Tree: `{tree}`: {int(files):,} files, {int(nbytes)/2**20:,.0f} MiB; warm page cache.",
+     f"Tree: {describe(tree)}: {int(files):,} files, {int(nbytes)/2**20:,.0f} MiB; warm page cache.",
      f"keysweep findings on this tree: {found}.", "",
      "Command: `benches/e2e-scan.sh` (hyperfine, mean of runs after one warm-up; peak RSS from GNU time).", "",
      "| tool | mean | σ | min | × ripgrep | peak RSS |", "|---|---|---|---|---|---|"]

@@ -40,7 +40,7 @@ OUT_DIR=$OLDPWD/benches/results
 hyperfine --warmup 5 --runs 30 --export-json "$WORK/h.json" \
     -n "pre-push (5 new commits, new branch)" "$KS hook pre-push origin $SRC < $WORK/push.txt" \
     -n "pre-commit (10 staged files)" "$KS hook pre-commit" >&2
-python3 - "$WORK/h.json" "$SRC" "$(git rev-list --all --count)" "$(git ls-files | wc -l)" \
+python3 - "$WORK/h.json" "$(git -C "$SRC" config --get remote.origin.url || basename "$SRC")" "$(git rev-list --all --count)" "$(git ls-files | wc -l)" \
     >"$OUT_DIR/$(date +%F)-hooks.md" <<'PY'
 import json, sys, subprocess, datetime
 h, src, commits, files = sys.argv[1:]
