@@ -1,10 +1,11 @@
 //! keysweep: find leaked private keys and AWS credentials in working trees, git history
 //! and workstations, offline and fast.
 //!
-//! Data flows one way (DESIGN.md): sources (`source`) turn the world into blobs, the scan
-//! core (`scan`) turns bytes into matches using the signatures (`rules`), `enrich` adds what
-//! parsing a key tells, `finding` is the record, and reports (`report`) write them. `cmd` wires these together
-//! per subcommand; `cli` is the only module that knows clap.
+//! Data flows one way (ARCHITECTURE.md): `cli` resolves the command line into a config;
+//! `cmd` runs the `pipeline`, in which sources (`source`) turn files, archives and git
+//! objects into blobs, the scan core (`scan`) turns bytes into matches using the
+//! signatures (`rules`), `enrich` and `audit` make findings (`finding`, the record all
+//! share), and `filter` drops what a team accepted; `report` writes the outcome.
 
 pub mod audit;
 pub mod cli;

@@ -1,5 +1,5 @@
 //! `--format json` (`{"version": 1, "findings": [...], "summary": {...}}`) and
-//! `--format jsonl` (one finding per line). The contract is DESIGN.md's: fields are added,
+//! `--format jsonl` (one finding per line). The contract (README, "JSON report"): fields are added,
 //! never renamed.
 
 use std::io::{self, Write};
