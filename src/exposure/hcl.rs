@@ -305,7 +305,7 @@ pub fn from_json(text: &[u8]) -> Vec<Block> {
             if labels.len() == labels_depth {
                 let mut b = json_block(m);
                 b.kind = kind.clone();
-                b.line = line_of(labels.last().map_or("", |s| s.as_str()));
+                set_line(&mut b, line_of(labels.last().map_or("", |s| s.as_str())));
                 b.labels = labels;
                 out.push(b);
                 continue;
@@ -318,6 +318,15 @@ pub fn from_json(text: &[u8]) -> Vec<Block> {
         }
     }
     out
+}
+
+/// JSON has no lines worth keeping per nested object: a block and all inside it are at
+/// the line of the block's name.
+fn set_line(b: &mut Block, line: usize) {
+    b.line = line;
+    for inner in &mut b.blocks {
+        set_line(inner, line);
+    }
 }
 
 fn json_block(m: &serde_json::Map<String, serde_json::Value>) -> Block {
