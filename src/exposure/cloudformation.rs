@@ -2,6 +2,7 @@
 //! entries and `AWS::EC2::SecurityGroupIngress` resources that let the world reach port 22.
 //! A `Ref` to a parameter counts with the parameter's `Default`.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -15,9 +16,27 @@ pub fn check(path: &Path, bytes: &[u8]) -> Vec<Exposure> {
         Ok(v) => vec![v],
         Err(_) => super::yaml::parse(&text),
     };
+    let keys = key_lines(&text);
     let mut out = Vec::new();
     for doc in &docs {
-        template(path, &text, doc, &mut out);
+        template(path, &keys, doc, &mut out);
+    }
+    out
+}
+
+/// The line where each key is first written (`"Key":` in JSON, `Key:` in YAML), found in
+/// one pass.
+fn key_lines(text: &str) -> HashMap<&str, usize> {
+    let mut out = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start().trim_start_matches("- ");
+        let key = match t.strip_prefix('"') {
+            Some(rest) => rest.split('"').next(),
+            None => t.split(':').next(),
+        };
+        if let Some(k) = key {
+            out.entry(k.trim()).or_insert(i + 1);
+        }
     }
     out
 }
@@ -34,7 +53,7 @@ fn resolve(params: &Value, v: &Value, depth: usize) -> Option<String> {
     }
 }
 
-fn template(path: &Path, text: &str, doc: &Value, out: &mut Vec<Exposure>) {
+fn template(path: &Path, keys: &HashMap<&str, usize>, doc: &Value, out: &mut Vec<Exposure>) {
     let params = doc.get("Parameters").cloned().unwrap_or(Value::Null);
     let Some(Value::Object(resources)) = doc.get("Resources") else {
         return;
@@ -65,11 +84,7 @@ fn template(path: &Path, text: &str, doc: &Value, out: &mut Vec<Exposure>) {
             else {
                 continue;
             };
-            let line = [format!("\"{id}\""), format!("{id}:")]
-                .iter()
-                .filter_map(|n| text.find(n.as_str()))
-                .min()
-                .map_or(1, |i| 1 + text[..i].matches('\n').count());
+            let line = keys.get(id.as_str()).copied().unwrap_or(1);
             out.push(Exposure {
                 check: SSH_OPEN_CHECK,
                 path: path.to_path_buf(),

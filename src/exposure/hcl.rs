@@ -30,11 +30,20 @@ impl Block {
 struct Reader<'a> {
     s: &'a [u8],
     i: usize,
+    /// The line at `counted` (lines are counted as the reader moves on, never from the
+    /// start again).
+    line: usize,
+    counted: usize,
 }
 
 /// The top-level blocks of a Terraform file.
 pub fn parse(text: &[u8]) -> Vec<Block> {
-    let mut r = Reader { s: text, i: 0 };
+    let mut r = Reader {
+        s: text,
+        i: 0,
+        line: 1,
+        counted: 0,
+    };
     r.body(0).blocks
 }
 
@@ -43,6 +52,16 @@ fn line_at(s: &[u8], i: usize) -> usize {
 }
 
 impl Reader<'_> {
+    /// The line `i` is on.
+    fn line(&mut self) -> usize {
+        let to = self.i.min(self.s.len());
+        if to > self.counted {
+            self.line += memchr::memchr_iter(b'\n', &self.s[self.counted..to]).count();
+            self.counted = to;
+        }
+        self.line
+    }
+
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
@@ -94,7 +113,7 @@ impl Reader<'_> {
                 self.i += 1;
                 break;
             }
-            let line = line_at(self.s, self.i);
+            let line = self.line();
             let Some(name) = self.ident() else {
                 // Not something this reader knows: skip the line.
                 self.i += 1;
@@ -106,14 +125,14 @@ impl Reader<'_> {
                 Some(b'=') if self.s.get(self.i + 1) != Some(&b'=') => {
                     self.i += 1;
                     self.skip(false);
-                    let v = self.value(false);
+                    let v = self.value(false, 0);
                     out.attrs.push((name, v));
                 }
                 Some(b':') => {
                     // An object's `key: value`.
                     self.i += 1;
                     self.skip(false);
-                    let v = self.value(false);
+                    let v = self.value(false, 0);
                     out.attrs.push((name, v));
                 }
                 _ => {
@@ -184,9 +203,11 @@ impl Reader<'_> {
         String::from_utf8_lossy(&out).into_owned()
     }
 
-    /// A value; `in_list`: inside `[ … ]`, where `,` and `]` end it.
-    fn value(&mut self, in_list: bool) -> Value {
+    /// A value; `in_list`: inside `[ … ]`, where `,` and `]` end it. Lists nested deeper
+    /// than 32 are kept as text (a hostile file cannot exhaust the stack).
+    fn value(&mut self, in_list: bool, depth: usize) -> Value {
         match self.peek() {
+            Some(b'[') if depth > 32 => Value::Expr(self.raw(in_list)),
             Some(b'"') => {
                 let s = self.string();
                 self.rest_of_expr(in_list, s)
@@ -206,7 +227,7 @@ impl Reader<'_> {
                         Some(b',') => self.i += 1,
                         _ => {
                             let before = self.i;
-                            items.push(self.value(true));
+                            items.push(self.value(true, depth + 1));
                             if self.i == before {
                                 self.i += 1;
                             }

@@ -43,8 +43,12 @@ pub fn parse(text: &str) -> Vec<Value> {
 
 fn parse_doc(mut lines: Vec<Line>) -> Value {
     let mut i = 0;
-    block(&mut lines, &mut i, 0)
+    block(&mut lines, &mut i, 0, 0)
 }
+
+/// How deep collections nest before the rest is skipped (a hostile file cannot exhaust
+/// the stack).
+const MAX_DEPTH: usize = 64;
 
 fn strip_comment(s: &str) -> &str {
     let (mut single, mut double) = (false, false);
@@ -72,20 +76,26 @@ fn is_dash(t: &str) -> bool {
     t == "-" || t.starts_with("- ")
 }
 
-fn block(lines: &mut Vec<Line>, i: &mut usize, min: usize) -> Value {
+fn block(lines: &mut Vec<Line>, i: &mut usize, min: usize, depth: usize) -> Value {
     skip_blank(lines, i);
     if *i >= lines.len() || lines[*i].indent < min {
         return Value::Null;
     }
+    if depth > MAX_DEPTH {
+        while *i < lines.len() && (lines[*i].blank || lines[*i].indent >= min) {
+            *i += 1;
+        }
+        return Value::Null;
+    }
     let ind = lines[*i].indent;
     if is_dash(&lines[*i].text) {
-        seq(lines, i, ind)
+        seq(lines, i, ind, depth + 1)
     } else {
-        map(lines, i, ind)
+        map(lines, i, ind, depth + 1)
     }
 }
 
-fn seq(lines: &mut Vec<Line>, i: &mut usize, ind: usize) -> Value {
+fn seq(lines: &mut Vec<Line>, i: &mut usize, ind: usize, depth: usize) -> Value {
     let mut out = Vec::new();
     loop {
         skip_blank(lines, i);
@@ -95,13 +105,13 @@ fn seq(lines: &mut Vec<Line>, i: &mut usize, ind: usize) -> Value {
         let rest = lines[*i].text[1..].trim_start().to_string();
         if rest.is_empty() {
             *i += 1;
-            out.push(block(lines, i, ind + 1));
+            out.push(block(lines, i, ind + 1, depth));
         } else {
             // `- key: value`: the item is a block that starts after the dash.
             let offset = lines[*i].text.len() - rest.len();
             lines[*i].indent = ind + offset;
             lines[*i].text = rest;
-            out.push(block(lines, i, ind + offset));
+            out.push(block(lines, i, ind + offset, depth));
         }
     }
     Value::Array(out)
@@ -134,7 +144,7 @@ fn split_key(t: &str) -> Option<(String, &str)> {
     None
 }
 
-fn map(lines: &mut Vec<Line>, i: &mut usize, ind: usize) -> Value {
+fn map(lines: &mut Vec<Line>, i: &mut usize, ind: usize, depth: usize) -> Value {
     let mut out = Map::new();
     loop {
         skip_blank(lines, i);
@@ -155,15 +165,15 @@ fn map(lines: &mut Vec<Line>, i: &mut usize, ind: usize) -> Value {
         let v = if value.is_empty() {
             skip_blank(lines, i);
             match lines.get(*i) {
-                Some(l) if l.indent > ind => block(lines, i, ind + 1),
-                Some(l) if l.indent == ind && is_dash(&l.text) => seq(lines, i, ind),
+                Some(l) if l.indent > ind => block(lines, i, ind + 1, depth),
+                Some(l) if l.indent == ind && is_dash(&l.text) => seq(lines, i, ind, depth + 1),
                 _ => Value::Null,
             }
         } else if value.starts_with('|') || value.starts_with('>') {
             block_scalar(lines, i, ind, value.starts_with('>'))
         } else if let Some(tag) = value.strip_prefix('!').filter(|v| !v.contains(' ')) {
             // `Key: !GetAtt` with the operand on the lines below.
-            let inner = block(lines, i, ind + 1);
+            let inner = block(lines, i, ind + 1, depth);
             tagged(tag, inner)
         } else {
             scalar(value)
@@ -183,11 +193,7 @@ fn block_scalar(lines: &[Line], i: &mut usize, ind: usize, folded: bool) -> Valu
         }
         let s = strip.get_or_insert(l.indent.max(ind + 1));
         let raw = l.raw;
-        body.push(if raw.len() >= *s {
-            &raw[*s..]
-        } else {
-            raw.trim_start()
-        });
+        body.push(raw.get(*s..).unwrap_or(raw.trim_start()));
         *i += 1;
     }
     while body.last().is_some_and(|l| l.trim().is_empty()) {

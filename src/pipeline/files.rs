@@ -389,11 +389,15 @@ fn terraform(findings: &mut Vec<Finding>, files: Vec<(TfFile, FileFacts)>, open:
     let (files, facts): (Vec<TfFile>, Vec<FileFacts>) = files.into_iter().unzip();
     let analysis = exposure::terraform::analyse(&files);
     if open {
+        let index: HashMap<&Path, usize> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.as_path(), i))
+            .collect();
         for e in analysis.exposures {
-            let origin = files
-                .iter()
-                .position(|f| f.path == e.path)
-                .map(|i| Origin::File(facts[i].clone()));
+            let origin = index
+                .get(e.path.as_path())
+                .map(|&i| Origin::File(facts[i].clone()));
             let mut f = exposure_finding(e);
             f.origin = origin;
             findings.push(f);

@@ -596,3 +596,44 @@ resource "aws_instance" "ops" {{
         "opens aws_instance.ops, SSH open to 0.0.0.0/0 via aws_security_group.ssh (key pair aws_key_pair.ops, tf/main.tf:1)"
     );
 }
+
+/// Hostile or broken files never crash a scan or hang it: deep nesting, truncated
+/// files, odd whitespace.
+#[test]
+fn hostile_and_truncated_files_are_survived() {
+    let d = TestDir::new();
+    let deep_yaml: String = (0..20_000)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i % 300)))
+        .collect();
+    d.write(
+        "cfn/deep.yaml",
+        format!("AWSTemplateFormatVersion: x\n{deep_yaml}"),
+    );
+    d.write(
+        "cfn/dashes.yml",
+        format!("AWSTemplateFormatVersion: x\n{}x\n", "- ".repeat(50_000)),
+    );
+    d.write(
+        "tf/deep.tf",
+        format!(
+            "resource \"a\" \"b\" {{\n  x = {}\n}}\n",
+            "[".repeat(100_000)
+        ),
+    );
+    d.write("tf/blocks.tf", "a {\n".repeat(50_000));
+    d.write(
+        "cloud/odd",
+        "#cloud-config\nwrite_files:\n  - content: |\n      x\n\u{3000}\n    y\n",
+    );
+    let sample = r#"resource "aws_security_group" "w" {
+  ingress { from_port = 22
+    to_port = 22 protocol = "tcp" cidr_blocks = ["0.0.0.0/0"] } heredoc = <<EOT
+x"#;
+    for cut in 0..sample.len() {
+        if sample.is_char_boundary(cut) {
+            d.write(format!("cut/{cut}.tf"), &sample[..cut]);
+        }
+    }
+    let run = d.run(&["scan", "--format", "jsonl", "."]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+}
