@@ -78,7 +78,11 @@ pub fn analyse(files: &[TfFile]) -> Analysis {
 /// The resources of a module: `(file, block)` for `resource "type" "name"`.
 struct Module<'a> {
     vars: HashMap<&'a str, &'a Value>,
+    /// `locals { name = value }`.
+    locals: HashMap<&'a str, &'a Value>,
     resources: Vec<(&'a TfFile, &'a Block)>,
+    /// `module "name" { … }` calls.
+    modules: Vec<(&'a TfFile, &'a Block)>,
 }
 
 impl<'a> Module<'a> {
@@ -103,16 +107,19 @@ impl<'a> Module<'a> {
 
     fn expr(&self, e: &str, depth: usize) -> Vec<String> {
         let e = e.trim();
-        if let Some(name) = e.strip_prefix("var.")
-            && name
-                .bytes()
+        let name_only = |n: &str| {
+            n.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
-            return self
-                .vars
-                .get(name)
-                .map(|v| self.strings(v, depth + 1))
-                .unwrap_or_default();
+        };
+        for (prefix, table) in [("var.", &self.vars), ("local.", &self.locals)] {
+            if let Some(name) = e.strip_prefix(prefix)
+                && name_only(name)
+            {
+                return table
+                    .get(name)
+                    .map(|v| self.strings(v, depth + 1))
+                    .unwrap_or_default();
+            }
         }
         if e.parse::<i64>().is_ok() {
             return vec![e.to_string()];
@@ -148,7 +155,9 @@ fn referenced<'e>(kind: &str, e: &'e str) -> Option<&'e str> {
 fn module(dir: &Path, files: &[&TfFile], out: &mut Analysis) {
     let mut m = Module {
         vars: HashMap::new(),
+        locals: HashMap::new(),
         resources: Vec::new(),
+        modules: Vec::new(),
     };
     for f in files {
         for b in &f.blocks {
@@ -159,6 +168,12 @@ fn module(dir: &Path, files: &[&TfFile], out: &mut Analysis) {
                     }
                 }
                 ("resource", Some(_)) if b.labels.len() == 2 => m.resources.push((f, b)),
+                ("locals", _) => {
+                    for (k, v) in &b.attrs {
+                        m.locals.insert(k.as_str(), v);
+                    }
+                }
+                ("module", Some(_)) => m.modules.push((f, b)),
                 _ => {}
             }
         }
@@ -240,7 +255,51 @@ fn open_rules(m: &Module<'_>) -> Vec<OpenRule> {
             _ => {}
         }
     }
+    for (f, b) in &m.modules {
+        if let Some(r) = security_group_module(m, f, b) {
+            out.push(r);
+        }
+    }
     out
+}
+
+/// A call of terraform-aws-modules/security-group that opens SSH to the world: its `ssh`
+/// submodule, or the main module with `ssh-tcp` (or `all-all`, `all-tcp`) among
+/// `ingress_rules`, with a world range in `ingress_cidr_blocks` or
+/// `ingress_ipv6_cidr_blocks`.
+fn security_group_module(m: &Module<'_>, f: &TfFile, b: &Block) -> Option<OpenRule> {
+    let source = m.first(b, "source")?;
+    if !source.contains("terraform-aws-modules/security-group") {
+        return None;
+    }
+    let ssh_submodule = source.trim_end_matches('/').ends_with("//modules/ssh");
+    let rules = b
+        .attr("ingress_rules")
+        .map(|v| m.strings(v, 0))
+        .unwrap_or_default();
+    let ssh_rule = rules
+        .iter()
+        .find(|r| matches!(r.as_str(), "ssh-tcp" | "all-all" | "all-tcp"));
+    if !ssh_submodule && ssh_rule.is_none() {
+        return None;
+    }
+    let cidr = ["ingress_cidr_blocks", "ingress_ipv6_cidr_blocks"]
+        .iter()
+        .filter_map(|a| b.attr(a))
+        .flat_map(|v| m.strings(v, 0))
+        .find(|c| is_world(c))?;
+    Some(OpenRule {
+        group: None,
+        via: format!("module.{}", b.labels[0]),
+        cidr,
+        ports: match ssh_rule.map(String::as_str) {
+            Some("all-all") => "all traffic".into(),
+            Some("all-tcp") => "ports 0-65535".into(),
+            _ => "port 22".into(),
+        },
+        path: f.path.clone(),
+        line: b.line,
+    })
 }
 
 /// `file("…")` in an expression: the path, relative to the module's folder.
@@ -404,5 +463,61 @@ resource "aws_security_group_rule" "all" {
             ]
         );
         assert_eq!(a.exposures[0].line, 3);
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn locals_and_the_security_group_module() {
+        let text = r#"
+locals {
+  admin = ["0.0.0.0/0"]
+}
+module "bastion_sg" {
+  source              = "terraform-aws-modules/security-group/aws"
+  version             = "~> 5.0"
+  ingress_rules       = ["ssh-tcp", "https-443-tcp"]
+  ingress_cidr_blocks = local.admin
+}
+module "web_sg" {
+  source              = "terraform-aws-modules/security-group/aws"
+  ingress_rules       = ["https-443-tcp"]
+  ingress_cidr_blocks = ["0.0.0.0/0"]
+}
+module "ssh_sg" {
+  source              = "terraform-aws-modules/security-group/aws//modules/ssh"
+  ingress_cidr_blocks = ["10.10.0.0/16"]
+}
+resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = local.admin
+  security_group_id = "sg-123"
+}
+"#;
+        let a = analyse(&[TfFile::read(Path::new("m/main.tf"), text.as_bytes(), false)]);
+        let what: Vec<(&str, usize)> = a
+            .exposures
+            .iter()
+            .map(|e| (e.what.as_str(), e.line))
+            .collect();
+        assert_eq!(
+            what,
+            [
+                (
+                    "SSH open to the world: aws_security_group_rule.ssh lets 0.0.0.0/0 reach port 22",
+                    20
+                ),
+                (
+                    "SSH open to the world: module.bastion_sg lets 0.0.0.0/0 reach port 22",
+                    5
+                ),
+            ]
+        );
     }
 }
