@@ -122,6 +122,26 @@ pub fn ports(protocol: Option<&str>, from: Option<i64>, to: Option<i64>) -> Stri
     }
 }
 
+/// The lines (1-based) holding a `keysweep:allow` comment: an exposure finding on such a
+/// line, or on the line after it, has been accepted.
+pub fn allow_lines(bytes: &[u8]) -> Vec<usize> {
+    let marker = crate::filter::inline::MARKER;
+    if memchr::memmem::find(bytes, marker).is_none() {
+        return Vec::new();
+    }
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| memchr::memmem::find(l, marker).is_some())
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// Whether a finding at `line` is accepted by a comment on one of `allow_lines`.
+pub fn allowed_at(allow_lines: &[usize], line: usize) -> bool {
+    allow_lines.contains(&line) || allow_lines.contains(&line.saturating_sub(1))
+}
+
 /// The line (1-based) of the first occurrence of `needle` in `text`, or 1.
 pub fn line_of(text: &str, needle: &str) -> usize {
     text.find(needle)

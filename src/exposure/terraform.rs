@@ -15,12 +15,15 @@ use crate::finding::{Place, Severity, display_path};
 pub struct TfFile {
     pub path: PathBuf,
     pub blocks: Vec<Block>,
+    /// Lines holding a `keysweep:allow` comment.
+    pub allow_lines: Vec<usize>,
 }
 
 impl TfFile {
     pub fn read(path: &Path, bytes: &[u8], json: bool) -> TfFile {
         TfFile {
             path: path.to_path_buf(),
+            allow_lines: super::allow_lines(bytes),
             blocks: if json {
                 super::hcl::from_json(bytes)
             } else {

@@ -203,7 +203,17 @@ impl Worker<'_> {
         self.stats
             .findings
             .fetch_add(found.len() as u64, Ordering::Relaxed);
-        let found = found.into_iter().map(exposure_finding).collect();
+        let allow = exposure::allow_lines(bytes);
+        let found = found
+            .into_iter()
+            .map(|e| {
+                let here = e.path == path;
+                let line = e.line;
+                let mut f = exposure_finding(e);
+                f.allowed_inline = here && exposure::allowed_at(&allow, line);
+                f
+            })
+            .collect();
         self.record(found, meta);
     }
 
@@ -395,11 +405,11 @@ fn terraform(findings: &mut Vec<Finding>, files: Vec<(TfFile, FileFacts)>, open:
             .map(|(i, f)| (f.path.as_path(), i))
             .collect();
         for e in analysis.exposures {
-            let origin = index
-                .get(e.path.as_path())
-                .map(|&i| Origin::File(facts[i].clone()));
+            let at = index.get(e.path.as_path()).copied();
+            let allowed = at.is_some_and(|i| exposure::allowed_at(&files[i].allow_lines, e.line));
             let mut f = exposure_finding(e);
-            f.origin = origin;
+            f.origin = at.map(|i| Origin::File(facts[i].clone()));
+            f.allowed_inline = allowed;
             findings.push(f);
         }
     }

@@ -637,3 +637,41 @@ x"#;
     let run = d.run(&["scan", "--format", "jsonl", "."]);
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
 }
+
+/// Living with exposure findings: a `keysweep:allow` comment on the line or the line
+/// before accepts one, and a baseline accepts them like any finding.
+#[test]
+fn inline_allow_and_baseline() {
+    let d = TestDir::new();
+    d.write(
+        "tf/main.tf",
+        r#"resource "aws_security_group" "lab" {
+  # keysweep:allow lab network, torn down nightly
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_security_group" "prod" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#,
+    );
+    d.write(
+        "etc/ssh/sshd_config",
+        "# keysweep:allow break-glass host\nPermitRootLogin yes\nPasswordAuthentication no\n",
+    );
+    let found = exposures(&d, &[]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].3.contains("aws_security_group.prod"));
+    let run = d.run(&["baseline", "create"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(exposures(&d, &[]).is_empty());
+}
