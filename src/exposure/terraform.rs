@@ -292,7 +292,7 @@ fn security_group_module(m: &Module<'_>, f: &TfFile, b: &Block) -> Option<OpenRu
         .flat_map(|v| m.strings(v, 0))
         .find(|c| is_world(c))?;
     Some(OpenRule {
-        group: None,
+        group: Some(format!("module.{}", b.labels[0])),
         via: format!("module.{}", b.labels[0]),
         cidr,
         ports: match ssh_rule.map(String::as_str) {
@@ -352,8 +352,19 @@ fn links(dir: &Path, m: &Module<'_>, open: &[OpenRule], out: &mut Analysis) {
                 continue;
             }
             let mut groups: Vec<String> = Vec::new();
-            for attr in ["vpc_security_group_ids", "security_groups"] {
-                let Some(Value::List(items)) = inst.attr(attr) else {
+            // The instance's own lists, and a launch template's `network_interfaces`.
+            let holders = std::iter::once(inst).chain(
+                inst.blocks
+                    .iter()
+                    .filter(|b| b.kind == "network_interfaces" || b.kind == "network_interface"),
+            );
+            let lists = holders.flat_map(|h| {
+                ["vpc_security_group_ids", "security_groups"]
+                    .into_iter()
+                    .filter_map(|a| h.attr(a))
+            });
+            for list in lists {
+                let Value::List(items) = list else {
                     continue;
                 };
                 for item in items {
@@ -361,6 +372,8 @@ fn links(dir: &Path, m: &Module<'_>, open: &[OpenRule], out: &mut Analysis) {
                         Value::Expr(e) => {
                             if let Some(g) = referenced("aws_security_group", e) {
                                 groups.push(g.to_string());
+                            } else if let Some(module) = referenced("module", e) {
+                                groups.push(format!("module.{module}"));
                             }
                         }
                         Value::Str(s) => {
@@ -378,7 +391,10 @@ fn links(dir: &Path, m: &Module<'_>, open: &[OpenRule], out: &mut Analysis) {
             for r in open {
                 if r.group.as_ref().is_some_and(|g| groups.contains(g)) {
                     let via = match &r.group {
-                        Some(g) if r.via != format!("aws_security_group.{g}") => {
+                        Some(g)
+                            if !g.starts_with("module.")
+                                && r.via != format!("aws_security_group.{g}") =>
+                        {
                             format!("{} of aws_security_group.{g}", r.via)
                         }
                         _ => r.via.clone(),

@@ -675,3 +675,55 @@ resource "aws_security_group" "prod" {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(exposures(&d, &[]).is_empty());
 }
+
+/// The link through the community security-group module and a launch template's
+/// network interfaces.
+#[test]
+fn the_link_through_a_module_and_a_launch_template() {
+    let d = TestDir::new();
+    d.write("keys/ops_rsa", key("openssh_rsa2048"));
+    d.chmod("keys/ops_rsa", 0o600);
+    let public = key("openssh_rsa2048.pub");
+    d.write(
+        "stack/variables.tf",
+        format!(
+            "variable \"ops_public_key\" {{\n  default = \"{}\"\n}}\n",
+            public.trim()
+        ),
+    );
+    d.write(
+        "stack/main.tf",
+        r#"resource "aws_key_pair" "ops" {
+  key_name   = "ops"
+  public_key = var.ops_public_key
+}
+
+module "bastion_sg" {
+  source              = "terraform-aws-modules/security-group/aws"
+  name                = "bastion"
+  ingress_rules       = ["ssh-tcp"]
+  ingress_cidr_blocks = ["0.0.0.0/0"]
+}
+
+resource "aws_launch_template" "bastion" {
+  name_prefix = "bastion-"
+  key_name    = "ops"
+  network_interfaces {
+    associate_public_ip_address = true
+    security_groups             = [module.bastion_sg.security_group_id]
+  }
+}
+"#,
+    );
+    let run = d.run(&["scan", "--format", "jsonl", "."]);
+    let k = run
+        .findings()
+        .into_iter()
+        .find(|f| f["category"] == "private-key")
+        .unwrap();
+    assert_eq!(k["severity"], "critical");
+    assert_eq!(
+        k["key"]["opens"][0],
+        "opens aws_launch_template.bastion, SSH open to 0.0.0.0/0 via module.bastion_sg (key pair aws_key_pair.ops, stack/main.tf:1)"
+    );
+}
