@@ -12,6 +12,7 @@ pub mod cli;
 pub mod cmd;
 pub mod enrich;
 pub mod exit;
+pub mod exposure;
 pub mod filter;
 pub mod finding;
 pub mod interrupt;

@@ -38,9 +38,15 @@ struct Listed<'a> {
 
 pub fn list(cfg: &ListConfig) -> anyhow::Result<ExitCode> {
     let set = cfg.rules.load()?;
+    // The checks that are not signatures (the permission audit, the exposure checks), after
+    // the signatures, when selected.
+    let checks: Vec<_> = crate::pipeline::checks()
+        .into_iter()
+        .filter(|c| cfg.rules.allows(c.id))
+        .collect();
     let mut out = io::BufWriter::new(io::stdout().lock());
     if cfg.json {
-        let listed: Vec<Listed> = set
+        let mut listed: Vec<Listed> = set
             .rules
             .iter()
             .map(|r| Listed {
@@ -52,10 +58,24 @@ pub fn list(cfg: &ListConfig) -> anyhow::Result<ExitCode> {
                 source: &r.source,
             })
             .collect();
+        listed.extend(checks.iter().map(|c| Listed {
+            id: c.id,
+            name: c.name,
+            category: c.category.as_str(),
+            severity: c.severity,
+            keywords: &[],
+            source: "built-in check",
+        }));
         serde_json::to_writer_pretty(&mut out, &listed)?;
         writeln!(out)?;
     } else {
-        let w = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+        let w = set
+            .rules
+            .iter()
+            .map(|r| r.id.len())
+            .chain(checks.iter().map(|c| c.id.len()))
+            .max()
+            .unwrap_or(0);
         for r in &set.rules {
             writeln!(
                 out,
@@ -64,6 +84,16 @@ pub fn list(cfg: &ListConfig) -> anyhow::Result<ExitCode> {
                 r.category,
                 r.severity.as_str(),
                 r.name
+            )?;
+        }
+        for c in &checks {
+            writeln!(
+                out,
+                "{:<w$}  {:<15} {:<8}  {} (a check, not a signature)",
+                c.id,
+                c.category,
+                c.severity.as_str(),
+                c.name
             )?;
         }
     }

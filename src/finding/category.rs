@@ -16,6 +16,10 @@ pub enum Category {
     AwsSessionToken,
     /// A key file (or `.ssh` folder) that others can read or write: a place, not a secret.
     InsecurePermissions,
+    /// An ingress rule in infrastructure code letting the world reach port 22.
+    SshOpenToWorld,
+    /// An sshd setting that lets root or passwords in.
+    SshdWeakSetting,
     /// A category a user's signature names.
     Other(String),
 }
@@ -28,6 +32,8 @@ impl Category {
             Category::AwsSecretKey => "aws-secret-key",
             Category::AwsSessionToken => "aws-session-token",
             Category::InsecurePermissions => "insecure-permissions",
+            Category::SshOpenToWorld => "ssh-open-to-world",
+            Category::SshdWeakSetting => "sshd-weak-setting",
             Category::Other(s) => s,
         }
     }
@@ -49,6 +55,8 @@ impl From<String> for Category {
             "aws-secret-key" => Category::AwsSecretKey,
             "aws-session-token" => Category::AwsSessionToken,
             "insecure-permissions" => Category::InsecurePermissions,
+            "ssh-open-to-world" => Category::SshOpenToWorld,
+            "sshd-weak-setting" => Category::SshdWeakSetting,
             _ => Category::Other(s),
         }
     }
@@ -113,6 +121,8 @@ mod tests {
             "aws-secret-key",
             "aws-session-token",
             "insecure-permissions",
+            "ssh-open-to-world",
+            "sshd-weak-setting",
             "slack-token",
         ] {
             let c = Category::from(name);

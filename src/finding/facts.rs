@@ -69,6 +69,10 @@ pub struct KeyFacts {
     /// `authorized_keys` and `.pub` files in the scan that hold this key's public half.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub authorized_in: Vec<Place>,
+    /// What the key opens, from the infrastructure code scanned with it: "opens
+    /// aws_instance.web, SSH open to 0.0.0.0/0 via aws_security_group.web".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub opens: Vec<String>,
 }
 
 impl KeyFacts {
@@ -84,6 +88,7 @@ impl KeyFacts {
             comment: None,
             valid: false,
             authorized_in: Vec::new(),
+            opens: Vec::new(),
         }
     }
 }

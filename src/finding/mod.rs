@@ -49,6 +49,9 @@ pub struct Finding {
     /// The command that fixes an `insecure-permissions` finding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// What to do about an exposure finding (`ssh-open-to-world`, `sshd-weak-setting`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
     /// `--fix-permissions` applied `fix`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub fixed: bool,
@@ -128,6 +131,7 @@ impl Finding {
             aws: None,
             origin: None,
             fix: None,
+            advice: None,
             fixed: false,
             allowed_inline: false,
             parts: Vec::new(),
@@ -157,6 +161,7 @@ impl Finding {
             aws: None,
             origin: None,
             fix: Some(fix),
+            advice: None,
             fixed: false,
             allowed_inline: false,
             parts: Vec::new(),
@@ -164,6 +169,31 @@ impl Finding {
             at_rest: None,
             copy_of: None,
         }
+    }
+
+    /// A finding of an exposure check (`rule`, of `category`) at `line` of `path`: `what`
+    /// is wrong, `advice` what to do. About a place and a setting, not a secret: its id is
+    /// keyed by the path and what was found, never the line.
+    pub fn exposure(
+        rule: &str,
+        category: Category,
+        path: &Path,
+        line: usize,
+        what: String,
+        severity: Severity,
+        advice: String,
+    ) -> Finding {
+        let mut f = Finding::permissions(path, what, severity, String::new());
+        f.id = content_id(
+            &format!("{rule}@location"),
+            format!("{}\0{}", display_path(path), f.name).as_bytes(),
+        );
+        f.rule = rule.to_string();
+        f.category = category;
+        f.line = line.max(1);
+        f.fix = None;
+        f.advice = Some(advice);
+        f
     }
 
     /// Attaches what parsing the private key told us, and sets the severity from it: an

@@ -15,6 +15,7 @@ use super::settings::{self, FilterOptions, Settings};
 use super::stream::Stream;
 use super::{Outcome, PERMISSIONS_CHECK, RuleSelection, Summary};
 use crate::enrich::{self, ssh_wire};
+use crate::exposure::{self, Kind, terraform::TfFile};
 use crate::filter::Silenced;
 use crate::finding::{Category, Disclosure, FileFacts, Finding, Origin, Place, display_path};
 use crate::report::{Format, OutputConfig, human};
@@ -61,6 +62,10 @@ struct Worker<'a> {
     blobs: BlobScanner<'a>,
     findings: Vec<Finding>,
     public_keys: Vec<(String, Place)>,
+    /// Terraform files read, for the end of the walk (`exposure::terraform`).
+    terraform: Vec<(TfFile, FileFacts)>,
+    /// Which exposure checks run: `ssh-open-to-world`, `sshd-weak-setting`.
+    exposure: (bool, bool),
     /// Owners' names by uid, for the findings' file facts.
     owners: HashMap<u32, String>,
     /// Where findings are printed as they are found (`--format jsonl`).
@@ -70,6 +75,8 @@ struct Worker<'a> {
     quiet: bool,
     audit: bool,
     fix: bool,
+    /// Private keys are reported: Terraform is read for their key pairs.
+    wants_links: bool,
     archives: Option<archive::Limits>,
     since_folder: u32,
     /// Prints to stderr without tearing the progress bar.
@@ -151,6 +158,11 @@ impl Worker<'_> {
                 self.public_keys.push((fp, place));
             }
         }
+        if (self.exposure.0 || self.exposure.1 || self.wants_links)
+            && let Some(kind) = exposure::kind_of(path, bytes)
+        {
+            self.exposure(path, bytes, kind, meta);
+        }
         self.stats
             .bytes
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
@@ -171,6 +183,75 @@ impl Worker<'_> {
         };
         if self.audit && !meta.stream {
             self.audit_file(path, meta, holds_private_key);
+        }
+    }
+
+    /// The exposure checks of a file `kind_of` chose: Terraform waits for the end of the
+    /// walk; the others are findings now. cloud-init's `ssh_authorized_keys` are public
+    /// halves that say who trusts a key, like an `authorized_keys` file.
+    fn exposure(&mut self, path: &Path, bytes: &[u8], kind: Kind, meta: FileMeta) {
+        let (open, weak) = self.exposure;
+        let found = match kind {
+            Kind::Terraform | Kind::TerraformJson => {
+                let facts = self.file_facts(meta);
+                self.terraform.push((
+                    TfFile::read(path, bytes, kind == Kind::TerraformJson),
+                    facts,
+                ));
+                return;
+            }
+            Kind::CloudFormation if open => exposure::cloudformation::check(path, bytes),
+            Kind::Sshd if weak && exposure::sshd::read_alone(path) => {
+                exposure::sshd::check(path, bytes)
+            }
+            Kind::Ansible if weak => exposure::provisioning::ansible(path, bytes),
+            Kind::CloudInit => {
+                if !is_public_key_file(path) {
+                    for (line, fp) in ssh_wire::public_keys_in(bytes) {
+                        let place = Place {
+                            path: display_path(path),
+                            line,
+                        };
+                        self.public_keys.push((fp, place));
+                    }
+                }
+                if !weak {
+                    return;
+                }
+                exposure::provisioning::cloud_init(path, bytes)
+            }
+            _ => return,
+        };
+        if found.is_empty() {
+            return;
+        }
+        self.stats
+            .findings
+            .fetch_add(found.len() as u64, Ordering::Relaxed);
+        let allow = exposure::allow_lines(bytes);
+        let found = found
+            .into_iter()
+            .map(|e| {
+                let here = e.path == path;
+                let line = e.line;
+                let mut f = exposure_finding(e);
+                f.allowed_inline = here && exposure::allowed_at(&allow, line);
+                f
+            })
+            .collect();
+        self.record(found, meta);
+    }
+
+    fn file_facts(&mut self, meta: FileMeta) -> FileFacts {
+        let owner = self
+            .owners
+            .entry(meta.uid)
+            .or_insert_with(|| fs::user_name(meta.uid))
+            .clone();
+        FileFacts {
+            mode: format!("{:04o}", meta.mode),
+            owner,
+            uid: meta.uid,
         }
     }
 
@@ -196,18 +277,10 @@ impl Worker<'_> {
     /// findings are streamed. A private key waits for the end of the walk, where the public
     /// halves that say who trusts it (`authorized_in`) are known.
     fn record(&mut self, found: Vec<Finding>, meta: FileMeta) {
-        let owner = self
-            .owners
-            .entry(meta.uid)
-            .or_insert_with(|| fs::user_name(meta.uid))
-            .clone();
+        let facts = self.file_facts(meta);
         let mut found = found;
         for f in &mut found {
-            f.origin = Some(Origin::File(FileFacts {
-                mode: format!("{:04o}", meta.mode),
-                owner: owner.clone(),
-                uid: meta.uid,
-            }));
+            f.origin = Some(Origin::File(facts.clone()));
         }
         match self.stream {
             Some(stream) => {
@@ -309,6 +382,7 @@ impl Drop for Worker<'_> {
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         shared.findings.append(&mut self.findings);
         shared.public_keys.append(&mut self.public_keys);
+        shared.terraform.append(&mut self.terraform);
     }
 }
 
@@ -317,6 +391,64 @@ struct Shared {
     findings: Vec<Finding>,
     /// Fingerprints of the public keys in `authorized_keys` and `.pub` files.
     public_keys: Vec<(String, Place)>,
+    terraform: Vec<(TfFile, FileFacts)>,
+}
+
+/// An exposure as a finding.
+fn exposure_finding(e: exposure::Exposure) -> Finding {
+    let category = if e.check == exposure::SSH_OPEN_CHECK {
+        Category::SshOpenToWorld
+    } else {
+        Category::SshdWeakSetting
+    };
+    Finding::exposure(
+        e.check, category, &e.path, e.line, e.what, e.severity, e.advice,
+    )
+}
+
+/// The end of the walk for the Terraform read: the open rules as findings (when the check
+/// is selected), and each private key whose public half is an `aws_key_pair` told what it
+/// opens; a key that opens SSH to the world is critical.
+fn terraform(findings: &mut Vec<Finding>, files: Vec<(TfFile, FileFacts)>, open: bool) {
+    if files.is_empty() {
+        return;
+    }
+    let (files, facts): (Vec<TfFile>, Vec<FileFacts>) = files.into_iter().unzip();
+    let analysis = exposure::terraform::analyse(&files);
+    if open {
+        let index: HashMap<&Path, usize> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.as_path(), i))
+            .collect();
+        for e in analysis.exposures {
+            let at = index.get(e.path.as_path()).copied();
+            let allowed = at.is_some_and(|i| exposure::allowed_at(&files[i].allow_lines, e.line));
+            let mut f = exposure_finding(e);
+            f.origin = at.map(|i| Origin::File(facts[i].clone()));
+            f.allowed_inline = allowed;
+            findings.push(f);
+        }
+    }
+    for f in findings.iter_mut() {
+        let Some(key) = &mut f.key else { continue };
+        let Some(fp) = key.sha256.clone() else {
+            continue;
+        };
+        for link in analysis.links.iter().filter(|l| l.fingerprint == fp) {
+            if !key.authorized_in.contains(&link.place) {
+                key.authorized_in.push(link.place.clone());
+            }
+            for o in &link.opens {
+                if !key.opens.contains(o) {
+                    key.opens.push(o.clone());
+                }
+            }
+        }
+        if !key.opens.is_empty() {
+            f.severity = crate::finding::Severity::Critical;
+        }
+    }
 }
 
 /// A place as notes and findings name it: a path as reports show it, an archive entry by
@@ -463,11 +595,17 @@ pub fn walk_and_scan(
         fs_options.rooted_excludes = Some((root, settings.excludes.clone()));
     }
     let audit = cfg!(unix) && settings.rules.allows(PERMISSIONS_CHECK);
+    let open = settings.rules.allows(exposure::SSH_OPEN_CHECK);
+    let weak = settings.rules.allows(exposure::SSHD_WEAK_CHECK);
+    let wants_links = scanner.rules().any(|r| r.category == Category::PrivateKey);
     let walked = fs::walk(&fs_options, || {
         let mut worker = Worker {
             blobs: BlobScanner::new(scanner, cfg.disclosure),
             findings: Vec::new(),
             public_keys: Vec::new(),
+            terraform: Vec::new(),
+            exposure: (open, weak),
+            wants_links,
             owners: HashMap::new(),
             stream,
             shared: &shared,
@@ -484,9 +622,11 @@ pub fn walk_and_scan(
     let Shared {
         mut findings,
         public_keys,
+        terraform: tf,
     } = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     enrich::link_keys(&mut findings, public_keys);
+    terraform(&mut findings, tf, open);
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok((findings, walked))
 }
 

@@ -37,6 +37,41 @@ pub use summary::{AwsCounts, PlaceCount, Summary, SweepDigest};
 /// The permission audit's id in `--rule` / `--skip-rule` (it is a check, not a signature).
 pub const PERMISSIONS_CHECK: &str = crate::finding::PERMISSIONS_RULE;
 
+/// A check that is not a signature: its id (for `--rule` / `--skip-rule`), what it finds,
+/// its category and the severity of its worst findings (`rules list` shows them).
+pub struct Check {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub category: crate::finding::Category,
+    pub severity: crate::finding::Severity,
+}
+
+/// The checks that are not signatures: the permission audit and the exposure checks.
+pub fn checks() -> [Check; 3] {
+    use crate::exposure as x;
+    use crate::finding::{Category, PERMISSIONS_RULE_NAME, Severity};
+    [
+        Check {
+            id: PERMISSIONS_CHECK,
+            name: PERMISSIONS_RULE_NAME,
+            category: Category::InsecurePermissions,
+            severity: Severity::Critical,
+        },
+        Check {
+            id: x::SSH_OPEN_CHECK,
+            name: x::SSH_OPEN_NAME,
+            category: Category::SshOpenToWorld,
+            severity: Severity::High,
+        },
+        Check {
+            id: x::SSHD_WEAK_CHECK,
+            name: x::SSHD_WEAK_NAME,
+            category: Category::SshdWeakSetting,
+            severity: Severity::Critical,
+        },
+    ]
+}
+
 /// Which rules a run uses: the built-in signatures, the user's, less those skipped.
 #[derive(Debug, Clone)]
 pub struct RuleSelection {
@@ -55,7 +90,7 @@ impl RuleSelection {
     pub fn load(&self) -> anyhow::Result<RuleSet> {
         let mut set = RuleSet::load(&self.signature_dirs).context("loading signatures")?;
         for id in self.only.iter().chain(&self.skip) {
-            if id != PERMISSIONS_CHECK && !set.rules.iter().any(|r| &r.id == id) {
+            if !checks().iter().any(|c| c.id == id) && !set.rules.iter().any(|r| &r.id == id) {
                 anyhow::bail!("no rule has the id {id:?} (see `keysweep rules list`)");
             }
         }

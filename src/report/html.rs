@@ -307,7 +307,11 @@ fn write_row(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         ));
     }
     let mut lines = Vec::new();
+    if let Some(advice) = &f.advice {
+        lines.push(format!("what to do: {advice}"));
+    }
     if let Some(k) = &f.key {
+        lines.extend(k.opens.iter().cloned());
         match &f.at_rest {
             Some(_) => {
                 lines.push("at rest where it belongs: inventory, not a leak".into());

@@ -95,6 +95,9 @@ pub fn write(
             let label = if f.fixed { "fixed:" } else { "fix:" };
             writeln!(out, "{INDENT}{label} {}", printable(fix))?;
         }
+        if let Some(advice) = &f.advice {
+            writeln!(out, "{INDENT}what to do: {}", printable(advice))?;
+        }
         let mut facts = format!("id {}", f.id);
         if let Some(file) = f.file() {
             facts.push_str(&format!("  mode {}  owner {}", file.mode, file.owner));
@@ -187,6 +190,9 @@ fn write_key(
             printable(&place.path),
             place.line
         )?;
+    }
+    for opens in &key.opens {
+        writeln!(out, "{INDENT}{}", p.critical(&printable(opens)))?;
     }
     if let Some(copy) = &f.copy_of {
         writeln!(

@@ -194,6 +194,14 @@ fn help(category: &Category) -> &'static str {
         Category::InsecurePermissions => {
             "Make the key file readable by its owner only (chmod 600, or 700 for a .ssh directory)."
         }
+        Category::SshOpenToWorld => {
+            "Restrict the rule's source to known addresses, or close port 22 and connect through \
+             AWS Systems Manager Session Manager or an EC2 Instance Connect Endpoint."
+        }
+        Category::SshdWeakSetting => {
+            "Set PermitRootLogin no (or prohibit-password), PasswordAuthentication no and \
+             PermitEmptyPasswords no, and log in with keys or SSH certificates."
+        }
         _ => {
             "Rotate the secret, remove it from the files and purge it from history. A \
              keysweep:allow comment on its line, or a baseline entry, records a decision to accept it."
@@ -272,8 +280,14 @@ pub fn message(f: &Finding) -> String {
     if let Some(acct) = f.aws.as_ref().and_then(|a| a.account_id.as_deref()) {
         m.push_str(&format!(", AWS account {acct}"));
     }
+    for opens in f.key.iter().flat_map(|k| &k.opens) {
+        m.push_str(&format!(", {opens}"));
+    }
     if let Some(fix) = &f.fix {
         m.push_str(&format!(", fix: {fix}"));
+    }
+    if let Some(advice) = &f.advice {
+        m.push_str(&format!(", what to do: {advice}"));
     }
     if let Some(g) = f.git() {
         match &g.commit {

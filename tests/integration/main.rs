@@ -13,6 +13,7 @@ mod util;
 mod aws;
 mod carriers;
 mod exit_codes;
+mod exposure;
 mod filters;
 mod history;
 mod hooks;

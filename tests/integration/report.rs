@@ -141,7 +141,20 @@ fn rules_check_passes_and_list_names_every_rule() {
     );
     let list = d.run(&["rules", "list"]);
     let checked = run.stdout.lines().filter(|l| l.starts_with("ok ")).count();
-    assert_eq!(list.stdout.lines().count(), checked);
+    // Every signature, then the checks that are not signatures.
+    let checks = [
+        "insecure-permissions",
+        "ssh-open-to-world",
+        "sshd-weak-setting",
+    ];
+    assert_eq!(list.stdout.lines().count(), checked + checks.len());
+    for c in checks {
+        assert!(
+            list.stdout.lines().any(|l| l.starts_with(c)),
+            "{}",
+            list.stdout
+        );
+    }
 }
 
 /// User signatures extend the built-in ones, and `rules check` holds them to the same

@@ -1,0 +1,182 @@
+//! Exposure: the doors a leaked key opens. Checks that are not signatures, run on the few
+//! files whose names (or first bytes) say they configure SSH access:
+//!
+//! - `ssh-open-to-world`: an ingress rule letting `0.0.0.0/0` or `::/0` reach port 22, in
+//!   Terraform (`terraform`) and CloudFormation (`cloudformation`);
+//! - `sshd-weak-setting`: `PermitRootLogin yes`, `PasswordAuthentication yes`,
+//!   `PermitEmptyPasswords yes` in sshd_config (`sshd`), and the same written by cloud-init
+//!   or an Ansible `lineinfile` (`provisioning`).
+//!
+//! Terraform is read at the end of the walk, all files of a folder (a module) together, so
+//! that a variable's default in `variables.tf` counts and a leaked key can be followed to
+//! its `aws_key_pair`, the instances using it and their security groups (`terraform::link`).
+//! [`kind_of`] decides from the name and at most a substring search: every other file costs
+//! nothing.
+
+pub mod cloudformation;
+pub mod hcl;
+pub mod provisioning;
+pub mod sshd;
+pub mod terraform;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use crate::finding::Severity;
+
+/// The check id of open SSH ingress rules.
+pub const SSH_OPEN_CHECK: &str = "ssh-open-to-world";
+pub const SSH_OPEN_NAME: &str = "SSH (port 22) open to the whole internet";
+/// The check id of weak sshd settings.
+pub const SSHD_WEAK_CHECK: &str = "sshd-weak-setting";
+pub const SSHD_WEAK_NAME: &str = "Weak sshd setting (root login, passwords)";
+
+/// What to do about port 22 open to the world.
+pub const SSH_OPEN_ADVICE: &str = "restrict the source to known addresses (a VPN or office range), or close port 22 and connect through AWS Systems Manager Session Manager or an EC2 Instance Connect Endpoint";
+
+/// One exposure found: which check, where, what, how bad, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exposure {
+    pub check: &'static str,
+    pub path: PathBuf,
+    pub line: usize,
+    pub what: String,
+    pub severity: Severity,
+    pub advice: String,
+}
+
+/// What kind of file an exposure check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Terraform,
+    TerraformJson,
+    CloudFormation,
+    Sshd,
+    CloudInit,
+    Ansible,
+}
+
+/// Which check reads `path` (with contents `bytes`), if any: by name, and for JSON and YAML
+/// files by a substring search for CloudFormation's or Ansible's words.
+pub fn kind_of(path: &Path, bytes: &[u8]) -> Option<Kind> {
+    let name = path.file_name()?.as_encoded_bytes();
+    if bytes.starts_with(b"#cloud-config") {
+        return Some(Kind::CloudInit);
+    }
+    let ends = |s: &[u8]| name.len() > s.len() && name.ends_with(s);
+    if ends(b".tf") {
+        return Some(Kind::Terraform);
+    }
+    if ends(b".tf.json") {
+        return Some(Kind::TerraformJson);
+    }
+    if name.starts_with(b"sshd_config") {
+        return Some(Kind::Sshd);
+    }
+    if ends(b".conf")
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|p| p == "sshd_config.d")
+    {
+        return Some(Kind::Sshd);
+    }
+    let yaml = ends(b".yaml") || ends(b".yml");
+    if yaml || ends(b".json") || ends(b".template") {
+        let has = |w: &[u8]| memchr::memmem::find(bytes, w).is_some();
+        if has(b"AWSTemplateFormatVersion") || has(b"AWS::EC2::SecurityGroup") {
+            return Some(Kind::CloudFormation);
+        }
+        if yaml && has(b"lineinfile") && has(b"sshd_config") {
+            return Some(Kind::Ansible);
+        }
+    }
+    None
+}
+
+/// Whether a source range is the whole internet.
+pub fn is_world(cidr: &str) -> bool {
+    matches!(cidr.trim(), "0.0.0.0/0" | "::/0")
+}
+
+/// Whether a rule with `protocol` and ports `from`..=`to` lets port 22 in: TCP with a
+/// range covering 22, or every protocol (`-1`, `all`).
+pub fn covers_ssh(protocol: Option<&str>, from: Option<i64>, to: Option<i64>) -> bool {
+    match protocol.map(|p| p.trim().to_ascii_lowercase()).as_deref() {
+        Some("-1" | "all") => true,
+        Some("tcp" | "6") => match (from, to) {
+            (Some(f), Some(t)) => (f <= 22 && 22 <= t) || (f == -1 && t == -1),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Describes the ports of a rule that [`covers_ssh`].
+pub fn ports(protocol: Option<&str>, from: Option<i64>, to: Option<i64>) -> String {
+    match (protocol.map(str::trim), from, to) {
+        (Some("-1" | "all"), _, _) => "all traffic".into(),
+        (_, Some(f), Some(t)) if f == t => format!("port {f}"),
+        (_, Some(f), Some(t)) => format!("ports {f}-{t}"),
+        _ => "port 22".into(),
+    }
+}
+
+/// The lines (1-based) holding a `keysweep:allow` comment: an exposure finding on such a
+/// line, or on the line after it, has been accepted.
+pub fn allow_lines(bytes: &[u8]) -> Vec<usize> {
+    let marker = crate::filter::inline::MARKER;
+    if memchr::memmem::find(bytes, marker).is_none() {
+        return Vec::new();
+    }
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| memchr::memmem::find(l, marker).is_some())
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// Whether a finding at `line` is accepted by a comment on one of `allow_lines`.
+pub fn allowed_at(allow_lines: &[usize], line: usize) -> bool {
+    allow_lines.contains(&line) || allow_lines.contains(&line.saturating_sub(1))
+}
+
+/// The line (1-based) of the first occurrence of `needle` in `text`, or 1.
+pub fn line_of(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .map_or(1, |i| 1 + text[..i].matches('\n').count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispatch_by_name_and_words() {
+        let k = |p: &str, b: &[u8]| kind_of(Path::new(p), b);
+        assert_eq!(k("infra/main.tf", b""), Some(Kind::Terraform));
+        assert_eq!(k("x/main.tf.json", b"{}"), Some(Kind::TerraformJson));
+        assert_eq!(k("etc/ssh/sshd_config", b""), Some(Kind::Sshd));
+        assert_eq!(k("etc/ssh/sshd_config.d/50.conf", b""), Some(Kind::Sshd));
+        assert_eq!(k("etc/other.d/50.conf", b""), None);
+        assert_eq!(k("user-data", b"#cloud-config\n"), Some(Kind::CloudInit));
+        assert_eq!(
+            k("t.yaml", b"AWSTemplateFormatVersion: x"),
+            Some(Kind::CloudFormation)
+        );
+        assert_eq!(k("t.yaml", b"name: x"), None);
+        assert_eq!(k("search-index.json", b"[1,2]"), None);
+        assert_eq!(k("a.rs", b"AWSTemplateFormatVersion"), None);
+    }
+
+    #[test]
+    fn ssh_ports() {
+        assert!(covers_ssh(Some("tcp"), Some(22), Some(22)));
+        assert!(covers_ssh(Some("tcp"), Some(0), Some(65535)));
+        assert!(covers_ssh(Some("-1"), Some(0), Some(0)));
+        assert!(!covers_ssh(Some("tcp"), Some(2222), Some(2222)));
+        assert!(!covers_ssh(Some("udp"), Some(22), Some(22)));
+        assert!(is_world("::/0") && !is_world("10.0.0.0/8") && !is_world("1.2.3.4/32"));
+    }
+}
