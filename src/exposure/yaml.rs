@@ -148,6 +148,13 @@ fn map(lines: &mut Vec<Line>, i: &mut usize, ind: usize, depth: usize) -> Value 
     let mut out = Map::new();
     loop {
         skip_blank(lines, i);
+        // A line deeper than the mapping's keys that no key took (something this reader
+        // does not understand) is passed over: it must not end the mapping, or every
+        // key after it would be lost.
+        if *i < lines.len() && lines[*i].indent > ind && !out.is_empty() {
+            *i += 1;
+            continue;
+        }
         if *i >= lines.len() || lines[*i].indent != ind || is_dash(&lines[*i].text) {
             break;
         }
@@ -176,7 +183,26 @@ fn map(lines: &mut Vec<Line>, i: &mut usize, ind: usize, depth: usize) -> Value 
             let inner = block(lines, i, ind + 1, depth);
             tagged(tag, inner)
         } else {
-            scalar(value)
+            // A scalar may go on over more-indented lines (a long quoted `Description:`):
+            // they are folded into it, and the mapping goes on after them.
+            // Blank lines inside it (a quoted string or a flow list spread over lines)
+            // do not end it; a line back at the key's indent does.
+            let mut full = value.to_string();
+            loop {
+                let mut j = *i;
+                while lines.get(j).is_some_and(|l| l.blank) {
+                    j += 1;
+                }
+                match lines.get(j) {
+                    Some(l) if l.indent > ind => {
+                        full.push(' ');
+                        full.push_str(l.raw.trim());
+                        *i = j + 1;
+                    }
+                    _ => break,
+                }
+            }
+            scalar(&full)
         };
         out.insert(key, v);
     }
@@ -257,6 +283,24 @@ pub fn truthy(v: &Value) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scalar_over_several_lines_does_not_end_the_mapping() {
+        let doc = &parse(
+            "Description: 'a long sentence\n  that goes on'\nResources:\n  A:\n    Type: X\n",
+        )[0];
+        assert_eq!(doc["Description"], "a long sentence that goes on");
+        assert_eq!(doc["Resources"]["A"]["Type"], "X");
+    }
+
+    #[test]
+    fn a_flow_list_over_lines_with_blank_ones_does_not_end_the_mapping() {
+        let doc = &parse(
+            "R:\n  L:\n    content: !Join ['', ['[main]\n\n        ', x]]\n    mode: '0644'\n  G:\n    Type: Y\n",
+        )[0];
+        assert_eq!(doc["R"]["L"]["mode"], "0644");
+        assert_eq!(doc["R"]["G"]["Type"], "Y");
+    }
     use serde_json::json;
 
     #[test]
