@@ -68,9 +68,11 @@ pub fn blob_findings(
 /// without its carrier, a PuTTY file's key lines, otherwise the secret's bytes.
 pub fn canonical_secret(validator: Option<Validator>, secret: &[u8]) -> Vec<u8> {
     match validator {
-        Some(v @ (Validator::PemPrivateKey | Validator::Base64PemPrivateKey)) => {
-            pem::armored_key(v, secret).map(|a| a.body)
-        }
+        Some(
+            v @ (Validator::PemPrivateKey
+            | Validator::Base64PemPrivateKey
+            | Validator::EncodedPemPrivateKey),
+        ) => pem::armored_key(v, secret).map(|a| a.body),
         Some(Validator::PuttyPrivateKey) => Some(
             pem::logical_lines(secret)
                 .map(pem::trim_carrier)

@@ -70,6 +70,9 @@ pub enum Validator {
     PemPrivateKey,
     /// A base64-encoded PEM private key, as in Kubernetes `Secret` manifests.
     Base64PemPrivateKey,
+    /// A PEM private key whose armour is itself encoded: percent-encoding, JSON `\u002d`
+    /// escapes, XML/HTML character references (undone by `scan::decode`).
+    EncodedPemPrivateKey,
     /// A PuTTY `.ppk` key file (v2 or v3) with its key lines present.
     PuttyPrivateKey,
     /// An AWS access key id standing on its own (not inside a longer token).

@@ -23,6 +23,7 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
     match v {
         Validator::PemPrivateKey => ok(pem_private_key(secret)),
         Validator::Base64PemPrivateKey => ok(base64_pem_private_key(secret)),
+        Validator::EncodedPemPrivateKey => ok(pem_private_key(&super::decode::armour(secret))),
         Validator::PuttyPrivateKey => ok(putty_private_key(secret)),
         Validator::AwsKeyId => aws_key_id(hay, m),
         Validator::AwsSecretKey => aws_secret_key(hay, m),
@@ -36,7 +37,9 @@ pub fn min_secret_len(v: Validator) -> usize {
     match v {
         // The body (at least MIN_KEY_BODY bytes) is taken from the block's own lines; the
         // base64 of a block is longer than the block.
-        Validator::PemPrivateKey | Validator::Base64PemPrivateKey => MIN_KEY_BODY,
+        Validator::PemPrivateKey
+        | Validator::Base64PemPrivateKey
+        | Validator::EncodedPemPrivateKey => MIN_KEY_BODY,
         // At least 16 characters on the private lines.
         Validator::PuttyPrivateKey => 16,
         // Four bytes of prefix, then at least six distinct characters.
