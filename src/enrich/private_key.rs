@@ -42,7 +42,10 @@ pub fn analyse(validator: Option<Validator>, secret: &[u8]) -> Option<KeyFacts> 
         | Validator::Base64PemPrivateKey
         | Validator::EncodedPemPrivateKey) => pem::armored_key(v, secret).map(|a| armored(&a)),
         Validator::PuttyPrivateKey => Some(putty(secret)),
-        Validator::AwsKeyId | Validator::AwsSecretKey | Validator::AwsSessionToken => None,
+        Validator::AwsKeyId
+        | Validator::Base64AwsKeyId
+        | Validator::AwsSecretKey
+        | Validator::AwsSessionToken => None,
     }
 }
 

@@ -12,7 +12,8 @@ use std::path::Path;
 
 use crate::enrich;
 use crate::filter;
-use crate::finding::{Category, Disclosure, Finding};
+use crate::finding::{Category, Disclosure, Finding, Severity};
+use crate::rules::Validator;
 use crate::scan::{Match, Scanner, Scratch, decode, line_col};
 
 #[derive(Clone)]
@@ -104,7 +105,9 @@ impl<'s> BlobScanner<'s> {
         // it as well, and a valid decoding takes its place.
         for m in &matches {
             let rule = self.scanner.rule(m.rule);
-            if rule.category == Category::PrivateKey {
+            if rule.validator == Some(Validator::Base64AwsKeyId) {
+                unmatched.push((m.secret.start, m.rule));
+            } else if rule.category == Category::PrivateKey {
                 let (line, _) = line_col(bytes, m.secret.start);
                 if found.iter().any(|f| {
                     f.line == line && f.rule == rule.id && f.key.as_ref().is_some_and(|k| !k.valid)
@@ -117,6 +120,17 @@ impl<'s> BlobScanner<'s> {
             self.decoded_findings(path, bytes, &matches, &unmatched, &mut found);
         }
         self.matches = matches;
+        if is_root_key_file(path) {
+            for f in &mut found {
+                if let Some(aws) = &mut f.aws
+                    && aws.access_key_id.is_some()
+                {
+                    aws.root = true;
+                    f.severity = Severity::Critical;
+                    f.name = ROOT_KEY_NAME.to_string();
+                }
+            }
+        }
         found
     }
 
@@ -131,44 +145,56 @@ impl<'s> BlobScanner<'s> {
         found: &mut Vec<Finding>,
     ) {
         let scanner = self.scanner;
-        // Private keys (true) and AWS key ids (false).
         let family = |ri: usize| {
             let rule = scanner.rule(ri);
-            match rule.category {
-                Category::PrivateKey => Some(true),
-                Category::AwsAccessKey if rule.id == "aws-access-key-id" => Some(false),
+            match (&rule.category, rule.validator) {
+                (Category::PrivateKey, _) => Some(Family::Key),
+                (Category::AwsAccessKey, Some(Validator::AwsKeyId)) => Some(Family::Aws),
+                (Category::AwsAccessKey, Some(Validator::Base64AwsKeyId)) => {
+                    Some(Family::AwsBase64)
+                }
                 _ => None,
             }
         };
-        let mut hits: Vec<(usize, bool)> = unmatched
+        let mut hits: Vec<(usize, Family)> = unmatched
             .iter()
             .filter_map(|&(off, ri)| Some((off, family(ri)?)))
             .collect();
         hits.sort_by_key(|h| h.0);
         hits.dedup_by_key(|h| h.0);
         let mut added: Vec<Finding> = Vec::new();
-        for (i, &(off, cat)) in hits.iter().enumerate() {
-            let start = line_start(bytes, off);
-            let reach = if cat { REGION_AFTER } else { AWS_REGION_AFTER };
-            let mut end = off.saturating_add(reach).min(bytes.len());
-            // The region stops where the next hit of its kind, or a match, begins: each
-            // key is recovered once, at its own hit.
-            if let Some(&(next, _)) = hits[i + 1..].iter().find(|h| h.1 == cat) {
-                end = end.min(line_start(bytes, next).max(off + 1));
-            }
-            if let Some(m) = matches.iter().find(|m| m.span.start > off) {
-                end = end.min(m.span.start.max(off + 1));
+        for (i, &(off, fam)) in hits.iter().enumerate() {
+            let (start, mut end) = match fam {
+                Family::Key => (line_start(bytes, off), off.saturating_add(REGION_AFTER)),
+                Family::Aws => (line_start(bytes, off), off.saturating_add(AWS_REGION_AFTER)),
+                Family::AwsBase64 => lines_around(bytes, off, AWS_LINES),
+            };
+            end = end.min(bytes.len());
+            // A key's region stops where the next hit of its kind, or a match, begins:
+            // each key is recovered once, at its own hit.
+            if fam != Family::AwsBase64 {
+                if let Some(&(next, _)) = hits[i + 1..].iter().find(|h| h.1 == fam) {
+                    end = end.min(line_start(bytes, next).max(off + 1));
+                }
+                if let Some(m) = matches.iter().find(|m| m.span.start > off) {
+                    end = end.min(m.span.start.max(off + 1));
+                }
             }
             let region = &bytes[start..end];
             let scratch = &mut self.scratch;
             let mut out = Vec::new();
-            let want = if cat {
+            let want = if fam == Family::Key {
                 Category::PrivateKey
             } else {
                 Category::AwsAccessKey
             };
             let wanted = |out: &[Match]| out.iter().any(|m| scanner.rule(m.rule).category == want);
-            let decoded = aws_userinfo(region, cat).or_else(|| {
+            let decoded = match fam {
+                Family::Aws => aws_userinfo(region),
+                Family::AwsBase64 => decode::base64_values(region),
+                Family::Key => None,
+            }
+            .or_else(|| {
                 decode::undo(region, |d| {
                     out.clear();
                     scanner.scan(d, scratch, &mut out);
@@ -179,30 +205,56 @@ impl<'s> BlobScanner<'s> {
             out.clear();
             scanner.scan(&decoded, scratch, &mut out);
             out.retain(|m| {
-                let c = &scanner.rule(m.rule).category;
-                *c == want || (!cat && *c != Category::PrivateKey)
+                let rule = scanner.rule(m.rule);
+                match fam {
+                    Family::Key => rule.category == Category::PrivateKey,
+                    _ => {
+                        rule.category != Category::PrivateKey
+                            && rule.validator != Some(Validator::Base64AwsKeyId)
+                    }
+                }
             });
-            if cat {
+            if fam == Family::Key {
                 out.truncate(1);
             }
-            if out.is_empty() {
+            if !out.iter().any(|m| scanner.rule(m.rule).category == want) {
                 continue;
             }
             let (line, column) = line_col(bytes, off);
+            // Base64 values are decoded line for line: a finding keeps its own line.
+            let first_line = line_col(bytes, start).0;
             let allowed = filter::inline::allowed(bytes, &[off])[0];
             for mut f in enrich::blob_findings(scanner, path, &decoded, &out, self.disclosure) {
-                f.line = line;
-                f.column = column;
-                f.allowed_inline = allowed;
-                if let Some(aws) = &mut f.aws {
-                    for p in [&mut aws.secret, &mut aws.token].into_iter().flatten() {
-                        if p.path.is_none() {
-                            p.line = line;
-                            p.column = column;
+                if fam == Family::AwsBase64 {
+                    f.line += first_line - 1;
+                    if let Some(aws) = &mut f.aws {
+                        for p in [&mut aws.secret, &mut aws.token].into_iter().flatten() {
+                            if p.path.is_none() {
+                                p.line += first_line - 1;
+                            }
+                        }
+                    }
+                    if f.line == line {
+                        f.column = column;
+                    }
+                } else {
+                    f.line = line;
+                    f.column = column;
+                    if let Some(aws) = &mut f.aws {
+                        for p in [&mut aws.secret, &mut aws.token].into_iter().flatten() {
+                            if p.path.is_none() {
+                                p.line = line;
+                                p.column = column;
+                            }
                         }
                     }
                 }
+                f.allowed_inline = allowed;
                 added.push(f);
+            }
+            if fam == Family::AwsBase64 {
+                // The decoded findings take the place of the base64 id's own.
+                found.retain(|f| !(f.line == line && f.rule == "aws-access-key-id-base64"));
             }
         }
         if added.is_empty() {
@@ -228,6 +280,63 @@ impl<'s> BlobScanner<'s> {
     }
 }
 
+/// What a root user's access key is called in reports.
+const ROOT_KEY_NAME: &str = "AWS root user access key (rootkey.csv): root should have no \
+     access keys at all; this one can do anything in the account";
+
+/// The file the AWS console gives a root user's new access key in: `rootkey.csv` (or a
+/// browser's `rootkey (1).csv`).
+fn is_root_key_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|n| n.starts_with("rootkey") && n.ends_with(".csv"))
+}
+
+/// What a decoding region is looked at for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// A private key's armour, or the base64 of one.
+    Key,
+    /// An AWS key id its rule rejected (inside a URL's userinfo).
+    Aws,
+    /// The base64 of an AWS key id: the values around it are decoded too.
+    AwsBase64,
+}
+
+/// How many lines either side of a base64 key id are decoded with it.
+const AWS_LINES: usize = 8;
+
+/// The `n` lines before and after the line of `off` (at most a few KiB each way).
+fn lines_around(bytes: &[u8], off: usize, n: usize) -> (usize, usize) {
+    let floor = off.saturating_sub(4096);
+    let mut start = off;
+    for _ in 0..=n {
+        match memchr::memrchr(b'\n', &bytes[floor..start]) {
+            Some(p) => start = floor + p,
+            None => {
+                start = floor;
+                break;
+            }
+        }
+    }
+    if start > floor || bytes.get(start) == Some(&b'\n') {
+        start += usize::from(bytes.get(start) == Some(&b'\n'));
+    }
+    let ceil = off.saturating_add(4096).min(bytes.len());
+    let mut end = off;
+    for _ in 0..=n {
+        match memchr::memchr(b'\n', &bytes[end..ceil]) {
+            Some(p) => end += p + 1,
+            None => {
+                end = ceil;
+                break;
+            }
+        }
+    }
+    (start, end)
+}
+
 /// The start of the line `off` is on, looking back at most [`REGION_BEFORE`] bytes.
 fn line_start(bytes: &[u8], off: usize) -> usize {
     let floor = off.saturating_sub(REGION_BEFORE);
@@ -235,16 +344,13 @@ fn line_start(bytes: &[u8], off: usize) -> usize {
 }
 
 /// An AWS key id and secret in a URL's userinfo (`s3://AKIA…:secret@bucket`, the secret
-/// percent-encoded or not), written out as a credentials file would hold them.
-fn aws_userinfo(region: &[u8], private_key: bool) -> Option<Vec<u8>> {
-    if private_key {
-        return None;
-    }
+/// percent-encoded or not: a `/` in it is taken as the secret's, not the path's), written out as a credentials file would hold them.
+fn aws_userinfo(region: &[u8]) -> Option<Vec<u8>> {
     let scheme = memchr::memmem::find(region, b"://")?;
     let rest = &region[scheme + 3..];
     let end = rest
         .iter()
-        .position(|&c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'/' | b'@'))
+        .position(|&c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'@'))
         .unwrap_or(rest.len());
     if rest.get(end) != Some(&b'@') {
         return None;

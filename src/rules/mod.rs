@@ -77,6 +77,9 @@ pub enum Validator {
     PuttyPrivateKey,
     /// An AWS access key id standing on its own (not inside a longer token).
     AwsKeyId,
+    /// The base64 of an AWS access key id (a Kubernetes `Secret`'s or Helm values'
+    /// `data:`), standing on its own.
+    Base64AwsKeyId,
     /// A 40-character AWS secret access key: random-looking, not hex, not a token fragment.
     AwsSecretKey,
     /// An AWS session token: a long base64 value, not a fragment of a longer token.

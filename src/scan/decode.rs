@@ -362,6 +362,46 @@ pub fn base64_run(b: &[u8]) -> Option<Vec<u8>> {
     super::pem::decode_base64_loose(&run[..usable])
 }
 
+/// Every base64 value in `b` (a token of at least 20 base64 characters that decodes to
+/// printable text) replaced by what it decodes to, line for line: a Kubernetes
+/// `Secret`'s or Helm values' `data:`.
+pub fn base64_values(b: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < b.len() {
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
+            .count();
+        if n == 0 {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let token = &b[i..i + n];
+        let decoded = (n >= 20 && n % 4 == 0)
+            .then(|| super::pem::decode_base64_loose(token))
+            .flatten()
+            .map(|mut d| {
+                while d.last().is_some_and(|c| c.is_ascii_whitespace()) {
+                    d.pop();
+                }
+                d
+            })
+            .filter(|d| !d.is_empty() && d.iter().all(|c| c.is_ascii_graphic() || *c == b' '));
+        match decoded {
+            Some(d) => {
+                out.extend_from_slice(&d);
+                changed = true;
+            }
+            None => out.extend_from_slice(token),
+        }
+        i += n;
+    }
+    changed.then_some(out)
+}
+
 fn trim_quotes(s: &[u8]) -> &[u8] {
     let mut s = s;
     while let [b'"' | b'\'' | b',' | b';', rest @ ..] = s {

@@ -396,3 +396,189 @@ fn decoded_near_misses_stay_silent() {
         run.stderr
     );
 }
+
+/// An AWS carrier: the file, its bytes, the key id and secret (generated at random for
+/// keysweep; never real) that must be found, paired, on `line`, and whether it is a root
+/// user's key.
+struct AwsCarrier {
+    file: &'static str,
+    bytes: Vec<u8>,
+    id: &'static str,
+    secret: &'static str,
+    line: u64,
+    root: bool,
+}
+
+const PAIRS: [(&str, &str); 8] = [
+    (
+        "AKIAX66S2O4A2QPOASTV",
+        "SnCcgCTD76lcnuh1Ls/2WlFkKAve+Tnmo66IV9B4",
+    ),
+    (
+        "AKIA7A6H5F7BJOZXCCZU",
+        "9JdoMLPfByFOGyTgeWBefONSix0Ez776hEHDZ2gx",
+    ),
+    (
+        "AKIAGNH2GSH53JZPIIZ3",
+        "cyXu/W0a2C+mlPJn/e8a4R+KNoH7K/GqVMuzkyIc",
+    ),
+    (
+        "AKIAM5NAAOVZNDRBYDJO",
+        "aiDb89sR6WNYCLvkMTEXPdsa3LXL7KETTUa1FtOz",
+    ),
+    (
+        "AKIA2QHYMW4X3BWMFNY2",
+        "Hb0rFzsCS1epVzHwFz5ESAVYl0DGPAQoKm5S2k0K",
+    ),
+    (
+        "AKIAJCTQT4UEQYT6BHHV",
+        "zi5lbiB8AZK1Tcr0NiBoVv1lubUZFKjACMiYNP//",
+    ),
+    (
+        "AKIAWBAEQ2HV26YPMTKO",
+        "XWxtJSDaS0Lhl2rpyZqf6DCsC400LSefCWFVhcu+",
+    ),
+    (
+        "AKIAC7IPU62XVPS2A2AN",
+        "3TAbRDMZezjB6HpnoqfeFkSgpsPfK/GmfiyTkHsw",
+    ),
+];
+
+fn aws(
+    file: &'static str,
+    (id, secret): (&'static str, &'static str),
+    line: u64,
+    f: impl Fn(&str, &str) -> String,
+) -> AwsCarrier {
+    AwsCarrier {
+        file,
+        bytes: f(id, secret).into_bytes(),
+        id,
+        secret,
+        line,
+        root: false,
+    }
+}
+
+fn aws_carriers() -> Vec<AwsCarrier> {
+    let [p0, p1, p2, p3, p4, p5, p6, p7] = PAIRS;
+    let mut v = vec![
+        aws("url/s3.txt", p0, 2, |i, s| {
+            format!("# backup target\ntarget = \"s3://{i}:{s}@backups/nightly\"\n")
+        }),
+        aws("url/https.env", p1, 1, |i, s| {
+            format!(
+                "ENDPOINT=https://{i}:{}@s3.example.invalid/bucket\n",
+                percent(s)
+            )
+        }),
+        aws("url/percent-id.txt", p2, 1, |i, s| {
+            format!("s3://{}:{}@bucket\n", i, percent(s))
+        }),
+        aws("k8s/secret.yaml", p3, 6, |i, s| {
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: aws\ndata:\n  AWS_ACCESS_KEY_ID: {}\n  AWS_SECRET_ACCESS_KEY: {}\n",
+                b64(i),
+                b64(s)
+            )
+            .replacen("data:\n", "data:\n", 1)
+        }),
+        aws("helm/values.yaml", p4, 3, |i, s| {
+            format!(
+                "aws:\n  credentials:\n    accessKeyId: \"{}\"\n    secretAccessKey: \"{}\"\n",
+                b64(&format!("{i}\n")),
+                b64(&format!("{s}\n"))
+            )
+        }),
+        aws("iam/accessKeys.csv", p5, 2, |i, s| {
+            format!("Access key ID,Secret access key\n{i},{s}\n")
+        }),
+        aws("iam/deploy_credentials.csv", p6, 2, |i, s| {
+            format!(
+                "User name,Password,Access key ID,Secret access key,Console login link\ndeploy,,{i},{s},https://123456789012.signin.aws.amazon.com/console\n"
+            )
+        }),
+        aws("iam/old_accessKeys.csv", p7, 2, |i, s| {
+            format!("\u{feff}Access key ID,Secret access key\r\n{i},{s}\r\n")
+        }),
+    ];
+    v.push(AwsCarrier {
+        root: true,
+        ..aws("root/rootkey.csv", p0, 1, |i, s| {
+            format!("AWSAccessKeyId={i}\r\nAWSSecretKey={s}\r\n")
+        })
+    });
+    v.push(AwsCarrier {
+        root: true,
+        ..aws("root/rootkey (1).csv", p1, 1, |i, s| {
+            format!("AWSAccessKeyId={i}\nAWSSecretKey={s}\n")
+        })
+    });
+    for (file, pair, be, bom) in [
+        ("utf16/credentials", p2, false, true),
+        ("utf16/aws.env", p3, true, false),
+    ] {
+        let (i, s) = pair;
+        v.push(AwsCarrier {
+            file,
+            bytes: utf16(
+                &format!("[default]\r\naws_access_key_id = {i}\r\naws_secret_access_key = {s}\r\n"),
+                be,
+                bom,
+            ),
+            id: i,
+            secret: s,
+            line: 2,
+            root: false,
+        });
+    }
+    v.push(aws("json/nested-aws.json", p4, 1, |i, s| {
+        let inner = format!("{{\"AccessKeyId\": \"{i}\", \"SecretAccessKey\": \"{s}\"}}");
+        format!("{{\"credentials\": {}}}\n", json_string(&inner))
+    }));
+    v
+}
+
+#[test]
+fn every_aws_carrier_is_found_paired() {
+    let carriers = aws_carriers();
+    assert!(carriers.len() >= 12, "{} carriers", carriers.len());
+    let dir = TestDir::new();
+    for c in &carriers {
+        dir.write(c.file, &c.bytes);
+    }
+    let run = dir.run(&["scan", "--format", "jsonl", "-q", "--show-secrets"]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let mut by_path: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for f in run.secrets() {
+        by_path
+            .entry(f["path"].as_str().unwrap().to_string())
+            .or_default()
+            .push(f);
+    }
+    let mut failures = Vec::new();
+    for c in &carriers {
+        let got = by_path.get(c.file).cloned().unwrap_or_default();
+        let ok = match &got[..] {
+            [f] => {
+                f["aws"]["access_key_id"] == c.id
+                    && f["aws"]["paired_secret"] == true
+                    && f["aws"]["secret"]["secret"] == c.secret
+                    && f["line"] == c.line
+                    && f["severity"] == "critical"
+                    && (f["aws"]["root"] == true) == c.root
+            }
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!("{}: {got:?}", c.file));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} AWS carriers failed:\n{}",
+        failures.len(),
+        carriers.len(),
+        failures.join("\n")
+    );
+}
