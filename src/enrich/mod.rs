@@ -40,16 +40,17 @@ pub fn blob_findings(
         let pos = lines.locate(data, m.secret.start);
         let secret = &data[m.secret.clone()];
         let shown = disclosure.show(&rule.category, secret);
-        let canonical = canonical_secret(rule.validator, secret);
-        let id = content_id(rule.category.as_str(), &canonical);
+        let id = content_id(
+            rule.category.as_str(),
+            &canonical_secret(rule.validator, secret),
+        );
         let mut f = Finding::new(rule.detector(), path, pos, shown, id, m.example);
         f.allowed_inline = allowed;
         if let Some(key) = private_key::analyse(rule.validator, secret) {
             f = f.with_key(key);
         }
         let text = if rule.category == Category::AwsAccessKey {
-            // A base64 key id (a Kubernetes Secret's value) is the id it decodes to.
-            String::from_utf8_lossy(&canonical).into_owned()
+            String::from_utf8_lossy(secret).into_owned()
         } else {
             String::new()
         };
@@ -67,12 +68,9 @@ pub fn blob_findings(
 /// without its carrier, a PuTTY file's key lines, otherwise the secret's bytes.
 pub fn canonical_secret(validator: Option<Validator>, secret: &[u8]) -> Vec<u8> {
     match validator {
-        Some(
-            v @ (Validator::PemPrivateKey
-            | Validator::Base64PemPrivateKey
-            | Validator::EncodedPemPrivateKey),
-        ) => pem::armored_key(v, secret).map(|a| a.body),
-        Some(Validator::Base64AwsKeyId) => crate::scan::decode_base64_aws_key_id(secret),
+        Some(v @ (Validator::PemPrivateKey | Validator::Base64PemPrivateKey)) => {
+            pem::armored_key(v, secret).map(|a| a.body)
+        }
         Some(Validator::PuttyPrivateKey) => Some(
             pem::logical_lines(secret)
                 .map(pem::trim_carrier)

@@ -38,14 +38,11 @@ impl WithPublic for KeyFacts {
 /// Analyses the secret a private-key rule matched (its validator says how it is carried).
 pub fn analyse(validator: Option<Validator>, secret: &[u8]) -> Option<KeyFacts> {
     match validator? {
-        v @ (Validator::PemPrivateKey
-        | Validator::Base64PemPrivateKey
-        | Validator::EncodedPemPrivateKey) => pem::armored_key(v, secret).map(|a| armored(&a)),
+        v @ (Validator::PemPrivateKey | Validator::Base64PemPrivateKey) => {
+            pem::armored_key(v, secret).map(|a| armored(&a))
+        }
         Validator::PuttyPrivateKey => Some(putty(secret)),
-        Validator::AwsKeyId
-        | Validator::Base64AwsKeyId
-        | Validator::AwsSecretKey
-        | Validator::AwsSessionToken => None,
+        Validator::AwsKeyId | Validator::AwsSecretKey | Validator::AwsSessionToken => None,
     }
 }
 

@@ -105,9 +105,7 @@ impl<'s> BlobScanner<'s> {
         // it as well, and a valid decoding takes its place.
         for m in &matches {
             let rule = self.scanner.rule(m.rule);
-            if rule.validator == Some(Validator::Base64AwsKeyId) {
-                unmatched.push((m.secret.start, m.rule));
-            } else if rule.category == Category::PrivateKey {
+            if rule.category == Category::PrivateKey {
                 let (line, _) = line_col(bytes, m.secret.start);
                 if found.iter().any(|f| {
                     f.line == line && f.rule == rule.id && f.key.as_ref().is_some_and(|k| !k.valid)
@@ -150,7 +148,9 @@ impl<'s> BlobScanner<'s> {
             match (&rule.category, rule.validator) {
                 (Category::PrivateKey, _) => Some(Family::Key),
                 (Category::AwsAccessKey, Some(Validator::AwsKeyId)) => Some(Family::Aws),
-                (Category::AwsAccessKey, Some(Validator::Base64AwsKeyId)) => {
+                // A labelled secret whose value is not one: base64 values (a Kubernetes
+                // Secret's `data:`, Helm values) are decoded around it.
+                (Category::AwsSecretKey, _) if rule.id == "aws-secret-access-key" => {
                     Some(Family::AwsBase64)
                 }
                 _ => None,
@@ -189,18 +189,17 @@ impl<'s> BlobScanner<'s> {
                 Category::AwsAccessKey
             };
             let wanted = |out: &[Match]| out.iter().any(|m| scanner.rule(m.rule).category == want);
+            // A rejected key id is common (inside minified code, hashes, search indexes):
+            // only its URL form is worth a decoding.
             let decoded = match fam {
                 Family::Aws => aws_userinfo(region),
                 Family::AwsBase64 => decode::base64_values(region),
-                Family::Key => None,
-            }
-            .or_else(|| {
-                decode::undo(region, |d| {
+                Family::Key => decode::undo(region, |d| {
                     out.clear();
                     scanner.scan(d, scratch, &mut out);
                     wanted(&out)
-                })
-            });
+                }),
+            };
             let Some(decoded) = decoded else { continue };
             out.clear();
             scanner.scan(&decoded, scratch, &mut out);
@@ -208,10 +207,7 @@ impl<'s> BlobScanner<'s> {
                 let rule = scanner.rule(m.rule);
                 match fam {
                     Family::Key => rule.category == Category::PrivateKey,
-                    _ => {
-                        rule.category != Category::PrivateKey
-                            && rule.validator != Some(Validator::Base64AwsKeyId)
-                    }
+                    _ => rule.category != Category::PrivateKey,
                 }
             });
             if fam == Family::Key {
@@ -234,9 +230,6 @@ impl<'s> BlobScanner<'s> {
                             }
                         }
                     }
-                    if f.line == line {
-                        f.column = column;
-                    }
                 } else {
                     f.line = line;
                     f.column = column;
@@ -251,10 +244,6 @@ impl<'s> BlobScanner<'s> {
                 }
                 f.allowed_inline = allowed;
                 added.push(f);
-            }
-            if fam == Family::AwsBase64 {
-                // The decoded findings take the place of the base64 id's own.
-                found.retain(|f| !(f.line == line && f.rule == "aws-access-key-id-base64"));
             }
         }
         if added.is_empty() {
@@ -300,7 +289,8 @@ enum Family {
     Key,
     /// An AWS key id its rule rejected (inside a URL's userinfo).
     Aws,
-    /// The base64 of an AWS key id: the values around it are decoded too.
+    /// A labelled AWS secret whose value is not one: the base64 values around it are
+    /// decoded.
     AwsBase64,
 }
 

@@ -70,16 +70,10 @@ pub enum Validator {
     PemPrivateKey,
     /// A base64-encoded PEM private key, as in Kubernetes `Secret` manifests.
     Base64PemPrivateKey,
-    /// A PEM private key whose armour is itself encoded: percent-encoding, JSON `\u002d`
-    /// escapes, XML/HTML character references (undone by `scan::decode`).
-    EncodedPemPrivateKey,
     /// A PuTTY `.ppk` key file (v2 or v3) with its key lines present.
     PuttyPrivateKey,
     /// An AWS access key id standing on its own (not inside a longer token).
     AwsKeyId,
-    /// The base64 of an AWS access key id (a Kubernetes `Secret`'s or Helm values'
-    /// `data:`), standing on its own.
-    Base64AwsKeyId,
     /// A 40-character AWS secret access key: random-looking, not hex, not a token fragment.
     AwsSecretKey,
     /// An AWS session token: a long base64 value, not a fragment of a longer token.

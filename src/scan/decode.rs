@@ -298,22 +298,6 @@ pub fn percent(b: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// A block whose armour is encoded (percent-encoding, `\u002d` escapes, character
-/// references, nested up to [`MAX_DEPTH`] times) as the PEM parser reads it.
-pub fn armour(b: &[u8]) -> Vec<u8> {
-    let mut cur = b.to_vec();
-    for _ in 0..MAX_DEPTH {
-        let next = percent(&cur)
-            .or_else(|| unescape(&cur))
-            .or_else(|| entities(&cur));
-        match next {
-            Some(n) if n != cur => cur = n,
-            _ => break,
-        }
-    }
-    cur
-}
-
 fn is_b64(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_')
 }
@@ -511,7 +495,7 @@ pub fn utf16(bytes: &[u8]) -> Option<bool> {
         _ => {}
     }
     let head = &bytes[..bytes.len().min(1024) & !1];
-    if head.len() < 16 {
+    if head.len() < 16 || memchr::memchr(0, head).is_none() {
         return None;
     }
     let (mut even, mut odd) = (0, 0);

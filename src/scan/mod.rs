@@ -21,7 +21,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 
 use crate::rules::{Rule, RuleSet};
-pub use validate::{Verdict, decode_base64_aws_key_id};
+pub use validate::Verdict;
 
 /// How many times one keyword hit may retry its regex after a rejected candidate. Bounds the
 /// work a hostile file can cause per hit.

@@ -141,7 +141,6 @@ pub fn armored_key(validator: crate::rules::Validator, secret: &[u8]) -> Option<
     match validator {
         Validator::PemPrivateKey => parse(secret),
         Validator::Base64PemPrivateKey => decode_base64_loose(secret).and_then(|d| parse(&d)),
-        Validator::EncodedPemPrivateKey => parse(&super::decode::armour(secret)),
         _ => None,
     }
 }

@@ -23,10 +23,8 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
     match v {
         Validator::PemPrivateKey => ok(pem_private_key(secret)),
         Validator::Base64PemPrivateKey => ok(base64_pem_private_key(secret)),
-        Validator::EncodedPemPrivateKey => ok(pem_private_key(&super::decode::armour(secret))),
         Validator::PuttyPrivateKey => ok(putty_private_key(secret)),
         Validator::AwsKeyId => aws_key_id(hay, m),
-        Validator::Base64AwsKeyId => base64_aws_key_id(hay, m),
         Validator::AwsSecretKey => aws_secret_key(hay, m),
         Validator::AwsSessionToken => ok(stands_alone(hay, m)),
     }
@@ -38,15 +36,11 @@ pub fn min_secret_len(v: Validator) -> usize {
     match v {
         // The body (at least MIN_KEY_BODY bytes) is taken from the block's own lines; the
         // base64 of a block is longer than the block.
-        Validator::PemPrivateKey
-        | Validator::Base64PemPrivateKey
-        | Validator::EncodedPemPrivateKey => MIN_KEY_BODY,
+        Validator::PemPrivateKey | Validator::Base64PemPrivateKey => MIN_KEY_BODY,
         // At least 16 characters on the private lines.
         Validator::PuttyPrivateKey => 16,
         // Four bytes of prefix, then at least six distinct characters.
         Validator::AwsKeyId => 10,
-        // The base64 of 20 bytes, its padding left off.
-        Validator::Base64AwsKeyId => 27,
         Validator::AwsSecretKey => 40,
         Validator::AwsSessionToken => 0,
     }
@@ -124,36 +118,6 @@ fn aws_key_id(hay: &[u8], m: &Match) -> Verdict {
         return Verdict::Example;
     }
     Verdict::Accept
-}
-
-/// The key id a base64 value decodes to (a trailing newline allowed: `echo | base64`).
-pub fn decode_base64_aws_key_id(encoded: &[u8]) -> Option<Vec<u8>> {
-    let mut d = pem::decode_base64_loose(encoded)?;
-    if d.last() == Some(&b'\n') {
-        d.pop();
-    }
-    let shaped = d.len() == 20
-        && d[..4].iter().all(u8::is_ascii_uppercase)
-        && d[4..]
-            .iter()
-            .all(|c| c.is_ascii_uppercase() || (b'2'..=b'7').contains(c));
-    shaped.then_some(d)
-}
-
-fn base64_aws_key_id(hay: &[u8], m: &Match) -> Verdict {
-    if !stands_alone(hay, m) {
-        return Verdict::Reject;
-    }
-    let Some(id) = decode_base64_aws_key_id(&hay[m.secret.clone()]) else {
-        return Verdict::Reject;
-    };
-    let whole = Match {
-        rule: m.rule,
-        span: 0..id.len(),
-        secret: 0..id.len(),
-        example: false,
-    };
-    aws_key_id(&id, &whole)
 }
 
 fn aws_secret_key(hay: &[u8], m: &Match) -> Verdict {

@@ -48,6 +48,22 @@ fn percent(s: &str) -> String {
         .collect()
 }
 
+/// Percent-encoding that leaves the armour's spaces alone (as `encodeURI`-style and form
+/// encoders that keep spaces do): the armour's keyword still stands. A key whose armour
+/// is wholly encoded (`BEGIN%20RSA…`) has no keyword left for the scan to see (see
+/// README: what is not found).
+fn percent_body(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~ ".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 fn json_string(s: &str) -> String {
     serde_json::to_string(s).unwrap()
 }
@@ -207,7 +223,11 @@ fn pk_carriers() -> Vec<PkCarrier> {
             format!("{{\"key\": {}}}\n", json_string(&k.replace('\n', "\r\n")))
         }),
         pk("json/unicode.json", "pkcs8_rsa", 1, |k| {
-            let s = json_string(k).replace('-', "\\u002d").replace('/', "\\/");
+            // Newlines and `+` as `\uXXXX`, `/` as `\/`: the armour's dashes stay.
+            let s = json_string(k)
+                .replace("\\n", "\\u000a")
+                .replace('/', "\\/")
+                .replace('+', "\\u002b");
             format!("{{\"key\": {s}}}\n")
         }),
         pk("xml/entities.xml", "openssl_pkcs1_rsa.pem", 2, |k| {
@@ -226,10 +246,13 @@ fn pk_carriers() -> Vec<PkCarrier> {
             format!("<v>{}</v>\n", k.replace('\n', "&amp;#10;"))
         }),
         pk("url/form.txt", "pem_rsa", 1, |k| {
-            format!("key={}\n", percent(k))
+            format!("key={}\n", percent_body(k))
         }),
         pk("url/query.txt", "openssh_ed25519", 2, |k| {
-            format!("GET /\nhttps://example.invalid/?id={}&x=1\n", percent(k))
+            format!(
+                "GET /\nhttps://example.invalid/?id={}&x=1\n",
+                percent_body(k)
+            )
         }),
         pk("paste/spaces.txt", "openssh_ed25519", 1, |k| {
             format!("key: {}\n", lines(k).join(" "))
