@@ -294,6 +294,16 @@ fn pk_carriers() -> Vec<PkCarrier> {
     v
 }
 
+/// With `KEYSWEEP_CARRIER_CORPUS=DIR` set, the carriers are also written under DIR (for
+/// `benches/compare-peers.sh`).
+fn keep_corpus(files: &[(&str, &[u8])]) {
+    if let Some(dir) = std::env::var_os("KEYSWEEP_CARRIER_CORPUS") {
+        for (file, bytes) in files {
+            crate::util::write_at(std::path::Path::new(&dir), file, bytes);
+        }
+    }
+}
+
 /// The secret findings of one scan of `dir`, by path.
 fn scan_by_path(dir: &TestDir) -> BTreeMap<String, Vec<serde_json::Value>> {
     let run = dir.run(&["scan", "--format", "jsonl", "-q"]);
@@ -317,6 +327,8 @@ fn every_private_key_carrier_is_found_with_its_fingerprint() {
         dir.write(c.file, &c.bytes);
         dir.write(format!("plain/{}", c.fixture), key(c.fixture));
     }
+    let files: Vec<(&str, &[u8])> = carriers.iter().map(|c| (c.file, &c.bytes[..])).collect();
+    keep_corpus(&files);
     let found = scan_by_path(&dir);
     let mut failures = Vec::new();
     for c in &carriers {
@@ -570,6 +582,8 @@ fn every_aws_carrier_is_found_paired() {
     for c in &carriers {
         dir.write(c.file, &c.bytes);
     }
+    let files: Vec<(&str, &[u8])> = carriers.iter().map(|c| (c.file, &c.bytes[..])).collect();
+    keep_corpus(&files);
     let run = dir.run(&["scan", "--format", "jsonl", "-q", "--show-secrets"]);
     assert_eq!(run.code, 1, "stderr: {}", run.stderr);
     let mut by_path: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
