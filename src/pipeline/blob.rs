@@ -77,8 +77,15 @@ impl<'s> BlobScanner<'s> {
         path: impl FnOnce() -> P,
     ) -> Vec<Finding> {
         if let Some(big_endian) = decode::utf16(bytes) {
+            // Binary data can look like UTF-16 (a NUL in every other byte): what the text
+            // does not hold, the bytes themselves are scanned for.
             let text = decode::transcode_utf16(bytes, big_endian);
-            return self.text_findings(&text, path);
+            let path = path();
+            let found = self.text_findings(&text, || path.as_ref());
+            if !found.is_empty() {
+                return found;
+            }
+            return self.text_findings(bytes, || path.as_ref());
         }
         self.text_findings(bytes, path)
     }

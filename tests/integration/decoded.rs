@@ -291,6 +291,18 @@ fn pk_carriers() -> Vec<PkCarrier> {
             line: 1,
         });
     }
+    // Bytes that look like UTF-16 (a NUL in every other byte) around a plain key: the
+    // bytes themselves are scanned too.
+    let mut bytes: Vec<u8> = (0..600u32)
+        .flat_map(|i| [b'A' + (i % 26) as u8, 0])
+        .collect();
+    bytes.extend_from_slice(key("openssh_ed25519").as_bytes());
+    v.push(PkCarrier {
+        file: "utf16/binary-looking.dat",
+        fixture: "openssh_ed25519",
+        bytes,
+        line: 1,
+    });
     v
 }
 
