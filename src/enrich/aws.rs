@@ -82,6 +82,7 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
             token: None,
             expiration: None,
             profile: profile_at(&profiles, found[i].offset),
+            root: false,
             age_days: None,
         };
         // The pair is one finding: a `keysweep:allow` silences it only if it stands by
@@ -138,6 +139,7 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
                 None
             },
             profile: profile_at(&profiles, l.offset),
+            root: false,
             age_days: None,
         });
     }

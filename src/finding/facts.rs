@@ -137,6 +137,11 @@ pub struct AwsFacts {
     /// The `~/.aws/credentials` or `config` profile the key is in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// A root user's access key (the console's `rootkey.csv`): root should have no access
+    /// keys at all, and this one can do anything in the account, billing and closing it
+    /// included.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub root: bool,
     /// `sweep`: days since the file holding a long-term key last changed (in
     /// `~/.aws/credentials`, about when the key was put there).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -2,12 +2,19 @@
 //! archives in it, a repository's blobs, the pass over its packs, the hooks and `rules
 //! check`. It owns the scan core's working memory, so a thread scans blob after blob
 //! without allocating, and it turns matches into findings in one place.
+//!
+//! It also drives the decoding layer ([`crate::scan::decode`]): where the scan core saw a
+//! keyword and its rule rejected what stood there, the bytes around the hit are undone
+//! layer by layer and scanned again, and what that finds is reported at the hit. A blob in
+//! UTF-16 is transcoded to UTF-8 before it is scanned.
 
 use std::path::Path;
 
 use crate::enrich;
-use crate::finding::{Disclosure, Finding};
-use crate::scan::{Match, Scanner, Scratch};
+use crate::filter;
+use crate::finding::{Category, Disclosure, Finding, Severity};
+use crate::rules::Validator;
+use crate::scan::{Match, Scanner, Scratch, decode, line_col};
 
 #[derive(Clone)]
 pub struct BlobScanner<'s> {
@@ -16,6 +23,13 @@ pub struct BlobScanner<'s> {
     matches: Vec<Match>,
     disclosure: Disclosure,
 }
+
+/// How far back from a hit a decoding region reaches for the start of its line.
+const REGION_BEFORE: usize = 512;
+/// How far past a hit a private key's decoding region reaches.
+const REGION_AFTER: usize = 64 << 10;
+/// How far past an AWS key id its decoding region reaches.
+const AWS_REGION_AFTER: usize = 1024;
 
 impl<'s> BlobScanner<'s> {
     pub fn new(scanner: &'s Scanner, disclosure: Disclosure) -> BlobScanner<'s> {
@@ -39,10 +53,13 @@ impl<'s> BlobScanner<'s> {
         &self.matches
     }
 
-    /// Whether `bytes` hold anything a rule matches (a pass that only sorts blobs into
-    /// clean and to-be-read asks just this).
+    /// Whether `bytes` may hold anything to report (a pass that only sorts blobs into
+    /// clean and to-be-read asks just this): a match, a rejected keyword hit the decoding
+    /// layer may yet recover, or UTF-16 text.
     pub fn flags(&mut self, bytes: &[u8]) -> bool {
         !self.matches(bytes).is_empty()
+            || !self.scratch.unmatched().is_empty()
+            || decode::utf16(bytes).is_some()
     }
 
     /// The findings in `bytes`, found at `path` (a git blob's first path): each match
@@ -59,16 +76,291 @@ impl<'s> BlobScanner<'s> {
         bytes: &[u8],
         path: impl FnOnce() -> P,
     ) -> Vec<Finding> {
-        if self.matches(bytes).is_empty() {
+        if let Some(big_endian) = decode::utf16(bytes) {
+            // Binary data can look like UTF-16 (a NUL in every other byte): what the text
+            // does not hold, the bytes themselves are scanned for.
+            let text = decode::transcode_utf16(bytes, big_endian);
+            let path = path();
+            let found = self.text_findings(&text, || path.as_ref());
+            if !found.is_empty() {
+                return found;
+            }
+            return self.text_findings(bytes, || path.as_ref());
+        }
+        self.text_findings(bytes, path)
+    }
+
+    fn text_findings<P: AsRef<Path>>(
+        &mut self,
+        bytes: &[u8],
+        path: impl FnOnce() -> P,
+    ) -> Vec<Finding> {
+        if self.matches(bytes).is_empty() && self.scratch.unmatched().is_empty() {
             return Vec::new();
         }
         let path = path();
-        enrich::blob_findings(
-            self.scanner,
-            path.as_ref(),
-            bytes,
-            &self.matches,
-            self.disclosure,
-        )
+        let path = path.as_ref();
+        let matches = std::mem::take(&mut self.matches);
+        let mut unmatched = self.scratch.unmatched().to_vec();
+        let mut found = if matches.is_empty() {
+            Vec::new()
+        } else {
+            enrich::blob_findings(self.scanner, path, bytes, &matches, self.disclosure)
+        };
+        // A key that matched but did not parse may have been read through its carrier
+        // wrongly (a PuTTY file's lines inside string literals): the decoding layer tries
+        // it as well, and a valid decoding takes its place.
+        for m in &matches {
+            let rule = self.scanner.rule(m.rule);
+            if rule.category == Category::PrivateKey {
+                let (line, _) = line_col(bytes, m.secret.start);
+                if found.iter().any(|f| {
+                    f.line == line && f.rule == rule.id && f.key.as_ref().is_some_and(|k| !k.valid)
+                }) {
+                    unmatched.push((m.secret.start, m.rule));
+                }
+            }
+        }
+        if !unmatched.is_empty() {
+            self.decoded_findings(path, bytes, &matches, &unmatched, &mut found);
+        }
+        self.matches = matches;
+        if is_root_key_file(path) {
+            for f in &mut found {
+                if let Some(aws) = &mut f.aws
+                    && aws.access_key_id.is_some()
+                {
+                    aws.root = true;
+                    f.severity = Severity::Critical;
+                    f.name = ROOT_KEY_NAME.to_string();
+                }
+            }
+        }
+        found
     }
+
+    /// What the decoding layer recovers around the rejected hits `unmatched`, added to
+    /// `found` at the hits' places.
+    fn decoded_findings(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        matches: &[Match],
+        unmatched: &[(usize, usize)],
+        found: &mut Vec<Finding>,
+    ) {
+        let scanner = self.scanner;
+        let family = |ri: usize| {
+            let rule = scanner.rule(ri);
+            match (&rule.category, rule.validator) {
+                (Category::PrivateKey, _) => Some(Family::Key),
+                (Category::AwsAccessKey, Some(Validator::AwsKeyId)) => Some(Family::Aws),
+                // A labelled secret whose value is not one: base64 values (a Kubernetes
+                // Secret's `data:`, Helm values) are decoded around it.
+                (Category::AwsSecretKey, _) if rule.id == "aws-secret-access-key" => {
+                    Some(Family::AwsBase64)
+                }
+                _ => None,
+            }
+        };
+        let mut hits: Vec<(usize, Family)> = unmatched
+            .iter()
+            .filter_map(|&(off, ri)| Some((off, family(ri)?)))
+            .collect();
+        hits.sort_by_key(|h| h.0);
+        hits.dedup_by_key(|h| h.0);
+        let mut added: Vec<Finding> = Vec::new();
+        for (i, &(off, fam)) in hits.iter().enumerate() {
+            let (start, mut end) = match fam {
+                Family::Key => (line_start(bytes, off), off.saturating_add(REGION_AFTER)),
+                Family::Aws => (line_start(bytes, off), off.saturating_add(AWS_REGION_AFTER)),
+                Family::AwsBase64 => lines_around(bytes, off, AWS_LINES),
+            };
+            end = end.min(bytes.len());
+            // A key's region stops where the next hit of its kind, or a match, begins:
+            // each key is recovered once, at its own hit.
+            if fam != Family::AwsBase64 {
+                if let Some(&(next, _)) = hits[i + 1..].iter().find(|h| h.1 == fam) {
+                    end = end.min(line_start(bytes, next).max(off + 1));
+                }
+                if let Some(m) = matches.iter().find(|m| m.span.start > off) {
+                    end = end.min(m.span.start.max(off + 1));
+                }
+            }
+            let region = &bytes[start..end];
+            let scratch = &mut self.scratch;
+            let mut out = Vec::new();
+            let want = if fam == Family::Key {
+                Category::PrivateKey
+            } else {
+                Category::AwsAccessKey
+            };
+            let wanted = |out: &[Match]| out.iter().any(|m| scanner.rule(m.rule).category == want);
+            // A rejected key id is common (inside minified code, hashes, search indexes):
+            // only its URL form is worth a decoding.
+            let decoded = match fam {
+                Family::Aws => aws_userinfo(region),
+                Family::AwsBase64 => decode::base64_values(region),
+                Family::Key => decode::undo(region, |d| {
+                    out.clear();
+                    scanner.scan(d, scratch, &mut out);
+                    wanted(&out)
+                }),
+            };
+            let Some(decoded) = decoded else { continue };
+            out.clear();
+            scanner.scan(&decoded, scratch, &mut out);
+            out.retain(|m| {
+                let rule = scanner.rule(m.rule);
+                match fam {
+                    Family::Key => rule.category == Category::PrivateKey,
+                    _ => rule.category != Category::PrivateKey,
+                }
+            });
+            if fam == Family::Key {
+                out.truncate(1);
+            }
+            if !out.iter().any(|m| scanner.rule(m.rule).category == want) {
+                continue;
+            }
+            let (line, column) = line_col(bytes, off);
+            // Base64 values are decoded line for line: a finding keeps its own line.
+            let first_line = line_col(bytes, start).0;
+            let allowed = filter::inline::allowed(bytes, &[off])[0];
+            for mut f in enrich::blob_findings(scanner, path, &decoded, &out, self.disclosure) {
+                if fam == Family::AwsBase64 {
+                    f.line += first_line - 1;
+                    if let Some(aws) = &mut f.aws {
+                        for p in [&mut aws.secret, &mut aws.token].into_iter().flatten() {
+                            if p.path.is_none() {
+                                p.line += first_line - 1;
+                            }
+                        }
+                    }
+                } else {
+                    f.line = line;
+                    f.column = column;
+                    if let Some(aws) = &mut f.aws {
+                        for p in [&mut aws.secret, &mut aws.token].into_iter().flatten() {
+                            if p.path.is_none() {
+                                p.line = line;
+                                p.column = column;
+                            }
+                        }
+                    }
+                }
+                f.allowed_inline = allowed;
+                added.push(f);
+            }
+        }
+        if added.is_empty() {
+            return;
+        }
+        // A secret the decoded finding joined (a URL's secret beside its key id) is not
+        // reported alone as well, nor a key that did not parse where a decoding did.
+        found.retain(|f| {
+            !added.iter().any(|a| {
+                a.parts.contains(&f.id)
+                    || (a.id == f.id && a.line == f.line)
+                    || (a.line == f.line
+                        && f.key.as_ref().is_some_and(|k| !k.valid)
+                        && a.key.as_ref().is_some_and(|k| k.valid))
+            })
+        });
+        for a in added {
+            if !found.iter().any(|f| f.id == a.id && f.line == a.line) {
+                found.push(a);
+            }
+        }
+        found.sort_by_key(|f| (f.line, f.column));
+    }
+}
+
+/// What a root user's access key is called in reports.
+const ROOT_KEY_NAME: &str = "AWS root user access key (rootkey.csv): root should have no \
+     access keys at all; this one can do anything in the account";
+
+/// The file the AWS console gives a root user's new access key in: `rootkey.csv` (or a
+/// browser's `rootkey (1).csv`).
+fn is_root_key_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|n| n.starts_with("rootkey") && n.ends_with(".csv"))
+}
+
+/// What a decoding region is looked at for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// A private key's armour, or the base64 of one.
+    Key,
+    /// An AWS key id its rule rejected (inside a URL's userinfo).
+    Aws,
+    /// A labelled AWS secret whose value is not one: the base64 values around it are
+    /// decoded.
+    AwsBase64,
+}
+
+/// How many lines either side of a base64 key id are decoded with it.
+const AWS_LINES: usize = 8;
+
+/// The `n` lines before and after the line of `off` (at most a few KiB each way).
+fn lines_around(bytes: &[u8], off: usize, n: usize) -> (usize, usize) {
+    let floor = off.saturating_sub(4096);
+    let mut start = off;
+    for _ in 0..=n {
+        match memchr::memrchr(b'\n', &bytes[floor..start]) {
+            Some(p) => start = floor + p,
+            None => {
+                start = floor;
+                break;
+            }
+        }
+    }
+    if start > floor || bytes.get(start) == Some(&b'\n') {
+        start += usize::from(bytes.get(start) == Some(&b'\n'));
+    }
+    let ceil = off.saturating_add(4096).min(bytes.len());
+    let mut end = off;
+    for _ in 0..=n {
+        match memchr::memchr(b'\n', &bytes[end..ceil]) {
+            Some(p) => end += p + 1,
+            None => {
+                end = ceil;
+                break;
+            }
+        }
+    }
+    (start, end)
+}
+
+/// The start of the line `off` is on, looking back at most [`REGION_BEFORE`] bytes.
+fn line_start(bytes: &[u8], off: usize) -> usize {
+    let floor = off.saturating_sub(REGION_BEFORE);
+    memchr::memrchr(b'\n', &bytes[floor..off]).map_or(floor, |p| floor + p + 1)
+}
+
+/// An AWS key id and secret in a URL's userinfo (`s3://AKIA…:secret@bucket`, the secret
+/// percent-encoded or not: a `/` in it is taken as the secret's, not the path's), written out as a credentials file would hold them.
+fn aws_userinfo(region: &[u8]) -> Option<Vec<u8>> {
+    let scheme = memchr::memmem::find(region, b"://")?;
+    let rest = &region[scheme + 3..];
+    let end = rest
+        .iter()
+        .position(|&c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'@'))
+        .unwrap_or(rest.len());
+    if rest.get(end) != Some(&b'@') {
+        return None;
+    }
+    let userinfo = &rest[..end];
+    let colon = memchr::memchr(b':', userinfo)?;
+    let (id, secret) = (&userinfo[..colon], &userinfo[colon + 1..]);
+    let secret = decode::percent(secret).unwrap_or_else(|| secret.to_vec());
+    let id = decode::percent(id).unwrap_or_else(|| id.to_vec());
+    let mut out = b"aws_access_key_id = ".to_vec();
+    out.extend_from_slice(&id);
+    out.extend_from_slice(b"\naws_secret_access_key = ");
+    out.extend_from_slice(&secret);
+    out.push(b'\n');
+    Some(out)
 }

@@ -9,6 +9,7 @@
 //! [`Scanner`] is built once, is immutable and `Send + Sync`; each worker thread owns a
 //! [`Scratch`].
 
+pub mod decode;
 pub mod pem;
 mod validate;
 
@@ -408,7 +409,13 @@ pub struct Scratch {
     clean: Vec<Clean>,
     /// Bytes handed to the rules' regexes in the last scan: the verification work.
     examined: usize,
+    /// Keyword hits a rule verified and rejected in the last scan, as (hit offset, rule),
+    /// at most [`MAX_UNMATCHED`]: where the decoding layer looks for a wrapped secret.
+    unmatched: Vec<(usize, usize)>,
 }
+
+/// How many rejected hits one scan remembers for the decoding layer.
+const MAX_UNMATCHED: usize = 64;
 
 /// A keyword hit whose window waits for the next hit at least [`NEIGHBOUR_GAP`] away.
 #[derive(Debug, Clone, Copy)]
@@ -429,6 +436,12 @@ impl Scratch {
     #[doc(hidden)]
     pub fn examined(&self) -> usize {
         self.examined
+    }
+
+    /// The keyword hits the last [`Scanner::scan`] verified and rejected (hit offset,
+    /// rule index), in the order they were verified; empty for almost every blob.
+    pub fn unmatched(&self) -> &[(usize, usize)] {
+        &self.unmatched
     }
 }
 
@@ -608,6 +621,7 @@ impl Scanner {
             (c.from, c.until, c.off) = (0, 0, false);
         }
         scratch.examined = 0;
+        scratch.unmatched.clear();
         let mut hits = self.keyword_hits(hay);
         while let Some(hit) = hits.next_hit() {
             let (start, end) = (hit.start(), hit.end());
@@ -714,7 +728,12 @@ impl Scanner {
         {
             return;
         }
+        let hit_start = hit.start;
         if !self.may_match(ri, hay, &window, scratch) {
+            // Rejected unseen: the decoding layer may still find a carrier here.
+            if scratch.unmatched.len() < MAX_UNMATCHED {
+                scratch.unmatched.push((hit_start, ri));
+            }
             return;
         }
         let locs = scratch.locations[ri].get_or_insert_with(|| re.capture_locations());
@@ -723,7 +742,12 @@ impl Scanner {
                 scratch.covered[ri] = m.span.end;
                 out.push(m);
             }
-            None => scratch.rejected[ri] = Some(here),
+            None => {
+                scratch.rejected[ri] = Some(here);
+                if scratch.unmatched.len() < MAX_UNMATCHED {
+                    scratch.unmatched.push((hit_start, ri));
+                }
+            }
         }
     }
 

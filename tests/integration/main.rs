@@ -12,6 +12,7 @@ mod util;
 
 mod aws;
 mod carriers;
+mod decoded;
 mod exit_codes;
 mod exposure;
 mod filters;
