@@ -80,7 +80,7 @@ if kingfisher and os.path.exists(os.path.join(tmp, 'kingfisher.json')):
 def near(a, bs):
     return any(a[0] == b[0] and a[1] == b[1] and abs(a[2] - b[2]) <= 3 for b in bs)
 
-print(f"# Peers on {tree}")
+print(f"# Peers on {os.path.basename(tree.rstrip('/'))}")
 for tool, fs in found.items():
     print(f"{tool}: {len(fs)} private-key/AWS findings")
 ks = found['keysweep']
