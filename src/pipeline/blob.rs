@@ -56,10 +56,19 @@ impl<'s> BlobScanner<'s> {
     /// Whether `bytes` may hold anything to report (a pass that only sorts blobs into
     /// clean and to-be-read asks just this): a match, a rejected keyword hit the decoding
     /// layer may yet recover, or UTF-16 text.
+    ///
+    /// A rejected hit is common (every version of a file of key-parsing code has the
+    /// armour in it): rather than flag the blob for reading again, the decoding layer
+    /// runs here and the blob is flagged only if it finds something. Whether there is a
+    /// finding never depends on the blob's path (the path only names and grades it).
     pub fn flags(&mut self, bytes: &[u8]) -> bool {
-        !self.matches(bytes).is_empty()
-            || !self.scratch.unmatched().is_empty()
-            || decode::utf16(bytes).is_some()
+        if !self.matches(bytes).is_empty() {
+            return true;
+        }
+        if self.scratch.unmatched().is_empty() && decode::utf16(bytes).is_none() {
+            return false;
+        }
+        !self.findings_at(bytes, || Path::new("blob")).is_empty()
     }
 
     /// The findings in `bytes`, found at `path` (a git blob's first path): each match
@@ -188,6 +197,13 @@ impl<'s> BlobScanner<'s> {
                 }
             }
             let region = &bytes[start..end];
+            // A key's body, however it is carried, has runs of base64 in it (a line, or the
+            // part of one between two escapes); code that merely names the armour (a PEM
+            // parser, every version of it in a history) has none, and costs no decoding.
+            let near = &bytes[off.min(end)..end.min(off.saturating_add(BODY_WITHIN))];
+            if fam == Family::Key && !has_base64_run(near, BODY_RUN) {
+                continue;
+            }
             let scratch = &mut self.scratch;
             let mut out = Vec::new();
             let want = if fam == Family::Key {
@@ -277,6 +293,27 @@ impl<'s> BlobScanner<'s> {
 }
 
 /// What a root user's access key is called in reports.
+/// The shortest run of base64 characters a key's region must hold, within
+/// [`BODY_WITHIN`] bytes of its armour, to be decoded.
+const BODY_RUN: usize = 24;
+const BODY_WITHIN: usize = 1024;
+
+/// Whether `bytes` hold `n` base64 characters (`A-Za-z0-9+/`) in a row.
+fn has_base64_run(bytes: &[u8], n: usize) -> bool {
+    let mut run = 0;
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' {
+            run += 1;
+            if run >= n {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
 const ROOT_KEY_NAME: &str = "AWS root user access key (rootkey.csv): root should have no \
      access keys at all; this one can do anything in the account";
 
@@ -363,4 +400,22 @@ fn aws_userinfo(region: &[u8]) -> Option<Vec<u8>> {
     out.extend_from_slice(&secret);
     out.push(b'\n');
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_runs_are_told_from_code() {
+        assert!(has_base64_run(
+            b"\"MIIEpAIBAAKCAQEA3+epf+VGKoGPaAZXrf6S0c\\n\"",
+            24
+        ));
+        assert!(!has_base64_run(
+            b"#define MARK_BEGIN \"-----BEGIN OPENSSH PRIVATE KEY-----\"",
+            24
+        ));
+        assert!(!has_base64_run(b"sshkey_private_to_blob2(k, b, 1)", 24));
+    }
 }
