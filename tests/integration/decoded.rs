@@ -631,3 +631,28 @@ fn every_aws_carrier_is_found_paired() {
         failures.join("\n")
     );
 }
+
+/// The same key in the same carrier twice in one file (a header that defines it for two
+/// test suites): both places are reported, not only the first.
+#[test]
+fn a_carrier_repeated_in_one_file_is_found_at_each_place() {
+    let k = key("openssh_ed25519");
+    let literal: String = lines(&k)
+        .iter()
+        .map(|l| format!("\t\"{l}\\n\" \\\n"))
+        .collect();
+    let text = format!("#define KEY_A \\\n{literal}\n\n#define KEY_B \\\n{literal}\n");
+    let dir = TestDir::new();
+    dir.write("keys.h", text.as_bytes());
+    let found = scan_by_path(&dir);
+    let at: Vec<u64> = found["keys.h"]
+        .iter()
+        .filter(|f| f["category"] == "private-key")
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    let second = 2 + lines(&k).len() + 3;
+    assert_eq!(at, vec![2, second as u64], "{found:?}");
+    for f in &found["keys.h"] {
+        assert_eq!(f["key"]["sha256"], fingerprint("openssh_ed25519"));
+    }
+}
