@@ -146,29 +146,16 @@ impl Finding {
     /// place (the path as reported): two files holding the same key are two findings, and
     /// accepting one never silences the other.
     pub fn permissions(path: &Path, what: String, severity: Severity, fix: String) -> Finding {
-        Finding {
-            rule: PERMISSIONS_RULE.into(),
-            name: what,
-            category: Category::InsecurePermissions,
+        let detector = Detector {
+            rule: PERMISSIONS_RULE,
+            name: &what,
+            category: &Category::InsecurePermissions,
             severity,
-            path: display_path(path),
-            line: 1,
-            column: 1,
-            secret: String::new(),
-            id: location_id(PERMISSIONS_RULE, path),
-            example: false,
-            key: None,
-            aws: None,
-            origin: None,
-            fix: Some(fix),
-            advice: None,
-            fixed: false,
-            allowed_inline: false,
-            parts: Vec::new(),
-            streamed: false,
-            at_rest: None,
-            copy_of: None,
-        }
+        };
+        let id = location_id(PERMISSIONS_RULE, path);
+        let mut f = Finding::new(detector, path, (1, 1), String::new(), id, false);
+        f.fix = Some(fix);
+        f
     }
 
     /// A finding of an exposure check (`rule`, of `category`) at `line` of `path`: `what`
@@ -183,15 +170,17 @@ impl Finding {
         severity: Severity,
         advice: String,
     ) -> Finding {
-        let mut f = Finding::permissions(path, what, severity, String::new());
-        f.id = content_id(
+        let id = content_id(
             &format!("{rule}@location"),
-            format!("{}\0{}", display_path(path), f.name).as_bytes(),
+            format!("{}\0{what}", display_path(path)).as_bytes(),
         );
-        f.rule = rule.to_string();
-        f.category = category;
-        f.line = line.max(1);
-        f.fix = None;
+        let detector = Detector {
+            rule,
+            name: &what,
+            category: &category,
+            severity,
+        };
+        let mut f = Finding::new(detector, path, (line.max(1), 1), String::new(), id, false);
         f.advice = Some(advice);
         f
     }

@@ -201,7 +201,7 @@ impl<'s> BlobScanner<'s> {
             // part of one between two escapes); code that merely names the armour (a PEM
             // parser, every version of it in a history) has none, and costs no decoding.
             let near = &bytes[off.min(end)..end.min(off.saturating_add(BODY_WITHIN))];
-            if fam == Family::Key && !has_base64_run(near, BODY_RUN) {
+            if fam == Family::Key && !decode::has_base64_run(near, BODY_RUN) {
                 continue;
             }
             let scratch = &mut self.scratch;
@@ -298,22 +298,6 @@ impl<'s> BlobScanner<'s> {
 const BODY_RUN: usize = 24;
 const BODY_WITHIN: usize = 1024;
 
-/// Whether `bytes` hold `n` base64 characters (`A-Za-z0-9+/`) in a row.
-fn has_base64_run(bytes: &[u8], n: usize) -> bool {
-    let mut run = 0;
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' {
-            run += 1;
-            if run >= n {
-                return true;
-            }
-        } else {
-            run = 0;
-        }
-    }
-    false
-}
-
 const ROOT_KEY_NAME: &str = "AWS root user access key (rootkey.csv): root should have no \
      access keys at all; this one can do anything in the account";
 
@@ -408,14 +392,17 @@ mod tests {
 
     #[test]
     fn base64_runs_are_told_from_code() {
-        assert!(has_base64_run(
+        assert!(decode::has_base64_run(
             b"\"MIIEpAIBAAKCAQEA3+epf+VGKoGPaAZXrf6S0c\\n\"",
             24
         ));
-        assert!(!has_base64_run(
+        assert!(!decode::has_base64_run(
             b"#define MARK_BEGIN \"-----BEGIN OPENSSH PRIVATE KEY-----\"",
             24
         ));
-        assert!(!has_base64_run(b"sshkey_private_to_blob2(k, b, 1)", 24));
+        assert!(!decode::has_base64_run(
+            b"sshkey_private_to_blob2(k, b, 1)",
+            24
+        ));
     }
 }

@@ -469,23 +469,12 @@ fn is_public_key_file(path: &Path) -> bool {
 /// Scans what `cfg` names: each root (a repository or folder named) with its own config
 /// and baseline, so a key one repository accepted is still reported in another.
 pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Outcome> {
-    let start = Instant::now();
-    let groups = super::group_by_root(&cfg.fs.paths);
-    if groups.len() <= 1 {
-        let settings = cfg.filter.resolve(&cfg.root(), &cfg.rules)?;
-        return collect(cfg, &settings);
-    }
-    let mut parts = Vec::new();
-    for (root, paths) in groups {
-        if crate::interrupt::requested() {
-            break;
-        }
-        let settings = cfg.filter.resolve(&root, &cfg.rules)?;
+    super::per_root(&cfg.fs.paths, |root, paths| {
+        let settings = cfg.filter.resolve(root, &cfg.rules)?;
         let mut one = cfg.clone();
         one.fs.paths = paths;
-        parts.push(collect(&one, &settings)?);
-    }
-    Ok(Outcome::join(parts, start.elapsed()))
+        collect(&one, &settings)
+    })
 }
 
 impl ScanConfig {

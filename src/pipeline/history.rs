@@ -43,21 +43,15 @@ pub struct HistoryConfig {
 /// Scans every repository `cfg` names, each filtered by its own config and baseline.
 pub fn scan(cfg: &HistoryConfig) -> anyhow::Result<Outcome> {
     git::configure();
-    let start = Instant::now();
     // Each repository is filtered by its own config and baseline: B's copy of a key that A
     // accepted is still reported, whatever the order they are named in.
-    let mut parts = Vec::new();
-    for (root, repos) in super::group_by_root(&cfg.repos) {
-        if crate::interrupt::requested() {
-            break;
-        }
-        let mut settings = cfg.filter.resolve(&root, &cfg.rules)?;
+    super::per_root(&cfg.repos, |root, repos| {
+        let mut settings = cfg.filter.resolve(root, &cfg.rules)?;
         settings.exclude_repository_paths()?;
         let mut one = cfg.clone();
         one.repos = repos;
-        parts.push(collect(&one, &settings)?);
-    }
-    Ok(Outcome::join(parts, start.elapsed()))
+        collect(&one, &settings)
+    })
 }
 
 impl HistoryConfig {

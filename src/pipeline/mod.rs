@@ -24,7 +24,7 @@ pub mod stream;
 pub mod summary;
 pub mod sweep;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
@@ -157,6 +157,29 @@ impl Outcome {
             rules,
         }
     }
+}
+
+/// Runs `run` on the paths of each root (see [`group_by_root`]) with that root, in
+/// order, and joins what the runs found into one outcome; a lone root's outcome is
+/// returned as it is. Ctrl-C stops before the next root.
+pub fn per_root(
+    paths: &[PathBuf],
+    mut run: impl FnMut(&Path, Vec<PathBuf>) -> anyhow::Result<Outcome>,
+) -> anyhow::Result<Outcome> {
+    let start = std::time::Instant::now();
+    let mut groups = group_by_root(paths);
+    if groups.len() == 1 {
+        let (root, paths) = groups.remove(0);
+        return run(&root, paths);
+    }
+    let mut parts = Vec::new();
+    for (root, paths) in groups {
+        if crate::interrupt::requested() {
+            break;
+        }
+        parts.push(run(&root, paths)?);
+    }
+    Ok(Outcome::join(parts, start.elapsed()))
 }
 
 /// `paths` grouped by the root their settings are discovered at (`settings::root_of`), in

@@ -154,17 +154,19 @@ pub fn unescape(b: &[u8]) -> Option<Vec<u8>> {
 /// line that has it; `<br>` tags become newlines.
 pub fn prefixes(b: &[u8]) -> Option<Vec<u8>> {
     let br = memchr::memmem::find(b, b"<br").is_some();
-    let first = b.split(|&c| c == b'\n').find(|l| !trim(l).is_empty())?;
+    let first = b
+        .split(|&c| c == b'\n')
+        .find(|l| !l.trim_ascii().is_empty())?;
     let marker = marker_of(first);
     if marker.is_empty() && !br {
         return None;
     }
     let mut out = Vec::with_capacity(b.len());
     for line in b.split(|&c| c == b'\n') {
-        let lead = line.len() - trim_start(line).len();
+        let lead = line.len() - line.trim_ascii_start().len();
         let rest = &line[lead..];
         match rest.strip_prefix(marker) {
-            Some(r) if !marker.is_empty() => out.extend_from_slice(trim_start(r)),
+            Some(r) if !marker.is_empty() => out.extend_from_slice(r.trim_ascii_start()),
             _ => out.extend_from_slice(line),
         }
         out.push(b'\n');
@@ -179,7 +181,7 @@ pub fn prefixes(b: &[u8]) -> Option<Vec<u8>> {
 /// The marker at the start of `line` (after its indentation): comment and quote
 /// characters, not the dashes of an armour line.
 fn marker_of(line: &[u8]) -> &[u8] {
-    let s = trim_start(line);
+    let s = line.trim_ascii_start();
     let mut i = 0;
     while i < s.len() {
         match s[i] {
@@ -191,7 +193,7 @@ fn marker_of(line: &[u8]) -> &[u8] {
         }
     }
     let m = &s[..i];
-    &m[..m.len() - (m.len() - trim_end(m).len())]
+    m.trim_ascii_end()
 }
 
 /// `<br>`, `<br/>` and `<br />` become newlines.
@@ -292,7 +294,7 @@ pub fn percent(b: &[u8]) -> Option<Vec<u8>> {
         (b"PRIVATE+KEY-----", b"PRIVATE KEY-----"),
     ] {
         if memchr::memmem::find(&out, from).is_some() {
-            out = replace(&out, from, to);
+            out = super::pem::replace(&out, from, to);
         }
     }
     Some(out)
@@ -314,7 +316,7 @@ pub fn base64_run(b: &[u8]) -> Option<Vec<u8>> {
     }
     let mut run = Vec::with_capacity(s.len());
     for line in s.split(|&c| c == b'\n') {
-        let t = trim(line);
+        let t = line.trim_ascii();
         let t = t.strip_suffix(b"\\n").unwrap_or(t);
         let t = t.strip_suffix(b"\\r").unwrap_or(t);
         let t = trim_quotes(t);
@@ -456,34 +458,22 @@ pub fn rewrap(b: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn trim_start(s: &[u8]) -> &[u8] {
-    let n = s.iter().take_while(|c| c.is_ascii_whitespace()).count();
-    &s[n..]
-}
-
-fn trim_end(s: &[u8]) -> &[u8] {
-    let n = s
-        .iter()
-        .rev()
-        .take_while(|c| c.is_ascii_whitespace())
-        .count();
-    &s[..s.len() - n]
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    trim_end(trim_start(s))
-}
-
-fn replace(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(hay.len());
-    let mut last = 0;
-    for i in memchr::memmem::find_iter(hay, from) {
-        out.extend_from_slice(&hay[last..i]);
-        out.extend_from_slice(to);
-        last = i + from.len();
+/// Whether `bytes` hold `n` base64 characters (`A-Za-z0-9+/`) in a row: a key's body,
+/// however it is carried, has such runs (a line, or the part of one between two escapes);
+/// code that merely names the armour has none.
+pub fn has_base64_run(bytes: &[u8], n: usize) -> bool {
+    let mut run = 0;
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' {
+            run += 1;
+            if run >= n {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
     }
-    out.extend_from_slice(&hay[last..]);
-    out
+    false
 }
 
 /// Whether `bytes` look like UTF-16 text: a byte-order mark, or a NUL in every other byte

@@ -221,7 +221,8 @@ pub fn decode_base64_loose(encoded: &[u8]) -> Option<Vec<u8>> {
     engine.decode(encoded).ok()
 }
 
-fn replace(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+/// `hay` with every `from` replaced by `to`.
+pub(crate) fn replace(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(hay.len());
     let mut last = 0;
     for i in memchr::memmem::find_iter(hay, from) {
