@@ -66,10 +66,13 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
     }
     let profiles = profile_headers(path, bytes);
     let mut drop = vec![false; found.len()];
-    let ids: Vec<usize> = (0..found.len())
-        .filter(|&i| is(&found[i], &Category::AwsAccessKey))
+    let is_id: Vec<bool> = found
+        .iter()
+        .map(|l| is(l, &Category::AwsAccessKey))
         .collect();
-    for &i in &ids {
+    let mut secrets = ByLine::new(found, &Category::AwsSecretKey);
+    let mut tokens = ByLine::new(found, &Category::AwsSessionToken);
+    for i in (0..found.len()).filter(|&i| is_id[i]) {
         let id = found[i].text.clone();
         let line = found[i].finding.line;
         let mut facts = AwsFacts {
@@ -88,7 +91,7 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
         // The pair is one finding: a `keysweep:allow` silences it only if it stands by
         // every part (an allowed test key id must not hide a real secret paired with it).
         let mut allowed = found[i].finding.allowed_inline;
-        if let Some(s) = nearest(found, &drop, line, &Category::AwsSecretKey, PAIR_LINES) {
+        if let Some(s) = secrets.take_nearest(line, PAIR_LINES) {
             drop[s] = true;
             allowed &= found[s].finding.allowed_inline;
             facts.paired_secret = true;
@@ -96,7 +99,7 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
             let part = found[s].finding.id.clone();
             found[i].finding.parts.push(part);
         }
-        if let Some(t) = nearest(found, &drop, line, &Category::AwsSessionToken, TOKEN_LINES) {
+        if let Some(t) = tokens.take_nearest(line, TOKEN_LINES) {
             drop[t] = true;
             allowed &= found[t].finding.allowed_inline;
             facts.session_token = true;
@@ -117,7 +120,7 @@ pub fn link(path: &Path, bytes: &[u8], found: &mut Vec<Located>) {
         f.aws = Some(facts);
     }
     for i in 0..found.len() {
-        if drop[i] || ids.contains(&i) {
+        if drop[i] || is_id[i] {
             continue;
         }
         let l = &mut found[i];
@@ -170,20 +173,58 @@ pub fn severity(f: &AwsFacts) -> Severity {
     }
 }
 
-fn nearest(
-    found: &[Located],
-    taken: &[bool],
-    line: usize,
-    category: &Category,
-    max_lines: usize,
-) -> Option<usize> {
-    (0..found.len())
-        .filter(|&j| !taken[j] && found[j].finding.category == *category)
-        .map(|j| (found[j].finding.line.abs_diff(line), j))
-        .filter(|&(d, _)| d <= max_lines)
-        // Nearest first; on a tie, the one after the id (the usual order of fields).
-        .min_by_key(|&(d, j)| (d, found[j].finding.line < line))
-        .map(|(_, j)| j)
+/// The findings of one category, by line, for pairing: each key id takes the nearest one
+/// not yet taken. Looking up a line costs a binary search, so a file with tens of
+/// thousands of ids and secrets pairs them in n log n, not n² (a 10 MB file of random
+/// ids took 22 s before).
+struct ByLine {
+    /// (line, indexes into `found` in order, how many of them are taken), by line.
+    lines: Vec<(usize, Vec<usize>, usize)>,
+}
+
+impl ByLine {
+    fn new(found: &[Located], category: &Category) -> ByLine {
+        let mut lines: Vec<(usize, Vec<usize>, usize)> = Vec::new();
+        let mut members: Vec<(usize, usize)> = (0..found.len())
+            .filter(|&j| found[j].finding.category == *category)
+            .map(|j| (found[j].finding.line, j))
+            .collect();
+        members.sort_unstable();
+        for (line, j) in members {
+            match lines.last_mut() {
+                Some((l, js, _)) if *l == line => js.push(j),
+                _ => lines.push((line, vec![j], 0)),
+            }
+        }
+        ByLine { lines }
+    }
+
+    /// Takes the nearest untaken finding within `max_lines` of `line`: nearest first; on
+    /// a tie, the one after the id (the usual order of fields); on one line, the first.
+    fn take_nearest(&mut self, line: usize, max_lines: usize) -> Option<usize> {
+        let (first, last) = (
+            line.saturating_sub(max_lines),
+            line.saturating_add(max_lines),
+        );
+        let mut best: Option<(usize, bool, usize)> = None;
+        let from = self.lines.partition_point(|(l, _, _)| *l < first);
+        for (k, (l, js, taken)) in self.lines.iter().enumerate().skip(from) {
+            if *l > last {
+                break;
+            }
+            if *taken == js.len() {
+                continue;
+            }
+            let key = (l.abs_diff(line), *l < line, k);
+            if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
+                best = Some(key);
+            }
+        }
+        let (_, _, k) = best?;
+        let (_, js, taken) = &mut self.lines[k];
+        *taken += 1;
+        Some(js[*taken - 1])
+    }
 }
 
 /// `[name]` and `[profile name]` headers of an AWS credentials or config file, by offset.
@@ -211,11 +252,8 @@ fn profile_headers(path: &Path, bytes: &[u8]) -> Vec<(usize, String)> {
 }
 
 fn profile_at(headers: &[(usize, String)], offset: usize) -> Option<String> {
-    headers
-        .iter()
-        .rev()
-        .find(|(at, _)| *at < offset)
-        .map(|(_, name)| name.clone())
+    let after = headers.partition_point(|(at, _)| *at < offset);
+    after.checked_sub(1).map(|k| headers[k].1.clone())
 }
 
 /// An expiry written beside a session token: STS JSON's `"Expiration"`, or an
