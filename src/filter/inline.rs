@@ -21,37 +21,53 @@ const REACH: usize = 16 << 10;
 /// For each match starting at `starts[i]` in `data`, whether a `keysweep:allow` comment
 /// silences it.
 pub fn allowed(data: &[u8], starts: &[usize]) -> Vec<bool> {
-    if starts.is_empty() || memmem::find(data, MARKER).is_none() {
+    if starts.is_empty() || !present(data) {
         return vec![false; starts.len()];
     }
     let mut order: Vec<usize> = (0..starts.len()).collect();
     order.sort_by_key(|&i| starts[i]);
-    let mut lines = vec![0; starts.len()];
+    let mut lines = vec![(0, 0); starts.len()];
     let mut counter = LineCounter::default();
     for &i in &order {
-        lines[i] = counter.locate(data, starts[i]).0;
+        let (line, column) = counter.locate(data, starts[i]);
+        lines[i] = (line, starts[i].min(data.len()) + 1 - column);
     }
-    let with_match: HashSet<usize> = lines.iter().copied().collect();
+    let with_match: HashSet<usize> = lines.iter().map(|l| l.0).collect();
     (0..starts.len())
         .map(|i| {
-            let (this, before) = marker_near(data, starts[i]);
-            this || (before && !with_match.contains(&(lines[i] - 1)))
+            let (this, before) = marker_near(data, starts[i], lines[i].1);
+            this || (before && !with_match.contains(&(lines[i].0 - 1)))
         })
         .collect()
 }
 
-/// Whether the marker stands on the line of byte `offset`, and on the line before it.
-fn marker_near(data: &[u8], offset: usize) -> (bool, bool) {
+/// Whether `data` holds the marker at all: where it does not (nearly always), nothing is
+/// allowed inline and nothing more need be looked at.
+pub fn present(data: &[u8]) -> bool {
+    memmem::find(data, MARKER).is_some()
+}
+
+/// [`allowed`] for one match alone (no other match shares its lines), starting at
+/// `offset` on the line that starts at `line_start`; for data that is [`present`].
+pub fn allowed_alone(data: &[u8], offset: usize, line_start: usize) -> bool {
+    let (this, before) = marker_near(data, offset, line_start);
+    this || before
+}
+
+/// Whether the marker stands on the line of byte `offset` (which starts at `line_start`),
+/// and on the line before it. Every search is bounded by [`REACH`]: many findings on one
+/// long line cost each a fixed amount, not the line's length.
+fn marker_near(data: &[u8], offset: usize, line_start: usize) -> (bool, bool) {
     let offset = offset.min(data.len());
-    let line_start = memchr::memrchr(b'\n', &data[..offset]).map_or(0, |i| i + 1);
-    let line_end = memchr::memchr(b'\n', &data[offset..]).map_or(data.len(), |i| offset + i);
+    let to = offset.saturating_add(REACH).min(data.len());
+    let to = memchr::memchr(b'\n', &data[offset..to]).map_or(to, |i| offset + i);
     let from = line_start.max(offset.saturating_sub(REACH));
-    let to = line_end.min(offset.saturating_add(REACH));
     let this = memmem::find(&data[from..to], MARKER).is_some();
     let before = match line_start.checked_sub(1) {
         Some(prev_end) => {
-            let prev_start = memchr::memrchr(b'\n', &data[..prev_end]).map_or(0, |i| i + 1);
-            let prev_start = prev_start.max(prev_end.saturating_sub(REACH));
+            let reach = prev_end.saturating_sub(REACH);
+            let prev_start =
+                memchr::memrchr(b'\n', &data[reach..prev_end]).map_or(reach, |i| reach + i + 1);
             memmem::find(&data[prev_start..prev_end], MARKER).is_some()
         }
         None => false,

@@ -8,13 +8,14 @@
 //! layer by layer and scanned again, and what that finds is reported at the hit. A blob in
 //! UTF-16 is transcoded to UTF-8 before it is scanned.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use crate::enrich;
 use crate::filter;
 use crate::finding::{Category, Disclosure, Finding, Severity};
 use crate::rules::Validator;
-use crate::scan::{Match, Scanner, Scratch, decode, line_col};
+use crate::scan::{LineCounter, Match, Scanner, Scratch, decode};
 
 #[derive(Clone)]
 pub struct BlobScanner<'s> {
@@ -119,14 +120,21 @@ impl<'s> BlobScanner<'s> {
         // A key that matched but did not parse may have been read through its carrier
         // wrongly (a PuTTY file's lines inside string literals): the decoding layer tries
         // it as well, and a valid decoding takes its place.
-        for m in &matches {
-            let rule = self.scanner.rule(m.rule);
-            if rule.category == Category::PrivateKey {
-                let (line, _) = line_col(bytes, m.secret.start);
-                if found.iter().any(|f| {
-                    f.line == line && f.rule == rule.id && f.key.as_ref().is_some_and(|k| !k.valid)
-                }) {
-                    unmatched.push((m.secret.start, m.rule));
+        let invalid: HashSet<(usize, &str)> = found
+            .iter()
+            .filter(|f| f.key.as_ref().is_some_and(|k| !k.valid))
+            .map(|f| (f.line, f.rule.as_str()))
+            .collect();
+        if !invalid.is_empty() {
+            // Matches come in offset order: one pass counts the lines for all of them.
+            let mut lines = LineCounter::default();
+            for m in &matches {
+                let rule = self.scanner.rule(m.rule);
+                if rule.category == Category::PrivateKey {
+                    let (line, _) = lines.locate(bytes, m.secret.start);
+                    if invalid.contains(&(line, rule.id.as_str())) {
+                        unmatched.push((m.secret.start, m.rule));
+                    }
                 }
             }
         }
@@ -178,6 +186,21 @@ impl<'s> BlobScanner<'s> {
             .collect();
         hits.sort_by_key(|h| h.0);
         hits.dedup_by_key(|h| h.0);
+        // Each hit's region ends at the next hit of its family and at the first match after
+        // it: found by walking back once and by a cursor, so that thousands of hits (a file
+        // of keys that do not parse) cost linear time, as do their lines (two counters, the
+        // hits' offsets and their regions' starts each increase).
+        let mut next_of_family: Vec<Option<usize>> = vec![None; hits.len()];
+        let mut last_seen: Vec<(Family, usize)> = Vec::new();
+        for i in (0..hits.len()).rev() {
+            let fam = hits[i].1;
+            next_of_family[i] = last_seen.iter().find(|l| l.0 == fam).map(|l| hits[l.1].0);
+            last_seen.retain(|l| l.0 != fam);
+            last_seen.push((fam, i));
+        }
+        let mut next_match = 0;
+        let (mut at_hit, mut at_start) = (LineCounter::default(), LineCounter::default());
+        let marker = filter::inline::present(bytes);
         let mut added: Vec<Finding> = Vec::new();
         for (i, &(off, fam)) in hits.iter().enumerate() {
             let (start, mut end) = match fam {
@@ -189,10 +212,14 @@ impl<'s> BlobScanner<'s> {
             // A key's region stops where the next hit of its kind, or a match, begins:
             // each key is recovered once, at its own hit.
             if fam != Family::AwsBase64 {
-                if let Some(&(next, _)) = hits[i + 1..].iter().find(|h| h.1 == fam) {
+                if let Some(next) = next_of_family[i] {
                     end = end.min(line_start(bytes, next).max(off + 1));
                 }
-                if let Some(m) = matches.iter().find(|m| m.span.start > off) {
+                // The first match (in order) that starts after `off`; `off` only grows.
+                while next_match < matches.len() && matches[next_match].span.start <= off {
+                    next_match += 1;
+                }
+                if let Some(m) = matches.get(next_match) {
                     end = end.min(m.span.start.max(off + 1));
                 }
             }
@@ -239,10 +266,15 @@ impl<'s> BlobScanner<'s> {
             if !out.iter().any(|m| scanner.rule(m.rule).category == want) {
                 continue;
             }
-            let (line, column) = line_col(bytes, off);
+            let (line, column) = at_hit.locate(bytes, off);
             // Base64 values are decoded line for line: a finding keeps its own line.
-            let first_line = line_col(bytes, start).0;
-            let allowed = filter::inline::allowed(bytes, &[off])[0];
+            let first_line = if fam == Family::AwsBase64 {
+                at_start.locate(bytes, start).0
+            } else {
+                line
+            };
+            let allowed = marker
+                && filter::inline::allowed_alone(bytes, off, off.min(bytes.len()) + 1 - column);
             for mut f in enrich::blob_findings(scanner, path, &decoded, &out, self.disclosure) {
                 if fam == Family::AwsBase64 {
                     f.line += first_line - 1;
@@ -274,17 +306,31 @@ impl<'s> BlobScanner<'s> {
         }
         // A secret the decoded finding joined (a URL's secret beside its key id) is not
         // reported alone as well, nor a key that did not parse where a decoding did.
-        found.retain(|f| {
-            !added.iter().any(|a| {
-                a.parts.contains(&f.id)
-                    || (a.id == f.id && a.line == f.line)
-                    || (a.line == f.line
-                        && f.key.as_ref().is_some_and(|k| !k.valid)
-                        && a.key.as_ref().is_some_and(|k| k.valid))
+        let parts: HashSet<&str> = added
+            .iter()
+            .flat_map(|a| a.parts.iter().map(String::as_str))
+            .collect();
+        let placed: HashSet<(&str, usize)> =
+            added.iter().map(|a| (a.id.as_str(), a.line)).collect();
+        let valid_keys: HashSet<usize> = added
+            .iter()
+            .filter(|a| a.key.as_ref().is_some_and(|k| k.valid))
+            .map(|a| a.line)
+            .collect();
+        let keep: Vec<bool> = found
+            .iter()
+            .map(|f| {
+                !(parts.contains(f.id.as_str())
+                    || placed.contains(&(f.id.as_str(), f.line))
+                    || (valid_keys.contains(&f.line) && f.key.as_ref().is_some_and(|k| !k.valid)))
             })
-        });
+            .collect();
+        let mut k = keep.iter();
+        found.retain(|_| *k.next().unwrap_or(&true));
+        let mut have: HashSet<(String, usize)> =
+            found.iter().map(|f| (f.id.clone(), f.line)).collect();
         for a in added {
-            if !found.iter().any(|f| f.id == a.id && f.line == a.line) {
+            if have.insert((a.id.clone(), a.line)) {
                 found.push(a);
             }
         }
