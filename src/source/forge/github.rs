@@ -92,19 +92,40 @@ pub(crate) fn list(
     note: &mut dyn FnMut(&str),
 ) -> Result<Vec<ForgeRepo>> {
     let client = Client::new(&FORGE, base, token, options.limits)?;
-    let subject = query.to_string();
+    // Errors name the forge already; notes name it through the query.
+    let subject = query.what();
     let first = match query {
         ForgeQuery::GithubOrg(_) => format!("{base}/orgs/{name}/repos?per_page=100&type=all"),
         _ if token.is_some() && is_token_owner(&client, base, name, &subject, note) => {
             note(&format!(
-                "{subject}: the token is theirs, so their private repositories are listed too"
+                "{query}: the token is theirs, so their private repositories are listed too"
             ));
             format!("{base}/user/repos?per_page=100&affiliation=owner")
         }
         _ => format!("{base}/users/{name}/repos?per_page=100&type=owner"),
     };
-    let repos: Vec<Repo> = paginate(&client, FORGE.name, first, &subject, note)?;
-    Ok(repos
+    let listing = paginate::<Repo>(&client, FORGE.name, first, &subject, note)?;
+    if let Some(scopes) = &listing.oauth_scopes {
+        let has_repo = scopes.split(',').any(|s| s.trim() == "repo");
+        if !has_repo {
+            let scopes = if scopes.is_empty() { "none" } else { scopes };
+            note(&format!(
+                "{query}: the token in {} has no `repo` scope (it has: {scopes}), so private repositories are not listed",
+                FORGE.token_var
+            ));
+        }
+    }
+    if let Some(sso) = listing
+        .sso
+        .as_deref()
+        .filter(|s| s.starts_with("partial-results"))
+    {
+        note(&format!(
+            "{query}: GitHub left out what belongs to organisations that enforce SAML single sign-on the token is not authorized for ({sso}); authorize it for them to list those"
+        ));
+    }
+    Ok(listing
+        .items
         .into_iter()
         .map(|r| ForgeRepo {
             full_name: r.full_name,

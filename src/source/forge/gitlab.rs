@@ -82,7 +82,8 @@ pub(crate) fn list(
     note: &mut dyn FnMut(&str),
 ) -> Result<Vec<ForgeRepo>> {
     let client = Client::new(&FORGE, base, token, options.limits)?;
-    let subject = query.to_string();
+    // Errors name the forge already; notes name it through the query.
+    let subject = query.what();
     let mut first = format!(
         "{base}/groups/{}/projects?include_subgroups=true&with_shared=false&per_page=100&order_by=id&sort=asc",
         encode(group)
@@ -90,8 +91,9 @@ pub(crate) fn list(
     if !options.include_archived {
         first.push_str("&archived=false");
     }
-    let projects: Vec<Project> = paginate(&client, FORGE.name, first, &subject, note)?;
-    Ok(projects
+    let listing = paginate::<Project>(&client, FORGE.name, first, &subject, note)?;
+    Ok(listing
+        .items
         .into_iter()
         .map(|p| ForgeRepo {
             full_name: p.path_with_namespace,

@@ -64,6 +64,11 @@ pub(crate) struct Page {
     pub link_next: Option<String>,
     /// GitLab's `X-Next-Page` (empty on the last page).
     pub next_page: Option<String>,
+    /// GitHub's `X-OAuth-Scopes`: a classic token's scopes.
+    pub oauth_scopes: Option<String>,
+    /// GitHub's `X-GitHub-SSO` (`partial-results; organizations=…` when organisations
+    /// that enforce SAML single sign-on were left out).
+    pub sso: Option<String>,
 }
 
 /// The bytes one page may have (a page of 100 GitHub repositories is about 600 KiB).
@@ -146,8 +151,12 @@ impl<'a> Client<'a> {
             };
             match status {
                 200..=299 => {
-                    let link_next = header("link").and_then(|l| link_next(&l));
+                    let link_next = header("link")
+                        .and_then(|l| link_next(&l))
+                        .map(|l| self.resolve(&l));
                     let next_page = header("x-next-page");
+                    let oauth_scopes = header("x-oauth-scopes");
+                    let sso = header("x-github-sso");
                     let body = response
                         .body_mut()
                         .with_config()
@@ -164,6 +173,8 @@ impl<'a> Client<'a> {
                         body,
                         link_next,
                         next_page,
+                        oauth_scopes,
+                        sso,
                     });
                 }
                 301 | 302 | 303 | 307 | 308 => {
@@ -188,6 +199,7 @@ impl<'a> Client<'a> {
                 _ => {}
             }
             let limit = RateLimit::read(status, &header);
+            let sso = header("x-github-sso");
             let body = response
                 .body_mut()
                 .with_config()
@@ -196,7 +208,7 @@ impl<'a> Client<'a> {
                 .read_to_string()
                 .unwrap_or_default();
             let message = self.redact(&server_message(&body));
-            if let Some(wait) = limit.wait(status, &message, now()) {
+            if let Some(wait) = limit.wait(status, &message, now(), retries) {
                 retries += 1;
                 let kind = if limit.remaining == Some(0) && limit.retry_after.is_none() {
                     "rate limit"
@@ -205,9 +217,14 @@ impl<'a> Client<'a> {
                 };
                 if retries > self.limits.max_retries {
                     bail!(
-                        "{} still answers {status} ({kind}) listing {subject} after {} retries; try again later",
+                        "{} still answers {status} ({kind}) listing {subject} after {} retr{}; try again later",
                         self.forge.name,
-                        self.limits.max_retries
+                        self.limits.max_retries,
+                        if self.limits.max_retries == 1 {
+                            "y"
+                        } else {
+                            "ies"
+                        }
                     );
                 }
                 if wait > self.limits.max_wait {
@@ -243,7 +260,13 @@ impl<'a> Client<'a> {
                 std::thread::sleep(wait);
                 continue;
             }
-            return Err(self.status_error(status, &message, subject, &url));
+            let mut err = self.status_error(status, &message, subject, &url);
+            if let Some(sso) = sso.as_deref().and_then(sso_url) {
+                err = anyhow!(
+                    "{err}; the organisation enforces SAML single sign-on: authorize the token for it at {sso} (the link lasts an hour)"
+                );
+            }
+            return Err(err);
         }
     }
 
@@ -330,9 +353,9 @@ impl RateLimit {
     /// How long to wait before asking again, or `None` if the answer is no rate limit.
     /// As GitHub documents it: `Retry-After` seconds if given; else, with no requests
     /// remaining, until the reset time (epoch seconds) and one second more for the
-    /// clocks' difference; else a minute, for a 429 or a 403 whose message says it is a
-    /// rate limit.
-    pub fn wait(&self, status: u16, message: &str, now: u64) -> Option<Duration> {
+    /// clocks' difference; else, for a 429 or a 403 whose message says it is a rate
+    /// limit, a minute, doubled for each retry already made (`retries`).
+    pub fn wait(&self, status: u16, message: &str, now: u64, retries: u32) -> Option<Duration> {
         if !matches!(status, 403 | 429) {
             return None;
         }
@@ -344,7 +367,7 @@ impl RateLimit {
             return Some(Duration::from_secs(reset.saturating_sub(now) + 1));
         }
         if status == 429 || message.to_ascii_lowercase().contains("rate limit") {
-            return Some(DEFAULT_LIMIT_WAIT);
+            return Some(DEFAULT_LIMIT_WAIT * (1 << retries.min(6)));
         }
         None
     }
@@ -382,6 +405,15 @@ pub(crate) fn link_next(header: &str) -> Option<String> {
         }
         rest = &after[params_end..];
     }
+}
+
+/// The authorization URL of a `X-GitHub-SSO: required; url=…` header.
+fn sso_url(header: &str) -> Option<&str> {
+    let mut parts = header.split(';').map(str::trim);
+    if parts.next()? != "required" {
+        return None;
+    }
+    parts.find_map(|p| p.strip_prefix("url="))
 }
 
 /// `scheme://host[:port]` of an http(s) URL, lower-cased, with the default port dropped;
@@ -511,6 +543,18 @@ mod tests {
     }
 
     #[test]
+    fn sso_urls() {
+        assert_eq!(
+            sso_url("required; url=https://github.com/orgs/acme/sso?authorization_request=AZ1"),
+            Some("https://github.com/orgs/acme/sso?authorization_request=AZ1")
+        );
+        assert_eq!(
+            sso_url("partial-results; organizations=21955855,20582480"),
+            None
+        );
+    }
+
+    #[test]
     fn origins_compare_scheme_host_and_port() {
         assert_eq!(
             origin("https://API.github.com/orgs/x").as_deref(),
@@ -567,17 +611,17 @@ mod tests {
             ],
         );
         assert_eq!(
-            l.wait(403, "API rate limit exceeded", 1_000_000),
+            l.wait(403, "API rate limit exceeded", 1_000_000, 0),
             Some(Duration::from_secs(43))
         );
         // A reset already past: one second.
-        assert_eq!(l.wait(403, "", 2_000_000), Some(Duration::from_secs(1)));
+        assert_eq!(l.wait(403, "", 2_000_000, 0), Some(Duration::from_secs(1)));
         // GitLab's names.
         let l = limit(
             429,
             &[("RateLimit-Remaining", "0"), ("RateLimit-Reset", "1000010")],
         );
-        assert_eq!(l.wait(429, "", 1_000_000), Some(Duration::from_secs(11)));
+        assert_eq!(l.wait(429, "", 1_000_000, 0), Some(Duration::from_secs(11)));
     }
 
     #[test]
@@ -590,17 +634,22 @@ mod tests {
                 ("X-RateLimit-Reset", "1000999"),
             ],
         );
-        assert_eq!(l.wait(403, "", 1_000_000), Some(Duration::from_secs(7)));
+        assert_eq!(l.wait(403, "", 1_000_000, 0), Some(Duration::from_secs(7)));
     }
 
     #[test]
     fn secondary_limit_without_a_time_waits_a_minute() {
         let l = limit(403, &[("X-RateLimit-Remaining", "4000")]);
         let msg = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
-        assert_eq!(l.wait(403, msg, 0), Some(Duration::from_secs(60)));
+        assert_eq!(l.wait(403, msg, 0, 0), Some(Duration::from_secs(60)));
         assert_eq!(
-            limit(429, &[]).wait(429, "", 0),
+            limit(429, &[]).wait(429, "", 0, 0),
             Some(Duration::from_secs(60))
+        );
+        // Doubled for each retry, as GitHub asks of a client that keeps hitting it.
+        assert_eq!(
+            limit(429, &[]).wait(429, "", 0, 2),
+            Some(Duration::from_secs(240))
         );
     }
 
@@ -614,11 +663,11 @@ mod tests {
             ],
         );
         assert_eq!(
-            l.wait(403, "Resource not accessible by integration", 1_000_000),
+            l.wait(403, "Resource not accessible by integration", 1_000_000, 0),
             None
         );
         let l = limit(401, &[("Retry-After", "5")]);
-        assert_eq!(l.wait(401, "Bad credentials", 0), None);
+        assert_eq!(l.wait(401, "Bad credentials", 0, 0), None);
     }
 
     #[test]

@@ -38,7 +38,12 @@
 //! than [`Limits::max_wait`] is an error saying when to try again, and a request is retried
 //! at most [`Limits::max_retries`] times (500/502/503/504 too, after 1, 2, 4… s). A bad
 //! token (401), a denial (403) or an unknown organisation (404) is an error naming the
-//! forge, what was listed and the status.
+//! forge, what was listed and the status; a 403 from an organisation that enforces SAML
+//! single sign-on says where to authorize the token (`X-GitHub-SSO: required; url=…`).
+//!
+//! What may make a listing short is a note: no token (public repositories only), a
+//! classic GitHub token without the `repo` scope (`X-OAuth-Scopes`), organisations GitHub
+//! left out for SAML single sign-on (`X-GitHub-SSO: partial-results`), nothing listed.
 //!
 //! Forks (GitHub `fork`, GitLab `forked_from_project`) and archived repositories are left
 //! out unless [`ForgeOptions::include_forks`] / [`ForgeOptions::include_archived`]; how
@@ -78,6 +83,18 @@ impl ForgeQuery {
     }
 }
 
+impl ForgeQuery {
+    /// What is listed, without the forge's name: "organisation `acme`".
+    pub fn what(&self) -> String {
+        match self {
+            ForgeQuery::GithubOrg(o) => format!("organisation `{o}`"),
+            ForgeQuery::GithubUser(u) => format!("user `{u}`"),
+            ForgeQuery::GitlabGroup(g) => format!("group `{g}`"),
+        }
+    }
+}
+
+/// The forge and what is listed: "GitHub organisation `acme`".
 impl std::fmt::Display for ForgeQuery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -170,6 +187,12 @@ pub fn list_repositories(
         TokenSource::Given(t) => Some(t.clone()),
         TokenSource::Anonymous => None,
     };
+    if token.is_none() {
+        note(&format!(
+            "{query}: listed without a token ({}), so public repositories only",
+            query.token_var()
+        ));
+    }
     let listed = match query {
         ForgeQuery::GithubOrg(name) | ForgeQuery::GithubUser(name) => {
             github::check_name(name)?;
@@ -209,6 +232,9 @@ fn keep(
         } else {
             kept.push(repo);
         }
+    }
+    if total == 0 {
+        note(&format!("{query}: the forge lists no repositories"));
     }
     let mut left_out = Vec::new();
     if forks > 0 {
@@ -250,6 +276,15 @@ fn warn_plain_http(
     }
 }
 
+/// What a paginated list holds, and what GitHub's headers said about it.
+struct Listing<T> {
+    items: Vec<T>,
+    /// `X-OAuth-Scopes` of the first page (a classic token's scopes).
+    oauth_scopes: Option<String>,
+    /// `X-GitHub-SSO` of a page that has one.
+    sso: Option<String>,
+}
+
 /// Every item of a paginated list, from `first` on: `Link: rel="next"` first, GitLab's
 /// `X-Next-Page` else; an empty page ends it too. A link that comes back to a page
 /// already read is an error, not a loop.
@@ -259,12 +294,16 @@ fn paginate<T: serde::de::DeserializeOwned>(
     first: String,
     subject: &str,
     note: &mut dyn FnMut(&str),
-) -> Result<Vec<T>> {
+) -> Result<Listing<T>> {
     /// A million repositories at 100 a page.
     const MAX_PAGES: usize = 10_000;
     let mut url = first;
     let mut seen = HashSet::new();
-    let mut all = Vec::new();
+    let mut listing = Listing {
+        items: Vec::new(),
+        oauth_scopes: None,
+        sso: None,
+    };
     loop {
         if !seen.insert(url.clone()) {
             bail!("{forge}'s pages for {subject} lead back to {url}; stopped there");
@@ -275,7 +314,11 @@ fn paginate<T: serde::de::DeserializeOwned>(
         let page = client.get(&url, subject, note)?;
         let items: Vec<T> = http::parse_page(forge, &url, &page.body)?;
         let empty = items.is_empty();
-        all.extend(items);
+        listing.items.extend(items);
+        if seen.len() == 1 {
+            listing.oauth_scopes = page.oauth_scopes;
+        }
+        listing.sso = listing.sso.or(page.sso);
         let next = page.link_next.or_else(|| {
             page.next_page
                 .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
@@ -283,7 +326,7 @@ fn paginate<T: serde::de::DeserializeOwned>(
         });
         match next {
             Some(next) if !empty => url = next,
-            _ => return Ok(all),
+            _ => return Ok(listing),
         }
     }
 }

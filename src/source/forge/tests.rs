@@ -184,7 +184,12 @@ fn forks_and_archived_are_kept_when_asked() {
         ]
     );
     assert!(repos[2].fork && repos[4].archived);
-    assert!(notes.is_empty(), "{notes:?}");
+    assert_eq!(
+        notes,
+        [
+            "GitHub organisation `acme`: listed without a token (GITHUB_TOKEN), so public repositories only"
+        ]
+    );
     // No token, no header.
     assert!(
         server
@@ -478,7 +483,7 @@ fn retries_are_bounded() {
     let (repos, _) = list(&org(), &o);
     let err = format!("{:#}", repos.unwrap_err());
     assert!(
-        err.contains("still answers 403") && err.contains("after 1 retries"),
+        err.contains("still answers 403") && err.contains("after 1 retry"),
         "{err}"
     );
     assert_eq!(server.targets().len(), 2);
@@ -538,7 +543,7 @@ fn a_bad_token_is_an_error_that_names_the_variable_not_the_token() {
     let (repos, notes) = list(&org(), &options(&server, Some(TOKEN)));
     let err = format!("{:#}", repos.unwrap_err());
     assert!(
-        err.contains("GitHub refused the token in GITHUB_TOKEN listing GitHub organisation `acme` (401: Bad credentials)"),
+        err.contains("GitHub refused the token in GITHUB_TOKEN listing organisation `acme` (401: Bad credentials)"),
         "{err}"
     );
     assert!(!err.contains(TOKEN) && notes.iter().all(|n| !n.contains(TOKEN)));
@@ -574,7 +579,12 @@ fn no_token_on_a_401_says_which_variable_to_set() {
         &options(&server, None),
     );
     let err = format!("{:#}", repos.unwrap_err());
-    assert!(err.contains("GitLab needs a token to list GitLab group `secret` (401: 401 Unauthorized); set GITLAB_TOKEN"), "{err}");
+    assert!(
+        err.contains(
+            "GitLab needs a token to list group `secret` (401: 401 Unauthorized); set GITLAB_TOKEN"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -590,7 +600,7 @@ fn an_unknown_organisation_is_an_error_naming_it_and_the_status() {
     );
     let err = format!("{:#}", repos.unwrap_err());
     assert!(
-        err.contains("GitHub has no GitHub organisation `nosuch` (404: Not Found), or the token in GITHUB_TOKEN cannot see it"),
+        err.contains("GitHub has no organisation `nosuch` (404: Not Found), or the token in GITHUB_TOKEN cannot see it"),
         "{err}"
     );
     let server = StandIn::start();
@@ -603,10 +613,7 @@ fn an_unknown_organisation_is_an_error_naming_it_and_the_status() {
         &options(&server, None),
     );
     let err = format!("{:#}", repos.unwrap_err());
-    assert!(
-        err.contains("GitLab has no GitLab group `nosuch` (404"),
-        "{err}"
-    );
+    assert!(err.contains("GitLab has no group `nosuch` (404"), "{err}");
 }
 
 #[test]
@@ -627,7 +634,7 @@ fn a_forbidden_listing_is_an_error_not_a_wait() {
     let err = format!("{:#}", repos.unwrap_err());
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(
-        err.contains("GitHub denied access to GitHub organisation `acme` (403: Although"),
+        err.contains("GitHub denied access to organisation `acme` (403: Although"),
         "{err}"
     );
 }
@@ -648,7 +655,9 @@ fn an_unreachable_api_is_a_clear_error() {
     let (repos, _) = list(&org(), &o);
     let err = format!("{:#}", repos.unwrap_err());
     assert!(
-        err.contains(&format!("could not reach GitHub at http://127.0.0.1:{port}{ORG} (listing GitHub organisation `acme`)")),
+        err.contains(&format!(
+            "could not reach GitHub at http://127.0.0.1:{port}{ORG} (listing organisation `acme`)"
+        )),
         "{err}"
     );
     assert!(!err.contains(TOKEN));
@@ -750,4 +759,135 @@ fn names_that_are_not_one_path_segment_are_refused_before_any_request() {
         assert!(list(&q, &options(&server, None)).0.is_err(), "{q}");
     }
     assert!(server.requests().is_empty());
+}
+
+#[test]
+fn a_relative_link_is_followed_on_the_same_api() {
+    let server = StandIn::start();
+    server.route(
+        ORG,
+        vec![Reply::page(
+            vec![github_repo(1, "acme/api", false, false)],
+            &[(
+                "next",
+                "/api/v3/orgs/acme/repos?per_page=100&type=all&page=2",
+            )],
+        )],
+    );
+    server.route(
+        "/api/v3/orgs/acme/repos?per_page=100&type=all&page=2",
+        vec![Reply::page(
+            vec![github_repo(2, "acme/web", false, false)],
+            &[],
+        )],
+    );
+    let (repos, _) = list(&org(), &options(&server, None));
+    assert_eq!(names(&repos.unwrap()), ["acme/api", "acme/web"]);
+}
+
+#[test]
+fn a_classic_token_without_the_repo_scope_is_noted() {
+    for (scopes, noted) in [
+        ("public_repo, read:org", true),
+        ("", true),
+        ("read:org, repo", false),
+    ] {
+        let server = StandIn::start();
+        server.route(
+            ORG,
+            vec![
+                Reply::page(vec![github_repo(1, "acme/api", false, false)], &[])
+                    .header("X-OAuth-Scopes", scopes)
+                    .header("X-Accepted-OAuth-Scopes", "repo"),
+            ],
+        );
+        let (repos, notes) = list(&org(), &options(&server, Some(TOKEN)));
+        repos.unwrap();
+        let said = notes.iter().any(|n| n.contains("has no `repo` scope"));
+        assert_eq!(said, noted, "{scopes}: {notes:?}");
+    }
+}
+
+#[test]
+fn saml_single_sign_on_says_where_to_authorize_the_token() {
+    let server = StandIn::start();
+    let sso = "https://github.com/orgs/acme/sso?authorization_request=A5RQ0KXMBHN3";
+    server.route(
+        ORG,
+        vec![
+            Reply::json(
+                403,
+                serde_json::json!({"message": "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.", "documentation_url": "https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/"}),
+            )
+            .header("X-GitHub-SSO", format!("required; url={sso}"))
+            .github_quota(4990),
+        ],
+    );
+    let (repos, _) = list(&org(), &options(&server, Some(TOKEN)));
+    let err = format!("{:#}", repos.unwrap_err());
+    assert!(
+        err.starts_with("GitHub denied access to organisation `acme` (403"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("authorize the token for it at {sso}")),
+        "{err}"
+    );
+
+    // A list with organisations left out says so.
+    let server = StandIn::start();
+    server.route(
+        "/api/v3/user",
+        vec![Reply::json(200, serde_json::json!({"login": "alice"}))],
+    );
+    server.route(
+        "/api/v3/user/repos?per_page=100&affiliation=owner",
+        vec![
+            Reply::page(vec![github_repo(1, "alice/dotfiles", false, false)], &[]).header(
+                "X-GitHub-SSO",
+                "partial-results; organizations=21955855,20582480",
+            ),
+        ],
+    );
+    let (repos, notes) = list(
+        &ForgeQuery::GithubUser("alice".into()),
+        &options(&server, Some(TOKEN)),
+    );
+    repos.unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("SAML single sign-on") && n.contains("21955855,20582480")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn an_empty_listing_is_noted() {
+    let server = StandIn::start();
+    server.route(ORG, vec![Reply::page(vec![], &[])]);
+    let (repos, notes) = list(&org(), &options(&server, Some(TOKEN)));
+    assert!(repos.unwrap().is_empty());
+    assert!(
+        notes.iter().any(|n| n.contains("lists no repositories")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn an_https_api_that_speaks_no_tls_is_a_clear_error() {
+    // The TLS stack (rustls on ring) starts, and a failed handshake is an error.
+    let server = StandIn::start();
+    let https = server.url().replace("http://", "https://");
+    let o = ForgeOptions {
+        base_url: Some(https.clone()),
+        ..options(&server, Some(TOKEN))
+    };
+    let (repos, _) = list(&org(), &o);
+    let err = format!("{:#}", repos.unwrap_err());
+    assert!(
+        err.starts_with(&format!("could not reach GitHub at {https}{ORG}")),
+        "{err}"
+    );
+    assert!(!err.contains(TOKEN));
 }
