@@ -891,3 +891,45 @@ fn an_https_api_that_speaks_no_tls_is_a_clear_error() {
     );
     assert!(!err.contains(TOKEN));
 }
+
+#[test]
+fn a_large_organisation_is_listed_whole() {
+    // 2,500 repositories on 25 full pages of 100, every seventh a fork.
+    let server = StandIn::start();
+    let pages = 25;
+    let target =
+        |p: u32| format!("/api/v3/organizations/9919/repos?per_page=100&type=all&page={p}");
+    for p in 1..=pages {
+        let repos = (0..100)
+            .map(|i| {
+                let id = u64::from(p - 1) * 100 + i;
+                github_repo(id, &format!("acme/repo-{id:04}"), id % 7 == 3, false)
+            })
+            .collect();
+        let next = format!("{{url}}{}", target(p + 1));
+        let last = format!("{{url}}{}", target(pages));
+        let links: Vec<(&str, &str)> = if p < pages {
+            vec![("next", &next), ("last", &last)]
+        } else {
+            vec![]
+        };
+        let route = if p == 1 { ORG.to_string() } else { target(p) };
+        server.route(
+            &route,
+            vec![Reply::page(repos, &links).github_quota(5000 - u64::from(p))],
+        );
+    }
+    let (repos, notes) = list(&org(), &options(&server, Some(TOKEN)));
+    let repos = repos.unwrap();
+    let forks = (0..2500).filter(|id| id % 7 == 3).count();
+    assert_eq!(repos.len(), 2500 - forks);
+    assert_eq!(server.targets().len(), pages as usize);
+    assert!(repos.iter().all(|r| !r.fork));
+    assert_eq!(repos.last().unwrap().full_name, "acme/repo-2499");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains(&format!("{} of 2500 repositories kept", 2500 - forks))),
+        "{notes:?}"
+    );
+}
