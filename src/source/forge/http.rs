@@ -4,7 +4,7 @@
 //! token. Requests go to the API's origin (scheme, host, port) alone: a `Link` or a
 //! redirect that points elsewhere is refused, so the token is never sent anywhere else.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail};
 
@@ -46,6 +46,9 @@ pub struct Limits {
     pub max_retries: u32,
     /// The whole of one request, connection to last byte.
     pub timeout: Duration,
+    /// Whether the run was asked to stop (Ctrl-C: `interrupt::requested`), checked
+    /// before each request and through every wait, so that an hour's wait ends at once.
+    pub stop: fn() -> bool,
 }
 
 /// What a forge is, for the client: its name in messages, the variable its token comes
@@ -125,6 +128,9 @@ impl<'a> Client<'a> {
         let mut retries = 0u32;
         let mut redirects = 0u32;
         loop {
+            if (self.limits.stop)() {
+                bail!("listing {subject} on {} interrupted", self.forge.name);
+            }
             self.check_origin(&url)?;
             let mut request = self.agent.get(&url);
             for (name, value) in self.forge.headers {
@@ -244,7 +250,7 @@ impl<'a> Client<'a> {
                     retries,
                     self.limits.max_retries
                 ));
-                std::thread::sleep(wait);
+                self.pause(wait, subject)?;
                 continue;
             }
             if matches!(status, 500 | 502 | 503 | 504) && retries < self.limits.max_retries {
@@ -257,7 +263,7 @@ impl<'a> Client<'a> {
                     retries,
                     self.limits.max_retries
                 ));
-                std::thread::sleep(wait);
+                self.pause(wait, subject)?;
                 continue;
             }
             let mut err = self.status_error(status, &message, subject, &url);
@@ -267,6 +273,24 @@ impl<'a> Client<'a> {
                 );
             }
             return Err(err);
+        }
+    }
+
+    /// Sleeps `wait`, or less if the run is asked to stop (then an error).
+    fn pause(&self, wait: Duration, subject: &str) -> Result<()> {
+        let until = Instant::now() + wait;
+        loop {
+            if (self.limits.stop)() {
+                bail!(
+                    "listing {subject} on {} interrupted while waiting for its rate limit",
+                    self.forge.name
+                );
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            std::thread::sleep(left.min(Duration::from_millis(100)));
         }
     }
 

@@ -134,7 +134,7 @@ pub struct ForgeOptions {
 impl ForgeOptions {
     /// The defaults: the public API, forks and archived repositories left out, the token
     /// from the environment, waits of up to an hour (GitHub's primary limit resets
-    /// hourly, so a run never fails on it), 5 retries, 2 minutes a request.
+    /// hourly, so a run never fails on it), 5 retries, 2 minutes a request, Ctrl-C heeded.
     pub fn new() -> ForgeOptions {
         ForgeOptions {
             base_url: None,
@@ -145,6 +145,7 @@ impl ForgeOptions {
                 max_wait: Duration::from_secs(3600),
                 max_retries: 5,
                 timeout: Duration::from_secs(120),
+                stop: crate::interrupt::requested,
             },
         }
     }

@@ -933,3 +933,34 @@ fn a_large_organisation_is_listed_whole() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn ctrl_c_ends_a_long_wait_at_once() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static STOP: AtomicBool = AtomicBool::new(false);
+    let server = StandIn::start();
+    server.route(ORG, vec![Reply::github_primary_limit(epoch() + 1800)]);
+    let mut o = options(&server, Some(TOKEN));
+    o.limits.stop = || STOP.load(Ordering::SeqCst);
+    let asked = std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_millis(300));
+        STOP.store(true, Ordering::SeqCst);
+    });
+    let started = Instant::now();
+    let (repos, notes) = list(&org(), &o);
+    asked.join().unwrap();
+    let err = format!("{:#}", repos.unwrap_err());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        err.contains("interrupted while waiting for its rate limit"),
+        "{err}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("waiting 30 min")),
+        "{notes:?}"
+    );
+}
