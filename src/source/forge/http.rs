@@ -122,7 +122,7 @@ impl<'a> Client<'a> {
     }
 
     /// The page at `url`, waiting out rate limits; `subject` names what is listed
-    /// ("GitHub organisation `acme`") in errors.
+    /// ("organisation `acme`") in errors, after the forge's name.
     pub fn get(&self, url: &str, subject: &str, note: &mut dyn FnMut(&str)) -> Result<Page> {
         let mut url = url.to_string();
         let mut retries = 0u32;
@@ -322,16 +322,21 @@ impl<'a> Client<'a> {
         }
     }
 
+    /// Whether `url` is on the API's origin.
+    pub fn same_origin(&self, url: &str) -> bool {
+        origin(url).is_some_and(|o| o == self.origin)
+    }
+
     /// An error naming `url` unless it is on the API's origin.
     fn check_origin(&self, url: &str) -> Result<()> {
-        match origin(url) {
-            Some(o) if o == self.origin => Ok(()),
-            _ => bail!(
+        if !self.same_origin(url) {
+            bail!(
                 "{} pointed to {url}, outside its API at {}; not followed, so that the token goes nowhere else",
                 self.forge.name,
                 self.origin
-            ),
+            );
         }
+        Ok(())
     }
 
     /// An absolute URL for a `Location`, which may be a path on the same origin.

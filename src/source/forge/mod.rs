@@ -300,6 +300,7 @@ fn paginate<T: serde::de::DeserializeOwned>(
     const MAX_PAGES: usize = 10_000;
     let mut url = first;
     let mut seen = HashSet::new();
+    let mut warned_link = false;
     let mut listing = Listing {
         items: Vec::new(),
         oauth_scopes: None,
@@ -320,11 +321,26 @@ fn paginate<T: serde::de::DeserializeOwned>(
             listing.oauth_scopes = page.oauth_scopes;
         }
         listing.sso = listing.sso.or(page.sso);
-        let next = page.link_next.or_else(|| {
-            page.next_page
-                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-                .map(|n| http::with_query(&url, "page", &n))
-        });
+        let next_page = page
+            .next_page
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .map(|n| http::with_query(&url, "page", &n));
+        let next = match (page.link_next, next_page) {
+            // A GitLab whose external URL is not the one given (a proxy in front, http
+            // behind https) links to the other; its page number, on the URL given, is
+            // the same page.
+            (Some(link), Some(numbered)) if !client.same_origin(&link) => {
+                if !warned_link {
+                    warned_link = true;
+                    note(&format!(
+                        "{forge}'s pages for {subject} link to {link}, not to the URL given; following its X-Next-Page on the URL given instead (is the instance's external URL another?)"
+                    ));
+                }
+                Some(numbered)
+            }
+            (Some(link), _) => Some(link),
+            (None, numbered) => numbered,
+        };
         match next {
             Some(next) if !empty => url = next,
             _ => return Ok(listing),

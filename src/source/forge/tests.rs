@@ -964,3 +964,43 @@ fn ctrl_c_ends_a_long_wait_at_once() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn gitlab_links_to_another_external_url_fall_back_to_x_next_page() {
+    // The instance believes it is https://gitlab.example.com; it was reached another way.
+    let server = StandIn::start();
+    server.route(
+        GROUP,
+        vec![
+            Reply::page(
+                vec![gitlab_project(11, "acme/platform/api", false, None)],
+                &[("next", &format!("https://gitlab.example.com{GROUP}&page=2"))],
+            )
+            .gitlab_pages(1, 2, 1, 2),
+        ],
+    );
+    server.route(
+        &format!("{GROUP}&page=2"),
+        vec![
+            Reply::page(
+                vec![gitlab_project(12, "acme/platform/web", false, None)],
+                &[],
+            )
+            .gitlab_pages(2, 2, 1, 2),
+        ],
+    );
+    let (repos, notes) = list(
+        &ForgeQuery::GitlabGroup("acme/platform".into()),
+        &options(&server, Some(TOKEN)),
+    );
+    assert_eq!(
+        names(&repos.unwrap()),
+        ["acme/platform/api", "acme/platform/web"]
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("link to https://gitlab.example.com")),
+        "{notes:?}"
+    );
+}
