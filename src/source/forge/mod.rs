@@ -30,13 +30,15 @@
 //! one, public repositories only. It is never printed, and blanked out of any text a
 //! server sends back.
 //!
-//! Pagination follows `Link: <…>; rel="next"` (both forges) or GitLab's `X-Next-Page`.
+//! Pagination follows `Link: <…>; rel="next"` (both forges) or GitLab's `X-Next-Page`
+//! (also when its `Link` names another external URL of the instance than the one given).
 //! Rate limits ([`Limits`]): a 403 or 429 with `Retry-After` waits that long; one with no
 //! requests remaining (`X-RateLimit-Remaining: 0`, GitLab `RateLimit-Remaining: 0`) waits
 //! until `X-RateLimit-Reset`/`RateLimit-Reset` (epoch seconds); a secondary limit naming no
-//! time waits a minute. Each wait is a note saying how long and until when; a wait longer
+//! time waits a minute, doubled on each retry. Each wait is a note saying how long and until when; a wait longer
 //! than [`Limits::max_wait`] is an error saying when to try again, and a request is retried
-//! at most [`Limits::max_retries`] times (500/502/503/504 too, after 1, 2, 4… s). A bad
+//! at most [`Limits::max_retries`] times (500/502/503/504 too, after 1, 2, 4… s). Ctrl-C
+//! ([`Limits::stop`]) ends a wait at once, as an error. A bad
 //! token (401), a denial (403) or an unknown organisation (404) is an error naming the
 //! forge, what was listed and the status; a 403 from an organisation that enforces SAML
 //! single sign-on says where to authorize the token (`X-GitHub-SSO: required; url=…`).
