@@ -3,6 +3,7 @@
 //! Every source speaks the same events, about the same kinds of place ([`At`]).
 
 pub mod archive;
+pub mod forge;
 pub mod fs;
 pub mod git;
 pub mod pack;
