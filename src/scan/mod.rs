@@ -484,6 +484,25 @@ struct Rejected {
 /// never cuts its match short.
 const NEIGHBOUR_GAP: usize = 24;
 
+/// Hits of one keyword at a constant distance (`period`) in a dense stretch, each found
+/// with nothing reported and nothing added to `unmatched` (`quiet` unchanged): after
+/// [`RUN_MIN_HITS`] of them the scan looks whether the bytes keep repeating and jumps (see
+/// [`Scanner::periods_to_skip`]).
+#[derive(Debug, Default, Clone, Copy)]
+struct Run {
+    first: usize,
+    last: usize,
+    period: usize,
+    pattern: usize,
+    count: usize,
+    quiet: (usize, usize),
+}
+
+/// Enough hits for every pending hit and floor of the run's groups to come from the run
+/// itself (a period is at most [`DENSE_BYTES_PER_HIT`] on average, the gap
+/// [`NEIGHBOUR_GAP`]), and for the per-rule memos to have settled.
+const RUN_MIN_HITS: usize = 64;
+
 /// Options that change what the core reports (not how it finds it).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScanOptions {
@@ -623,9 +642,11 @@ impl Scanner {
         scratch.examined = 0;
         scratch.unmatched.clear();
         let mut hits = self.keyword_hits(hay);
+        let mut run = Run::default();
         while let Some(hit) = hits.next_hit() {
             let (start, end) = (hit.start(), hit.end());
-            for &gi in &self.keyword_groups[hit.pattern().as_usize()] {
+            let pattern = hit.pattern().as_usize();
+            for &gi in &self.keyword_groups[pattern] {
                 // Earlier hits at least NEIGHBOUR_GAP before this one: their windows end
                 // here, and this one's begins after the last of them.
                 while let Some(p) = scratch.pending[gi].front().copied()
@@ -637,6 +658,43 @@ impl Scanner {
                 }
                 let floor = scratch.floor[gi];
                 scratch.pending[gi].push_back(Pending { start, end, floor });
+            }
+            if !hits.dense {
+                run = Run::default();
+                continue;
+            }
+            let quiet = (out.len() - first, scratch.unmatched.len());
+            let same = run.count > 0 && run.pattern == pattern && run.quiet == quiet;
+            if same && run.count > 1 && start - run.last == run.period {
+                run.count += 1;
+            } else if same {
+                (run.first, run.period, run.count) = (run.last, start - run.last, 2);
+            } else {
+                run = Run {
+                    first: start,
+                    last: start,
+                    period: 0,
+                    pattern,
+                    count: 1,
+                    quiet,
+                };
+            }
+            run.last = start;
+            if run.count >= RUN_MIN_HITS {
+                let shift = self.periods_to_skip(hay, &run, end);
+                if shift > 0 {
+                    for &gi in &self.keyword_groups[pattern] {
+                        for p in scratch.pending[gi].iter_mut() {
+                            (p.start, p.end, p.floor) =
+                                (p.start + shift, p.end + shift, p.floor + shift);
+                        }
+                        scratch.floor[gi] += shift;
+                    }
+                    hits.pos = end + shift;
+                    run.last = start + shift;
+                }
+                run.first = run.last;
+                run.count = 1;
             }
         }
         for gi in 0..ng {
@@ -655,6 +713,39 @@ impl Scanner {
             });
             out.append(&mut found);
         }
+    }
+
+    /// How far (a whole number of periods) the scan can jump from the hit ending at `end`,
+    /// the last of `run`: the bytes repeat with the run's period from its first hit on to
+    /// the end of the stretch found here, so every hit up to that far repeats the hit one
+    /// period before it — same bytes, same distances to its neighbours and its floor —
+    /// and, as the run's hits did (nothing found, nothing added to `unmatched`), each
+    /// group would reject it again with nothing changed: its pending hits and floor move by
+    /// the jump and the scan goes on from there. The verifications a jump leaves out read
+    /// at most one byte past the hit that bounds them, and finding the next hit reads at
+    /// most a period and a keyword ahead: the jump stops that far before the stretch ends.
+    fn periods_to_skip(&self, hay: &[u8], run: &Run, end: usize) -> usize {
+        let d = run.period;
+        if d == 0 {
+            return 0;
+        }
+        // The first byte from `run.first + d` on that differs from the one a period back.
+        let mut at = run.first + d;
+        const CHUNK: usize = 4096;
+        while at < hay.len() {
+            let n = CHUNK.min(hay.len() - at);
+            if hay[at..at + n] != hay[at - d..at - d + n] {
+                at += (0..n)
+                    .find(|&i| hay[at + i] != hay[at - d + i])
+                    .unwrap_or(n);
+                break;
+            }
+            at += n;
+        }
+        let stretch_end = at.min(hay.len());
+        let margin = 2 * d + self.longest_keyword + 2;
+        let room = stretch_end.saturating_sub(end + margin);
+        room / d * d
     }
 
     /// The keyword hits in `hay`, in order, as `find_iter` would give them.
@@ -1314,6 +1405,66 @@ mod tests {
             // The inputs must hold matches, or the comparison proves little.
             assert!(found > 300, "only {found} matches in all");
         }
+    }
+
+    /// Long runs of one repeated unit (what the scan jumps over, see
+    /// [`Scanner::periods_to_skip`]) with a real secret, a key or a broken unit put in at
+    /// random places, before, inside and after the runs: the same matches as the
+    /// reference, which has no jumps.
+    #[test]
+    fn periodic_runs_with_findings_inside_find_what_the_reference_finds() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        let mut scratch = Scratch::new();
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        // Generated at random for keysweep; none is a real credential.
+        let key = include_str!("../../tests/fixtures/keys/openssh_ed25519");
+        let units: &[&[u8]] = &[
+            b"AKIA",
+            b"AKIA\n",
+            b"AKIAA",
+            b"ASIA ",
+            b"AKIAXXXXXXXXXXXXXXXX ",
+            b"AKIAJ2FAN53GZUWG6CJ",
+            b"-----BEGIN RSA PRIVATE KEY-----\n",
+            b"-----BEGIN OPENSSH PRIVATE KEY-----\n",
+            b"aws_secret_access_key = AKIA",
+        ];
+        let inserts: &[&[u8]] = &[
+            b"AKIAJ2FAN53GZUWG6CJZ 3RxxWBtSS9Z4xxIahZ291TtLuIoPeDIEn8WHhXMf ",
+            b"3RxxWBtSS9Z4xxIahZ291TtLuIoPeDIEn8WHhXMf",
+            b"ASIAP3HV3UV2JGN4CXVM",
+            b"aws_secret_access_key = jk6uqSSncBOlUGqC4+PfYsIlJbjOoz5kot30oHOJ\n",
+            key.as_bytes(),
+            b"X",
+            b"\n",
+        ];
+        let mut found = 0;
+        for round in 0..120 {
+            let unit = units[rng.below(units.len())];
+            let mut hay = Vec::new();
+            for _ in 0..1 + rng.below(3) {
+                let times = 300 + rng.below(3000);
+                let mut run: Vec<u8> = unit
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(unit.len() * times)
+                    .collect();
+                for _ in 0..rng.below(4) {
+                    let at = rng.below(run.len() + 1);
+                    let piece = inserts[rng.below(inserts.len())];
+                    run.splice(at..at, piece.iter().copied());
+                }
+                hay.extend_from_slice(&run);
+            }
+            let want = reference_scan(&scanner, &hay);
+            let mut got = Vec::new();
+            scanner.scan(&hay, &mut scratch, &mut got);
+            assert!(got == want, "round {round}: {got:?}\n!=\n{want:?}");
+            found += want.len();
+        }
+        assert!(found > 40, "only {found} matches in all");
     }
 
     /// The benchmark shapes themselves, whole: the same matches (none) as the reference.
