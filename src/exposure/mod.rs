@@ -15,6 +15,7 @@
 
 pub mod cloudformation;
 pub mod hcl;
+pub mod iam;
 pub mod provisioning;
 pub mod sshd;
 pub mod terraform;
@@ -30,6 +31,10 @@ pub const SSH_OPEN_NAME: &str = "SSH (port 22) open to the whole internet";
 /// The check id of weak sshd settings.
 pub const SSHD_WEAK_CHECK: &str = "sshd-weak-setting";
 pub const SSHD_WEAK_NAME: &str = "Weak sshd setting (root login, passwords)";
+
+/// The check id of access keys made for administrators (`iam`).
+pub const AWS_KEY_RISK_CHECK: &str = "aws-key-risk";
+pub const AWS_KEY_RISK_NAME: &str = "Access key made for an IAM user with administrator rights";
 
 /// What to do about port 22 open to the world.
 pub const SSH_OPEN_ADVICE: &str = "restrict the source to known addresses (a VPN or office range), or close port 22 and connect through AWS Systems Manager Session Manager or an EC2 Instance Connect Endpoint";
@@ -50,6 +55,10 @@ pub struct Exposure {
 pub enum Kind {
     Terraform,
     TerraformJson,
+    /// A `terraform.tfstate` recording an `aws_iam_access_key`.
+    TerraformState,
+    /// The CSV the IAM console gives a user's new access key in.
+    AwsConsoleCsv,
     CloudFormation,
     Sshd,
     CloudInit,
@@ -70,6 +79,13 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Option<Kind> {
     if ends(b".tf.json") {
         return Some(Kind::TerraformJson);
     }
+    let has = |w: &[u8]| memchr::memmem::find(bytes, w).is_some();
+    if (ends(b".tfstate") || ends(b".tfstate.backup")) && has(b"aws_iam_access_key") {
+        return Some(Kind::TerraformState);
+    }
+    if ends(b".csv") && !name.starts_with(b"rootkey") && has(b"Access key ID") {
+        return Some(Kind::AwsConsoleCsv);
+    }
     if name.starts_with(b"sshd_config") {
         return Some(Kind::Sshd);
     }
@@ -83,7 +99,6 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Option<Kind> {
     }
     let yaml = ends(b".yaml") || ends(b".yml");
     if yaml || ends(b".json") || ends(b".template") {
-        let has = |w: &[u8]| memchr::memmem::find(bytes, w).is_some();
         if has(b"AWSTemplateFormatVersion") || has(b"AWS::EC2::SecurityGroup") {
             return Some(Kind::CloudFormation);
         }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::hcl::{Block, Value};
+use super::iam::{AwsLink, IssuedKey, RiskyKey};
 use super::{Exposure, SSH_OPEN_ADVICE, SSH_OPEN_CHECK, covers_ssh, is_world, ports};
 use crate::enrich::ssh_wire;
 use crate::finding::{Place, Severity, display_path};
@@ -17,6 +18,8 @@ pub struct TfFile {
     pub blocks: Vec<Block>,
     /// Lines holding a `keysweep:allow` comment.
     pub allow_lines: Vec<usize>,
+    /// Access keys a state file or an IAM console CSV records (`iam`).
+    pub issued: Vec<IssuedKey>,
 }
 
 impl TfFile {
@@ -28,6 +31,22 @@ impl TfFile {
                 super::hcl::from_json(bytes)
             } else {
                 super::hcl::parse(bytes)
+            },
+            issued: Vec::new(),
+        }
+    }
+
+    /// A file that records access keys Terraform (or the IAM console) issued: a
+    /// `terraform.tfstate`, or a console CSV when `csv`.
+    pub fn issued(path: &Path, bytes: &[u8], csv: bool) -> TfFile {
+        TfFile {
+            path: path.to_path_buf(),
+            allow_lines: Vec::new(),
+            blocks: Vec::new(),
+            issued: if csv {
+                super::iam::from_console_csv(path, bytes)
+            } else {
+                super::iam::from_state(bytes)
             },
         }
     }
@@ -61,6 +80,10 @@ pub struct Link {
 pub struct Analysis {
     pub exposures: Vec<Exposure>,
     pub links: Vec<Link>,
+    /// `aws_iam_access_key`s made for administrators (`iam`).
+    pub risky: Vec<RiskyKey>,
+    /// Found AWS key ids those are (`iam::link`).
+    pub aws_links: Vec<AwsLink>,
 }
 
 pub fn analyse(files: &[TfFile]) -> Analysis {
@@ -75,23 +98,26 @@ pub fn analyse(files: &[TfFile]) -> Analysis {
     for (dir, files) in dirs {
         module(&dir, &files, &mut out);
     }
+    super::iam::link(files, &mut out);
     out
 }
 
 /// The resources of a module: `(file, block)` for `resource "type" "name"`.
-struct Module<'a> {
+pub(super) struct Module<'a> {
     vars: HashMap<&'a str, &'a Value>,
     /// `locals { name = value }`.
     locals: HashMap<&'a str, &'a Value>,
-    resources: Vec<(&'a TfFile, &'a Block)>,
+    pub(super) resources: Vec<(&'a TfFile, &'a Block)>,
     /// `module "name" { … }` calls.
     modules: Vec<(&'a TfFile, &'a Block)>,
+    /// `data "type" "name" { … }` sources.
+    pub(super) data: Vec<(&'a TfFile, &'a Block)>,
 }
 
 impl<'a> Module<'a> {
     /// The literal strings a value comes to: a literal, a variable's literal default, each
     /// of a list's items; nothing for what only a plan would know.
-    fn strings(&self, v: &'a Value, depth: usize) -> Vec<String> {
+    pub(super) fn strings(&self, v: &'a Value, depth: usize) -> Vec<String> {
         if depth > 8 {
             return Vec::new();
         }
@@ -130,7 +156,7 @@ impl<'a> Module<'a> {
         Vec::new()
     }
 
-    fn first(&self, b: &'a Block, attr: &str) -> Option<String> {
+    pub(super) fn first(&self, b: &'a Block, attr: &str) -> Option<String> {
         self.strings(b.attr(attr)?, 0).into_iter().next()
     }
 
@@ -138,7 +164,7 @@ impl<'a> Module<'a> {
         self.first(b, attr)?.trim().parse().ok()
     }
 
-    fn of_type(
+    pub(super) fn of_type(
         &self,
         kind: &'a str,
     ) -> impl Iterator<Item = (&'a TfFile, &'a Block, &'a str)> + '_ {
@@ -150,7 +176,7 @@ impl<'a> Module<'a> {
 }
 
 /// The resource name in a reference like `aws_security_group.web.id`.
-fn referenced<'e>(kind: &str, e: &'e str) -> Option<&'e str> {
+pub(super) fn referenced<'e>(kind: &str, e: &'e str) -> Option<&'e str> {
     let rest = e.trim().strip_prefix(kind)?.strip_prefix('.')?;
     Some(rest.split(['.', '[', ' ', ')']).next().unwrap_or(rest))
 }
@@ -161,6 +187,7 @@ fn module(dir: &Path, files: &[&TfFile], out: &mut Analysis) {
         locals: HashMap::new(),
         resources: Vec::new(),
         modules: Vec::new(),
+        data: Vec::new(),
     };
     for f in files {
         for b in &f.blocks {
@@ -177,6 +204,7 @@ fn module(dir: &Path, files: &[&TfFile], out: &mut Analysis) {
                     }
                 }
                 ("module", Some(_)) => m.modules.push((f, b)),
+                ("data", Some(_)) if b.labels.len() == 2 => m.data.push((f, b)),
                 _ => {}
             }
         }
@@ -196,6 +224,7 @@ fn module(dir: &Path, files: &[&TfFile], out: &mut Analysis) {
         });
     }
     links(dir, &m, &open, out);
+    super::iam::module(dir, &m, out);
 }
 
 fn open_rules(m: &Module<'_>) -> Vec<OpenRule> {
@@ -306,7 +335,7 @@ fn security_group_module(m: &Module<'_>, f: &TfFile, b: &Block) -> Option<OpenRu
 }
 
 /// `file("…")` in an expression: the path, relative to the module's folder.
-fn file_argument(e: &str) -> Option<String> {
+pub(super) fn file_argument(e: &str) -> Option<String> {
     let start = e.find("file(")? + 5;
     let rest = &e[start..];
     let q = rest.find('"')?;

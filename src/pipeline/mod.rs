@@ -47,7 +47,7 @@ pub struct Check {
 }
 
 /// The checks that are not signatures: the permission audit and the exposure checks.
-pub fn checks() -> [Check; 3] {
+pub fn checks() -> [Check; 4] {
     use crate::exposure as x;
     use crate::finding::{Category, PERMISSIONS_RULE_NAME, Severity};
     [
@@ -68,6 +68,12 @@ pub fn checks() -> [Check; 3] {
             name: x::SSHD_WEAK_NAME,
             category: Category::SshdWeakSetting,
             severity: Severity::Critical,
+        },
+        Check {
+            id: x::AWS_KEY_RISK_CHECK,
+            name: x::AWS_KEY_RISK_NAME,
+            category: Category::AwsKeyRisk,
+            severity: Severity::High,
         },
     ]
 }

@@ -20,6 +20,7 @@ mod history;
 mod hooks;
 mod hostile;
 mod html;
+mod key_risk;
 mod keys;
 mod near_miss;
 mod permissions;
