@@ -59,6 +59,15 @@ struct Setting {
     line: usize,
 }
 
+/// Where `Include`s are read from: the folder of the file scanned, and for a machine's own
+/// configuration (`sweep --system`) the root its absolute paths are under.
+struct Ctx<'a> {
+    base: PathBuf,
+    root: Option<&'a Path>,
+    /// Files an `Include` names that exist but could not be read.
+    unreadable: Vec<(PathBuf, std::io::Error)>,
+}
+
 pub fn check(path: &Path, bytes: &[u8]) -> Vec<Exposure> {
     let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let base = if base.file_name().is_some_and(|n| n == "sshd_config.d") {
@@ -66,8 +75,35 @@ pub fn check(path: &Path, bytes: &[u8]) -> Vec<Exposure> {
     } else {
         base
     };
+    let mut ctx = Ctx {
+        base,
+        root: None,
+        unreadable: Vec::new(),
+    };
+    evaluate(path, bytes, &mut ctx)
+}
+
+/// A machine's own sshd configuration, `etc/ssh/sshd_config` under `root` (`/`, or a
+/// mounted image's root), as sshd reads it: an absolute `Include` is under `root`, a
+/// relative one under `etc/ssh`. The findings, and the included files that exist but
+/// could not be read.
+pub fn check_system(
+    root: &Path,
+    config: &Path,
+    bytes: &[u8],
+) -> (Vec<Exposure>, Vec<(PathBuf, std::io::Error)>) {
+    let mut ctx = Ctx {
+        base: root.join("etc/ssh"),
+        root: Some(root),
+        unreadable: Vec::new(),
+    };
+    let found = evaluate(config, bytes, &mut ctx);
+    (found, ctx.unreadable)
+}
+
+fn evaluate(path: &Path, bytes: &[u8], ctx: &mut Ctx<'_>) -> Vec<Exposure> {
     let mut settings: HashMap<String, Setting> = HashMap::new();
-    read(path, bytes, &base, &mut settings, 0);
+    read(path, bytes, ctx, &mut settings, 0);
     let mut found: Vec<Exposure> = settings
         .iter()
         .filter_map(|(k, s)| {
@@ -100,7 +136,7 @@ pub fn check(path: &Path, bytes: &[u8]) -> Vec<Exposure> {
 fn read(
     path: &Path,
     bytes: &[u8],
-    base: &Path,
+    ctx: &mut Ctx<'_>,
     settings: &mut HashMap<String, Setting>,
     depth: usize,
 ) {
@@ -129,9 +165,12 @@ fn read(
         if key == "include" {
             if depth < 8 {
                 for arg in value.split_whitespace() {
-                    for inc in expand(base, arg.trim_matches('"')) {
-                        if let Ok(b) = std::fs::read(&inc) {
-                            read(&inc, &b, base, settings, depth + 1);
+                    for inc in expand(&ctx.base, ctx.root, arg.trim_matches('"')) {
+                        match std::fs::read(&inc) {
+                            Ok(b) => read(&inc, &b, ctx, settings, depth + 1),
+                            // sshd skips an Include that matches nothing.
+                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                            Err(e) => ctx.unreadable.push((inc, e)),
                         }
                     }
                 }
@@ -147,13 +186,19 @@ fn read(
 }
 
 /// The files an `Include` names, read beside the scanned file: `/etc/ssh/x` is `base/x`,
-/// a relative path is relative to `base`; a `*` in the last part matches, sorted.
-fn expand(base: &Path, arg: &str) -> Vec<PathBuf> {
-    let rel = arg.strip_prefix("/etc/ssh/").unwrap_or(arg);
-    if rel.starts_with('/') {
-        return Vec::new();
-    }
-    let p = base.join(rel);
+/// a relative path is relative to `base`; with a system `root`, any absolute path is
+/// under it. A `*` in the last part matches, sorted.
+fn expand(base: &Path, root: Option<&Path>, arg: &str) -> Vec<PathBuf> {
+    let p = match (root, arg.strip_prefix('/')) {
+        (Some(root), Some(abs)) => root.join(abs),
+        _ => {
+            let rel = arg.strip_prefix("/etc/ssh/").unwrap_or(arg);
+            if rel.starts_with('/') {
+                return Vec::new();
+            }
+            base.join(rel)
+        }
+    };
     let (Some(dir), Some(pat)) = (p.parent(), p.file_name().and_then(|n| n.to_str())) else {
         return Vec::new();
     };

@@ -27,4 +27,5 @@ mod permissions;
 mod report;
 mod sarif;
 mod sweep;
+mod system;
 mod walk;

@@ -10,6 +10,7 @@ use std::time::Instant;
 mod at_rest;
 mod digest;
 mod pairing;
+mod system;
 
 use super::files::{self, ScanConfig, Stats};
 use super::history::{self, BlobScan};
@@ -67,6 +68,9 @@ pub struct SweepConfig {
     /// repositories found listed (`scan.fs.find_repos`) unless `--no-history`: their
     /// histories are scanned too, with the same size limit and threads.
     pub scan: ScanConfig,
+    /// `--system`: also the machine's own SSH server, its files under this root (`/`, or
+    /// `--system-root DIR`).
+    pub system: Option<PathBuf>,
 }
 
 /// Sweeps the home: its files, the histories of the repositories in it, then the severity
@@ -152,6 +156,15 @@ pub fn sweep(cfg: &SweepConfig) -> anyhow::Result<Outcome> {
 
     at_rest(&cfg.home, &mut findings);
     pair_across_files(&cfg.home, &mut findings);
+    if let Some(root) = &cfg.system {
+        let checks = system::Checks {
+            weak: settings.rules.allows(crate::exposure::SSHD_WEAK_CHECK),
+            permissions: settings.rules.allows(super::PERMISSIONS_CHECK),
+            quiet: cfg.scan.output.quiet,
+            fix: cfg.scan.fix_permissions,
+        };
+        findings.extend(system::check(root, &checks));
+    }
     let mut silenced = Silenced::default();
     let mut findings = settings.filter.apply(findings, &mut silenced);
     let home = display_path(&cfg.home);
