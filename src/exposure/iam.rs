@@ -169,7 +169,7 @@ fn admin_policy(m: &Module<'_>, dir: &Path, v: &Value, depth: usize) -> Option<S
         if e.starts_with("jsonencode(") {
             return allows_all(e).then(|| "a policy allowing \"Action\": \"*\"".into());
         }
-        if e.contains("file(") {
+        if e.contains("file(") && m.disk {
             let text = file_argument(e).and_then(|rel| std::fs::read(dir.join(rel)).ok())?;
             return allows_all(&String::from_utf8_lossy(&text))
                 .then(|| "a policy allowing \"Action\": \"*\"".into());

@@ -23,7 +23,7 @@ pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
-use crate::finding::Severity;
+use crate::finding::{Category, Finding, Severity};
 
 /// The check id of open SSH ingress rules.
 pub const SSH_OPEN_CHECK: &str = "ssh-open-to-world";
@@ -107,6 +107,101 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Option<Kind> {
         }
     }
     None
+}
+
+/// Which exposure checks a run makes (`--rule` / `--skip-rule`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Checks {
+    /// `ssh-open-to-world`.
+    pub open: bool,
+    /// `sshd-weak-setting`.
+    pub weak: bool,
+    /// `aws-key-risk`.
+    pub risk: bool,
+}
+
+impl Checks {
+    pub fn any(self) -> bool {
+        self.open || self.weak || self.risk
+    }
+
+    fn allows(self, check: &str) -> bool {
+        match check {
+            SSH_OPEN_CHECK => self.open,
+            SSHD_WEAK_CHECK => self.weak,
+            AWS_KEY_RISK_CHECK => self.risk,
+            _ => false,
+        }
+    }
+}
+
+/// Whether a file at `path` is one the exposure checks read by its name alone (Terraform,
+/// sshd_config): a history reads every version of such a file.
+pub fn named(path: &[u8]) -> bool {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let ends = |s: &[u8]| name.len() > s.len() && name.ends_with(s);
+    ends(b".tf")
+        || ends(b".tf.json")
+        || name.starts_with(b"sshd_config")
+        || (ends(b".conf") && path.ends_with(&[b"sshd_config.d/", name].concat()))
+}
+
+/// Whether bytes may be a file the exposure checks choose by its contents (cloud-init,
+/// a CloudFormation security group, an Ansible task on sshd_config), whatever its name:
+/// what a pass over a history's packs keeps for reading again. Two substring searches of
+/// words that are rare in other files (`sshd_config` is not: it is looked for only in a
+/// file with an Ansible `lineinfile`).
+pub fn by_content(bytes: &[u8]) -> bool {
+    let has = |w: &[u8]| memchr::memmem::find(bytes, w).is_some();
+    bytes.starts_with(b"#cloud-config")
+        || has(b"AWS::EC2::SecurityGroup")
+        || (has(b"lineinfile") && has(b"sshd_config"))
+}
+
+/// The exposure findings of one file read alone, with nothing read from disk beside it:
+/// a blob of a repository's history at `path`. Terraform is read without the rest of its
+/// module, sshd_config without its `Include`s, and no key is linked.
+pub fn alone(path: &Path, bytes: &[u8], checks: Checks) -> Vec<Finding> {
+    if !checks.any() {
+        return Vec::new();
+    }
+    let Some(kind) = kind_of(path, bytes) else {
+        return Vec::new();
+    };
+    let found = match kind {
+        Kind::Terraform | Kind::TerraformJson if checks.open || checks.risk => {
+            let file = terraform::TfFile::read(path, bytes, kind == Kind::TerraformJson);
+            terraform::analyse_alone(&file).exposures
+        }
+        Kind::CloudFormation if checks.open => cloudformation::check(path, bytes),
+        Kind::Sshd if checks.weak => sshd::check_alone(path, bytes),
+        Kind::Ansible if checks.weak => provisioning::ansible(path, bytes),
+        Kind::CloudInit if checks.weak => provisioning::cloud_init(path, bytes),
+        _ => return Vec::new(),
+    };
+    let allow = allow_lines(bytes);
+    found
+        .into_iter()
+        .filter(|e| checks.allows(e.check) && e.path == path)
+        .map(|e| {
+            let here = allowed_at(&allow, e.line);
+            let mut f = finding(e);
+            f.allowed_inline = here;
+            f
+        })
+        .collect()
+}
+
+/// An exposure as a finding.
+pub fn finding(e: Exposure) -> Finding {
+    let category = match e.check {
+        SSH_OPEN_CHECK => Category::SshOpenToWorld,
+        AWS_KEY_RISK_CHECK => Category::AwsKeyRisk,
+        _ => Category::SshdWeakSetting,
+    };
+    Finding::exposure(
+        e.check, category, &e.path, e.line, e.what, e.severity, e.advice,
+    )
 }
 
 /// Whether a source range is the whole internet.

@@ -66,6 +66,11 @@ struct Ctx<'a> {
     root: Option<&'a Path>,
     /// Files an `Include` names that exist but could not be read.
     unreadable: Vec<(PathBuf, std::io::Error)>,
+    /// `Include`s are followed (not for a blob of a repository's history, whose
+    /// neighbours are not files here).
+    follow: bool,
+    /// An `Include` was seen and not followed: what is absent may be set there.
+    unfollowed: bool,
 }
 
 pub fn check(path: &Path, bytes: &[u8]) -> Vec<Exposure> {
@@ -79,6 +84,20 @@ pub fn check(path: &Path, bytes: &[u8]) -> Vec<Exposure> {
         base,
         root: None,
         unreadable: Vec::new(),
+        follow: true,
+        unfollowed: false,
+    };
+    evaluate(path, bytes, &mut ctx)
+}
+
+/// A file read alone, its `Include`s not followed (a blob of a repository's history).
+pub fn check_alone(path: &Path, bytes: &[u8]) -> Vec<Exposure> {
+    let mut ctx = Ctx {
+        base: PathBuf::new(),
+        root: None,
+        unreadable: Vec::new(),
+        follow: false,
+        unfollowed: false,
     };
     evaluate(path, bytes, &mut ctx)
 }
@@ -96,6 +115,8 @@ pub fn check_system(
         base: root.join("etc/ssh"),
         root: Some(root),
         unreadable: Vec::new(),
+        follow: true,
+        unfollowed: false,
     };
     let found = evaluate(config, bytes, &mut ctx);
     (found, ctx.unreadable)
@@ -119,7 +140,7 @@ fn evaluate(path: &Path, bytes: &[u8], ctx: &mut Ctx<'_>) -> Vec<Exposure> {
         })
         .collect();
     let main = path.file_name().is_some_and(|n| n == "sshd_config");
-    if main && !settings.contains_key("passwordauthentication") {
+    if main && !ctx.unfollowed && !settings.contains_key("passwordauthentication") {
         found.push(Exposure {
             check: SSHD_WEAK_CHECK,
             path: path.to_path_buf(),
@@ -163,6 +184,10 @@ fn read(
             continue;
         }
         if key == "include" {
+            if !ctx.follow {
+                ctx.unfollowed = true;
+                continue;
+            }
             if depth < 8 {
                 for arg in value.split_whitespace() {
                     for inc in expand(&ctx.base, ctx.root, arg.trim_matches('"')) {

@@ -96,7 +96,7 @@ pub fn analyse(files: &[TfFile]) -> Analysis {
     let mut dirs: Vec<_> = by_dir.into_iter().collect();
     dirs.sort_by(|a, b| a.0.cmp(&b.0));
     for (dir, files) in dirs {
-        module(&dir, &files, &mut out);
+        module(&dir, &files, true, &mut out);
     }
     super::iam::link(files, &mut out);
     out
@@ -112,6 +112,9 @@ pub(super) struct Module<'a> {
     modules: Vec<(&'a TfFile, &'a Block)>,
     /// `data "type" "name" { … }` sources.
     pub(super) data: Vec<(&'a TfFile, &'a Block)>,
+    /// The module's folder is on disk: a `file()` beside it may be read. Not for a blob of
+    /// a repository's history, whose paths are not files here.
+    pub(super) disk: bool,
 }
 
 impl<'a> Module<'a> {
@@ -181,13 +184,28 @@ pub(super) fn referenced<'e>(kind: &str, e: &'e str) -> Option<&'e str> {
     Some(rest.split(['.', '[', ' ', ')']).next().unwrap_or(rest))
 }
 
-fn module(dir: &Path, files: &[&TfFile], out: &mut Analysis) {
+/// One file read alone, with nothing read from disk (a blob of a repository's history):
+/// its open rules and the access keys it makes for administrators, from what it says
+/// itself (a variable defined in another file of its module is not known).
+pub fn analyse_alone(file: &TfFile) -> Analysis {
+    let mut out = Analysis::default();
+    let dir = file
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    module(&dir, &[file], false, &mut out);
+    out
+}
+
+fn module(dir: &Path, files: &[&TfFile], disk: bool, out: &mut Analysis) {
     let mut m = Module {
         vars: HashMap::new(),
         locals: HashMap::new(),
         resources: Vec::new(),
         modules: Vec::new(),
         data: Vec::new(),
+        disk,
     };
     for f in files {
         for b in &f.blocks {
@@ -223,7 +241,9 @@ fn module(dir: &Path, files: &[&TfFile], out: &mut Analysis) {
             advice: SSH_OPEN_ADVICE.into(),
         });
     }
-    links(dir, &m, &open, out);
+    if disk {
+        links(dir, &m, &open, out);
+    }
     super::iam::module(dir, &m, out);
 }
 

@@ -407,14 +407,7 @@ struct Shared {
 
 /// An exposure as a finding.
 fn exposure_finding(e: exposure::Exposure) -> Finding {
-    let category = match e.check {
-        exposure::SSH_OPEN_CHECK => Category::SshOpenToWorld,
-        exposure::AWS_KEY_RISK_CHECK => Category::AwsKeyRisk,
-        _ => Category::SshdWeakSetting,
-    };
-    Finding::exposure(
-        e.check, category, &e.path, e.line, e.what, e.severity, e.advice,
-    )
+    exposure::finding(e)
 }
 
 /// The end of the walk for the Terraform read: the open rules as findings (when the check

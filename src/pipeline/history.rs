@@ -73,6 +73,7 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
         max_blob_size: cfg.max_blob_size,
         disclosure: cfg.disclosure,
         quiet: cfg.output.quiet,
+        exposure: settings.rules.exposure_checks(),
     };
     let mut summary = Summary {
         history: true,
@@ -304,8 +305,11 @@ fn pack_pass(
 ) -> PackPass {
     let mut blobs = BlobScanner::new(ctx.scanner, ctx.disclosure);
     let flagged = &shown.flagged;
+    let exposure = ctx.exposure.any();
     let test = move |data: &[u8]| {
-        if !blobs.flags(data) {
+        // A file the exposure checks choose by its contents is read again too.
+        let keep = blobs.flags(data) || (exposure && crate::exposure::by_content(data));
+        if !keep {
             return false;
         }
         flagged.fetch_add(1, Ordering::Relaxed);
@@ -332,6 +336,9 @@ pub struct BlobScan<'a> {
     pub max_blob_size: u64,
     pub disclosure: Disclosure,
     pub quiet: bool,
+    /// The exposure checks run on each version of the files they read
+    /// (`exposure::alone`).
+    pub exposure: crate::exposure::Checks,
 }
 
 /// Scans every blob `h` lists (each once, on every thread) and places each finding at
@@ -369,7 +376,11 @@ pub fn scan_listed(
                 .iter()
                 .copied()
                 .filter(|b| match pass.seen.get(b) {
-                    Some(&len) if len <= cfg.max_blob_size && !pass.flagged.contains(b) => {
+                    Some(&len)
+                        if len <= cfg.max_blob_size
+                            && !pass.flagged.contains(b)
+                            && !(cfg.exposure.any() && exposure_named(h, *b)) =>
+                    {
                         clean_bytes += len;
                         false
                     }
@@ -406,10 +417,13 @@ pub fn scan_listed(
                     bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
                     // The findings are made at the blob's first path (a rule or a pairing
                     // may look at the name); where else it is comes later.
-                    let f = blobs.findings_at(data, || {
+                    let mut f = blobs.findings_at(data, || {
                         let first = first_path(h, blob);
                         PathBuf::from(std::str::from_utf8(&first).unwrap_or("blob"))
                     });
+                    if cfg.exposure.any() {
+                        f.extend(exposure_findings(h, blob, data, cfg.exposure));
+                    }
                     if !f.is_empty() {
                         found_count.fetch_add(f.len() as u64, Ordering::Relaxed);
                         // Blobs with findings are rare: a lock each costs nothing.
@@ -533,6 +547,33 @@ pub fn scan_listed(
         }
     }
     placed.into_values().map(|(_, f)| f).collect()
+}
+
+/// Whether one of the paths `blob` is at names a file the exposure checks read by name.
+fn exposure_named(h: &History, blob: Oid) -> bool {
+    h.origins
+        .get(&blob)
+        .is_some_and(|o| o.iter().any(|o| crate::exposure::named(&o.path)))
+}
+
+/// The exposure findings of a blob, read at the first of its paths the checks choose.
+fn exposure_findings(
+    h: &History,
+    blob: Oid,
+    data: &[u8],
+    checks: crate::exposure::Checks,
+) -> Vec<Finding> {
+    let origins = h.origins.get(&blob).map(Vec::as_slice).unwrap_or_default();
+    for o in origins {
+        let Ok(p) = std::str::from_utf8(&o.path) else {
+            continue;
+        };
+        let p = Path::new(p);
+        if crate::exposure::kind_of(p, data).is_some() {
+            return crate::exposure::alone(p, data, checks);
+        }
+    }
+    Vec::new()
 }
 
 fn first_path(h: &History, blob: Oid) -> Vec<u8> {

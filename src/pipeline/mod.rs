@@ -93,6 +93,16 @@ impl RuleSelection {
             && !self.skip.iter().any(|r| r == id)
     }
 
+    /// Which exposure checks are selected.
+    pub fn exposure_checks(&self) -> crate::exposure::Checks {
+        use crate::exposure as x;
+        x::Checks {
+            open: self.allows(x::SSH_OPEN_CHECK),
+            weak: self.allows(x::SSHD_WEAK_CHECK),
+            risk: self.allows(x::AWS_KEY_RISK_CHECK),
+        }
+    }
+
     pub fn load(&self) -> anyhow::Result<RuleSet> {
         let mut set = RuleSet::load(&self.signature_dirs).context("loading signatures")?;
         for id in self.only.iter().chain(&self.skip) {

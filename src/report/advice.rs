@@ -1,9 +1,9 @@
 //! What to do about a finding: the steps and exact commands every report format shows
 //! (human, html), written once.
 
-use crate::finding::KeyFacts;
 use crate::finding::shell_quote;
 use crate::finding::{AwsFacts, AwsKind as Kind};
+use crate::finding::{Category, KeyFacts};
 
 /// A private key's steps.
 pub fn key(key: &KeyFacts) -> Vec<String> {
@@ -73,4 +73,24 @@ pub fn git(path: &str) -> Vec<String> {
         ),
         "force-push every branch and tag, and ask clones to re-clone: purging never makes a leaked secret safe again.".into(),
     ]
+}
+
+/// A finding in a repository's history: how to get a secret out of it, or for a door (an
+/// exposure finding: an open rule, a weak setting, not a secret) what its history means.
+pub fn git_of(f: &crate::finding::Finding) -> Vec<String> {
+    let door = matches!(
+        f.category,
+        Category::SshOpenToWorld | Category::SshdWeakSetting | Category::AwsKeyRisk
+    );
+    if !door {
+        return git(&f.path);
+    }
+    if f.git().is_some_and(|g| g.present_at_head) {
+        vec!["still at HEAD: fix it in the code (above); it is not a secret, so there is nothing to purge.".into()]
+    } else {
+        vec![
+            "closed since: nothing to purge (it is not a secret), but it was open from this commit until the change that closed it;".into(),
+            "check what it let in during that time (VPC flow logs, sshd's auth log, CloudTrail).".into(),
+        ]
+    }
 }

@@ -15,6 +15,7 @@ mod carriers;
 mod decoded;
 mod exit_codes;
 mod exposure;
+mod exposure_history;
 mod filters;
 mod history;
 mod hooks;

@@ -123,6 +123,7 @@ pub fn sweep(cfg: &SweepConfig) -> anyhow::Result<Outcome> {
             max_blob_size: cfg.scan.fs.max_file_size,
             disclosure: cfg.scan.disclosure,
             quiet: cfg.scan.output.quiet,
+            exposure: settings.rules.exposure_checks(),
         };
         let whole = Selection::All { all_objects: false };
         let mut from_history = Vec::new();
@@ -146,9 +147,19 @@ pub fn sweep(cfg: &SweepConfig) -> anyhow::Result<Outcome> {
             .iter()
             .map(|f| (f.id.as_str(), f.path.as_str()))
             .collect();
+        // An exposure's id is keyed by its path, which history gives relative to the
+        // repository: the same door is matched by what it is and where.
+        let doors_on_disk: HashSet<(&str, &str, &str)> = findings
+            .iter()
+            .filter(|f| f.advice.is_some())
+            .map(|f| (f.rule.as_str(), f.name.as_str(), f.path.as_str()))
+            .collect();
         let new: Vec<Finding> = from_history
             .into_iter()
-            .filter(|(at, f)| !on_disk.contains(&(f.id.as_str(), at.as_str())))
+            .filter(|(at, f)| {
+                !on_disk.contains(&(f.id.as_str(), at.as_str()))
+                    && !doors_on_disk.contains(&(f.rule.as_str(), f.name.as_str(), at.as_str()))
+            })
             .map(|(_, f)| f)
             .collect();
         findings.extend(new);
