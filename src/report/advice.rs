@@ -7,6 +7,30 @@ use crate::finding::{Category, KeyFacts};
 
 /// A private key's steps.
 pub fn key(key: &KeyFacts) -> Vec<String> {
+    // Trusted through Terraform: an `aws_key_pair`, which EC2 writes into the instances'
+    // authorized_keys only when they launch.
+    let terraform = key.authorized_in.iter().any(|p| {
+        let p = p.path.as_str();
+        p.ends_with(".tf") || p.ends_with(".tf.json")
+    });
+    if terraform {
+        let mut out = vec![
+            "what to do: rotate the key pair: put a new key's public half in the aws_key_pair above (ssh-keygen -t ed25519) and apply;".into(),
+            "then replace the key on every instance that used it (EC2 writes a key pair into authorized_keys only at launch: replace those instances, or remove the old public half from their authorized_keys);".into(),
+        ];
+        let elsewhere = key.authorized_in.iter().any(|p| {
+            let p = p.path.as_str();
+            !(p.ends_with(".tf") || p.ends_with(".tf.json"))
+        });
+        if elsewhere {
+            out.push("remove its public half from the other places above (authorized_keys, cloud-init user data) too;".into());
+        }
+        out.push(
+            "if it was ever committed, purge it from history too, and still treat it as leaked."
+                .into(),
+        );
+        return out;
+    }
     let revoke = if key.authorized_in.is_empty() {
         "remove its public half from authorized_keys on every server that trusts it"
     } else {

@@ -535,6 +535,14 @@ resource "aws_instance" "db" {
         "{}",
         human.stdout
     );
+    // Its advice speaks of the key pair and the instances, and of the other places.
+    for words in [
+        "rotate the key pair: put a new key's public half in the aws_key_pair above",
+        "replace the key on every instance that used it",
+        "(authorized_keys, cloud-init user data)",
+    ] {
+        assert!(human.stdout.contains(words), "{words}: {}", human.stdout);
+    }
     // And SARIF carries it in the key's message.
     let sarif = d.run(&["scan", "--format", "sarif", "."]);
     assert!(sarif.stdout.contains("opens aws_instance.web"));
