@@ -73,6 +73,13 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Option<Kind> {
         return Some(Kind::CloudInit);
     }
     let ends = |s: &[u8]| name.len() > s.len() && name.ends_with(s);
+    // Variables' values: read with the Terraform of their folder.
+    if ends(b".tfvars") {
+        return Some(Kind::Terraform);
+    }
+    if ends(b".tfvars.json") {
+        return Some(Kind::TerraformJson);
+    }
     if ends(b".tf") {
         return Some(Kind::Terraform);
     }
@@ -86,7 +93,7 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Option<Kind> {
     if ends(b".csv") && !name.starts_with(b"rootkey") && has(b"Access key ID") {
         return Some(Kind::AwsConsoleCsv);
     }
-    if name.starts_with(b"sshd_config") {
+    if sshd_name(name) {
         return Some(Kind::Sshd);
     }
     if ends(b".conf")
@@ -142,7 +149,7 @@ pub fn named(path: &[u8]) -> bool {
     let ends = |s: &[u8]| name.len() > s.len() && name.ends_with(s);
     ends(b".tf")
         || ends(b".tf.json")
-        || name.starts_with(b"sshd_config")
+        || sshd_name(name)
         || (ends(b".conf") && path.ends_with(&[b"sshd_config.d/", name].concat()))
 }
 
@@ -202,6 +209,25 @@ pub fn finding(e: Exposure) -> Finding {
     Finding::exposure(
         e.check, category, &e.path, e.line, e.what, e.severity, e.advice,
     )
+}
+
+/// `sshd_config` and its variants (`sshd_config.in`, `.orig`), not the manual page or
+/// code named after it (`sshd_config.5`, `.0`, `sshd_config.c`): every version of those
+/// would be read in a history for nothing.
+fn sshd_name(name: &[u8]) -> bool {
+    name.starts_with(b"sshd_config")
+        && ![
+            &b".5"[..],
+            b".0",
+            b".c",
+            b".h",
+            b".o",
+            b".html",
+            b".md",
+            b".txt",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e))
 }
 
 /// Whether a source range is the whole internet.
@@ -270,6 +296,16 @@ mod tests {
         assert_eq!(k("etc/ssh/sshd_config", b""), Some(Kind::Sshd));
         assert_eq!(k("etc/ssh/sshd_config.d/50.conf", b""), Some(Kind::Sshd));
         assert_eq!(k("etc/other.d/50.conf", b""), None);
+        assert_eq!(k("openssh/sshd_config.in", b""), Some(Kind::Sshd));
+        assert_eq!(k("openssh/sshd_config.5", b""), None);
+        assert_eq!(k("openssh/sshd_config.c", b""), None);
+        assert_eq!(k("infra/terraform.tfvars", b""), Some(Kind::Terraform));
+        assert_eq!(
+            k("infra/x.auto.tfvars.json", b"{}"),
+            Some(Kind::TerraformJson)
+        );
+        assert!(named(b"etc/ssh/sshd_config.d/50.conf") && named(b"a/main.tf"));
+        assert!(!named(b"openssh/sshd_config.5") && !named(b"etc/other.d/50.conf"));
         assert_eq!(k("user-data", b"#cloud-config\n"), Some(Kind::CloudInit));
         assert_eq!(
             k("t.yaml", b"AWSTemplateFormatVersion: x"),

@@ -20,10 +20,29 @@ pub struct TfFile {
     pub allow_lines: Vec<usize>,
     /// Access keys a state file or an IAM console CSV records (`iam`).
     pub issued: Vec<IssuedKey>,
+    /// The values a `*.tfvars` (or `*.tfvars.json`) file gives variables.
+    pub tfvars: Vec<(String, Value)>,
 }
 
 impl TfFile {
     pub fn read(path: &Path, bytes: &[u8], json: bool) -> TfFile {
+        let name = path
+            .file_name()
+            .map(|n| n.as_encoded_bytes())
+            .unwrap_or(b"");
+        if name.ends_with(b".tfvars") || name.ends_with(b".tfvars.json") {
+            return TfFile {
+                path: path.to_path_buf(),
+                allow_lines: Vec::new(),
+                blocks: Vec::new(),
+                issued: Vec::new(),
+                tfvars: if json {
+                    super::hcl::attrs_from_json(bytes)
+                } else {
+                    super::hcl::parse_attrs(bytes)
+                },
+            };
+        }
         TfFile {
             path: path.to_path_buf(),
             allow_lines: super::allow_lines(bytes),
@@ -33,6 +52,7 @@ impl TfFile {
                 super::hcl::parse(bytes)
             },
             issued: Vec::new(),
+            tfvars: Vec::new(),
         }
     }
 
@@ -43,6 +63,7 @@ impl TfFile {
             path: path.to_path_buf(),
             allow_lines: Vec::new(),
             blocks: Vec::new(),
+            tfvars: Vec::new(),
             issued: if csv {
                 super::iam::from_console_csv(path, bytes)
             } else {
@@ -104,7 +125,8 @@ pub fn analyse(files: &[TfFile]) -> Analysis {
 
 /// The resources of a module: `(file, block)` for `resource "type" "name"`.
 pub(super) struct Module<'a> {
-    vars: HashMap<&'a str, &'a Value>,
+    /// A variable's values: those `*.tfvars` files beside it give, then its `default`.
+    vars: HashMap<&'a str, Vec<&'a Value>>,
     /// `locals { name = value }`.
     locals: HashMap<&'a str, &'a Value>,
     pub(super) resources: Vec<(&'a TfFile, &'a Block)>,
@@ -143,15 +165,25 @@ impl<'a> Module<'a> {
             n.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         };
-        for (prefix, table) in [("var.", &self.vars), ("local.", &self.locals)] {
-            if let Some(name) = e.strip_prefix(prefix)
-                && name_only(name)
-            {
-                return table
-                    .get(name)
-                    .map(|v| self.strings(v, depth + 1))
-                    .unwrap_or_default();
-            }
+        if let Some(name) = e.strip_prefix("var.")
+            && name_only(name)
+        {
+            return self
+                .vars
+                .get(name)
+                .into_iter()
+                .flatten()
+                .flat_map(|v| self.strings(v, depth + 1))
+                .collect();
+        }
+        if let Some(name) = e.strip_prefix("local.")
+            && name_only(name)
+        {
+            return self
+                .locals
+                .get(name)
+                .map(|v| self.strings(v, depth + 1))
+                .unwrap_or_default();
         }
         if e.parse::<i64>().is_ok() {
             return vec![e.to_string()];
@@ -161,6 +193,110 @@ impl<'a> Module<'a> {
 
     pub(super) fn first(&self, b: &'a Block, attr: &str) -> Option<String> {
         self.strings(b.attr(attr)?, 0).into_iter().next()
+    }
+
+    /// The blocks a `dynamic "ingress" { for_each = …; content { … } }` makes, where
+    /// `for_each` is a literal list (of objects or of values), or a variable or local
+    /// holding one: `ingress.value.x` (or the `iterator`'s name) is each item's `x`.
+    fn expand_dynamic(&self, d: &'a Block) -> Vec<Block> {
+        let Some(content) = d.blocks.iter().find(|b| b.kind == "content") else {
+            return Vec::new();
+        };
+        let it = match d.attr("iterator") {
+            Some(Value::Expr(e) | Value::Str(e)) => e.trim().to_string(),
+            _ => d.labels.first().cloned().unwrap_or_default(),
+        };
+        let items = d
+            .attr("for_each")
+            .map(|v| self.list_items(v, 0))
+            .unwrap_or_default();
+        let value = format!("{it}.value");
+        items
+            .iter()
+            .map(|item| {
+                let fields = match item {
+                    Value::Expr(e) if e.trim_start().starts_with('{') => {
+                        super::hcl::parse_object(e)
+                    }
+                    _ => Vec::new(),
+                };
+                let subst = |v: &Value| -> Value {
+                    match v {
+                        Value::Expr(e) if e.trim() == value => item.clone(),
+                        Value::Expr(e) => match e.trim().strip_prefix(&format!("{value}.")) {
+                            Some(field) => fields
+                                .iter()
+                                .find(|(k, _)| k == field)
+                                .map_or_else(|| v.clone(), |(_, fv)| fv.clone()),
+                            None => v.clone(),
+                        },
+                        other => other.clone(),
+                    }
+                };
+                let mut b = content.clone();
+                b.kind = "ingress".into();
+                b.line = d.line;
+                for (_, v) in &mut b.attrs {
+                    *v = match &*v {
+                        Value::List(items) => Value::List(items.iter().map(subst).collect()),
+                        other => subst(other),
+                    };
+                }
+                b
+            })
+            .collect()
+    }
+
+    /// The items of a list a value comes to: a literal list, `toset([…])`, or a variable's
+    /// (or local's) literal list.
+    fn list_items(&self, v: &'a Value, depth: usize) -> Vec<Value> {
+        if depth > 8 {
+            return Vec::new();
+        }
+        match v {
+            Value::List(items) => items.clone(),
+            Value::Expr(e) => {
+                let e = e.trim();
+                let inner = e
+                    .strip_prefix("toset(")
+                    .or_else(|| e.strip_prefix("tolist("))
+                    .and_then(|x| x.strip_suffix(')'))
+                    .map(str::trim);
+                if let Some(inner) = inner {
+                    return match inner
+                        .strip_prefix("var.")
+                        .or_else(|| inner.strip_prefix("local."))
+                    {
+                        Some(_) => self.list_items(&Value::Expr(inner.to_string()), depth + 1),
+                        None => match super::hcl::parse_attrs(format!("x = {inner}").as_bytes())
+                            .into_iter()
+                            .next()
+                        {
+                            Some((_, Value::List(items))) => items,
+                            _ => Vec::new(),
+                        },
+                    };
+                }
+                if let Some(name) = e.strip_prefix("var.") {
+                    return self
+                        .vars
+                        .get(name)
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|v| self.list_items(v, depth + 1))
+                        .collect();
+                }
+                if let Some(name) = e.strip_prefix("local.") {
+                    return self
+                        .locals
+                        .get(name)
+                        .map(|v| self.list_items(v, depth + 1))
+                        .unwrap_or_default();
+                }
+                Vec::new()
+            }
+            Value::Str(_) => Vec::new(),
+        }
     }
 
     fn number(&self, b: &'a Block, attr: &str) -> Option<i64> {
@@ -207,12 +343,18 @@ fn module(dir: &Path, files: &[&TfFile], disk: bool, out: &mut Analysis) {
         data: Vec::new(),
         disk,
     };
+    // What `*.tfvars` files give comes first: it is what a plan uses over the default.
+    for f in files {
+        for (k, v) in &f.tfvars {
+            m.vars.entry(k.as_str()).or_default().push(v);
+        }
+    }
     for f in files {
         for b in &f.blocks {
             match (b.kind.as_str(), b.labels.first()) {
                 ("variable", Some(name)) => {
                     if let Some(d) = b.attr("default") {
-                        m.vars.insert(name.as_str(), d);
+                        m.vars.entry(name.as_str()).or_default().push(d);
                     }
                 }
                 ("resource", Some(_)) if b.labels.len() == 2 => m.resources.push((f, b)),
@@ -278,7 +420,16 @@ fn open_rules(m: &Module<'_>) -> Vec<OpenRule> {
         let (kind, name) = (b.labels[0].as_str(), b.labels[1].as_str());
         match kind {
             "aws_security_group" => {
-                for ing in b.blocks.iter().filter(|i| i.kind == "ingress") {
+                let dynamic: Vec<Block> = b
+                    .blocks
+                    .iter()
+                    .filter(|d| {
+                        d.kind == "dynamic" && d.labels.first().is_some_and(|l| l == "ingress")
+                    })
+                    .flat_map(|d| m.expand_dynamic(d))
+                    .collect();
+                let inline = b.blocks.iter().filter(|i| i.kind == "ingress");
+                for ing in inline.chain(&dynamic) {
                     check(
                         ing,
                         Some(name.to_string()),
