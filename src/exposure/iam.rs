@@ -138,6 +138,15 @@ pub fn from_console_csv(path: &Path, bytes: &[u8]) -> Vec<IssuedKey> {
         .collect()
 }
 
+/// Whether a file (by its name as reports show it) is one that records whose access key
+/// it holds: a Terraform state, or a CSV (the IAM console's).
+pub fn records_keys(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.ends_with(".tfstate")
+        || name.ends_with(".tfstate.backup")
+        || (name.ends_with(".csv") && !name.starts_with("rootkey"))
+}
+
 fn is_key_id(s: &str) -> bool {
     s.len() == 20
         && (s.starts_with("AKIA") || s.starts_with("ASIA"))

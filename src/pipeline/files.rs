@@ -77,8 +77,9 @@ struct Worker<'a> {
     fix: bool,
     /// Private keys are reported: Terraform is read for their key pairs.
     wants_links: bool,
-    /// `aws-key-risk` runs: an AWS key id waits for the end of the walk too, where the
-    /// Terraform beside it may say whose key it is.
+    /// `aws-key-risk` runs: an AWS key id in a file that records whose key it is (a
+    /// state, a console CSV) waits for the end of the walk too, where the Terraform beside
+    /// it may say what that user may do. Elsewhere it is printed as found.
     hold_aws: bool,
     archives: Option<archive::Limits>,
     since_folder: u32,
@@ -296,7 +297,9 @@ impl Worker<'_> {
             Some(stream) => {
                 let (keys, now): (Vec<Finding>, Vec<Finding>) = found.into_iter().partition(|f| {
                     f.category == Category::PrivateKey
-                        || (self.hold_aws && f.category == Category::AwsAccessKey)
+                        || (self.hold_aws
+                            && f.category == Category::AwsAccessKey
+                            && exposure::iam::records_keys(&f.path))
                 });
                 self.findings.extend(stream.emit(now));
                 self.findings.extend(keys);
