@@ -199,6 +199,28 @@ pub fn alone(path: &Path, bytes: &[u8], checks: Checks) -> Vec<Finding> {
         .collect()
 }
 
+/// The id a door (an exposure finding) has at `path`: its id is keyed by where it is, so
+/// a version read at one path of a history and placed at another is keyed again there.
+/// `None` for a finding of a secret, whose id is its content's.
+pub fn id_at(f: &Finding, path: &str) -> Option<String> {
+    let door = matches!(
+        f.category,
+        Category::SshOpenToWorld | Category::SshdWeakSetting | Category::AwsKeyRisk
+    );
+    door.then(|| {
+        Finding::exposure(
+            &f.rule,
+            f.category.clone(),
+            Path::new(path),
+            1,
+            f.name.clone(),
+            f.severity,
+            String::new(),
+        )
+        .id
+    })
+}
+
 /// An exposure as a finding.
 pub fn finding(e: Exposure) -> Finding {
     let category = match e.check {

@@ -503,6 +503,27 @@ pub fn scan_listed(
         .filter(|r| at_head.contains(&r.blob))
         .flat_map(|r| r.findings.iter().map(|f| f.id.as_str()))
         .collect();
+    // A door (an exposure finding) is about a place: it is at HEAD if HEAD's file at its
+    // path still has it.
+    let head_tree = results
+        .iter()
+        .any(|r| r.findings.iter().any(|f| f.advice.is_some()))
+        .then(|| repo.head().and_then(|r| r.peel_to_tree()).ok())
+        .flatten();
+    let by_blob: HashMap<Oid, &[Finding]> = results
+        .iter()
+        .map(|r| (r.blob, r.findings.as_slice()))
+        .collect();
+    let door_at_head = |path: &[u8], f: &Finding| -> bool {
+        let (Some(tree), Ok(p)) = (&head_tree, std::str::from_utf8(path)) else {
+            return false;
+        };
+        tree.get_path(Path::new(p)).is_ok_and(|entry| {
+            by_blob
+                .get(&entry.id())
+                .is_some_and(|found| found.iter().any(|g| g.rule == f.rule && g.name == f.name))
+        })
+    };
     let mut commit_facts = HashMap::new();
     // One finding per (secret, rule, path): the blob whose origin commit is oldest.
     let mut placed: HashMap<(String, String, Vec<u8>), (usize, Finding)> = HashMap::new();
@@ -515,11 +536,14 @@ pub fn scan_listed(
         {
             let order = origin.commit.unwrap_or(usize::MAX);
             for f in &r.findings {
-                let key = (f.id.clone(), f.rule.clone(), origin.path.clone());
+                let door_id = crate::exposure::id_at(f, &String::from_utf8_lossy(&origin.path));
+                let id = door_id.clone().unwrap_or_else(|| f.id.clone());
+                let key = (id.clone(), f.rule.clone(), origin.path.clone());
                 if placed.get(&key).is_some_and(|(o, _)| *o <= order) {
                     continue;
                 }
                 let mut f = f.clone();
+                f.id = id;
                 f.path = if origin.path.is_empty() {
                     format!("(unreachable blob {})", r.blob)
                 } else {
@@ -540,7 +564,12 @@ pub fn scan_listed(
                     email: facts.as_ref().map(|x| x.1.clone()),
                     date: facts.map(|x| x.2),
                     blob: r.blob.to_string(),
-                    present_at_head: ids_at_head.contains(f.id.as_str()),
+                    // A door is at HEAD where HEAD's file at its path has it, or where
+                    // this very version is (a renamed file keeps its door).
+                    present_at_head: match &door_id {
+                        Some(_) => at_head.contains(&r.blob) || door_at_head(&origin.path, &f),
+                        None => ids_at_head.contains(f.id.as_str()),
+                    },
                 }));
                 placed.insert(key, (order, f));
             }

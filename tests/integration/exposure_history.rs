@@ -201,3 +201,55 @@ fn a_sweep_reports_a_door_once() {
     assert_eq!(open.len(), 1, "{open:#?}");
     assert!(open[0]["file"].is_object(), "{}", open[0]);
 }
+
+/// A door's id is keyed by where it is: one version of a file at two paths is two doors
+/// in history, each with the id `scan` gives it there (a baseline made by either accepts
+/// both). A renamed file keeps its door at HEAD; edits that close it everywhere do not.
+#[test]
+fn a_door_is_keyed_by_each_path_and_followed_to_head() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    util::write_at(&r, "infra/a.tf", OPEN_TF);
+    util::write_at(&r, "infra/b.tf", OPEN_TF);
+    git(&r, &["add", "-A"]);
+    git(&r, &["commit", "-qm", "open twice"]);
+    let ids = |found: &[Value]| -> BTreeSet<(String, String, bool)> {
+        found
+            .iter()
+            .filter(|f| f["category"] == "ssh-open-to-world")
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["id"].as_str().unwrap().to_string(),
+                    f["git"]["present_at_head"].as_bool().unwrap_or(true),
+                )
+            })
+            .collect()
+    };
+    let history_ids = ids(&history(&r, &[]));
+    let scan = util::run_in(&r, &["scan", "--format", "jsonl", "-q", "."]);
+    assert_eq!(history_ids, ids(&scan.findings()));
+    assert_eq!(history_ids.len(), 2);
+
+    // Renamed: the door is still at HEAD. Closed there: it is not.
+    git(&r, &["mv", "infra/a.tf", "infra/c.tf"]);
+    git(&r, &["commit", "-qm", "rename"]);
+    let at_head = |found: &[Value], p: &str| {
+        found
+            .iter()
+            .find(|f| f["path"] == p && f["category"] == "ssh-open-to-world")
+            .unwrap_or_else(|| panic!("{p}: {found:#?}"))["git"]["present_at_head"]
+            .clone()
+    };
+    assert_eq!(at_head(&history(&r, &[]), "infra/a.tf"), true);
+    util::write_at(&r, "infra/c.tf", OPEN_TF.replace("0.0.0.0/0", "10.0.0.0/8"));
+    git(&r, &["commit", "-qam", "close one"]);
+    // b.tf is the same version still: that door is open at HEAD, in b.tf.
+    let found = history(&r, &[]);
+    assert_eq!(at_head(&found, "infra/b.tf"), true);
+    util::write_at(&r, "infra/b.tf", OPEN_TF.replace("0.0.0.0/0", "10.0.0.0/8"));
+    git(&r, &["commit", "-qam", "close the other"]);
+    let found = history(&r, &[]);
+    assert_eq!(at_head(&found, "infra/a.tf"), false);
+    assert_eq!(at_head(&found, "infra/b.tf"), false);
+}
