@@ -333,6 +333,14 @@ pub(super) struct SweepArgs {
     /// Do not cross into other file systems than the home's.
     #[arg(long, short = 'x')]
     pub(super) one_file_system: bool,
+    /// Also check this machine's SSH server: /etc/ssh/sshd_config (and what it includes)
+    /// and the modes of its host keys.
+    #[arg(long)]
+    pub(super) system: bool,
+    /// With --system: the machine's files are under DIR instead of / (a mounted image, a
+    /// container's root file system).
+    #[arg(long, value_name = "DIR", requires = "system", hide = true)]
+    pub(super) system_root: Option<PathBuf>,
     /// Skip files (and blobs) larger than this (e.g. 500M, 2G).
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub(super) max_file_size: u64,

@@ -271,7 +271,10 @@ pub fn parse() -> Command {
             };
             let mut scan = scan_config(fs, rules, a.filter.options(), &a.output, a.fix_permissions);
             scan.archives = (!a.no_archives).then(archive::Limits::default);
-            Command::Sweep(SweepConfig { scan, home })
+            let system = a
+                .system
+                .then(|| a.system_root.unwrap_or_else(|| PathBuf::from("/")));
+            Command::Sweep(SweepConfig { scan, home, system })
         }
         CliCommand::History(a) => {
             let selection = match a.selection() {

@@ -47,6 +47,55 @@ pub fn parse(text: &[u8]) -> Vec<Block> {
     r.body(0).blocks
 }
 
+/// The top-level attributes of a file of them (`*.tfvars`: `name = value`).
+pub fn parse_attrs(text: &[u8]) -> Vec<(String, Value)> {
+    let mut r = Reader {
+        s: text,
+        i: 0,
+        line: 1,
+        counted: 0,
+    };
+    r.body(0).attrs
+}
+
+/// The attributes of an object written as an expression, `{ from_port = 22, cidr_blocks
+/// = ["0.0.0.0/0"] }` (on one line or several).
+pub fn parse_object(text: &str) -> Vec<(String, Value)> {
+    let t = text.trim();
+    let Some(inner) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) else {
+        return Vec::new();
+    };
+    // Top-level commas separate attributes, as newlines do.
+    let mut out = String::with_capacity(inner.len());
+    let (mut depth, mut quoted, mut escaped) = (0i32, false, false);
+    for c in inner.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '[' | '(' | '{' if !quoted => depth += 1,
+            ']' | ')' | '}' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                out.push('\n');
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    parse_attrs(out.as_bytes())
+}
+
+/// The attributes of a JSON object (`*.tfvars.json`).
+pub fn attrs_from_json(text: &[u8]) -> Vec<(String, Value)> {
+    match serde_json::from_slice::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(m)) => {
+            m.iter().map(|(k, v)| (k.clone(), json_value(v))).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn line_at(s: &[u8], i: usize) -> usize {
     1 + s[..i.min(s.len())].iter().filter(|&&b| b == b'\n').count()
 }

@@ -15,6 +15,7 @@
 
 pub mod cloudformation;
 pub mod hcl;
+pub mod iam;
 pub mod provisioning;
 pub mod sshd;
 pub mod terraform;
@@ -22,7 +23,7 @@ pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
-use crate::finding::Severity;
+use crate::finding::{Category, Finding, Severity};
 
 /// The check id of open SSH ingress rules.
 pub const SSH_OPEN_CHECK: &str = "ssh-open-to-world";
@@ -30,6 +31,10 @@ pub const SSH_OPEN_NAME: &str = "SSH (port 22) open to the whole internet";
 /// The check id of weak sshd settings.
 pub const SSHD_WEAK_CHECK: &str = "sshd-weak-setting";
 pub const SSHD_WEAK_NAME: &str = "Weak sshd setting (root login, passwords)";
+
+/// The check id of access keys made for administrators (`iam`).
+pub const AWS_KEY_RISK_CHECK: &str = "aws-key-risk";
+pub const AWS_KEY_RISK_NAME: &str = "Access key made for an IAM user with administrator rights";
 
 /// What to do about port 22 open to the world.
 pub const SSH_OPEN_ADVICE: &str = "restrict the source to known addresses (a VPN or office range), or close port 22 and connect through AWS Systems Manager Session Manager or an EC2 Instance Connect Endpoint";
@@ -50,6 +55,10 @@ pub struct Exposure {
 pub enum Kind {
     Terraform,
     TerraformJson,
+    /// A `terraform.tfstate` recording an `aws_iam_access_key`.
+    TerraformState,
+    /// The CSV the IAM console gives a user's new access key in.
+    AwsConsoleCsv,
     CloudFormation,
     Sshd,
     CloudInit,
@@ -64,13 +73,27 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Option<Kind> {
         return Some(Kind::CloudInit);
     }
     let ends = |s: &[u8]| name.len() > s.len() && name.ends_with(s);
+    // Variables' values: read with the Terraform of their folder.
+    if ends(b".tfvars") {
+        return Some(Kind::Terraform);
+    }
+    if ends(b".tfvars.json") {
+        return Some(Kind::TerraformJson);
+    }
     if ends(b".tf") {
         return Some(Kind::Terraform);
     }
     if ends(b".tf.json") {
         return Some(Kind::TerraformJson);
     }
-    if name.starts_with(b"sshd_config") {
+    let has = |w: &[u8]| memchr::memmem::find(bytes, w).is_some();
+    if (ends(b".tfstate") || ends(b".tfstate.backup")) && has(b"aws_iam_access_key") {
+        return Some(Kind::TerraformState);
+    }
+    if ends(b".csv") && !name.starts_with(b"rootkey") && has(b"Access key ID") {
+        return Some(Kind::AwsConsoleCsv);
+    }
+    if sshd_name(name) {
         return Some(Kind::Sshd);
     }
     if ends(b".conf")
@@ -83,7 +106,6 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Option<Kind> {
     }
     let yaml = ends(b".yaml") || ends(b".yml");
     if yaml || ends(b".json") || ends(b".template") {
-        let has = |w: &[u8]| memchr::memmem::find(bytes, w).is_some();
         if has(b"AWSTemplateFormatVersion") || has(b"AWS::EC2::SecurityGroup") {
             return Some(Kind::CloudFormation);
         }
@@ -92,6 +114,142 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Option<Kind> {
         }
     }
     None
+}
+
+/// Which exposure checks a run makes (`--rule` / `--skip-rule`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Checks {
+    /// `ssh-open-to-world`.
+    pub open: bool,
+    /// `sshd-weak-setting`.
+    pub weak: bool,
+    /// `aws-key-risk`.
+    pub risk: bool,
+}
+
+impl Checks {
+    pub fn any(self) -> bool {
+        self.open || self.weak || self.risk
+    }
+
+    fn allows(self, check: &str) -> bool {
+        match check {
+            SSH_OPEN_CHECK => self.open,
+            SSHD_WEAK_CHECK => self.weak,
+            AWS_KEY_RISK_CHECK => self.risk,
+            _ => false,
+        }
+    }
+}
+
+/// Whether a file at `path` is one the exposure checks read by its name alone (Terraform,
+/// sshd_config): a history reads every version of such a file.
+pub fn named(path: &[u8]) -> bool {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let ends = |s: &[u8]| name.len() > s.len() && name.ends_with(s);
+    ends(b".tf")
+        || ends(b".tf.json")
+        || sshd_name(name)
+        || (ends(b".conf") && path.ends_with(&[b"sshd_config.d/", name].concat()))
+}
+
+/// Whether bytes may be a file the exposure checks choose by its contents (cloud-init,
+/// a CloudFormation security group, an Ansible task on sshd_config), whatever its name:
+/// what a pass over a history's packs keeps for reading again. Two substring searches of
+/// words that are rare in other files (`sshd_config` is not: it is looked for only in a
+/// file with an Ansible `lineinfile`).
+pub fn by_content(bytes: &[u8]) -> bool {
+    let has = |w: &[u8]| memchr::memmem::find(bytes, w).is_some();
+    bytes.starts_with(b"#cloud-config")
+        || has(b"AWS::EC2::SecurityGroup")
+        || (has(b"lineinfile") && has(b"sshd_config"))
+}
+
+/// The exposure findings of one file read alone, with nothing read from disk beside it:
+/// a blob of a repository's history at `path`. Terraform is read without the rest of its
+/// module, sshd_config without its `Include`s, and no key is linked.
+pub fn alone(path: &Path, bytes: &[u8], checks: Checks) -> Vec<Finding> {
+    if !checks.any() {
+        return Vec::new();
+    }
+    let Some(kind) = kind_of(path, bytes) else {
+        return Vec::new();
+    };
+    let found = match kind {
+        Kind::Terraform | Kind::TerraformJson if checks.open || checks.risk => {
+            let file = terraform::TfFile::read(path, bytes, kind == Kind::TerraformJson);
+            terraform::analyse_alone(&file).exposures
+        }
+        Kind::CloudFormation if checks.open => cloudformation::check(path, bytes),
+        Kind::Sshd if checks.weak => sshd::check_alone(path, bytes),
+        Kind::Ansible if checks.weak => provisioning::ansible(path, bytes),
+        Kind::CloudInit if checks.weak => provisioning::cloud_init(path, bytes),
+        _ => return Vec::new(),
+    };
+    let allow = allow_lines(bytes);
+    found
+        .into_iter()
+        .filter(|e| checks.allows(e.check) && e.path == path)
+        .map(|e| {
+            let here = allowed_at(&allow, e.line);
+            let mut f = finding(e);
+            f.allowed_inline = here;
+            f
+        })
+        .collect()
+}
+
+/// The id a door (an exposure finding) has at `path`: its id is keyed by where it is, so
+/// a version read at one path of a history and placed at another is keyed again there.
+/// `None` for a finding of a secret, whose id is its content's.
+pub fn id_at(f: &Finding, path: &str) -> Option<String> {
+    let door = matches!(
+        f.category,
+        Category::SshOpenToWorld | Category::SshdWeakSetting | Category::AwsKeyRisk
+    );
+    door.then(|| {
+        Finding::exposure(
+            &f.rule,
+            f.category.clone(),
+            Path::new(path),
+            1,
+            f.name.clone(),
+            f.severity,
+            String::new(),
+        )
+        .id
+    })
+}
+
+/// An exposure as a finding.
+pub fn finding(e: Exposure) -> Finding {
+    let category = match e.check {
+        SSH_OPEN_CHECK => Category::SshOpenToWorld,
+        AWS_KEY_RISK_CHECK => Category::AwsKeyRisk,
+        _ => Category::SshdWeakSetting,
+    };
+    Finding::exposure(
+        e.check, category, &e.path, e.line, e.what, e.severity, e.advice,
+    )
+}
+
+/// `sshd_config` and its variants (`sshd_config.in`, `.orig`), not the manual page or
+/// code named after it (`sshd_config.5`, `.0`, `sshd_config.c`): every version of those
+/// would be read in a history for nothing.
+fn sshd_name(name: &[u8]) -> bool {
+    name.starts_with(b"sshd_config")
+        && ![
+            &b".5"[..],
+            b".0",
+            b".c",
+            b".h",
+            b".o",
+            b".html",
+            b".md",
+            b".txt",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e))
 }
 
 /// Whether a source range is the whole internet.
@@ -160,6 +318,16 @@ mod tests {
         assert_eq!(k("etc/ssh/sshd_config", b""), Some(Kind::Sshd));
         assert_eq!(k("etc/ssh/sshd_config.d/50.conf", b""), Some(Kind::Sshd));
         assert_eq!(k("etc/other.d/50.conf", b""), None);
+        assert_eq!(k("openssh/sshd_config.in", b""), Some(Kind::Sshd));
+        assert_eq!(k("openssh/sshd_config.5", b""), None);
+        assert_eq!(k("openssh/sshd_config.c", b""), None);
+        assert_eq!(k("infra/terraform.tfvars", b""), Some(Kind::Terraform));
+        assert_eq!(
+            k("infra/x.auto.tfvars.json", b"{}"),
+            Some(Kind::TerraformJson)
+        );
+        assert!(named(b"etc/ssh/sshd_config.d/50.conf") && named(b"a/main.tf"));
+        assert!(!named(b"openssh/sshd_config.5") && !named(b"etc/other.d/50.conf"));
         assert_eq!(k("user-data", b"#cloud-config\n"), Some(Kind::CloudInit));
         assert_eq!(
             k("t.yaml", b"AWSTemplateFormatVersion: x"),

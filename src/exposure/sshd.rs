@@ -59,6 +59,20 @@ struct Setting {
     line: usize,
 }
 
+/// Where `Include`s are read from: the folder of the file scanned, and for a machine's own
+/// configuration (`sweep --system`) the root its absolute paths are under.
+struct Ctx<'a> {
+    base: PathBuf,
+    root: Option<&'a Path>,
+    /// Files an `Include` names that exist but could not be read.
+    unreadable: Vec<(PathBuf, std::io::Error)>,
+    /// `Include`s are followed (not for a blob of a repository's history, whose
+    /// neighbours are not files here).
+    follow: bool,
+    /// An `Include` was seen and not followed: what is absent may be set there.
+    unfollowed: bool,
+}
+
 pub fn check(path: &Path, bytes: &[u8]) -> Vec<Exposure> {
     let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let base = if base.file_name().is_some_and(|n| n == "sshd_config.d") {
@@ -66,8 +80,51 @@ pub fn check(path: &Path, bytes: &[u8]) -> Vec<Exposure> {
     } else {
         base
     };
+    let mut ctx = Ctx {
+        base,
+        root: None,
+        unreadable: Vec::new(),
+        follow: true,
+        unfollowed: false,
+    };
+    evaluate(path, bytes, &mut ctx)
+}
+
+/// A file read alone, its `Include`s not followed (a blob of a repository's history).
+pub fn check_alone(path: &Path, bytes: &[u8]) -> Vec<Exposure> {
+    let mut ctx = Ctx {
+        base: PathBuf::new(),
+        root: None,
+        unreadable: Vec::new(),
+        follow: false,
+        unfollowed: false,
+    };
+    evaluate(path, bytes, &mut ctx)
+}
+
+/// A machine's own sshd configuration, `etc/ssh/sshd_config` under `root` (`/`, or a
+/// mounted image's root), as sshd reads it: an absolute `Include` is under `root`, a
+/// relative one under `etc/ssh`. The findings, and the included files that exist but
+/// could not be read.
+pub fn check_system(
+    root: &Path,
+    config: &Path,
+    bytes: &[u8],
+) -> (Vec<Exposure>, Vec<(PathBuf, std::io::Error)>) {
+    let mut ctx = Ctx {
+        base: root.join("etc/ssh"),
+        root: Some(root),
+        unreadable: Vec::new(),
+        follow: true,
+        unfollowed: false,
+    };
+    let found = evaluate(config, bytes, &mut ctx);
+    (found, ctx.unreadable)
+}
+
+fn evaluate(path: &Path, bytes: &[u8], ctx: &mut Ctx<'_>) -> Vec<Exposure> {
     let mut settings: HashMap<String, Setting> = HashMap::new();
-    read(path, bytes, &base, &mut settings, 0);
+    read(path, bytes, ctx, &mut settings, 0);
     let mut found: Vec<Exposure> = settings
         .iter()
         .filter_map(|(k, s)| {
@@ -83,7 +140,7 @@ pub fn check(path: &Path, bytes: &[u8]) -> Vec<Exposure> {
         })
         .collect();
     let main = path.file_name().is_some_and(|n| n == "sshd_config");
-    if main && !settings.contains_key("passwordauthentication") {
+    if main && !ctx.unfollowed && !settings.contains_key("passwordauthentication") {
         found.push(Exposure {
             check: SSHD_WEAK_CHECK,
             path: path.to_path_buf(),
@@ -100,7 +157,7 @@ pub fn check(path: &Path, bytes: &[u8]) -> Vec<Exposure> {
 fn read(
     path: &Path,
     bytes: &[u8],
-    base: &Path,
+    ctx: &mut Ctx<'_>,
     settings: &mut HashMap<String, Setting>,
     depth: usize,
 ) {
@@ -127,11 +184,18 @@ fn read(
             continue;
         }
         if key == "include" {
+            if !ctx.follow {
+                ctx.unfollowed = true;
+                continue;
+            }
             if depth < 8 {
                 for arg in value.split_whitespace() {
-                    for inc in expand(base, arg.trim_matches('"')) {
-                        if let Ok(b) = std::fs::read(&inc) {
-                            read(&inc, &b, base, settings, depth + 1);
+                    for inc in expand(&ctx.base, ctx.root, arg.trim_matches('"')) {
+                        match std::fs::read(&inc) {
+                            Ok(b) => read(&inc, &b, ctx, settings, depth + 1),
+                            // sshd skips an Include that matches nothing.
+                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                            Err(e) => ctx.unreadable.push((inc, e)),
                         }
                     }
                 }
@@ -147,13 +211,19 @@ fn read(
 }
 
 /// The files an `Include` names, read beside the scanned file: `/etc/ssh/x` is `base/x`,
-/// a relative path is relative to `base`; a `*` in the last part matches, sorted.
-fn expand(base: &Path, arg: &str) -> Vec<PathBuf> {
-    let rel = arg.strip_prefix("/etc/ssh/").unwrap_or(arg);
-    if rel.starts_with('/') {
-        return Vec::new();
-    }
-    let p = base.join(rel);
+/// a relative path is relative to `base`; with a system `root`, any absolute path is
+/// under it. A `*` in the last part matches, sorted.
+fn expand(base: &Path, root: Option<&Path>, arg: &str) -> Vec<PathBuf> {
+    let p = match (root, arg.strip_prefix('/')) {
+        (Some(root), Some(abs)) => root.join(abs),
+        _ => {
+            let rel = arg.strip_prefix("/etc/ssh/").unwrap_or(arg);
+            if rel.starts_with('/') {
+                return Vec::new();
+            }
+            base.join(rel)
+        }
+    };
     let (Some(dir), Some(pat)) = (p.parent(), p.file_name().and_then(|n| n.to_str())) else {
         return Vec::new();
     };

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::hcl::{Block, Value};
+use super::iam::{AwsLink, IssuedKey, RiskyKey};
 use super::{Exposure, SSH_OPEN_ADVICE, SSH_OPEN_CHECK, covers_ssh, is_world, ports};
 use crate::enrich::ssh_wire;
 use crate::finding::{Place, Severity, display_path};
@@ -17,10 +18,31 @@ pub struct TfFile {
     pub blocks: Vec<Block>,
     /// Lines holding a `keysweep:allow` comment.
     pub allow_lines: Vec<usize>,
+    /// Access keys a state file or an IAM console CSV records (`iam`).
+    pub issued: Vec<IssuedKey>,
+    /// The values a `*.tfvars` (or `*.tfvars.json`) file gives variables.
+    pub tfvars: Vec<(String, Value)>,
 }
 
 impl TfFile {
     pub fn read(path: &Path, bytes: &[u8], json: bool) -> TfFile {
+        let name = path
+            .file_name()
+            .map(|n| n.as_encoded_bytes())
+            .unwrap_or(b"");
+        if name.ends_with(b".tfvars") || name.ends_with(b".tfvars.json") {
+            return TfFile {
+                path: path.to_path_buf(),
+                allow_lines: Vec::new(),
+                blocks: Vec::new(),
+                issued: Vec::new(),
+                tfvars: if json {
+                    super::hcl::attrs_from_json(bytes)
+                } else {
+                    super::hcl::parse_attrs(bytes)
+                },
+            };
+        }
         TfFile {
             path: path.to_path_buf(),
             allow_lines: super::allow_lines(bytes),
@@ -28,6 +50,24 @@ impl TfFile {
                 super::hcl::from_json(bytes)
             } else {
                 super::hcl::parse(bytes)
+            },
+            issued: Vec::new(),
+            tfvars: Vec::new(),
+        }
+    }
+
+    /// A file that records access keys Terraform (or the IAM console) issued: a
+    /// `terraform.tfstate`, or a console CSV when `csv`.
+    pub fn issued(path: &Path, bytes: &[u8], csv: bool) -> TfFile {
+        TfFile {
+            path: path.to_path_buf(),
+            allow_lines: Vec::new(),
+            blocks: Vec::new(),
+            tfvars: Vec::new(),
+            issued: if csv {
+                super::iam::from_console_csv(path, bytes)
+            } else {
+                super::iam::from_state(bytes)
             },
         }
     }
@@ -61,6 +101,10 @@ pub struct Link {
 pub struct Analysis {
     pub exposures: Vec<Exposure>,
     pub links: Vec<Link>,
+    /// `aws_iam_access_key`s made for administrators (`iam`).
+    pub risky: Vec<RiskyKey>,
+    /// Found AWS key ids those are (`iam::link`).
+    pub aws_links: Vec<AwsLink>,
 }
 
 pub fn analyse(files: &[TfFile]) -> Analysis {
@@ -73,25 +117,32 @@ pub fn analyse(files: &[TfFile]) -> Analysis {
     let mut dirs: Vec<_> = by_dir.into_iter().collect();
     dirs.sort_by(|a, b| a.0.cmp(&b.0));
     for (dir, files) in dirs {
-        module(&dir, &files, &mut out);
+        module(&dir, &files, true, &mut out);
     }
+    super::iam::link(files, &mut out);
     out
 }
 
 /// The resources of a module: `(file, block)` for `resource "type" "name"`.
-struct Module<'a> {
-    vars: HashMap<&'a str, &'a Value>,
+pub(super) struct Module<'a> {
+    /// A variable's values: those `*.tfvars` files beside it give, then its `default`.
+    vars: HashMap<&'a str, Vec<&'a Value>>,
     /// `locals { name = value }`.
     locals: HashMap<&'a str, &'a Value>,
-    resources: Vec<(&'a TfFile, &'a Block)>,
+    pub(super) resources: Vec<(&'a TfFile, &'a Block)>,
     /// `module "name" { … }` calls.
     modules: Vec<(&'a TfFile, &'a Block)>,
+    /// `data "type" "name" { … }` sources.
+    pub(super) data: Vec<(&'a TfFile, &'a Block)>,
+    /// The module's folder is on disk: a `file()` beside it may be read. Not for a blob of
+    /// a repository's history, whose paths are not files here.
+    pub(super) disk: bool,
 }
 
 impl<'a> Module<'a> {
     /// The literal strings a value comes to: a literal, a variable's literal default, each
     /// of a list's items; nothing for what only a plan would know.
-    fn strings(&self, v: &'a Value, depth: usize) -> Vec<String> {
+    pub(super) fn strings(&self, v: &'a Value, depth: usize) -> Vec<String> {
         if depth > 8 {
             return Vec::new();
         }
@@ -114,15 +165,25 @@ impl<'a> Module<'a> {
             n.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         };
-        for (prefix, table) in [("var.", &self.vars), ("local.", &self.locals)] {
-            if let Some(name) = e.strip_prefix(prefix)
-                && name_only(name)
-            {
-                return table
-                    .get(name)
-                    .map(|v| self.strings(v, depth + 1))
-                    .unwrap_or_default();
-            }
+        if let Some(name) = e.strip_prefix("var.")
+            && name_only(name)
+        {
+            return self
+                .vars
+                .get(name)
+                .into_iter()
+                .flatten()
+                .flat_map(|v| self.strings(v, depth + 1))
+                .collect();
+        }
+        if let Some(name) = e.strip_prefix("local.")
+            && name_only(name)
+        {
+            return self
+                .locals
+                .get(name)
+                .map(|v| self.strings(v, depth + 1))
+                .unwrap_or_default();
         }
         if e.parse::<i64>().is_ok() {
             return vec![e.to_string()];
@@ -130,15 +191,119 @@ impl<'a> Module<'a> {
         Vec::new()
     }
 
-    fn first(&self, b: &'a Block, attr: &str) -> Option<String> {
+    pub(super) fn first(&self, b: &'a Block, attr: &str) -> Option<String> {
         self.strings(b.attr(attr)?, 0).into_iter().next()
+    }
+
+    /// The blocks a `dynamic "ingress" { for_each = …; content { … } }` makes, where
+    /// `for_each` is a literal list (of objects or of values), or a variable or local
+    /// holding one: `ingress.value.x` (or the `iterator`'s name) is each item's `x`.
+    fn expand_dynamic(&self, d: &'a Block) -> Vec<Block> {
+        let Some(content) = d.blocks.iter().find(|b| b.kind == "content") else {
+            return Vec::new();
+        };
+        let it = match d.attr("iterator") {
+            Some(Value::Expr(e) | Value::Str(e)) => e.trim().to_string(),
+            _ => d.labels.first().cloned().unwrap_or_default(),
+        };
+        let items = d
+            .attr("for_each")
+            .map(|v| self.list_items(v, 0))
+            .unwrap_or_default();
+        let value = format!("{it}.value");
+        items
+            .iter()
+            .map(|item| {
+                let fields = match item {
+                    Value::Expr(e) if e.trim_start().starts_with('{') => {
+                        super::hcl::parse_object(e)
+                    }
+                    _ => Vec::new(),
+                };
+                let subst = |v: &Value| -> Value {
+                    match v {
+                        Value::Expr(e) if e.trim() == value => item.clone(),
+                        Value::Expr(e) => match e.trim().strip_prefix(&format!("{value}.")) {
+                            Some(field) => fields
+                                .iter()
+                                .find(|(k, _)| k == field)
+                                .map_or_else(|| v.clone(), |(_, fv)| fv.clone()),
+                            None => v.clone(),
+                        },
+                        other => other.clone(),
+                    }
+                };
+                let mut b = content.clone();
+                b.kind = "ingress".into();
+                b.line = d.line;
+                for (_, v) in &mut b.attrs {
+                    *v = match &*v {
+                        Value::List(items) => Value::List(items.iter().map(subst).collect()),
+                        other => subst(other),
+                    };
+                }
+                b
+            })
+            .collect()
+    }
+
+    /// The items of a list a value comes to: a literal list, `toset([…])`, or a variable's
+    /// (or local's) literal list.
+    fn list_items(&self, v: &'a Value, depth: usize) -> Vec<Value> {
+        if depth > 8 {
+            return Vec::new();
+        }
+        match v {
+            Value::List(items) => items.clone(),
+            Value::Expr(e) => {
+                let e = e.trim();
+                let inner = e
+                    .strip_prefix("toset(")
+                    .or_else(|| e.strip_prefix("tolist("))
+                    .and_then(|x| x.strip_suffix(')'))
+                    .map(str::trim);
+                if let Some(inner) = inner {
+                    return match inner
+                        .strip_prefix("var.")
+                        .or_else(|| inner.strip_prefix("local."))
+                    {
+                        Some(_) => self.list_items(&Value::Expr(inner.to_string()), depth + 1),
+                        None => match super::hcl::parse_attrs(format!("x = {inner}").as_bytes())
+                            .into_iter()
+                            .next()
+                        {
+                            Some((_, Value::List(items))) => items,
+                            _ => Vec::new(),
+                        },
+                    };
+                }
+                if let Some(name) = e.strip_prefix("var.") {
+                    return self
+                        .vars
+                        .get(name)
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|v| self.list_items(v, depth + 1))
+                        .collect();
+                }
+                if let Some(name) = e.strip_prefix("local.") {
+                    return self
+                        .locals
+                        .get(name)
+                        .map(|v| self.list_items(v, depth + 1))
+                        .unwrap_or_default();
+                }
+                Vec::new()
+            }
+            Value::Str(_) => Vec::new(),
+        }
     }
 
     fn number(&self, b: &'a Block, attr: &str) -> Option<i64> {
         self.first(b, attr)?.trim().parse().ok()
     }
 
-    fn of_type(
+    pub(super) fn of_type(
         &self,
         kind: &'a str,
     ) -> impl Iterator<Item = (&'a TfFile, &'a Block, &'a str)> + '_ {
@@ -150,24 +315,46 @@ impl<'a> Module<'a> {
 }
 
 /// The resource name in a reference like `aws_security_group.web.id`.
-fn referenced<'e>(kind: &str, e: &'e str) -> Option<&'e str> {
+pub(super) fn referenced<'e>(kind: &str, e: &'e str) -> Option<&'e str> {
     let rest = e.trim().strip_prefix(kind)?.strip_prefix('.')?;
     Some(rest.split(['.', '[', ' ', ')']).next().unwrap_or(rest))
 }
 
-fn module(dir: &Path, files: &[&TfFile], out: &mut Analysis) {
+/// One file read alone, with nothing read from disk (a blob of a repository's history):
+/// its open rules and the access keys it makes for administrators, from what it says
+/// itself (a variable defined in another file of its module is not known).
+pub fn analyse_alone(file: &TfFile) -> Analysis {
+    let mut out = Analysis::default();
+    let dir = file
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    module(&dir, &[file], false, &mut out);
+    out
+}
+
+fn module(dir: &Path, files: &[&TfFile], disk: bool, out: &mut Analysis) {
     let mut m = Module {
         vars: HashMap::new(),
         locals: HashMap::new(),
         resources: Vec::new(),
         modules: Vec::new(),
+        data: Vec::new(),
+        disk,
     };
+    // What `*.tfvars` files give comes first: it is what a plan uses over the default.
+    for f in files {
+        for (k, v) in &f.tfvars {
+            m.vars.entry(k.as_str()).or_default().push(v);
+        }
+    }
     for f in files {
         for b in &f.blocks {
             match (b.kind.as_str(), b.labels.first()) {
                 ("variable", Some(name)) => {
                     if let Some(d) = b.attr("default") {
-                        m.vars.insert(name.as_str(), d);
+                        m.vars.entry(name.as_str()).or_default().push(d);
                     }
                 }
                 ("resource", Some(_)) if b.labels.len() == 2 => m.resources.push((f, b)),
@@ -177,6 +364,7 @@ fn module(dir: &Path, files: &[&TfFile], out: &mut Analysis) {
                     }
                 }
                 ("module", Some(_)) => m.modules.push((f, b)),
+                ("data", Some(_)) if b.labels.len() == 2 => m.data.push((f, b)),
                 _ => {}
             }
         }
@@ -195,7 +383,10 @@ fn module(dir: &Path, files: &[&TfFile], out: &mut Analysis) {
             advice: SSH_OPEN_ADVICE.into(),
         });
     }
-    links(dir, &m, &open, out);
+    if disk {
+        links(dir, &m, &open, out);
+    }
+    super::iam::module(dir, &m, out);
 }
 
 fn open_rules(m: &Module<'_>) -> Vec<OpenRule> {
@@ -229,7 +420,16 @@ fn open_rules(m: &Module<'_>) -> Vec<OpenRule> {
         let (kind, name) = (b.labels[0].as_str(), b.labels[1].as_str());
         match kind {
             "aws_security_group" => {
-                for ing in b.blocks.iter().filter(|i| i.kind == "ingress") {
+                let dynamic: Vec<Block> = b
+                    .blocks
+                    .iter()
+                    .filter(|d| {
+                        d.kind == "dynamic" && d.labels.first().is_some_and(|l| l == "ingress")
+                    })
+                    .flat_map(|d| m.expand_dynamic(d))
+                    .collect();
+                let inline = b.blocks.iter().filter(|i| i.kind == "ingress");
+                for ing in inline.chain(&dynamic) {
                     check(
                         ing,
                         Some(name.to_string()),
@@ -306,7 +506,7 @@ fn security_group_module(m: &Module<'_>, f: &TfFile, b: &Block) -> Option<OpenRu
 }
 
 /// `file("…")` in an expression: the path, relative to the module's folder.
-fn file_argument(e: &str) -> Option<String> {
+pub(super) fn file_argument(e: &str) -> Option<String> {
     let start = e.find("file(")? + 5;
     let rest = &e[start..];
     let q = rest.find('"')?;

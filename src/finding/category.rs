@@ -20,6 +20,8 @@ pub enum Category {
     SshOpenToWorld,
     /// An sshd setting that lets root or passwords in.
     SshdWeakSetting,
+    /// An access key made (in infrastructure code) for a user with administrator rights.
+    AwsKeyRisk,
     /// A category a user's signature names.
     Other(String),
 }
@@ -34,6 +36,7 @@ impl Category {
             Category::InsecurePermissions => "insecure-permissions",
             Category::SshOpenToWorld => "ssh-open-to-world",
             Category::SshdWeakSetting => "sshd-weak-setting",
+            Category::AwsKeyRisk => "aws-key-risk",
             Category::Other(s) => s,
         }
     }
@@ -57,6 +60,7 @@ impl From<String> for Category {
             "insecure-permissions" => Category::InsecurePermissions,
             "ssh-open-to-world" => Category::SshOpenToWorld,
             "sshd-weak-setting" => Category::SshdWeakSetting,
+            "aws-key-risk" => Category::AwsKeyRisk,
             _ => Category::Other(s),
         }
     }
@@ -123,6 +127,7 @@ mod tests {
             "insecure-permissions",
             "ssh-open-to-world",
             "sshd-weak-setting",
+            "aws-key-risk",
             "slack-token",
         ] {
             let c = Category::from(name);

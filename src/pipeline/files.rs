@@ -77,6 +77,10 @@ struct Worker<'a> {
     fix: bool,
     /// Private keys are reported: Terraform is read for their key pairs.
     wants_links: bool,
+    /// `aws-key-risk` runs: an AWS key id in a file that records whose key it is (a
+    /// state, a console CSV) waits for the end of the walk too, where the Terraform beside
+    /// it may say what that user may do. Elsewhere it is printed as found.
+    hold_aws: bool,
     archives: Option<archive::Limits>,
     since_folder: u32,
     /// Prints to stderr without tearing the progress bar.
@@ -200,6 +204,13 @@ impl Worker<'_> {
                 ));
                 return;
             }
+            Kind::TerraformState | Kind::AwsConsoleCsv => {
+                let facts = self.file_facts(meta);
+                let csv = kind == Kind::AwsConsoleCsv;
+                self.terraform
+                    .push((TfFile::issued(path, bytes, csv), facts));
+                return;
+            }
             Kind::CloudFormation if open => exposure::cloudformation::check(path, bytes),
             Kind::Sshd if weak && exposure::sshd::read_alone(path) => {
                 exposure::sshd::check(path, bytes)
@@ -284,9 +295,12 @@ impl Worker<'_> {
         }
         match self.stream {
             Some(stream) => {
-                let (keys, now): (Vec<Finding>, Vec<Finding>) = found
-                    .into_iter()
-                    .partition(|f| f.category == Category::PrivateKey);
+                let (keys, now): (Vec<Finding>, Vec<Finding>) = found.into_iter().partition(|f| {
+                    f.category == Category::PrivateKey
+                        || (self.hold_aws
+                            && f.category == Category::AwsAccessKey
+                            && exposure::iam::records_keys(&f.path))
+                });
                 self.findings.extend(stream.emit(now));
                 self.findings.extend(keys);
             }
@@ -396,32 +410,34 @@ struct Shared {
 
 /// An exposure as a finding.
 fn exposure_finding(e: exposure::Exposure) -> Finding {
-    let category = if e.check == exposure::SSH_OPEN_CHECK {
-        Category::SshOpenToWorld
-    } else {
-        Category::SshdWeakSetting
-    };
-    Finding::exposure(
-        e.check, category, &e.path, e.line, e.what, e.severity, e.advice,
-    )
+    exposure::finding(e)
 }
 
 /// The end of the walk for the Terraform read: the open rules as findings (when the check
 /// is selected), and each private key whose public half is an `aws_key_pair` told what it
-/// opens; a key that opens SSH to the world is critical.
-fn terraform(findings: &mut Vec<Finding>, files: Vec<(TfFile, FileFacts)>, open: bool) {
+/// opens; a key that opens SSH to the world is critical. An AWS key that Terraform made
+/// for an administrator is told so (`aws-key-risk`, when `risk`).
+fn terraform(findings: &mut Vec<Finding>, files: Vec<(TfFile, FileFacts)>, open: bool, risk: bool) {
     if files.is_empty() {
         return;
     }
     let (files, facts): (Vec<TfFile>, Vec<FileFacts>) = files.into_iter().unzip();
     let analysis = exposure::terraform::analyse(&files);
-    if open {
+    if open || risk {
         let index: HashMap<&Path, usize> = files
             .iter()
             .enumerate()
             .map(|(i, f)| (f.path.as_path(), i))
             .collect();
         for e in analysis.exposures {
+            let wanted = if e.check == exposure::AWS_KEY_RISK_CHECK {
+                risk
+            } else {
+                open
+            };
+            if !wanted {
+                continue;
+            }
             let at = index.get(e.path.as_path()).copied();
             let allowed = at.is_some_and(|i| exposure::allowed_at(&files[i].allow_lines, e.line));
             let mut f = exposure_finding(e);
@@ -429,6 +445,9 @@ fn terraform(findings: &mut Vec<Finding>, files: Vec<(TfFile, FileFacts)>, open:
             f.allowed_inline = allowed;
             findings.push(f);
         }
+    }
+    if risk {
+        exposure::iam::apply(findings, &analysis.aws_links);
     }
     for f in findings.iter_mut() {
         let Some(key) = &mut f.key else { continue };
@@ -586,7 +605,8 @@ pub fn walk_and_scan(
     let audit = cfg!(unix) && settings.rules.allows(PERMISSIONS_CHECK);
     let open = settings.rules.allows(exposure::SSH_OPEN_CHECK);
     let weak = settings.rules.allows(exposure::SSHD_WEAK_CHECK);
-    let wants_links = scanner.rules().any(|r| r.category == Category::PrivateKey);
+    let risk = settings.rules.allows(exposure::AWS_KEY_RISK_CHECK);
+    let wants_links = risk || scanner.rules().any(|r| r.category == Category::PrivateKey);
     let walked = fs::walk(&fs_options, || {
         let mut worker = Worker {
             blobs: BlobScanner::new(scanner, cfg.disclosure),
@@ -595,6 +615,7 @@ pub fn walk_and_scan(
             terraform: Vec::new(),
             exposure: (open, weak),
             wants_links,
+            hold_aws: risk,
             owners: HashMap::new(),
             stream,
             shared: &shared,
@@ -614,7 +635,7 @@ pub fn walk_and_scan(
         terraform: tf,
     } = shared.into_inner().unwrap_or_else(|e| e.into_inner());
     enrich::link_keys(&mut findings, public_keys);
-    terraform(&mut findings, tf, open);
+    terraform(&mut findings, tf, open, risk);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok((findings, walked))
 }

@@ -73,6 +73,7 @@ pub fn collect(cfg: &HistoryConfig, settings: &Settings) -> anyhow::Result<Outco
         max_blob_size: cfg.max_blob_size,
         disclosure: cfg.disclosure,
         quiet: cfg.output.quiet,
+        exposure: settings.rules.exposure_checks(),
     };
     let mut summary = Summary {
         history: true,
@@ -304,8 +305,11 @@ fn pack_pass(
 ) -> PackPass {
     let mut blobs = BlobScanner::new(ctx.scanner, ctx.disclosure);
     let flagged = &shown.flagged;
+    let exposure = ctx.exposure.any();
     let test = move |data: &[u8]| {
-        if !blobs.flags(data) {
+        // A file the exposure checks choose by its contents is read again too.
+        let keep = blobs.flags(data) || (exposure && crate::exposure::by_content(data));
+        if !keep {
             return false;
         }
         flagged.fetch_add(1, Ordering::Relaxed);
@@ -332,6 +336,9 @@ pub struct BlobScan<'a> {
     pub max_blob_size: u64,
     pub disclosure: Disclosure,
     pub quiet: bool,
+    /// The exposure checks run on each version of the files they read
+    /// (`exposure::alone`).
+    pub exposure: crate::exposure::Checks,
 }
 
 /// Scans every blob `h` lists (each once, on every thread) and places each finding at
@@ -369,7 +376,11 @@ pub fn scan_listed(
                 .iter()
                 .copied()
                 .filter(|b| match pass.seen.get(b) {
-                    Some(&len) if len <= cfg.max_blob_size && !pass.flagged.contains(b) => {
+                    Some(&len)
+                        if len <= cfg.max_blob_size
+                            && !pass.flagged.contains(b)
+                            && !(cfg.exposure.any() && exposure_named(h, *b)) =>
+                    {
                         clean_bytes += len;
                         false
                     }
@@ -406,10 +417,13 @@ pub fn scan_listed(
                     bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
                     // The findings are made at the blob's first path (a rule or a pairing
                     // may look at the name); where else it is comes later.
-                    let f = blobs.findings_at(data, || {
+                    let mut f = blobs.findings_at(data, || {
                         let first = first_path(h, blob);
                         PathBuf::from(std::str::from_utf8(&first).unwrap_or("blob"))
                     });
+                    if cfg.exposure.any() {
+                        f.extend(exposure_findings(h, blob, data, cfg.exposure));
+                    }
                     if !f.is_empty() {
                         found_count.fetch_add(f.len() as u64, Ordering::Relaxed);
                         // Blobs with findings are rare: a lock each costs nothing.
@@ -489,6 +503,27 @@ pub fn scan_listed(
         .filter(|r| at_head.contains(&r.blob))
         .flat_map(|r| r.findings.iter().map(|f| f.id.as_str()))
         .collect();
+    // A door (an exposure finding) is about a place: it is at HEAD if HEAD's file at its
+    // path still has it.
+    let head_tree = results
+        .iter()
+        .any(|r| r.findings.iter().any(|f| f.advice.is_some()))
+        .then(|| repo.head().and_then(|r| r.peel_to_tree()).ok())
+        .flatten();
+    let by_blob: HashMap<Oid, &[Finding]> = results
+        .iter()
+        .map(|r| (r.blob, r.findings.as_slice()))
+        .collect();
+    let door_at_head = |path: &[u8], f: &Finding| -> bool {
+        let (Some(tree), Ok(p)) = (&head_tree, std::str::from_utf8(path)) else {
+            return false;
+        };
+        tree.get_path(Path::new(p)).is_ok_and(|entry| {
+            by_blob
+                .get(&entry.id())
+                .is_some_and(|found| found.iter().any(|g| g.rule == f.rule && g.name == f.name))
+        })
+    };
     let mut commit_facts = HashMap::new();
     // One finding per (secret, rule, path): the blob whose origin commit is oldest.
     let mut placed: HashMap<(String, String, Vec<u8>), (usize, Finding)> = HashMap::new();
@@ -501,11 +536,14 @@ pub fn scan_listed(
         {
             let order = origin.commit.unwrap_or(usize::MAX);
             for f in &r.findings {
-                let key = (f.id.clone(), f.rule.clone(), origin.path.clone());
+                let door_id = crate::exposure::id_at(f, &String::from_utf8_lossy(&origin.path));
+                let id = door_id.clone().unwrap_or_else(|| f.id.clone());
+                let key = (id.clone(), f.rule.clone(), origin.path.clone());
                 if placed.get(&key).is_some_and(|(o, _)| *o <= order) {
                     continue;
                 }
                 let mut f = f.clone();
+                f.id = id;
                 f.path = if origin.path.is_empty() {
                     format!("(unreachable blob {})", r.blob)
                 } else {
@@ -526,13 +564,45 @@ pub fn scan_listed(
                     email: facts.as_ref().map(|x| x.1.clone()),
                     date: facts.map(|x| x.2),
                     blob: r.blob.to_string(),
-                    present_at_head: ids_at_head.contains(f.id.as_str()),
+                    // A door is at HEAD where HEAD's file at its path has it, or where
+                    // this very version is (a renamed file keeps its door).
+                    present_at_head: match &door_id {
+                        Some(_) => at_head.contains(&r.blob) || door_at_head(&origin.path, &f),
+                        None => ids_at_head.contains(f.id.as_str()),
+                    },
                 }));
                 placed.insert(key, (order, f));
             }
         }
     }
     placed.into_values().map(|(_, f)| f).collect()
+}
+
+/// Whether one of the paths `blob` is at names a file the exposure checks read by name.
+fn exposure_named(h: &History, blob: Oid) -> bool {
+    h.origins
+        .get(&blob)
+        .is_some_and(|o| o.iter().any(|o| crate::exposure::named(&o.path)))
+}
+
+/// The exposure findings of a blob, read at the first of its paths the checks choose.
+fn exposure_findings(
+    h: &History,
+    blob: Oid,
+    data: &[u8],
+    checks: crate::exposure::Checks,
+) -> Vec<Finding> {
+    let origins = h.origins.get(&blob).map(Vec::as_slice).unwrap_or_default();
+    for o in origins {
+        let Ok(p) = std::str::from_utf8(&o.path) else {
+            continue;
+        };
+        let p = Path::new(p);
+        if crate::exposure::kind_of(p, data).is_some() {
+            return crate::exposure::alone(p, data, checks);
+        }
+    }
+    Vec::new()
 }
 
 fn first_path(h: &History, blob: Oid) -> Vec<u8> {

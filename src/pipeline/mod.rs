@@ -47,7 +47,7 @@ pub struct Check {
 }
 
 /// The checks that are not signatures: the permission audit and the exposure checks.
-pub fn checks() -> [Check; 3] {
+pub fn checks() -> [Check; 4] {
     use crate::exposure as x;
     use crate::finding::{Category, PERMISSIONS_RULE_NAME, Severity};
     [
@@ -69,6 +69,12 @@ pub fn checks() -> [Check; 3] {
             category: Category::SshdWeakSetting,
             severity: Severity::Critical,
         },
+        Check {
+            id: x::AWS_KEY_RISK_CHECK,
+            name: x::AWS_KEY_RISK_NAME,
+            category: Category::AwsKeyRisk,
+            severity: Severity::High,
+        },
     ]
 }
 
@@ -85,6 +91,16 @@ impl RuleSelection {
     pub fn allows(&self, id: &str) -> bool {
         (self.only.is_empty() || self.only.iter().any(|r| r == id))
             && !self.skip.iter().any(|r| r == id)
+    }
+
+    /// Which exposure checks are selected.
+    pub fn exposure_checks(&self) -> crate::exposure::Checks {
+        use crate::exposure as x;
+        x::Checks {
+            open: self.allows(x::SSH_OPEN_CHECK),
+            weak: self.allows(x::SSHD_WEAK_CHECK),
+            risk: self.allows(x::AWS_KEY_RISK_CHECK),
+        }
     }
 
     pub fn load(&self) -> anyhow::Result<RuleSet> {

@@ -1,12 +1,36 @@
 //! What to do about a finding: the steps and exact commands every report format shows
 //! (human, html), written once.
 
-use crate::finding::KeyFacts;
 use crate::finding::shell_quote;
 use crate::finding::{AwsFacts, AwsKind as Kind};
+use crate::finding::{Category, KeyFacts};
 
 /// A private key's steps.
 pub fn key(key: &KeyFacts) -> Vec<String> {
+    // Trusted through Terraform: an `aws_key_pair`, which EC2 writes into the instances'
+    // authorized_keys only when they launch.
+    let terraform = key.authorized_in.iter().any(|p| {
+        let p = p.path.as_str();
+        p.ends_with(".tf") || p.ends_with(".tf.json")
+    });
+    if terraform {
+        let mut out = vec![
+            "what to do: rotate the key pair: put a new key's public half in the aws_key_pair above (ssh-keygen -t ed25519) and apply;".into(),
+            "then replace the key on every instance that used it (EC2 writes a key pair into authorized_keys only at launch: replace those instances, or remove the old public half from their authorized_keys);".into(),
+        ];
+        let elsewhere = key.authorized_in.iter().any(|p| {
+            let p = p.path.as_str();
+            !(p.ends_with(".tf") || p.ends_with(".tf.json"))
+        });
+        if elsewhere {
+            out.push("remove its public half from the other places above (authorized_keys, cloud-init user data) too;".into());
+        }
+        out.push(
+            "if it was ever committed, purge it from history too, and still treat it as leaked."
+                .into(),
+        );
+        return out;
+    }
     let revoke = if key.authorized_in.is_empty() {
         "remove its public half from authorized_keys on every server that trusts it"
     } else {
@@ -73,4 +97,24 @@ pub fn git(path: &str) -> Vec<String> {
         ),
         "force-push every branch and tag, and ask clones to re-clone: purging never makes a leaked secret safe again.".into(),
     ]
+}
+
+/// A finding in a repository's history: how to get a secret out of it, or for a door (an
+/// exposure finding: an open rule, a weak setting, not a secret) what its history means.
+pub fn git_of(f: &crate::finding::Finding) -> Vec<String> {
+    let door = matches!(
+        f.category,
+        Category::SshOpenToWorld | Category::SshdWeakSetting | Category::AwsKeyRisk
+    );
+    if !door {
+        return git(&f.path);
+    }
+    if f.git().is_some_and(|g| g.present_at_head) {
+        vec!["still at HEAD: fix it in the code (above); it is not a secret, so there is nothing to purge.".into()]
+    } else {
+        vec![
+            "closed since: nothing to purge (it is not a secret), but it was open from this commit until the change that closed it;".into(),
+            "check what it let in during that time (VPC flow logs, sshd's auth log, CloudTrail).".into(),
+        ]
+    }
 }

@@ -327,7 +327,7 @@ fn write_row(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         lines.extend(advice::aws(a));
     }
     if f.git().is_some() {
-        lines.extend(advice::git(&f.path));
+        lines.extend(advice::git_of(f));
     }
     for l in lines {
         // Command lines are indented in the text reports; here they are code.

@@ -110,7 +110,7 @@ pub fn write(
             write_aws(out, &p, aws)?;
         }
         if let Some(git) = f.git() {
-            write_git(out, &p, &f.path, git)?;
+            write_git(out, &p, f, git)?;
         }
     }
     write_reused(out, &p, &summary.reused_keys)?;
@@ -267,7 +267,7 @@ fn write_aws(out: &mut dyn Write, p: &Paint, a: &AwsFacts) -> io::Result<()> {
     Ok(())
 }
 
-fn write_git(out: &mut dyn Write, p: &Paint, path: &str, g: &GitFacts) -> io::Result<()> {
+fn write_git(out: &mut dyn Write, p: &Paint, f: &Finding, g: &GitFacts) -> io::Result<()> {
     let came_in = match (&g.commit, &g.author, &g.email, &g.date) {
         (Some(c), Some(a), Some(e), Some(d)) => {
             format!(
@@ -284,7 +284,7 @@ fn write_git(out: &mut dyn Write, p: &Paint, path: &str, g: &GitFacts) -> io::Re
         "no longer at HEAD, still in history".to_string()
     };
     writeln!(out, "{INDENT}git · {came_in} · {head}")?;
-    for l in super::advice::git(path) {
+    for l in super::advice::git_of(f) {
         writeln!(out, "{INDENT}{}", p.dim(&l))?;
     }
     Ok(())

@@ -198,6 +198,10 @@ fn help(category: &Category) -> &'static str {
             "Restrict the rule's source to known addresses, or close port 22 and connect through \
              AWS Systems Manager Session Manager or an EC2 Instance Connect Endpoint."
         }
+        Category::AwsKeyRisk => {
+            "Give the IAM user least privilege (never AdministratorAccess or \"Action\": \"*\"), and \
+             replace its long-term access key with a role and short-lived credentials."
+        }
         Category::SshdWeakSetting => {
             "Set PermitRootLogin no (or prohibit-password), PasswordAuthentication no and \
              PermitEmptyPasswords no, and log in with keys or SSH certificates."

@@ -535,6 +535,14 @@ resource "aws_instance" "db" {
         "{}",
         human.stdout
     );
+    // Its advice speaks of the key pair and the instances, and of the other places.
+    for words in [
+        "rotate the key pair: put a new key's public half in the aws_key_pair above",
+        "replace the key on every instance that used it",
+        "(authorized_keys, cloud-init user data)",
+    ] {
+        assert!(human.stdout.contains(words), "{words}: {}", human.stdout);
+    }
     // And SARIF carries it in the key's message.
     let sarif = d.run(&["scan", "--format", "sarif", "."]);
     assert!(sarif.stdout.contains("opens aws_instance.web"));
@@ -726,4 +734,134 @@ resource "aws_launch_template" "bastion" {
         k["key"]["opens"][0],
         "opens aws_launch_template.bastion, SSH open to 0.0.0.0/0 via module.bastion_sg (key pair aws_key_pair.ops, stack/main.tf:1)"
     );
+}
+
+/// Variables' values from `*.tfvars` and `*.tfvars.json` beside the module (they win over
+/// the default, and each file's value counts), and `dynamic "ingress"` blocks over a
+/// literal list, a variable's list or `toset([…])`, with or without an `iterator`.
+#[test]
+fn tfvars_and_dynamic_ingress() {
+    let d = TestDir::new();
+    let main = r#"variable "admin_cidr" {
+  default = "10.0.0.0/8"
+}
+
+variable "admin_v6" {
+  type = list(string)
+}
+
+variable "rules" {
+  default = [
+    { port = 443, cidrs = ["0.0.0.0/0"] },
+    { port = 22, cidrs = ["0.0.0.0/0"] },
+  ]
+}
+
+resource "aws_security_group" "admin" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = [var.admin_cidr]
+  }
+
+  ingress {
+    from_port        = 22
+    to_port          = 22
+    protocol         = "tcp"
+    ipv6_cidr_blocks = var.admin_v6
+  }
+}
+
+resource "aws_security_group" "dyn" {
+  dynamic "ingress" {
+    for_each = var.rules
+    content {
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = "tcp"
+      cidr_blocks = ingress.value.cidrs
+    }
+  }
+}
+
+resource "aws_security_group" "ports" {
+  dynamic "ingress" {
+    for_each = toset([22, 80])
+    iterator = port
+    content {
+      from_port   = port.value
+      to_port     = port.value
+      protocol    = "tcp"
+      cidr_blocks = ["::/0"]
+    }
+  }
+}
+
+resource "aws_security_group" "quiet" {
+  dynamic "ingress" {
+    for_each = [{ port = 22, cidr = "10.0.0.0/8" }, { port = 2222, cidr = "0.0.0.0/0" }]
+    content {
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = "tcp"
+      cidr_blocks = [ingress.value.cidr]
+    }
+  }
+}
+"#;
+    d.write("prod/main.tf", main);
+    d.write(
+        "prod/terraform.tfvars",
+        "# the contractors asked for it\nadmin_cidr = \"0.0.0.0/0\"\n",
+    );
+    d.write("prod/v6.auto.tfvars.json", r#"{"admin_v6": ["::/0"]}"#);
+    // The same module with an office range: silent for admin (the default is private).
+    d.write("office/main.tf", main);
+    d.write(
+        "office/terraform.tfvars",
+        "admin_cidr = \"203.0.113.7/32\"\n",
+    );
+    let line = |needle: &str| 1 + main[..main.find(needle).unwrap()].matches('\n').count() as u64;
+    let admin = line("  ingress {\n    from_port   = 22");
+    let admin_v6 = line("  ingress {\n    from_port        = 22");
+    let dyn_ = line("dynamic \"ingress\" {\n    for_each = var.rules");
+    let ports = line("dynamic \"ingress\" {\n    for_each = toset");
+    let open = |p: &str, l: u64, what: &str| {
+        (
+            "ssh-open-to-world".to_string(),
+            p.to_string(),
+            l,
+            format!("SSH open to the world: {what}"),
+        )
+    };
+    let mut want = vec![
+        open(
+            "prod/main.tf",
+            admin,
+            "aws_security_group.admin lets 0.0.0.0/0 reach port 22",
+        ),
+        open(
+            "prod/main.tf",
+            admin_v6,
+            "aws_security_group.admin lets ::/0 reach port 22",
+        ),
+    ];
+    for dir in ["prod", "office"] {
+        let p = format!("{dir}/main.tf");
+        want.push(open(
+            &p,
+            dyn_,
+            "aws_security_group.dyn lets 0.0.0.0/0 reach port 22",
+        ));
+        want.push(open(
+            &p,
+            ports,
+            "aws_security_group.ports lets ::/0 reach port 22",
+        ));
+    }
+    want.sort();
+    let mut got = exposures(&d, &[]);
+    got.sort();
+    assert_eq!(got, want);
 }

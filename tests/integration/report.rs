@@ -146,6 +146,7 @@ fn rules_check_passes_and_list_names_every_rule() {
         "insecure-permissions",
         "ssh-open-to-world",
         "sshd-weak-setting",
+        "aws-key-risk",
     ];
     assert_eq!(list.stdout.lines().count(), checked + checks.len());
     for c in checks {

@@ -126,6 +126,7 @@ pub(super) fn scan(
         max_blob_size: u64::MAX,
         disclosure: Disclosure::Redacted,
         quiet: true,
+        exposure: settings.rules.exposure_checks(),
     };
     let mut summary = Summary::default();
     let problems = crate::messages::problems_mark();

@@ -10,6 +10,7 @@ use std::time::Instant;
 mod at_rest;
 mod digest;
 mod pairing;
+mod system;
 
 use super::files::{self, ScanConfig, Stats};
 use super::history::{self, BlobScan};
@@ -67,6 +68,9 @@ pub struct SweepConfig {
     /// repositories found listed (`scan.fs.find_repos`) unless `--no-history`: their
     /// histories are scanned too, with the same size limit and threads.
     pub scan: ScanConfig,
+    /// `--system`: also the machine's own SSH server, its files under this root (`/`, or
+    /// `--system-root DIR`).
+    pub system: Option<PathBuf>,
 }
 
 /// Sweeps the home: its files, the histories of the repositories in it, then the severity
@@ -119,6 +123,7 @@ pub fn sweep(cfg: &SweepConfig) -> anyhow::Result<Outcome> {
             max_blob_size: cfg.scan.fs.max_file_size,
             disclosure: cfg.scan.disclosure,
             quiet: cfg.scan.output.quiet,
+            exposure: settings.rules.exposure_checks(),
         };
         let whole = Selection::All { all_objects: false };
         let mut from_history = Vec::new();
@@ -142,9 +147,19 @@ pub fn sweep(cfg: &SweepConfig) -> anyhow::Result<Outcome> {
             .iter()
             .map(|f| (f.id.as_str(), f.path.as_str()))
             .collect();
+        // An exposure's id is keyed by its path, which history gives relative to the
+        // repository: the same door is matched by what it is and where.
+        let doors_on_disk: HashSet<(&str, &str, &str)> = findings
+            .iter()
+            .filter(|f| f.advice.is_some())
+            .map(|f| (f.rule.as_str(), f.name.as_str(), f.path.as_str()))
+            .collect();
         let new: Vec<Finding> = from_history
             .into_iter()
-            .filter(|(at, f)| !on_disk.contains(&(f.id.as_str(), at.as_str())))
+            .filter(|(at, f)| {
+                !on_disk.contains(&(f.id.as_str(), at.as_str()))
+                    && !doors_on_disk.contains(&(f.rule.as_str(), f.name.as_str(), at.as_str()))
+            })
             .map(|(_, f)| f)
             .collect();
         findings.extend(new);
@@ -152,6 +167,15 @@ pub fn sweep(cfg: &SweepConfig) -> anyhow::Result<Outcome> {
 
     at_rest(&cfg.home, &mut findings);
     pair_across_files(&cfg.home, &mut findings);
+    if let Some(root) = &cfg.system {
+        let checks = system::Checks {
+            weak: settings.rules.allows(crate::exposure::SSHD_WEAK_CHECK),
+            permissions: settings.rules.allows(super::PERMISSIONS_CHECK),
+            quiet: cfg.scan.output.quiet,
+            fix: cfg.scan.fix_permissions,
+        };
+        findings.extend(system::check(root, &checks));
+    }
     let mut silenced = Silenced::default();
     let mut findings = settings.filter.apply(findings, &mut silenced);
     let home = display_path(&cfg.home);
