@@ -6,6 +6,7 @@
 pub mod aws;
 pub mod private_key;
 pub mod ssh_wire;
+pub mod token;
 
 use std::collections::BTreeMap;
 
@@ -48,6 +49,10 @@ pub fn blob_findings(
         f.allowed_inline = allowed;
         if let Some(key) = private_key::analyse(rule.validator, secret) {
             f = f.with_key(key);
+        }
+        if let Some((facts, revoke)) = token::analyse(rule.validator, secret) {
+            f.token = Some(facts);
+            f.advice = Some(revoke);
         }
         let text = if rule.category == Category::AwsAccessKey {
             String::from_utf8_lossy(secret).into_owned()

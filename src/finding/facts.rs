@@ -148,6 +148,21 @@ pub struct AwsFacts {
     pub age_days: Option<u64>,
 }
 
+/// What a provider token is, as far as its own bytes tell (no provider is ever asked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenFacts {
+    /// `github`, `npm`, `gitlab`, `docker-hub`, `stripe`.
+    pub provider: &'static str,
+    /// What kind of token of that provider: `personal access token (classic)`, …
+    pub kind: &'static str,
+    /// `true`: the format's checksum was recomputed and holds; absent: the format has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<bool>,
+    /// Live or test mode, where the token says (`stripe`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<&'static str>,
+}
+
 /// What makes a key at rest weaker.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AtRest {

@@ -1,12 +1,33 @@
 //! What to do about a finding: the steps and exact commands every report format shows
 //! (human, html), written once.
 
-use crate::finding::KeyFacts;
 use crate::finding::shell_quote;
 use crate::finding::{AwsFacts, AwsKind as Kind};
+use crate::finding::{KeyFacts, TokenFacts};
+
+/// What a provider token is, on one line: `github · personal access token (classic) ·
+/// checksum holds`.
+pub fn token_facts(t: &TokenFacts) -> String {
+    let mut line = format!("{} · {}", t.provider, t.kind);
+    if let Some(mode) = t.mode {
+        line.push_str(&format!(" · {mode} mode"));
+    }
+    match t.checksum {
+        Some(true) => line.push_str(" · checksum holds"),
+        Some(false) => line.push_str(" · checksum fails"),
+        None => line.push_str(" · no checksum in this format"),
+    }
+    line
+}
 
 /// A private key's steps.
 pub fn key(key: &KeyFacts) -> Vec<String> {
+    if key.format == "age" {
+        return vec![
+            "what to do: make a new identity (age-keygen), re-encrypt what was encrypted to this one's recipient to the new one, and remove this recipient everywhere it is listed (.sops.yaml, recipients files);".into(),
+            "treat whatever was ever encrypted to it as disclosed: re-encrypting does not protect copies already taken.".into(),
+        ];
+    }
     let revoke = if key.authorized_in.is_empty() {
         "remove its public half from authorized_keys on every server that trusts it"
     } else {

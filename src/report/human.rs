@@ -109,6 +109,9 @@ pub fn write(
         if let Some(aws) = &f.aws {
             write_aws(out, &p, aws)?;
         }
+        if let Some(t) = &f.token {
+            writeln!(out, "{INDENT}{}", super::advice::token_facts(t))?;
+        }
         if let Some(git) = f.git() {
             write_git(out, &p, &f.path, git)?;
         }

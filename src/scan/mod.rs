@@ -11,6 +11,7 @@
 
 pub mod decode;
 pub mod pem;
+pub mod token;
 mod validate;
 
 use std::collections::VecDeque;

@@ -2,7 +2,7 @@
 //! can look at the bytes just outside a match (is this key id a fragment of a longer
 //! token?), and decides whether a candidate is a secret, a published example, or noise.
 
-use super::{Match, pem};
+use super::{Match, pem, token};
 use crate::rules::Validator;
 
 /// The smallest private-key body we accept, in base64 characters. The smallest real key,
@@ -27,7 +27,31 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
         Validator::AwsKeyId => aws_key_id(hay, m),
         Validator::AwsSecretKey => aws_secret_key(hay, m),
         Validator::AwsSessionToken => ok(stands_alone(hay, m)),
+        Validator::GithubToken => ok(bounded(hay, m) && token::github_checksum_holds(secret)),
+        Validator::AgeSecretKey => ok(bounded(hay, m) && token::age_secret_key(secret).is_some()),
+        Validator::ProviderToken => {
+            ok(bounded(hay, m) && !token::looks_made_up(random_part(secret)))
+        }
     }
+}
+
+/// A token's characters after its prefix (after the last `_` or `-` of the prefix, which
+/// ends within the first dozen bytes).
+fn random_part(secret: &[u8]) -> &[u8] {
+    let head = &secret[..secret.len().min(12)];
+    match head.iter().rposition(|&b| b == b'_' || b == b'-') {
+        Some(i) => &secret[i + 1..],
+        None => secret,
+    }
+}
+
+/// True when the token is not the middle of a longer run of token characters: no letter
+/// or digit just before it, none (nor `_`, `-`) just after.
+fn bounded(hay: &[u8], m: &Match) -> bool {
+    let before = m.secret.start.checked_sub(1).map(|i| hay[i]);
+    let after = hay.get(m.secret.end).copied();
+    !before.is_some_and(|b| b.is_ascii_alphanumeric())
+        && !after.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The shortest secret `v` can accept, from the checks below (each a lower bound, never
@@ -43,6 +67,11 @@ pub fn min_secret_len(v: Validator) -> usize {
         Validator::AwsKeyId => 10,
         Validator::AwsSecretKey => 40,
         Validator::AwsSessionToken => 0,
+        // A prefix and thirty-six characters.
+        Validator::GithubToken => 40,
+        // `AGE-SECRET-KEY-1`, 52 characters of key and 6 of checksum.
+        Validator::AgeSecretKey => 74,
+        Validator::ProviderToken => 0,
     }
 }
 
