@@ -45,6 +45,7 @@ pub fn analyse(validator: Option<Validator>, secret: &[u8]) -> Option<KeyFacts> 
         Validator::AgeSecretKey => age(secret),
         Validator::AwsKeyId
         | Validator::AwsSecretKey
+        | Validator::AwsLabelledSecret
         | Validator::AwsSessionToken
         | Validator::GithubToken
         | Validator::ProviderToken => None,

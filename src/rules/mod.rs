@@ -78,6 +78,9 @@ pub enum Validator {
     AwsSecretKey,
     /// An AWS session token: a long base64 value, not a fragment of a longer token.
     AwsSessionToken,
+    /// [`Validator::AwsSecretKey`] for a match that starts inside its label (at `ecret`):
+    /// the label must be `secret…access…key`, or `secret…key` after `aws`.
+    AwsLabelledSecret,
     /// A GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`) or npm (`npm_`) token whose last six
     /// characters are the CRC32 of the thirty before them, standing on its own.
     GithubToken,

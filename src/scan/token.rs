@@ -156,10 +156,16 @@ pub fn age_secret_key(s: &[u8]) -> Option<[u8; 32]> {
     data.try_into().ok()
 }
 
-/// A placeholder rather than random characters: a run of five or more of one character
-/// (`xxxxx`, `00000`) or of six ascending ones (`abcdef`, `123456`). Either is about as
-/// likely as a collision in 24 random base62 characters as a checksum failing by chance.
+/// A placeholder or a run of words rather than random characters: a run of five or more of
+/// one character (`xxxxx`, `00000`) or of six ascending ones (`abcdef`, `123456`), or no
+/// digit, no upper-case or no lower-case letter at all (`BASELINEvariableFromPort`, glued
+/// identifiers in a binary's strings). Random base62 has all three: 24 random characters
+/// lack a digit 1.5% of the time, the price of a format with no checksum.
 pub fn looks_made_up(random: &[u8]) -> bool {
+    let has = |f: fn(&u8) -> bool| random.iter().any(f);
+    if !has(u8::is_ascii_digit) || !has(u8::is_ascii_uppercase) || !has(u8::is_ascii_lowercase) {
+        return true;
+    }
     let mut same = 1;
     let mut up = 1;
     for w in random.windows(2) {
@@ -214,6 +220,7 @@ mod tests {
     fn placeholders_are_made_up() {
         assert!(looks_made_up(b"abcdefghijklmnopqrstuvwx"));
         assert!(looks_made_up(b"aB3xxxxxQ"));
+        assert!(looks_made_up(b"BASELINEvariableFromPort"));
         assert!(!looks_made_up(b"4eC39HqLyjWDarjtT1zdp7dc"));
     }
 }

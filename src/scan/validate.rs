@@ -26,6 +26,13 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
         Validator::PuttyPrivateKey => ok(putty_private_key(secret)),
         Validator::AwsKeyId => aws_key_id(hay, m),
         Validator::AwsSecretKey => aws_secret_key(hay, m),
+        Validator::AwsLabelledSecret => {
+            if aws_label_before(hay, m) {
+                aws_secret_key(hay, m)
+            } else {
+                Verdict::Reject
+            }
+        }
         Validator::AwsSessionToken => ok(stands_alone(hay, m)),
         Validator::GithubToken => ok(bounded(hay, m) && token::github_checksum_holds(secret)),
         Validator::AgeSecretKey => ok(bounded(hay, m) && token::age_secret_key(secret).is_some()),
@@ -65,7 +72,7 @@ pub fn min_secret_len(v: Validator) -> usize {
         Validator::PuttyPrivateKey => 16,
         // Four bytes of prefix, then at least six distinct characters.
         Validator::AwsKeyId => 10,
-        Validator::AwsSecretKey => 40,
+        Validator::AwsSecretKey | Validator::AwsLabelledSecret => 40,
         Validator::AwsSessionToken => 0,
         // A prefix and thirty-six characters.
         Validator::GithubToken => 40,
@@ -147,6 +154,25 @@ fn aws_key_id(hay: &[u8], m: &Match) -> Verdict {
         return Verdict::Example;
     }
     Verdict::Accept
+}
+
+/// The match starts at `ecret` of its label: the letter before it is `s`, and a label
+/// without `access` (`secret_key`) is AWS's only with `aws` just before it
+/// (`aws_secret_key`, `awsSecretKey`, `aws.secretKey`): what the pattern said before its
+/// keyword became `ecret`.
+fn aws_label_before(hay: &[u8], m: &Match) -> bool {
+    let Some(s) = m.span.start.checked_sub(1) else {
+        return false;
+    };
+    if !hay[s].eq_ignore_ascii_case(&b's') {
+        return false;
+    }
+    let label = &hay[m.span.start..m.secret.start];
+    if label.windows(6).any(|w| w.eq_ignore_ascii_case(b"access")) {
+        return true;
+    }
+    let aws_ends_at = |end: usize| end >= 3 && hay[end - 3..end].eq_ignore_ascii_case(b"aws");
+    aws_ends_at(s) || (s >= 1 && b"_.-".contains(&hay[s - 1]) && aws_ends_at(s - 1))
 }
 
 fn aws_secret_key(hay: &[u8], m: &Match) -> Verdict {

@@ -26,4 +26,5 @@ mod permissions;
 mod report;
 mod sarif;
 mod sweep;
+mod tokens;
 mod walk;
