@@ -4,6 +4,7 @@
 //! filesystem: it is handed the secret's bytes.
 
 pub mod aws;
+pub mod gcp;
 pub mod private_key;
 pub mod ssh_wire;
 pub mod token;
@@ -47,7 +48,10 @@ pub fn blob_findings(
         );
         let mut f = Finding::new(rule.detector(), path, pos, shown, id, m.example);
         f.allowed_inline = allowed;
-        if let Some(key) = private_key::analyse(rule.validator, secret) {
+        if let Some(mut key) = private_key::analyse(rule.validator, secret) {
+            if rule.category == Category::PrivateKey {
+                key.gcp = gcp::service_account(data, m.secret.clone());
+            }
             f = f.with_key(key);
         }
         if let Some((facts, revoke)) = token::analyse(rule.validator, secret) {

@@ -73,6 +73,20 @@ pub struct KeyFacts {
     /// aws_instance.web, SSH open to 0.0.0.0/0 via aws_security_group.web".
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub opens: Vec<String>,
+    /// A Google Cloud service-account key file's account, project and key id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcp: Option<GcpServiceAccount>,
+}
+
+/// What a Google Cloud service-account key file says beside its key: who the key is, in
+/// which project, and its id (what `gcloud iam service-accounts keys disable` takes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GcpServiceAccount {
+    pub client_email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_key_id: Option<String>,
 }
 
 impl KeyFacts {
@@ -89,6 +103,7 @@ impl KeyFacts {
             valid: false,
             authorized_in: Vec::new(),
             opens: Vec::new(),
+            gcp: None,
         }
     }
 }

@@ -17,7 +17,8 @@ use serde::Serialize;
 
 pub use category::{Category, Severity};
 pub use facts::{
-    AtRest, AwsFacts, AwsKind, FileFacts, GitFacts, KeyFacts, Origin, Paired, Place, TokenFacts,
+    AtRest, AwsFacts, AwsKind, FileFacts, GcpServiceAccount, GitFacts, KeyFacts, Origin, Paired,
+    Place, TokenFacts,
 };
 pub use id::{content_id, location_id};
 pub use text::{display_path, redact, shell_quote, shell_quote_path};

@@ -22,6 +22,32 @@ pub fn token_facts(t: &TokenFacts) -> String {
 
 /// A private key's steps.
 pub fn key(key: &KeyFacts) -> Vec<String> {
+    if let Some(sa) = &key.gcp {
+        let account = format!(
+            "--iam-account={}{}",
+            shell_quote(&sa.client_email),
+            sa.project_id
+                .as_deref()
+                .map(|p| format!(" --project={}", shell_quote(p)))
+                .unwrap_or_default()
+        );
+        let mut out =
+            vec!["what to do: disable this service-account key now, then delete it:".to_string()];
+        match &sa.private_key_id {
+            Some(id) => {
+                out.push(format!("  gcloud iam service-accounts keys disable {id} {account}"));
+                out.push(format!("  gcloud iam service-accounts keys delete {id} {account}"));
+            }
+            None => out.push(format!(
+                "  gcloud iam service-accounts keys list {account}   (then disable and delete the key this file holds)"
+            )),
+        }
+        out.push(format!(
+            "read the audit logs for what it did (principalEmail={}), and move to workload identity federation: no key files.",
+            sa.client_email
+        ));
+        return out;
+    }
     if key.format == "age" {
         return vec![
             "what to do: make a new identity (age-keygen), re-encrypt what was encrypted to this one's recipient to the new one, and remove this recipient everywhere it is listed (.sops.yaml, recipients files);".into(),

@@ -174,6 +174,16 @@ fn write_key(
         line.push_str(" · body does not parse (truncated or corrupted)");
     }
     writeln!(out, "{INDENT}{line}")?;
+    if let Some(sa) = &key.gcp {
+        let mut line = format!("gcp · service account {}", printable(&sa.client_email));
+        if let Some(p) = &sa.project_id {
+            line.push_str(&format!(" · project {}", printable(p)));
+        }
+        if let Some(id) = &sa.private_key_id {
+            line.push_str(&format!(" · key id {id}"));
+        }
+        writeln!(out, "{INDENT}{line}")?;
+    }
     let reused = key
         .sha256
         .as_deref()

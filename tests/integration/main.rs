@@ -16,6 +16,7 @@ mod decoded;
 mod exit_codes;
 mod exposure;
 mod filters;
+mod gcp;
 mod history;
 mod hooks;
 mod hostile;
