@@ -88,6 +88,11 @@ pub fn canonical_secret(validator: Option<Validator>, secret: &[u8]) -> Vec<u8> 
                 .copied()
                 .collect(),
         ),
+        // The key, not its `PrivateKey = ` label and spacing.
+        Some(Validator::WireguardPrivateKey) => secret
+            .len()
+            .checked_sub(44)
+            .map(|start| secret[start..].to_vec()),
         _ => None,
     }
     .unwrap_or_else(|| secret.to_vec())

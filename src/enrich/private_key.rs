@@ -43,13 +43,30 @@ pub fn analyse(validator: Option<Validator>, secret: &[u8]) -> Option<KeyFacts> 
         }
         Validator::PuttyPrivateKey => Some(putty(secret)),
         Validator::AgeSecretKey => age(secret),
+        Validator::WireguardPrivateKey => wireguard(secret),
         Validator::AwsKeyId
         | Validator::AwsSecretKey
         | Validator::AwsLabelledSecret
         | Validator::AwsSessionToken
+        | Validator::AwsLabelledSessionToken
         | Validator::GithubToken
         | Validator::ProviderToken => None,
     }
+}
+
+/// A WireGuard private key: an X25519 scalar. Its public half, in base64, is what `wg
+/// pubkey` prints and every peer lists as `PublicKey =`: kept as the comment.
+fn wireguard(secret: &[u8]) -> Option<KeyFacts> {
+    use base64::Engine as _;
+    let scalar = crate::scan::token::wireguard_key(secret)?;
+    let public = curve25519_dalek::MontgomeryPoint::mul_base_clamped(scalar).to_bytes();
+    let mut f = KeyFacts::new("wireguard");
+    f.algorithm = Some("x25519".into());
+    f.bits = Some(256);
+    f.valid = true;
+    f.sha256 = Some(super::ssh_wire::fingerprint(&public));
+    f.comment = Some(base64::engine::general_purpose::STANDARD.encode(public));
+    Some(f)
 }
 
 /// An `age` secret key: an X25519 scalar. Its recipient (`age1…`, the public half) is

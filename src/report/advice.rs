@@ -48,6 +48,12 @@ pub fn key(key: &KeyFacts) -> Vec<String> {
         ));
         return out;
     }
+    if key.format == "wireguard" {
+        return vec![
+            "what to do: make a new key pair (wg genkey | tee privatekey | wg pubkey), put the new public key in place of this one in every peer's [Peer] PublicKey, and restart the tunnels;".into(),
+            "until then anyone holding this key can impersonate this interface to its peers.".into(),
+        ];
+    }
     if key.format == "age" {
         return vec![
             "what to do: make a new identity (age-keygen), re-encrypt what was encrypted to this one's recipient to the new one, and remove this recipient everywhere it is listed (.sops.yaml, recipients files);".into(),

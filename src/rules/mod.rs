@@ -81,11 +81,16 @@ pub enum Validator {
     /// [`Validator::AwsSecretKey`] for a match that starts inside its label (at `ecret`):
     /// the label must be `secret…access…key`, or `secret…key` after `aws`.
     AwsLabelledSecret,
+    /// [`Validator::AwsSessionToken`] for a match that starts inside its label (at
+    /// `ession` or `ecurity`): `session…token`, or `security…token` after `aws` or `x-amz-`.
+    AwsLabelledSessionToken,
     /// A GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`) or npm (`npm_`) token whose last six
     /// characters are the CRC32 of the thirty before them, standing on its own.
     GithubToken,
     /// An `age` secret key whose bech32 checksum holds.
     AgeSecretKey,
+    /// A WireGuard `PrivateKey =` of 32 bytes in an `[Interface]` section.
+    WireguardPrivateKey,
     /// A provider token with no checksum (fine-grained GitHub, GitLab, Docker Hub, Stripe):
     /// standing on its own, its random part not a placeholder.
     ProviderToken,

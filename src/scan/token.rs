@@ -156,6 +156,17 @@ pub fn age_secret_key(s: &[u8]) -> Option<[u8; 32]> {
     data.try_into().ok()
 }
 
+/// A WireGuard key (`wg genkey`): 32 bytes in padded base64, the last 44 bytes of `s` (a
+/// `PrivateKey = …` line).
+pub fn wireguard_key(s: &[u8]) -> Option<[u8; 32]> {
+    use base64::Engine as _;
+    let b64 = s.get(s.len().checked_sub(44)?..)?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    let key: [u8; 32] = bytes.try_into().ok()?;
+    // All zeros (a placeholder) or one byte repeated is no key.
+    (!key.iter().all(|&b| b == key[0])).then_some(key)
+}
+
 /// A placeholder or a run of words rather than random characters: a run of five or more of
 /// one character (`xxxxx`, `00000`) or of six ascending ones (`abcdef`, `123456`), or no
 /// digit, no upper-case or no lower-case letter at all (`BASELINEvariableFromPort`, glued

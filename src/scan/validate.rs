@@ -34,11 +34,38 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
             }
         }
         Validator::AwsSessionToken => ok(stands_alone(hay, m)),
+        Validator::AwsLabelledSessionToken => {
+            ok(session_label_before(hay, m) && stands_alone(hay, m))
+        }
         Validator::GithubToken => ok(bounded(hay, m) && token::github_checksum_holds(secret)),
         Validator::AgeSecretKey => ok(bounded(hay, m) && token::age_secret_key(secret).is_some()),
+        Validator::WireguardPrivateKey => ok(bounded(hay, m)
+            && token::wireguard_key(secret).is_some()
+            && section_of(hay, m.span.start).is_some_and(|s| s.eq_ignore_ascii_case(b"interface"))),
         Validator::ProviderToken => {
             ok(bounded(hay, m) && !token::looks_made_up(random_part(secret)))
         }
+    }
+}
+
+/// The name of the INI section (`[Interface]`) that the line holding `at` belongs to: the
+/// last `[name]` line before it, within 64 KiB.
+fn section_of(hay: &[u8], at: usize) -> Option<&[u8]> {
+    let from = at.saturating_sub(64 << 10);
+    let mut end = hay[..at].iter().rposition(|&b| b == b'\n')?;
+    loop {
+        let start = hay[..end]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = hay[start..end].trim_ascii();
+        if let Some(name) = line.strip_prefix(b"[").and_then(|l| l.strip_suffix(b"]")) {
+            return Some(name.trim_ascii());
+        }
+        if start <= from || start == 0 {
+            return None;
+        }
+        end = start - 1;
     }
 }
 
@@ -73,11 +100,13 @@ pub fn min_secret_len(v: Validator) -> usize {
         // Four bytes of prefix, then at least six distinct characters.
         Validator::AwsKeyId => 10,
         Validator::AwsSecretKey | Validator::AwsLabelledSecret => 40,
-        Validator::AwsSessionToken => 0,
+        Validator::AwsSessionToken | Validator::AwsLabelledSessionToken => 0,
         // A prefix and thirty-six characters.
         Validator::GithubToken => 40,
         // `AGE-SECRET-KEY-1`, 52 characters of key and 6 of checksum.
         Validator::AgeSecretKey => 74,
+        // `PrivateKey=` and 44 characters of base64.
+        Validator::WireguardPrivateKey => 55,
         Validator::ProviderToken => 0,
     }
 }
@@ -173,6 +202,28 @@ fn aws_label_before(hay: &[u8], m: &Match) -> bool {
     }
     let aws_ends_at = |end: usize| end >= 3 && hay[end - 3..end].eq_ignore_ascii_case(b"aws");
     aws_ends_at(s) || (s >= 1 && b"_.-".contains(&hay[s - 1]) && aws_ends_at(s - 1))
+}
+
+/// The match starts at `ession` or `ecurity` of its label: the letter before it is `s`,
+/// and `security_token` is AWS's only after `aws` (`aws_security_token`) or `x-amz-`
+/// (`X-Amz-Security-Token`).
+fn session_label_before(hay: &[u8], m: &Match) -> bool {
+    let Some(s) = m.span.start.checked_sub(1) else {
+        return false;
+    };
+    if !hay[s].eq_ignore_ascii_case(&b's') {
+        return false;
+    }
+    if !hay[m.span.start..].starts_with(b"ecurity") && !hay[m.span.start..].starts_with(b"ECURITY")
+    {
+        return true;
+    }
+    let ends_with = |end: usize, what: &[u8]| {
+        end >= what.len() && hay[end - what.len()..end].eq_ignore_ascii_case(what)
+    };
+    ends_with(s, b"aws")
+        || ends_with(s, b"x-amz-")
+        || (s >= 1 && b"_-".contains(&hay[s - 1]) && ends_with(s - 1, b"aws"))
 }
 
 fn aws_secret_key(hay: &[u8], m: &Match) -> Verdict {

@@ -389,3 +389,66 @@ fn rules_check_proves_the_token_rules() {
         );
     }
 }
+
+/// A WireGuard interface's private key is a private key with its public half (what `wg
+/// pubkey` prints), computed by Python's `cryptography` package when the fixture was made;
+/// the same line in a `[Peer]` section, or a key of the wrong length, is not.
+#[test]
+fn a_wireguard_interface_key_is_a_private_key_with_its_public_half() {
+    let text = std::fs::read_to_string(util::fixtures().join("../tokens/wg0.conf")).unwrap();
+    let public = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap();
+    let private_line = text.lines().find(|l| l.starts_with("PrivateKey")).unwrap();
+    let d = TestDir::new();
+    d.write("wg0.conf", &text);
+    d.write(
+        "peer.conf",
+        format!("[Peer]\n{private_line}\nAllowedIPs = 10.8.0.3/32\n"),
+    );
+    d.write(
+        "short.conf",
+        format!(
+            "[Interface]\n{}=\n",
+            &private_line[..private_line.len() - 2]
+        ),
+    );
+    let (code, found) = scan(&d);
+    assert_eq!((code, found.len()), (1, 1), "{found:#?}");
+    let f = &found[0];
+    assert_eq!(f["path"], "wg0.conf");
+    assert_eq!(f["rule"], "wireguard-private-key");
+    assert_eq!(f["category"], "private-key");
+    assert_eq!(f["key"]["format"], "wireguard");
+    assert_eq!(f["key"]["algorithm"], "x25519");
+    assert_eq!(f["key"]["comment"], public);
+    let shown = f["secret"].as_str().unwrap();
+    let key = private_line.rsplit(' ').next().unwrap();
+    assert!(!shown.contains(&key[..4]), "key material shown: {shown}");
+    let human = d.run(&["scan", "--skip-rule", "insecure-permissions", "wg0.conf"]);
+    assert!(human.stdout.contains("wg genkey"), "{}", human.stdout);
+}
+
+/// An OpenVPN profile's inline `<key>` block is a PEM key: found by the PEM rules, with its
+/// facts, line for line where it starts.
+#[test]
+fn an_openvpn_inline_key_block_is_found() {
+    let d = TestDir::new();
+    let profile = format!(
+        "client\nremote vpn.example.com 1194\n<ca>\n{}</ca>\n<key>\n{}</key>\n",
+        util::key("cert.pem"),
+        util::key("openssl_pkcs8_rsa.pem")
+    );
+    let key_line = profile
+        .lines()
+        .position(|l| l == "<key>")
+        .map(|i| i + 2)
+        .unwrap();
+    d.write("client.ovpn", &profile);
+    let (code, found) = scan(&d);
+    assert_eq!((code, found.len()), (1, 1), "{found:#?}");
+    assert_eq!(found[0]["category"], "private-key");
+    assert_eq!(found[0]["line"], key_line);
+    assert_eq!(found[0]["key"]["algorithm"], "rsa");
+}
