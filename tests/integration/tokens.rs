@@ -260,6 +260,21 @@ fn every_token_kind_is_found_with_its_facts_and_revocation_step() {
     for (t, ..) in &tokens {
         assert!(!human.stdout.contains(t.as_str()));
     }
+    // And the HTML report.
+    let html = d.run(&[
+        "scan",
+        "--format",
+        "html",
+        "--skip-rule",
+        "insecure-permissions",
+        ".",
+    ]);
+    assert_eq!(html.code, 1);
+    assert!(html.stdout.contains("npm · access token · checksum holds"));
+    assert!(html.stdout.contains("roll it now"));
+    for (t, ..) in &tokens {
+        assert!(!html.stdout.contains(t.as_str()));
+    }
 }
 
 /// A checksum that fails by one character, a token one character short or one too long,
