@@ -4,8 +4,10 @@
 //! filesystem: it is handed the secret's bytes.
 
 pub mod aws;
+pub mod gcp;
 pub mod private_key;
 pub mod ssh_wire;
+pub mod token;
 
 use std::collections::BTreeMap;
 
@@ -46,8 +48,15 @@ pub fn blob_findings(
         );
         let mut f = Finding::new(rule.detector(), path, pos, shown, id, m.example);
         f.allowed_inline = allowed;
-        if let Some(key) = private_key::analyse(rule.validator, secret) {
+        if let Some(mut key) = private_key::analyse(rule.validator, secret) {
+            if rule.category == Category::PrivateKey {
+                key.gcp = gcp::service_account(data, m.secret.clone());
+            }
             f = f.with_key(key);
+        }
+        if let Some((facts, revoke)) = token::analyse(rule.validator, secret) {
+            f.token = Some(facts);
+            f.advice = Some(revoke);
         }
         let text = if rule.category == Category::AwsAccessKey {
             String::from_utf8_lossy(secret).into_owned()
@@ -79,6 +88,11 @@ pub fn canonical_secret(validator: Option<Validator>, secret: &[u8]) -> Vec<u8> 
                 .copied()
                 .collect(),
         ),
+        // The key, not its `PrivateKey = ` label and spacing.
+        Some(Validator::WireguardPrivateKey) => secret
+            .len()
+            .checked_sub(44)
+            .map(|start| secret[start..].to_vec()),
         _ => None,
     }
     .unwrap_or_else(|| secret.to_vec())

@@ -42,8 +42,46 @@ pub fn analyse(validator: Option<Validator>, secret: &[u8]) -> Option<KeyFacts> 
             pem::armored_key(v, secret).map(|a| armored(&a))
         }
         Validator::PuttyPrivateKey => Some(putty(secret)),
-        Validator::AwsKeyId | Validator::AwsSecretKey | Validator::AwsSessionToken => None,
+        Validator::AgeSecretKey => age(secret),
+        Validator::WireguardPrivateKey => wireguard(secret),
+        Validator::AwsKeyId
+        | Validator::AwsSecretKey
+        | Validator::AwsLabelledSecret
+        | Validator::AwsSessionToken
+        | Validator::AwsLabelledSessionToken
+        | Validator::GithubToken
+        | Validator::ProviderToken => None,
     }
+}
+
+/// A WireGuard private key: an X25519 scalar. Its public half, in base64, is what `wg
+/// pubkey` prints and every peer lists as `PublicKey =`: kept as the comment.
+fn wireguard(secret: &[u8]) -> Option<KeyFacts> {
+    use base64::Engine as _;
+    let scalar = crate::scan::token::wireguard_key(secret)?;
+    let public = curve25519_dalek::MontgomeryPoint::mul_base_clamped(scalar).to_bytes();
+    let mut f = KeyFacts::new("wireguard");
+    f.algorithm = Some("x25519".into());
+    f.bits = Some(256);
+    f.valid = true;
+    f.sha256 = Some(super::ssh_wire::fingerprint(&public));
+    f.comment = Some(base64::engine::general_purpose::STANDARD.encode(public));
+    Some(f)
+}
+
+/// An `age` secret key: an X25519 scalar. Its recipient (`age1…`, the public half) is
+/// what files are encrypted to, so it is the key's name: kept as the comment. The
+/// fingerprint is the SHA-256 of the 32 public-key bytes, as for any key here.
+fn age(secret: &[u8]) -> Option<KeyFacts> {
+    let scalar = crate::scan::token::age_secret_key(secret)?;
+    let public = curve25519_dalek::MontgomeryPoint::mul_base_clamped(scalar).to_bytes();
+    let mut f = KeyFacts::new("age");
+    f.algorithm = Some("x25519".into());
+    f.bits = Some(256);
+    f.valid = true;
+    f.sha256 = Some(super::ssh_wire::fingerprint(&public));
+    f.comment = Some(crate::scan::token::bech32_encode(b"age", &public));
+    Some(f)
 }
 
 /// Runs every binary container parser on raw bytes (as if they were a decoded key body).

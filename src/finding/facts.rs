@@ -73,6 +73,20 @@ pub struct KeyFacts {
     /// aws_instance.web, SSH open to 0.0.0.0/0 via aws_security_group.web".
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub opens: Vec<String>,
+    /// A Google Cloud service-account key file's account, project and key id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcp: Option<GcpServiceAccount>,
+}
+
+/// What a Google Cloud service-account key file says beside its key: who the key is, in
+/// which project, and its id (what `gcloud iam service-accounts keys disable` takes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GcpServiceAccount {
+    pub client_email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_key_id: Option<String>,
 }
 
 impl KeyFacts {
@@ -89,6 +103,7 @@ impl KeyFacts {
             valid: false,
             authorized_in: Vec::new(),
             opens: Vec::new(),
+            gcp: None,
         }
     }
 }
@@ -146,6 +161,21 @@ pub struct AwsFacts {
     /// `~/.aws/credentials`, about when the key was put there).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub age_days: Option<u64>,
+}
+
+/// What a provider token is, as far as its own bytes tell (no provider is ever asked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenFacts {
+    /// `github`, `npm`, `gitlab`, `docker-hub`, `stripe`.
+    pub provider: &'static str,
+    /// What kind of token of that provider: `personal access token (classic)`, …
+    pub kind: &'static str,
+    /// `true`: the format's checksum was recomputed and holds; absent: the format has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<bool>,
+    /// Live or test mode, where the token says (`stripe`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<&'static str>,
 }
 
 /// What makes a key at rest weaker.

@@ -16,7 +16,10 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use category::{Category, Severity};
-pub use facts::{AtRest, AwsFacts, AwsKind, FileFacts, GitFacts, KeyFacts, Origin, Paired, Place};
+pub use facts::{
+    AtRest, AwsFacts, AwsKind, FileFacts, GcpServiceAccount, GitFacts, KeyFacts, Origin, Paired,
+    Place, TokenFacts,
+};
 pub use id::{content_id, location_id};
 pub use text::{display_path, redact, shell_quote, shell_quote_path};
 
@@ -41,6 +44,9 @@ pub struct Finding {
     /// AWS credentials: kind, account, pairing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws: Option<AwsFacts>,
+    /// Provider tokens: provider, kind, whether the checksum holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<TokenFacts>,
     /// Where the secret's bytes came from: a file (or an archive entry, with the facts of
     /// the archive file), or a git blob with the commit that brought it in. Written as a
     /// `file` or a `git` object.
@@ -129,6 +135,7 @@ impl Finding {
             example,
             key: None,
             aws: None,
+            token: None,
             origin: None,
             fix: None,
             advice: None,

@@ -3,10 +3,63 @@
 
 use crate::finding::shell_quote;
 use crate::finding::{AwsFacts, AwsKind as Kind};
-use crate::finding::{Category, KeyFacts};
+use crate::finding::{Category, KeyFacts, TokenFacts};
+
+/// What a provider token is, on one line: `github · personal access token (classic) ·
+/// checksum holds`.
+pub fn token_facts(t: &TokenFacts) -> String {
+    let mut line = format!("{} · {}", t.provider, t.kind);
+    if let Some(mode) = t.mode {
+        line.push_str(&format!(" · {mode} mode"));
+    }
+    match t.checksum {
+        Some(true) => line.push_str(" · checksum holds"),
+        Some(false) => line.push_str(" · checksum fails"),
+        None => line.push_str(" · no checksum in this format"),
+    }
+    line
+}
 
 /// A private key's steps.
 pub fn key(key: &KeyFacts) -> Vec<String> {
+    if let Some(sa) = &key.gcp {
+        let account = format!(
+            "--iam-account={}{}",
+            shell_quote(&sa.client_email),
+            sa.project_id
+                .as_deref()
+                .map(|p| format!(" --project={}", shell_quote(p)))
+                .unwrap_or_default()
+        );
+        let mut out =
+            vec!["what to do: disable this service-account key now, then delete it:".to_string()];
+        match &sa.private_key_id {
+            Some(id) => {
+                out.push(format!("  gcloud iam service-accounts keys disable {id} {account}"));
+                out.push(format!("  gcloud iam service-accounts keys delete {id} {account}"));
+            }
+            None => out.push(format!(
+                "  gcloud iam service-accounts keys list {account}   (then disable and delete the key this file holds)"
+            )),
+        }
+        out.push(format!(
+            "read the audit logs for what it did (principalEmail={}), and move to workload identity federation: no key files.",
+            sa.client_email
+        ));
+        return out;
+    }
+    if key.format == "wireguard" {
+        return vec![
+            "what to do: make a new key pair (wg genkey | tee privatekey | wg pubkey), put the new public key in place of this one in every peer's [Peer] PublicKey, and restart the tunnels;".into(),
+            "until then anyone holding this key can impersonate this interface to its peers.".into(),
+        ];
+    }
+    if key.format == "age" {
+        return vec![
+            "what to do: make a new identity (age-keygen), re-encrypt what was encrypted to this one's recipient to the new one, and remove this recipient everywhere it is listed (.sops.yaml, recipients files);".into(),
+            "treat whatever was ever encrypted to it as disclosed: re-encrypting does not protect copies already taken.".into(),
+        ];
+    }
     // Trusted through Terraform: an `aws_key_pair`, which EC2 writes into the instances'
     // authorized_keys only when they launch.
     let terraform = key.authorized_in.iter().any(|p| {

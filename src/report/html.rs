@@ -286,6 +286,12 @@ fn write_row(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
             esc(&facts.join(" · "))
         ));
     }
+    if let Some(t) = &f.token {
+        what.push_str(&format!(
+            "<div class=\"dim\">{}</div>",
+            esc(&advice::token_facts(t))
+        ));
+    }
     if let Some(a) = &f.aws
         && let Some(id) = &a.access_key_id
     {

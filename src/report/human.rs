@@ -109,6 +109,9 @@ pub fn write(
         if let Some(aws) = &f.aws {
             write_aws(out, &p, aws)?;
         }
+        if let Some(t) = &f.token {
+            writeln!(out, "{INDENT}{}", super::advice::token_facts(t))?;
+        }
         if let Some(git) = f.git() {
             write_git(out, &p, f, git)?;
         }
@@ -171,6 +174,16 @@ fn write_key(
         line.push_str(" · body does not parse (truncated or corrupted)");
     }
     writeln!(out, "{INDENT}{line}")?;
+    if let Some(sa) = &key.gcp {
+        let mut line = format!("gcp · service account {}", printable(&sa.client_email));
+        if let Some(p) = &sa.project_id {
+            line.push_str(&format!(" · project {}", printable(p)));
+        }
+        if let Some(id) = &sa.private_key_id {
+            line.push_str(&format!(" · key id {id}"));
+        }
+        writeln!(out, "{INDENT}{line}")?;
+    }
     let reused = key
         .sha256
         .as_deref()

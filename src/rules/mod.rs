@@ -78,6 +78,22 @@ pub enum Validator {
     AwsSecretKey,
     /// An AWS session token: a long base64 value, not a fragment of a longer token.
     AwsSessionToken,
+    /// [`Validator::AwsSecretKey`] for a match that starts inside its label (at `ecret`):
+    /// the label must be `secret…access…key`, or `secret…key` after `aws`.
+    AwsLabelledSecret,
+    /// [`Validator::AwsSessionToken`] for a match that starts inside its label (at
+    /// `ession` or `ecurity`): `session…token`, or `security…token` after `aws` or `x-amz-`.
+    AwsLabelledSessionToken,
+    /// A GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`) or npm (`npm_`) token whose last six
+    /// characters are the CRC32 of the thirty before them, standing on its own.
+    GithubToken,
+    /// An `age` secret key whose bech32 checksum holds.
+    AgeSecretKey,
+    /// A WireGuard `PrivateKey =` of 32 bytes in an `[Interface]` section.
+    WireguardPrivateKey,
+    /// A provider token with no checksum (fine-grained GitHub, GitLab, Docker Hub, Stripe):
+    /// standing on its own, its random part not a placeholder.
+    ProviderToken,
 }
 
 /// How far around a keyword hit the rule's regex may look. Bounded so that a hit costs
@@ -234,4 +250,27 @@ fn check_shape(file: &str, rule: &Rule) -> Result<(), RuleError> {
         return Err(invalid("window is larger than 1 MiB".into()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Past 32 distinct keywords aho-corasick's packed prefilter switches from Slim to Fat
+    /// Teddy (16 bytes a step instead of 32): +20% CPU on a large clean tree. Keywords of
+    /// 4 bytes or more keep its fingerprint at 4 bytes. A new rule must share or replace a
+    /// keyword (see benches/results/2026-12-02-tokens.md).
+    #[test]
+    fn the_builtin_keywords_fit_the_fast_prefilter() {
+        let set = RuleSet::builtin().unwrap();
+        let mut keywords: Vec<&str> = set
+            .rules
+            .iter()
+            .flat_map(|r| r.keywords.iter().map(String::as_str))
+            .collect();
+        keywords.sort_unstable();
+        keywords.dedup();
+        assert!(keywords.len() <= 32, "{} keywords", keywords.len());
+        assert!(keywords.iter().all(|k| k.len() >= 4), "{keywords:?}");
+    }
 }

@@ -10,7 +10,9 @@
 //! [`Scratch`].
 
 pub mod decode;
+mod keyword_order;
 pub mod pem;
+pub mod token;
 mod validate;
 
 use std::collections::VecDeque;
@@ -542,6 +544,7 @@ impl Scanner {
                 }
             }
         }
+        let (keywords, keyword_rules) = keyword_order::for_prefilter(keywords, keyword_rules);
         // Standard semantics with overlapping search would report a keyword that is a
         // substring of another twice; leftmost-longest reports each position once and lets
         // the packed (SIMD) prefilter do nearly all of the work.

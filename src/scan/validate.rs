@@ -2,7 +2,7 @@
 //! can look at the bytes just outside a match (is this key id a fragment of a longer
 //! token?), and decides whether a candidate is a secret, a published example, or noise.
 
-use super::{Match, pem};
+use super::{Match, pem, token};
 use crate::rules::Validator;
 
 /// The smallest private-key body we accept, in base64 characters. The smallest real key,
@@ -26,8 +26,66 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
         Validator::PuttyPrivateKey => ok(putty_private_key(secret)),
         Validator::AwsKeyId => aws_key_id(hay, m),
         Validator::AwsSecretKey => aws_secret_key(hay, m),
+        Validator::AwsLabelledSecret => {
+            if aws_label_before(hay, m) {
+                aws_secret_key(hay, m)
+            } else {
+                Verdict::Reject
+            }
+        }
         Validator::AwsSessionToken => ok(stands_alone(hay, m)),
+        Validator::AwsLabelledSessionToken => {
+            ok(session_label_before(hay, m) && stands_alone(hay, m))
+        }
+        Validator::GithubToken => ok(bounded(hay, m) && token::github_checksum_holds(secret)),
+        Validator::AgeSecretKey => ok(bounded(hay, m) && token::age_secret_key(secret).is_some()),
+        Validator::WireguardPrivateKey => ok(bounded(hay, m)
+            && token::wireguard_key(secret).is_some()
+            && section_of(hay, m.span.start).is_some_and(|s| s.eq_ignore_ascii_case(b"interface"))),
+        Validator::ProviderToken => {
+            ok(bounded(hay, m) && !token::looks_made_up(random_part(secret)))
+        }
     }
+}
+
+/// The name of the INI section (`[Interface]`) that the line holding `at` belongs to: the
+/// last `[name]` line before it, within 64 KiB.
+fn section_of(hay: &[u8], at: usize) -> Option<&[u8]> {
+    let from = at.saturating_sub(64 << 10);
+    let mut end = hay[..at].iter().rposition(|&b| b == b'\n')?;
+    loop {
+        let start = hay[..end]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = hay[start..end].trim_ascii();
+        if let Some(name) = line.strip_prefix(b"[").and_then(|l| l.strip_suffix(b"]")) {
+            return Some(name.trim_ascii());
+        }
+        if start <= from || start == 0 {
+            return None;
+        }
+        end = start - 1;
+    }
+}
+
+/// A token's characters after its prefix (after the last `_` or `-` of the prefix, which
+/// ends within the first dozen bytes).
+fn random_part(secret: &[u8]) -> &[u8] {
+    let head = &secret[..secret.len().min(12)];
+    match head.iter().rposition(|&b| b == b'_' || b == b'-') {
+        Some(i) => &secret[i + 1..],
+        None => secret,
+    }
+}
+
+/// True when the token is not the middle of a longer run of token characters: no letter
+/// or digit just before it, none (nor `_`, `-`) just after.
+fn bounded(hay: &[u8], m: &Match) -> bool {
+    let before = m.secret.start.checked_sub(1).map(|i| hay[i]);
+    let after = hay.get(m.secret.end).copied();
+    !before.is_some_and(|b| b.is_ascii_alphanumeric())
+        && !after.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The shortest secret `v` can accept, from the checks below (each a lower bound, never
@@ -41,8 +99,15 @@ pub fn min_secret_len(v: Validator) -> usize {
         Validator::PuttyPrivateKey => 16,
         // Four bytes of prefix, then at least six distinct characters.
         Validator::AwsKeyId => 10,
-        Validator::AwsSecretKey => 40,
-        Validator::AwsSessionToken => 0,
+        Validator::AwsSecretKey | Validator::AwsLabelledSecret => 40,
+        Validator::AwsSessionToken | Validator::AwsLabelledSessionToken => 0,
+        // A prefix and thirty-six characters.
+        Validator::GithubToken => 40,
+        // `AGE-SECRET-KEY-1`, 52 characters of key and 6 of checksum.
+        Validator::AgeSecretKey => 74,
+        // `PrivateKey=` and 44 characters of base64.
+        Validator::WireguardPrivateKey => 55,
+        Validator::ProviderToken => 0,
     }
 }
 
@@ -118,6 +183,47 @@ fn aws_key_id(hay: &[u8], m: &Match) -> Verdict {
         return Verdict::Example;
     }
     Verdict::Accept
+}
+
+/// The match starts at `ecret` of its label: the letter before it is `s`, and a label
+/// without `access` (`secret_key`) is AWS's only with `aws` just before it
+/// (`aws_secret_key`, `awsSecretKey`, `aws.secretKey`): what the pattern said before its
+/// keyword became `ecret`.
+fn aws_label_before(hay: &[u8], m: &Match) -> bool {
+    let Some(s) = m.span.start.checked_sub(1) else {
+        return false;
+    };
+    if !hay[s].eq_ignore_ascii_case(&b's') {
+        return false;
+    }
+    let label = &hay[m.span.start..m.secret.start];
+    if label.windows(6).any(|w| w.eq_ignore_ascii_case(b"access")) {
+        return true;
+    }
+    let aws_ends_at = |end: usize| end >= 3 && hay[end - 3..end].eq_ignore_ascii_case(b"aws");
+    aws_ends_at(s) || (s >= 1 && b"_.-".contains(&hay[s - 1]) && aws_ends_at(s - 1))
+}
+
+/// The match starts at `ession` or `ecurity` of its label: the letter before it is `s`,
+/// and `security_token` is AWS's only after `aws` (`aws_security_token`) or `x-amz-`
+/// (`X-Amz-Security-Token`).
+fn session_label_before(hay: &[u8], m: &Match) -> bool {
+    let Some(s) = m.span.start.checked_sub(1) else {
+        return false;
+    };
+    if !hay[s].eq_ignore_ascii_case(&b's') {
+        return false;
+    }
+    if !hay[m.span.start..].starts_with(b"ecurity") && !hay[m.span.start..].starts_with(b"ECURITY")
+    {
+        return true;
+    }
+    let ends_with = |end: usize, what: &[u8]| {
+        end >= what.len() && hay[end - what.len()..end].eq_ignore_ascii_case(what)
+    };
+    ends_with(s, b"aws")
+        || ends_with(s, b"x-amz-")
+        || (s >= 1 && b"_-".contains(&hay[s - 1]) && ends_with(s - 1, b"aws"))
 }
 
 fn aws_secret_key(hay: &[u8], m: &Match) -> Verdict {

@@ -1,0 +1,141 @@
+//! Provider tokens: what a token is, read from its own bytes (its prefix names the
+//! provider and the kind, its checksum, where it has one, is recomputed), and how the
+//! provider revokes it. Never asks the provider anything.
+
+use crate::finding::TokenFacts;
+use crate::rules::Validator;
+use crate::scan::token;
+
+/// One kind of token: its prefix, provider, kind, and the revocation step.
+struct Kind {
+    prefix: &'static str,
+    provider: &'static str,
+    kind: &'static str,
+    mode: Option<&'static str>,
+    revoke: &'static str,
+}
+
+const KINDS: &[Kind] = &[
+    Kind {
+        prefix: "ghp_",
+        provider: "github",
+        kind: "personal access token (classic)",
+        mode: None,
+        revoke: "delete it now (its owner: github.com → Settings → Developer settings → Personal access tokens; an organisation owner can revoke its access under the organisation's Personal access tokens), then read the audit log for its use",
+    },
+    Kind {
+        prefix: "github_pat_",
+        provider: "github",
+        kind: "fine-grained personal access token",
+        mode: None,
+        revoke: "delete it now (its owner: github.com → Settings → Developer settings → Personal access tokens → Fine-grained tokens; an organisation owner can revoke it under the organisation's Personal access tokens), then read the audit log for its use",
+    },
+    Kind {
+        prefix: "gho_",
+        provider: "github",
+        kind: "OAuth access token",
+        mode: None,
+        revoke: "revoke it: the user removes the OAuth app under Settings → Applications → Authorized OAuth Apps, or the app's owner revokes its tokens (Developer settings → OAuth Apps → Revoke all user tokens)",
+    },
+    Kind {
+        prefix: "ghu_",
+        provider: "github",
+        kind: "GitHub App user access token",
+        mode: None,
+        revoke: "revoke it: the user revokes the GitHub App under Settings → Applications → Authorized GitHub Apps; it expires within 8 hours, but its refresh token (ghr_) may sit beside it",
+    },
+    Kind {
+        prefix: "ghr_",
+        provider: "github",
+        kind: "GitHub App refresh token",
+        mode: None,
+        revoke: "revoke it: the user revokes the GitHub App under Settings → Applications → Authorized GitHub Apps; a refresh token mints new user tokens for six months",
+    },
+    Kind {
+        prefix: "ghs_",
+        provider: "github",
+        kind: "GitHub App installation access token",
+        mode: None,
+        revoke: "it expires within an hour; revoke it now (gh api -X DELETE /installation/token, authenticated with it), and if the app's private key leaked with it, generate a new one and delete the old",
+    },
+    Kind {
+        prefix: "npm_",
+        provider: "npm",
+        kind: "access token",
+        mode: None,
+        revoke: "revoke it: npm token list, then npm token revoke <id> (or npmjs.com → Access Tokens); check the packages it could publish for versions nobody released",
+    },
+    Kind {
+        prefix: "glpat-",
+        provider: "gitlab",
+        kind: "personal, project or group access token",
+        mode: None,
+        revoke: "revoke it: User settings → Access tokens (or the project's or group's Access tokens), or with the token itself: curl --request DELETE --header \"PRIVATE-TOKEN: <token>\" https://<gitlab>/api/v4/personal_access_tokens/self",
+    },
+    Kind {
+        prefix: "dckr_pat_",
+        provider: "docker-hub",
+        kind: "personal access token",
+        mode: None,
+        revoke: "delete it: hub.docker.com → Account settings → Personal access tokens; check the repositories it could push to for images nobody pushed",
+    },
+    Kind {
+        prefix: "sk_live_",
+        provider: "stripe",
+        kind: "secret key",
+        mode: Some("live"),
+        revoke: "roll it now: Stripe Dashboard → Developers → API keys → Roll key; then read Developers → Logs for requests nobody made",
+    },
+    Kind {
+        prefix: "rk_live_",
+        provider: "stripe",
+        kind: "restricted key",
+        mode: Some("live"),
+        revoke: "roll it now: Stripe Dashboard → Developers → API keys → Restricted keys → Roll key; then read Developers → Logs for requests nobody made",
+    },
+];
+
+/// A token's facts and its revocation step, for a secret found by a token rule
+/// (`validator`); `None` for any other secret.
+pub fn analyse(validator: Option<Validator>, secret: &[u8]) -> Option<(TokenFacts, String)> {
+    let checksum = match validator? {
+        Validator::GithubToken => Some(token::github_checksum_holds(secret)),
+        Validator::ProviderToken => None,
+        _ => return None,
+    };
+    let k = KINDS
+        .iter()
+        .find(|k| secret.starts_with(k.prefix.as_bytes()))?;
+    Some((
+        TokenFacts {
+            provider: k.provider,
+            kind: k.kind,
+            checksum,
+            mode: k.mode,
+        },
+        k.revoke.to_string(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_prefix_of_a_token_rule_has_a_kind() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        for r in &rules.rules {
+            if matches!(
+                r.validator,
+                Some(Validator::GithubToken | Validator::ProviderToken)
+            ) {
+                let prefix = r.pattern.trim_start_matches('(');
+                assert!(
+                    KINDS.iter().any(|k| prefix.starts_with(k.prefix)),
+                    "rule {} has no kind",
+                    r.id
+                );
+            }
+        }
+    }
+}

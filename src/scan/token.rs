@@ -1,0 +1,237 @@
+//! The checksums that let a provider token prove itself offline: GitHub's and npm's CRC32
+//! in base62, and the bech32 checksum of an `age` secret key. Pure functions of the
+//! token's bytes; no network, ever.
+
+/// CRC-32 (IEEE 802.3, as zlib computes it), bit by bit: tokens are a few dozen bytes.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// `n` in base62 (`0-9A-Za-z`), left-padded with `0` to six digits: how GitHub and npm
+/// write a token's CRC32.
+pub fn base62_6(mut n: u32) -> [u8; 6] {
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    out
+}
+
+/// A GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`) or npm (`npm_`) token: after the
+/// prefix's `_`, 30 random base62 characters and six more that write their CRC32. True
+/// when those six are the checksum of the thirty.
+pub fn github_checksum_holds(token: &[u8]) -> bool {
+    let Some(us) = token.iter().position(|&b| b == b'_') else {
+        return false;
+    };
+    let body = &token[us + 1..];
+    if body.len() != 36 || !body.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let (random, check) = body.split_at(30);
+    base62_6(crc32(random)) == check
+}
+
+/// The bech32 character set (BIP 173).
+const BECH32: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+fn polymod(values: impl Iterator<Item = u8>) -> u32 {
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
+    let mut chk = 1u32;
+    for v in values {
+        let top = chk >> 25;
+        chk = ((chk & 0x1ff_ffff) << 5) ^ u32::from(v);
+        for (i, g) in GEN.iter().enumerate() {
+            if (top >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+    }
+    chk
+}
+
+fn hrp_expand(hrp: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    hrp.iter()
+        .map(|b| b >> 5)
+        .chain(std::iter::once(0))
+        .chain(hrp.iter().map(|b| b & 31))
+}
+
+/// Decodes a bech32 string (one case throughout, as BIP 173 requires) whose checksum
+/// holds: its human-readable part in lower case and its data as bytes (5-bit groups
+/// regrouped, zero padding required). `None` for anything else. No length limit: age's
+/// secret keys are longer than BIP 173's 90 characters.
+pub fn bech32_decode(s: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let lower = s.iter().any(u8::is_ascii_lowercase);
+    let upper = s.iter().any(u8::is_ascii_uppercase);
+    if lower && upper {
+        return None;
+    }
+    let s: Vec<u8> = s.to_ascii_lowercase();
+    let sep = s.iter().rposition(|&b| b == b'1')?;
+    let (hrp, data) = (&s[..sep], &s[sep + 1..]);
+    if hrp.is_empty() || data.len() < 6 || hrp.iter().any(|&b| !(33..=126).contains(&b)) {
+        return None;
+    }
+    let values: Vec<u8> = data
+        .iter()
+        .map(|c| BECH32.iter().position(|x| x == c).map(|p| p as u8))
+        .collect::<Option<_>>()?;
+    if polymod(hrp_expand(hrp).chain(values.iter().copied())) != 1 {
+        return None;
+    }
+    let groups = &values[..values.len() - 6];
+    let mut bytes = Vec::with_capacity(groups.len() * 5 / 8);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &g in groups {
+        acc = (acc << 5) | u32::from(g);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((acc >> bits) as u8);
+        }
+    }
+    if bits >= 5 || acc & ((1 << bits) - 1) != 0 {
+        return None;
+    }
+    Some((hrp.to_vec(), bytes))
+}
+
+/// `data` in bech32 under `hrp` (lower case).
+pub fn bech32_encode(hrp: &[u8], data: &[u8]) -> String {
+    let mut values = Vec::with_capacity(data.len() * 8 / 5 + 1);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in data {
+        acc = (acc << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            values.push(((acc >> bits) & 31) as u8);
+        }
+    }
+    if bits > 0 {
+        values.push(((acc << (5 - bits)) & 31) as u8);
+    }
+    let pm = polymod(
+        hrp_expand(hrp)
+            .chain(values.iter().copied())
+            .chain([0u8; 6]),
+    ) ^ 1;
+    let mut out = String::from_utf8_lossy(hrp).into_owned();
+    out.push('1');
+    for v in values
+        .iter()
+        .copied()
+        .chain((0..6).map(|i| ((pm >> (5 * (5 - i))) & 31) as u8))
+    {
+        out.push(char::from(BECH32[v as usize]));
+    }
+    out
+}
+
+/// An `age` secret key (`AGE-SECRET-KEY-1…`): its 32 bytes when the bech32 checksum
+/// holds and the human-readable part is age's.
+pub fn age_secret_key(s: &[u8]) -> Option<[u8; 32]> {
+    let (hrp, data) = bech32_decode(s)?;
+    if hrp != b"age-secret-key-" {
+        return None;
+    }
+    data.try_into().ok()
+}
+
+/// A WireGuard key (`wg genkey`): 32 bytes in padded base64, the last 44 bytes of `s` (a
+/// `PrivateKey = …` line).
+pub fn wireguard_key(s: &[u8]) -> Option<[u8; 32]> {
+    use base64::Engine as _;
+    let b64 = s.get(s.len().checked_sub(44)?..)?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    let key: [u8; 32] = bytes.try_into().ok()?;
+    // All zeros (a placeholder) or one byte repeated is no key.
+    (!key.iter().all(|&b| b == key[0])).then_some(key)
+}
+
+/// A placeholder or a run of words rather than random characters: a run of five or more of
+/// one character (`xxxxx`, `00000`) or of six ascending ones (`abcdef`, `123456`), or no
+/// digit, no upper-case or no lower-case letter at all (`BASELINEvariableFromPort`, glued
+/// identifiers in a binary's strings). Random base62 has all three: 24 random characters
+/// lack a digit 1.5% of the time, the price of a format with no checksum.
+pub fn looks_made_up(random: &[u8]) -> bool {
+    let has = |f: fn(&u8) -> bool| random.iter().any(f);
+    if !has(u8::is_ascii_digit) || !has(u8::is_ascii_uppercase) || !has(u8::is_ascii_lowercase) {
+        return true;
+    }
+    let mut same = 1;
+    let mut up = 1;
+    for w in random.windows(2) {
+        same = if w[1] == w[0] { same + 1 } else { 1 };
+        up = if w[1] == w[0].wrapping_add(1) {
+            up + 1
+        } else {
+            1
+        };
+        if same >= 5 || up >= 6 {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_is_zlibs() {
+        assert_eq!(crc32(b""), 0);
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn base62_pads_to_six() {
+        assert_eq!(&base62_6(0), b"000000");
+        assert_eq!(&base62_6(61), b"00000z");
+        assert_eq!(&base62_6(62), b"000010");
+        assert_eq!(&base62_6(u32::MAX), b"4gfFC3");
+    }
+
+    #[test]
+    fn bech32_round_trips_and_rejects_a_changed_character() {
+        let key = [7u8; 32];
+        let s = bech32_encode(b"age-secret-key-", &key).to_ascii_uppercase();
+        assert!(s.starts_with("AGE-SECRET-KEY-1"));
+        assert_eq!(age_secret_key(s.as_bytes()), Some(key));
+        let mut bad = s.clone().into_bytes();
+        let last = bad.len() - 1;
+        bad[last] = if bad[last] == b'Q' { b'P' } else { b'Q' };
+        assert_eq!(age_secret_key(&bad), None);
+        assert_eq!(age_secret_key(&s.as_bytes()[..s.len() - 1]), None);
+        // BIP 173's own test vector.
+        assert!(bech32_decode(b"A12UEL5L").is_some());
+        assert!(bech32_decode(b"a12uEL5L").is_none());
+    }
+
+    #[test]
+    fn placeholders_are_made_up() {
+        assert!(looks_made_up(b"abcdefghijklmnopqrstuvwx"));
+        assert!(looks_made_up(b"aB3xxxxxQ"));
+        assert!(looks_made_up(b"BASELINEvariableFromPort"));
+        assert!(!looks_made_up(b"4eC39HqLyjWDarjtT1zdp7dc"));
+    }
+}
