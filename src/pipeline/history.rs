@@ -335,7 +335,8 @@ pub struct BlobScan<'a> {
 }
 
 /// Scans every blob `h` lists (each once, on every thread) and places each finding at
-/// the blob's paths, one per (secret, rule, path), at the oldest commit that brought it.
+/// the blob's paths, one per (secret, rule, path), at the oldest commit that brought it
+/// there, each saying whether that path still holds the secret at HEAD.
 /// Blobs a pass over the packs already scanned and found clean are not read again.
 /// Problems are reported on stderr and counted in `summary`.
 pub fn scan_listed(
@@ -478,17 +479,18 @@ pub fn scan_listed(
     summary.skipped_too_large += skipped.load(Ordering::Relaxed);
 
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    // Secrets still in HEAD's tree, at any path.
-    let at_head = if results.is_empty() {
-        HashSet::new()
-    } else {
-        git::blobs_at_head(repo)
-    };
-    let ids_at_head: HashSet<&str> = results
+    // A finding is still at HEAD when the blob at its own path there holds the same
+    // secret (the file may have changed around it); a copy elsewhere does not count.
+    let mut head = git::HeadPaths::new(repo);
+    let ids_in: HashMap<Oid, HashSet<&str>> = results
         .iter()
-        .filter(|r| at_head.contains(&r.blob))
-        .flat_map(|r| r.findings.iter().map(|f| f.id.as_str()))
+        .map(|r| (r.blob, r.findings.iter().map(|f| f.id.as_str()).collect()))
         .collect();
+    let mut at_head = |path: &[u8], id: &str| {
+        head.blob_at(path)
+            .and_then(|b| ids_in.get(&b))
+            .is_some_and(|ids| ids.contains(id))
+    };
     let mut commit_facts = HashMap::new();
     // One finding per (secret, rule, path): the blob whose origin commit is oldest.
     let mut placed: HashMap<(String, String, Vec<u8>), (usize, Finding)> = HashMap::new();
@@ -526,7 +528,7 @@ pub fn scan_listed(
                     email: facts.as_ref().map(|x| x.1.clone()),
                     date: facts.map(|x| x.2),
                     blob: r.blob.to_string(),
-                    present_at_head: ids_at_head.contains(f.id.as_str()),
+                    present_at_head: at_head(&origin.path, &f.id),
                 }));
                 placed.insert(key, (order, f));
             }

@@ -17,6 +17,7 @@ mod exit_codes;
 mod exposure;
 mod filters;
 mod history;
+mod history_paths;
 mod hooks;
 mod hostile;
 mod html;
