@@ -264,36 +264,50 @@ fn encrypted_pkcs8_shape(der: &[u8]) -> bool {
 /// `openssh-key-v1`: the public key is stored in clear even when the private part is
 /// encrypted, so the fingerprint is always known, for any key type.
 fn openssh(bytes: &[u8]) -> KeyFacts {
-    let mut f = KeyFacts::new("openssh");
+    let f = KeyFacts::new("openssh");
     let Some(rest) = bytes.strip_prefix(b"openssh-key-v1\0") else {
-        return f;
+        return f.invalid("OpenSSH: no openssh-key-v1 magic");
     };
     let mut r = Reader::new(rest);
     let (Some(cipher), Some(_kdf), Some(_kdfopts), Some(n)) =
         (r.string(), r.string(), r.string(), r.u32())
     else {
-        return f;
+        return f.invalid("OpenSSH: header does not parse");
     };
-    f.encrypted = cipher != b"none";
+    let mut f = KeyFacts {
+        encrypted: cipher != b"none",
+        ..f
+    };
     if n == 0 {
-        return f;
+        return f.invalid("OpenSSH: the file holds no key");
     }
-    let Some(public) = r.string() else { return f };
+    let Some(public) = r.string() else {
+        return f.invalid("OpenSSH: public key does not parse");
+    };
     f = f.with_public_blob(public);
+    // The public half is sound (its fingerprint stays): what follows it is not.
+    let broken = |mut f: KeyFacts, why: &str| {
+        f.valid = false;
+        f.invalid_reason.get_or_insert_with(|| why.to_string());
+        f
+    };
     for _ in 1..n {
         if r.string().is_none() {
-            f.valid = false;
-            return f;
+            return broken(f, "OpenSSH: public key does not parse");
         }
     }
     let Some(private) = r.string() else {
-        f.valid = false;
-        return f;
+        return broken(f, "OpenSSH: private section is missing or truncated");
     };
     if !f.encrypted {
         match openssh_comment(private) {
             Some(comment) => f.comment = comment,
-            None => f.valid = false,
+            None => {
+                return broken(
+                    f,
+                    "OpenSSH: private section does not parse (check words differ or a field overruns)",
+                );
+            }
         }
     }
     f
@@ -347,12 +361,14 @@ fn ed25519_blob(public: &[u8]) -> Vec<u8> {
 }
 
 fn pkcs1(der: Option<&[u8]>, format: &'static str) -> KeyFacts {
-    let f = KeyFacts::new(format);
-    let Some(key) = der.and_then(|d| pkcs1::RsaPrivateKey::from_der(d).ok()) else {
-        return KeyFacts {
-            algorithm: Some("rsa".into()),
-            ..f
-        };
+    let f = KeyFacts {
+        algorithm: Some("rsa".into()),
+        ..KeyFacts::new(format)
+    };
+    let key = match der.map(pkcs1::RsaPrivateKey::from_der) {
+        Some(Ok(key)) => key,
+        Some(Err(e)) => return f.invalid(format!("RSA: {e}")),
+        None => return f,
     };
     let f = f.with_public_blob(&rsa_blob(
         key.modulus.as_bytes(),
@@ -802,8 +818,10 @@ const OID_DSA: &str = "1.2.840.10040.4.1";
 
 fn pkcs8(der: Option<&[u8]>) -> KeyFacts {
     let f = KeyFacts::new("pkcs8");
-    let Some(info) = der.and_then(|d| pkcs8::PrivateKeyInfo::from_der(d).ok()) else {
-        return f;
+    let info = match der.map(pkcs8::PrivateKeyInfo::from_der) {
+        Some(Ok(info)) => info,
+        Some(Err(e)) => return f.invalid(format!("PKCS#8: {e}")),
+        None => return f,
     };
     match info.algorithm.oid.to_string().as_str() {
         OID_RSA => pkcs1(Some(info.private_key), "pkcs8"),
@@ -952,10 +970,30 @@ fn putty(text: &[u8]) -> KeyFacts {
             _ => {}
         }
     }
-    if let Ok(blob) = base64::engine::general_purpose::STANDARD.decode(&public) {
-        f = f.with_public_blob(&blob);
+    match base64::engine::general_purpose::STANDARD.decode(&public) {
+        Ok(blob) => f = f.with_public_blob(&blob),
+        Err(_) => return f.invalid("PuTTY: public lines do not decode"),
     }
-    f.valid = f.valid && mac && private_lines > 0 && private_seen == private_lines;
+    if !f.valid {
+        if f.invalid_reason.is_none() {
+            f.invalid_reason = Some("PuTTY: public key does not parse".into());
+        }
+        return f;
+    }
+    let why = if !mac {
+        Some("PuTTY: no Private-MAC line".to_string())
+    } else if private_lines == 0 || private_seen != private_lines {
+        Some(format!(
+            "PuTTY: Private-Lines says {private_lines}, {private_seen} found"
+        ))
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        // The public half is sound: its fingerprint stays.
+        f.valid = false;
+        f.invalid_reason = Some(why);
+    }
     f
 }
 

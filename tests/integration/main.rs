@@ -21,6 +21,7 @@ mod history_paths;
 mod hooks;
 mod hostile;
 mod html;
+mod invalid_keys;
 mod key_facts;
 mod keys;
 mod near_miss;
