@@ -751,8 +751,10 @@ fn dsa_openssl(der: Option<&[u8]>) -> KeyFacts {
 }
 
 /// What DSA numbers must be for a key to have them: p of 512 to 4096 bits and odd, q of
-/// 160, 224 or 256 bits, 1 < g < p with g^q = 1 mod p, and, given x, 0 < x < q and
-/// y = g^x mod p (given only y, y^q = 1 mod p). The public y (computed when not given).
+/// 160, 224 or 256 bits, 1 < g < p, and, given x, 0 < x < q and y = g^x mod p (given only
+/// y, 1 < y < p and y^q = 1 mod p). One modular exponentiation with a q-sized exponent,
+/// at p's own width (crypto-bigint's Montgomery form). The public y (computed when not
+/// given).
 fn dsa_check(
     p: &[u8],
     q: &[u8],
@@ -760,55 +762,75 @@ fn dsa_check(
     y: Option<&[u8]>,
     x: Option<&[u8]>,
 ) -> Result<Vec<u8>, &'static str> {
-    use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-    use crypto_bigint::{Encoding as _, U4096};
     let (p_bits, q_bits) = (ssh_wire::bit_len(p), ssh_wire::bit_len(q));
     if !(512..=4096).contains(&p_bits) || ![160, 224, 256].contains(&q_bits) {
         return Err("DSA: p and q are not a DSA key's sizes");
     }
-    let (Some(pw), Some(qw), Some(gw)): (Option<U4096>, Option<U4096>, Option<U4096>) =
-        (uint(p), uint(q), uint(g))
-    else {
+    const LIMB: usize = crypto_bigint::Limb::BITS;
+    match p_bits {
+        0..=1024 => dsa_numbers::<{ 1024 / LIMB }>(p, q, g, y, x),
+        1025..=2048 => dsa_numbers::<{ 2048 / LIMB }>(p, q, g, y, x),
+        2049..=3072 => dsa_numbers::<{ 3072 / LIMB }>(p, q, g, y, x),
+        _ => dsa_numbers::<{ 4096 / LIMB }>(p, q, g, y, x),
+    }
+}
+
+/// [`dsa_check`]'s arithmetic, with numbers of `L` limbs.
+fn dsa_numbers<const L: usize>(
+    p: &[u8],
+    q: &[u8],
+    g: &[u8],
+    y: Option<&[u8]>,
+    x: Option<&[u8]>,
+) -> Result<Vec<u8>, &'static str> {
+    use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
+    use crypto_bigint::{U256, Uint};
+    let (Some(pw), Some(gw), Some(qw)) = (uint::<L>(p), uint::<L>(g), uint::<4>(q)) else {
         return Err("DSA: numbers too large");
     };
-    if pw.as_words()[0] & 1 == 0 || gw <= U4096::ONE || gw >= pw {
+    let qw: U256 = qw;
+    if pw.as_words()[0] & 1 == 0 || gw <= Uint::ONE || gw >= pw {
         return Err("DSA: g is not in 1 < g < p");
     }
-    let modulus = DynResidueParams::<64>::new(&pw);
-    let pow = |base: &U4096, exp: &U4096| {
+    let modulus = DynResidueParams::new(&pw);
+    let exp_bits = ssh_wire::bit_len(q) as usize;
+    let pow = |base: &Uint<L>, exp: &U256| {
         DynResidue::new(base, modulus)
-            .pow_bounded_exp(exp, 256)
+            .pow_bounded_exp(exp, exp_bits)
             .retrieve()
     };
-    if pow(&gw, &qw) != U4096::ONE {
-        return Err("DSA: g does not generate a subgroup of order q");
-    }
     let y = match x {
         Some(x) => {
             if degenerate(x) {
                 return Err("DSA: degenerate private key x");
             }
-            let xw: U4096 = uint(x).ok_or("DSA: x is not in 0 < x < q")?;
-            if xw == U4096::ZERO || xw >= qw {
+            let xw: U256 = uint(x).ok_or("DSA: x is not in 0 < x < q")?;
+            if xw == U256::ZERO || xw >= qw {
                 return Err("DSA: x is not in 0 < x < q");
             }
             let computed = pow(&gw, &xw);
             if let Some(y) = y
-                && uint::<64>(y) != Some(computed)
+                && uint::<L>(y) != Some(computed)
             {
                 return Err("DSA: y != g^x mod p");
             }
             computed
         }
         None => {
-            let yw: U4096 = y.and_then(uint).ok_or("DSA: y is missing or too large")?;
-            if yw <= U4096::ONE || yw >= pw || pow(&yw, &qw) != U4096::ONE {
+            let yw = y
+                .and_then(uint::<L>)
+                .ok_or("DSA: y is missing or too large")?;
+            if yw <= Uint::ONE || yw >= pw || pow(&yw, &qw) != Uint::ONE {
                 return Err("DSA: y is not in the subgroup of order q");
             }
             yw
         }
     };
-    Ok(y.to_be_bytes().to_vec())
+    Ok(y.as_words()
+        .iter()
+        .rev()
+        .flat_map(|w| w.to_be_bytes())
+        .collect())
 }
 
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
@@ -866,8 +888,9 @@ fn pkcs8(der: Option<&[u8]>) -> KeyFacts {
             let mut f = KeyFacts::new("pkcs8");
             f.algorithm = Some("dsa".into());
             match pkcs8_dsa_public(&info) {
-                Some(blob) => f.with_public_blob(&blob),
-                None => f,
+                Some(Ok(blob)) => f.with_public_blob(&blob),
+                Some(Err(why)) => f.invalid(why),
+                None => f.invalid("PKCS#8: DSA parameters do not parse"),
             }
         }
         other => {
@@ -881,11 +904,8 @@ fn pkcs8(der: Option<&[u8]>) -> KeyFacts {
 
 /// The public key of a PKCS#8 DSA key: the parameters (p, q, g) sit in the algorithm
 /// identifier, the private key is x, and the public key y = g^x mod p is not stored, so
-/// it is computed (crypto-bigint's constant-time modular exponentiation; keys up to 4096
-/// bits).
-fn pkcs8_dsa_public(info: &pkcs8::PrivateKeyInfo<'_>) -> Option<Vec<u8>> {
-    use crypto_bigint::U4096;
-    use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
+/// it is computed (see [`dsa_check`]). `None` when the parameters do not parse.
+fn pkcs8_dsa_public(info: &pkcs8::PrivateKeyInfo<'_>) -> Option<Result<Vec<u8>, &'static str>> {
     use der::Reader as _;
     // Dss-Parms ::= SEQUENCE { p, q, g INTEGER }: the parameters' contents.
     let params = info.algorithm.parameters?;
@@ -895,31 +915,7 @@ fn pkcs8_dsa_public(info: &pkcs8::PrivateKeyInfo<'_>) -> Option<Vec<u8>> {
     let g: der::asn1::UintRef = r.decode().ok()?;
     let (p, q, g) = (p.as_bytes(), q.as_bytes(), g.as_bytes());
     let x = der::asn1::UintRef::from_der(info.private_key).ok()?;
-    let wide = |be: &[u8]| -> Option<U4096> {
-        let be = &be[be.iter().position(|&b| b != 0).unwrap_or(be.len())..];
-        if be.len() > 512 {
-            return None;
-        }
-        let mut buf = [0u8; 512];
-        buf[512 - be.len()..].copy_from_slice(be);
-        Some(U4096::from_be_slice(&buf))
-    };
-    let (pw, gw, xw) = (wide(p)?, wide(g)?, wide(x.as_bytes())?);
-    // Montgomery form needs an odd modulus; p is an odd prime in any real key.
-    if pw.as_words()[0] & 1 == 0 {
-        return None;
-    }
-    let modulus = DynResidueParams::<64>::new(&pw);
-    let y = DynResidue::new(&gw, modulus)
-        .pow_bounded_exp(&xw, x.as_bytes().len() * 8)
-        .retrieve();
-    let y_be: Vec<u8> = y
-        .as_words()
-        .iter()
-        .rev()
-        .flat_map(|w| w.to_be_bytes())
-        .collect();
-    Some(dsa_blob(p, q, g, &y_be))
+    Some(dsa_check(p, q, g, None, Some(x.as_bytes())).map(|y| dsa_blob(p, q, g, &y)))
 }
 
 /// PuTTY `.ppk` v1–v3: text headers, then the public key in wire format, in clear even
