@@ -365,7 +365,10 @@ fn pkcs1(der: Option<&[u8]>, format: &'static str) -> KeyFacts {
         algorithm: Some("rsa".into()),
         ..KeyFacts::new(format)
     };
-    let key = match der.map(pkcs1::RsaPrivateKey::from_der) {
+    // Inside PKCS#8 the key is an OCTET STRING's contents, which the outer BER pass does
+    // not reach: it may be BER too.
+    let inner = der.and_then(ber_to_der);
+    let key = match inner.as_deref().or(der).map(pkcs1::RsaPrivateKey::from_der) {
         Some(Ok(key)) => key,
         Some(Err(e)) => return f.invalid(format!("RSA: {e}")),
         None => return f,
@@ -469,6 +472,9 @@ fn sec1(der: Option<&[u8]>, outer: CurveParams, format: &'static str) -> KeyFact
     let mut f = KeyFacts::new(format);
     f.algorithm = Some("ecdsa".into());
     let Some(der) = der else { return f };
+    // BER inside PKCS#8's OCTET STRING (see `pkcs1`).
+    let inner = ber_to_der(der);
+    let der = inner.as_deref().unwrap_or(der);
     let (scalar, params, point) = match sec1::EcPrivateKey::from_der(der) {
         Ok(key) => {
             let params = match key.parameters.and_then(|p| p.named_curve()) {
