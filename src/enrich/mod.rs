@@ -74,11 +74,11 @@ pub fn blob_findings(
 }
 
 /// The secret in the form that is the same wherever it is found: a key's base64 body
-/// without its carrier, a PuTTY file's key lines, otherwise the secret's bytes.
+/// without its carrier (of its DER, for a body in BER), a PuTTY file's key lines, otherwise the secret's bytes.
 pub fn canonical_secret(validator: Option<Validator>, secret: &[u8]) -> Vec<u8> {
     match validator {
         Some(v @ (Validator::PemPrivateKey | Validator::Base64PemPrivateKey)) => {
-            pem::armored_key(v, secret).map(|a| a.body)
+            pem::armored_key(v, secret).map(|a| private_key::canonical_body(&a))
         }
         Some(Validator::PuttyPrivateKey) => Some(
             pem::logical_lines(secret)

@@ -6,7 +6,9 @@
 //! DSA, PuTTY PPK v1–v3, PGP and SSH2. Containers (OpenSSH, PuTTY, PGP packets) are read
 //! here; ASN.1 and the derivation of a public key from a private one are left to
 //! RustCrypto's crates. Nothing here decrypts, and garbage never panics: every parse is
-//! bounds-checked and a failure yields `valid: false`.
+//! bounds-checked and a failure yields `valid: false`, with what failed. A fingerprint is
+//! given only when a real key has it: the numbers are checked where it is cheap (an EC
+//! point on its curve, `n = p*q`, DSA's `y = g^x mod p`, no degenerate private number).
 
 use crate::finding::KeyFacts;
 use base64::Engine as _;
@@ -19,6 +21,9 @@ use crate::scan::pem::{self, Armored};
 /// Fills a key's facts from its public half.
 trait WithPublic {
     fn with_public_blob(self, blob: &[u8]) -> KeyFacts;
+    /// Not a key, for `reason` (which never holds key material): no fingerprint, since no
+    /// real key has the one its numbers would give.
+    fn invalid(self, reason: impl Into<String>) -> KeyFacts;
 }
 
 impl WithPublic for KeyFacts {
@@ -28,9 +33,19 @@ impl WithPublic for KeyFacts {
             self.algorithm = Some(d.algorithm);
             self.curve = d.curve;
             self.bits = d.bits;
+            if let Err(why) = public_blob_check(blob) {
+                return self.invalid(why);
+            }
             self.sha256 = Some(ssh_wire::fingerprint(blob));
             self.valid = true;
         }
+        self
+    }
+
+    fn invalid(mut self, reason: impl Into<String>) -> KeyFacts {
+        self.valid = false;
+        self.sha256 = None;
+        self.invalid_reason = Some(reason.into());
         self
     }
 }
@@ -94,13 +109,22 @@ pub fn parse_containers(bytes: &[u8]) -> [KeyFacts; 6] {
         pgp(bytes),
         pkcs8(Some(bytes)),
         pkcs1(Some(bytes), "pkcs1"),
-        sec1(Some(bytes), None, "sec1"),
+        sec1(Some(bytes), CurveParams::Absent, "sec1"),
         dsa_openssl(Some(bytes)),
     ]
 }
 
 fn armored(a: &Armored) -> KeyFacts {
     let der = pem::decode_base64_loose(&a.body);
+    // Old tools wrote BER lengths (long forms where a short one does, indefinite lengths)
+    // that ssh-keygen reads: they are read as the DER they stand for.
+    let der = der.map(|d| {
+        if is_der_label(&a.label) {
+            ber_to_der(&d).unwrap_or(d)
+        } else {
+            d
+        }
+    });
     let legacy = a.legacy_encrypted();
     let legacy_facts = |format: &'static str, algorithm: &str| {
         let mut f = KeyFacts::new(format);
@@ -119,7 +143,7 @@ fn armored(a: &Armored) -> KeyFacts {
         "EC PRIVATE KEY" if legacy => legacy_facts("sec1", "ecdsa"),
         "DSA PRIVATE KEY" if legacy => legacy_facts("dsa-openssl", "dsa"),
         "RSA PRIVATE KEY" => pkcs1(der.as_deref(), "pkcs1"),
-        "EC PRIVATE KEY" => sec1(der.as_deref(), None, "sec1"),
+        "EC PRIVATE KEY" => sec1(der.as_deref(), CurveParams::Absent, "sec1"),
         "DSA PRIVATE KEY" => dsa_openssl(der.as_deref()),
         "PRIVATE KEY" => pkcs8(der.as_deref()),
         "ENCRYPTED PRIVATE KEY" => {
@@ -133,9 +157,130 @@ fn armored(a: &Armored) -> KeyFacts {
         _ => KeyFacts::new("pem"),
     };
     if !a.complete {
-        facts.valid = false;
+        facts = facts.invalid("armour is not complete");
+    }
+    if !facts.valid && facts.invalid_reason.is_none() {
+        facts.invalid_reason = Some(match &der {
+            None => "base64 body does not decode".to_string(),
+            Some(d) if is_der_label(&a.label) => der_error(d),
+            Some(_) => format!("{}: body does not parse", facts.format),
+        });
     }
     facts
+}
+
+/// A key's body in the form its content id is made from: the base64 body, or for a body
+/// in BER, the base64 of the DER it stands for, so that its copies share one id.
+pub fn canonical_body(a: &Armored) -> Vec<u8> {
+    if is_der_label(&a.label)
+        && let Some(der) = pem::decode_base64_loose(&a.body).and_then(|d| ber_to_der(&d))
+    {
+        return base64::engine::general_purpose::STANDARD
+            .encode(der)
+            .into_bytes();
+    }
+    a.body.clone()
+}
+
+/// Labels whose body is DER.
+fn is_der_label(label: &str) -> bool {
+    matches!(
+        label,
+        "RSA PRIVATE KEY"
+            | "EC PRIVATE KEY"
+            | "DSA PRIVATE KEY"
+            | "PRIVATE KEY"
+            | "ENCRYPTED PRIVATE KEY"
+    )
+}
+
+/// What is wrong with a DER body that did not parse, in the der crate's words (a tag, a
+/// length, a byte offset: never the bytes themselves).
+fn der_error(d: &[u8]) -> String {
+    match der::asn1::AnyRef::from_der(d) {
+        Err(e) => format!("DER: {e}"),
+        Ok(_) => "DER: not the structure its label names".to_string(),
+    }
+}
+
+/// The DER a BER encoding stands for, when the two differ only in how lengths are written
+/// (a long form where a short one does, leading zero length bytes, indefinite lengths of
+/// constructed values). `None` when `ber` is already DER or is not one whole TLV of that
+/// kind. Nesting is bounded.
+pub fn ber_to_der(ber: &[u8]) -> Option<Vec<u8>> {
+    /// One TLV at the start of `b`, appended to `out` as DER: the bytes it took.
+    fn one(b: &[u8], out: &mut Vec<u8>, depth: u32, changed: &mut bool) -> Option<usize> {
+        if depth > 16 {
+            return None;
+        }
+        let (&tag, rest) = b.split_first()?;
+        if tag & 0x1f == 0x1f {
+            return None; // high tag numbers: never in a key
+        }
+        let (&l0, rest) = rest.split_first()?;
+        let head = 2;
+        let (len, head) = match l0 {
+            0..=0x7f => (Some(l0 as usize), head),
+            0x80 => (None, head),
+            _ => {
+                let n = (l0 & 0x7f) as usize;
+                let bytes = rest.get(..n)?;
+                if n > 8 {
+                    return None;
+                }
+                let v = bytes.iter().fold(0u64, |v, &x| (v << 8) | u64::from(x));
+                let minimal = v >= 0x80 && bytes[0] != 0;
+                if !minimal {
+                    *changed = true;
+                }
+                (Some(usize::try_from(v).ok()?), head + n)
+            }
+        };
+        let constructed = tag & 0x20 != 0;
+        let mut content = Vec::new();
+        let used = match len {
+            Some(len) => {
+                let body = b.get(head..head.checked_add(len)?)?;
+                if constructed {
+                    let mut at = 0;
+                    while at < body.len() {
+                        at += one(&body[at..], &mut content, depth + 1, changed)?;
+                    }
+                } else {
+                    content.extend_from_slice(body);
+                }
+                head + len
+            }
+            None if constructed => {
+                *changed = true;
+                let mut at = head;
+                loop {
+                    let rest = b.get(at..)?;
+                    if rest.starts_with(&[0, 0]) {
+                        break at + 2;
+                    }
+                    at += one(rest, &mut content, depth + 1, changed)?;
+                }
+            }
+            None => return None,
+        };
+        out.push(tag);
+        let n = content.len();
+        if n < 0x80 {
+            out.push(n as u8);
+        } else {
+            let bytes = n.to_be_bytes();
+            let skip = bytes.iter().position(|&x| x != 0).unwrap_or(bytes.len());
+            out.push(0x80 | (bytes.len() - skip) as u8);
+            out.extend_from_slice(&bytes[skip..]);
+        }
+        out.extend_from_slice(&content);
+        Some(used)
+    }
+    let mut out = Vec::with_capacity(ber.len());
+    let mut changed = false;
+    let used = one(ber, &mut out, 0, &mut changed)?;
+    (changed && used == ber.len()).then_some(out)
 }
 
 /// `EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }` with a
@@ -157,36 +302,50 @@ fn encrypted_pkcs8_shape(der: &[u8]) -> bool {
 /// `openssh-key-v1`: the public key is stored in clear even when the private part is
 /// encrypted, so the fingerprint is always known, for any key type.
 fn openssh(bytes: &[u8]) -> KeyFacts {
-    let mut f = KeyFacts::new("openssh");
+    let f = KeyFacts::new("openssh");
     let Some(rest) = bytes.strip_prefix(b"openssh-key-v1\0") else {
-        return f;
+        return f.invalid("OpenSSH: no openssh-key-v1 magic");
     };
     let mut r = Reader::new(rest);
     let (Some(cipher), Some(_kdf), Some(_kdfopts), Some(n)) =
         (r.string(), r.string(), r.string(), r.u32())
     else {
-        return f;
+        return f.invalid("OpenSSH: header does not parse");
     };
-    f.encrypted = cipher != b"none";
+    let mut f = KeyFacts {
+        encrypted: cipher != b"none",
+        ..f
+    };
     if n == 0 {
-        return f;
+        return f.invalid("OpenSSH: the file holds no key");
     }
-    let Some(public) = r.string() else { return f };
+    let Some(public) = r.string() else {
+        return f.invalid("OpenSSH: public key does not parse");
+    };
     f = f.with_public_blob(public);
+    // The public half is sound (its fingerprint stays): what follows it is not.
+    let broken = |mut f: KeyFacts, why: &str| {
+        f.valid = false;
+        f.invalid_reason.get_or_insert_with(|| why.to_string());
+        f
+    };
     for _ in 1..n {
         if r.string().is_none() {
-            f.valid = false;
-            return f;
+            return broken(f, "OpenSSH: public key does not parse");
         }
     }
     let Some(private) = r.string() else {
-        f.valid = false;
-        return f;
+        return broken(f, "OpenSSH: private section is missing or truncated");
     };
     if !f.encrypted {
         match openssh_comment(private) {
             Some(comment) => f.comment = comment,
-            None => f.valid = false,
+            None => {
+                return broken(
+                    f,
+                    "OpenSSH: private section does not parse (check words differ or a field overruns)",
+                );
+            }
         }
     }
     f
@@ -240,17 +399,71 @@ fn ed25519_blob(public: &[u8]) -> Vec<u8> {
 }
 
 fn pkcs1(der: Option<&[u8]>, format: &'static str) -> KeyFacts {
-    let f = KeyFacts::new(format);
-    let Some(key) = der.and_then(|d| pkcs1::RsaPrivateKey::from_der(d).ok()) else {
-        return KeyFacts {
-            algorithm: Some("rsa".into()),
-            ..f
-        };
+    let f = KeyFacts {
+        algorithm: Some("rsa".into()),
+        ..KeyFacts::new(format)
     };
-    f.with_public_blob(&rsa_blob(
+    // Inside PKCS#8 the key is an OCTET STRING's contents, which the outer BER pass does
+    // not reach: it may be BER too.
+    let inner = der.and_then(ber_to_der);
+    let key = match inner.as_deref().or(der).map(pkcs1::RsaPrivateKey::from_der) {
+        Some(Ok(key)) => key,
+        Some(Err(e)) => return f.invalid(format!("RSA: {e}")),
+        None => return f,
+    };
+    let f = f.with_public_blob(&rsa_blob(
         key.modulus.as_bytes(),
         key.public_exponent.as_bytes(),
-    ))
+    ));
+    match rsa_check(
+        key.modulus.as_bytes(),
+        key.prime1.as_bytes(),
+        key.prime2.as_bytes(),
+        key.private_exponent.as_bytes(),
+    ) {
+        Ok(()) => f,
+        Err(why) => f.invalid(why),
+    }
+}
+
+/// What an RSA private key's numbers must be for it to be a key: `n = p*q` (checked in
+/// full, keys up to 8192 bits), and no number a degenerate run of one byte.
+fn rsa_check(n: &[u8], p: &[u8], q: &[u8], d: &[u8]) -> Result<(), &'static str> {
+    use crypto_bigint::{Encoding as _, U4096, U8192};
+    if degenerate(d) || degenerate(p) || degenerate(q) {
+        return Err("RSA: degenerate private numbers");
+    }
+    let (Some(p), Some(q), Some(n)): (Option<U4096>, Option<U4096>, Option<U8192>) =
+        (uint(p), uint(q), uint(n))
+    else {
+        return Err("RSA: numbers too large");
+    };
+    let (lo, hi) = p.mul_wide(&q);
+    let mut product = [0u8; 1024];
+    product[..512].copy_from_slice(&hi.to_be_bytes());
+    product[512..].copy_from_slice(&lo.to_be_bytes());
+    if U8192::from_be_slice(&product) != n || p <= U4096::ONE {
+        return Err("RSA: n != p*q");
+    }
+    Ok(())
+}
+
+/// An unsigned big-endian integer as a fixed-width one; `None` when it does not fit.
+fn uint<const L: usize>(be: &[u8]) -> Option<crypto_bigint::Uint<L>> {
+    let be = &be[be.iter().position(|&b| b != 0).unwrap_or(be.len())..];
+    let width = L * crypto_bigint::Limb::BYTES;
+    if be.len() > width {
+        return None;
+    }
+    let mut buf = vec![0u8; width];
+    buf[width - be.len()..].copy_from_slice(be);
+    Some(crypto_bigint::Uint::<L>::from_be_slice(&buf))
+}
+
+/// A private number that is one byte repeated (`/////…` in base64, zeros): a placeholder
+/// or a damaged copy, never a key anyone generated.
+fn degenerate(be: &[u8]) -> bool {
+    be.len() >= 8 && be.iter().all(|&b| b == be[0])
 }
 
 const OID_P256: &str = "1.2.840.10045.3.1.7";
@@ -265,40 +478,260 @@ fn ecdsa_blob(curve: &str, point: &[u8]) -> Vec<u8> {
         .finish()
 }
 
+/// The SSH name of a named curve's OID.
+fn curve_of_oid(oid: &str) -> Option<&'static str> {
+    match oid {
+        OID_P256 => Some("nistp256"),
+        OID_P384 => Some("nistp384"),
+        OID_P521 => Some("nistp521"),
+        _ => None,
+    }
+}
+
+/// What a key's curve parameters say: a NIST curve (by OID, or explicit parameters equal
+/// to its own), another curve, or nothing.
+enum CurveParams {
+    Nist(&'static str),
+    Other,
+    Absent,
+}
+
+impl CurveParams {
+    fn of(nist: Option<&'static str>) -> CurveParams {
+        nist.map_or(CurveParams::Other, CurveParams::Nist)
+    }
+}
+
 /// SEC1 `EC PRIVATE KEY` (alone, or inside PKCS#8 whose algorithm names the curve). The
-/// public point is usually stored; when it is not, it is derived from the private scalar.
-fn sec1(der: Option<&[u8]>, outer_curve: Option<String>, format: &'static str) -> KeyFacts {
+/// public point is usually stored (and must then be on the curve); when it is not, it is
+/// derived from the private scalar. Curves given by explicit parameters are recognised
+/// when they are a NIST curve's, as ssh-keygen recognises them.
+fn sec1(der: Option<&[u8]>, outer: CurveParams, format: &'static str) -> KeyFacts {
     let mut f = KeyFacts::new(format);
     f.algorithm = Some("ecdsa".into());
-    let Some(key) = der.and_then(|d| sec1::EcPrivateKey::from_der(d).ok()) else {
-        return f;
+    let Some(der) = der else { return f };
+    // BER inside PKCS#8's OCTET STRING (see `pkcs1`).
+    let inner = ber_to_der(der);
+    let der = inner.as_deref().unwrap_or(der);
+    let (scalar, params, point) = match sec1::EcPrivateKey::from_der(der) {
+        Ok(key) => {
+            let params = match key.parameters.and_then(|p| p.named_curve()) {
+                Some(oid) => CurveParams::of(curve_of_oid(&oid.to_string())),
+                None => CurveParams::Absent,
+            };
+            (key.private_key, params, key.public_key)
+        }
+        Err(e) => match ec_private_key_explicit(der) {
+            Some(k) => k,
+            None => return f.invalid(format!("DER: {e}")),
+        },
     };
-    let oid = key
-        .parameters
-        .and_then(|p| p.named_curve())
-        .map(|o| o.to_string())
-        .or(outer_curve);
-    let curve = match oid.as_deref() {
-        Some(OID_P256) => "nistp256",
-        Some(OID_P384) => "nistp384",
-        Some(OID_P521) => "nistp521",
+    let curve = match (params, outer) {
+        (CurveParams::Nist(c), _) | (CurveParams::Absent, CurveParams::Nist(c)) => c,
         _ => {
             f.valid = true;
             return f;
         }
     };
-    let point = match key.public_key {
-        Some(p) => Some(p.to_vec()),
-        None => derive_ec_point(curve, key.private_key),
+    f.curve = Some(curve.into());
+    f.bits = ssh_wire::curve_bits(curve);
+    if degenerate(scalar) {
+        return f.invalid("EC: degenerate private scalar");
+    }
+    let point = match point {
+        Some(p) => uncompressed_point(curve, p).ok_or("EC: public point is not on the named curve"),
+        None => {
+            derive_ec_point(curve, scalar).ok_or("EC: private scalar is not in the curve's range")
+        }
     };
     match point {
-        Some(p) => f.with_public_blob(&ecdsa_blob(curve, &p)),
-        None => {
-            f.curve = Some(curve.into());
-            f.bits = ssh_wire::curve_bits(curve);
-            f
+        Ok(p) => f.with_public_blob(&ecdsa_blob(curve, &p)),
+        Err(why) => f.invalid(why),
+    }
+}
+
+/// One DER TLV at the start of `b`: (tag, contents, the rest).
+fn der_tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = b.split_first()?;
+    let (&l0, rest) = rest.split_first()?;
+    let (len, rest) = if l0 < 0x80 {
+        (l0 as usize, rest)
+    } else {
+        let n = (l0 & 0x7f) as usize;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let bytes = rest.get(..n)?;
+        (
+            bytes.iter().fold(0usize, |v, &x| (v << 8) | x as usize),
+            &rest[n..],
+        )
+    };
+    let contents = rest.get(..len)?;
+    Some((tag, contents, &rest[len..]))
+}
+
+/// A DER TLV with tag `want`: (contents, the rest).
+fn der_expect(b: &[u8], want: u8) -> Option<(&[u8], &[u8])> {
+    let (tag, contents, rest) = der_tlv(b)?;
+    (tag == want).then_some((contents, rest))
+}
+
+/// An EC private key's parts: (scalar, what its curve parameters are, stored point).
+type EcParts<'a> = (&'a [u8], CurveParams, Option<&'a [u8]>);
+
+/// `ECPrivateKey` whose `[0]` parameters are explicit (a SEQUENCE, which the sec1 crate
+/// does not read): (scalar, what the parameters are, stored point).
+fn ec_private_key_explicit(der: &[u8]) -> Option<EcParts<'_>> {
+    let (body, _) = der_expect(der, 0x30)?;
+    let (version, rest) = der_expect(body, 0x02)?;
+    let (scalar, mut rest) = der_expect(rest, 0x04)?;
+    if version != [1] {
+        return None;
+    }
+    let mut params = CurveParams::Absent;
+    let mut point = None;
+    while !rest.is_empty() {
+        let (tag, inner, after) = der_tlv(rest)?;
+        rest = after;
+        match tag {
+            0xa0 => {
+                let (seq, _) = der_expect(inner, 0x30)?;
+                params = CurveParams::of(explicit_curve(seq));
+            }
+            0xa1 => {
+                let (bits, _) = der_expect(inner, 0x03)?;
+                // A BIT STRING with no unused bits.
+                point = Some(bits.strip_prefix(&[0])?);
+            }
+            _ => return None,
         }
     }
+    Some((scalar, params, point))
+}
+
+/// The NIST curve that explicit `ECParameters` (the contents of their SEQUENCE) describe:
+/// the field prime, a, b, the base point and the order must all be that curve's.
+fn explicit_curve(seq: &[u8]) -> Option<&'static str> {
+    fn strip(b: &[u8]) -> &[u8] {
+        &b[b.iter().position(|&x| x != 0).unwrap_or(b.len())..]
+    }
+    fn hex(h: &str) -> Vec<u8> {
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap_or(0))
+            .collect()
+    }
+    let (_version, rest) = der_expect(seq, 0x02)?;
+    let (field, rest) = der_expect(rest, 0x30)?;
+    let (curve, rest) = der_expect(rest, 0x30)?;
+    let (base, rest) = der_expect(rest, 0x04)?;
+    let (order, _) = der_expect(rest, 0x02)?;
+    // prime-field (1.2.840.10045.1.1), then the prime.
+    let (field_type, field) = der_expect(field, 0x06)?;
+    if field_type != [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x01, 0x01] {
+        return None;
+    }
+    let (prime, _) = der_expect(field, 0x02)?;
+    let (a, curve) = der_expect(curve, 0x04)?;
+    let (b, _) = der_expect(curve, 0x04)?;
+    NIST_CURVES
+        .iter()
+        .find_map(|(name, [p, ca, cb, gx, gy, n])| {
+            let same = |x: &[u8], h: &str| strip(x) == strip(&hex(h));
+            let len = hex(p).len();
+            let base_ok = match base.split_first() {
+                Some((4, xy)) if xy.len() == 2 * len => {
+                    same(&xy[..len], gx) && same(&xy[len..], gy)
+                }
+                Some((&c @ (2 | 3), x)) if x.len() == len => {
+                    same(x, gx) && hex(gy).last().is_some_and(|y| y & 1 == c & 1)
+                }
+                _ => false,
+            };
+            (same(prime, p) && same(a, ca) && same(b, cb) && same(order, n) && base_ok)
+                .then_some(*name)
+        })
+}
+
+/// (SSH name, [p, a, b, Gx, Gy, n]) of the NIST curves, in hex (SEC 2, FIPS 186-4).
+#[rustfmt::skip]
+const NIST_CURVES: [(&str, [&str; 6]); 3] = [
+    ("nistp256", [
+        "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff",
+        "ffffffff00000001000000000000000000000000fffffffffffffffffffffffc",
+        "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
+        "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296",
+        "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
+        "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
+    ]),
+    ("nistp384", [
+        "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff",
+        "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000fffffffc",
+        "b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef",
+        "aa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7",
+        "3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5f",
+        "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
+    ]),
+    ("nistp521", [
+        "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc",
+        "0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00",
+        "00c6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d3dbaa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd66",
+        "011839296a789a3bc0045c8a5fb42c7d1bd998f54449579b446817afbd17273e662c97ee72995ef42640c550b9013fad0761353c7086a272c24088be94769fd16650",
+        "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
+    ]),
+];
+
+/// A SEC1 point (compressed or not) on `curve`, uncompressed as SSH writes it; `None` when
+/// it is not a point of that curve.
+fn uncompressed_point(curve: &str, point: &[u8]) -> Option<Vec<u8>> {
+    use elliptic_curve::sec1::ToEncodedPoint as _;
+    Some(match curve {
+        "nistp256" => p256::PublicKey::from_sec1_bytes(point)
+            .ok()?
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec(),
+        "nistp384" => p384::PublicKey::from_sec1_bytes(point)
+            .ok()?
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec(),
+        "nistp521" => p521::PublicKey::from_sec1_bytes(point)
+            .ok()?
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec(),
+        _ => return None,
+    })
+}
+
+/// What a wire-format public key must be for a real key to have it: an ECDSA key's type
+/// and curve agree and its point is on that curve; a DSA key's sizes are a DSA key's and
+/// g and y are in the subgroup of order q.
+fn public_blob_check(blob: &[u8]) -> Result<(), &'static str> {
+    let mut r = Reader::new(blob);
+    let kind = r.string().unwrap_or_default();
+    if let Some(named) = kind.strip_prefix(b"ecdsa-sha2-") {
+        let (Some(curve), Some(point)) = (r.string(), r.string()) else {
+            return Err("EC: public key does not parse");
+        };
+        if curve != named {
+            return Err("EC: key type and curve name disagree");
+        }
+        let curve = std::str::from_utf8(curve).unwrap_or_default();
+        if ssh_wire::curve_bits(curve).is_some() && uncompressed_point(curve, point).is_none() {
+            return Err("EC: public point is not on the named curve");
+        }
+    } else if kind == b"ssh-dss" {
+        let (Some(p), Some(q), Some(g), Some(y)) = (r.string(), r.string(), r.string(), r.string())
+        else {
+            return Err("DSA: public key does not parse");
+        };
+        dsa_check(p, q, g, Some(y), None)?;
+    }
+    Ok(())
 }
 
 fn derive_ec_point(curve: &str, scalar: &[u8]) -> Option<Vec<u8>> {
@@ -330,8 +763,9 @@ fn derive_ec_point(curve: &str, scalar: &[u8]) -> Option<Vec<u8>> {
 fn dsa_openssl(der: Option<&[u8]>) -> KeyFacts {
     let mut f = KeyFacts::new("dsa-openssl");
     f.algorithm = Some("dsa".into());
-    let parsed = der.and_then(|d| {
-        let mut r = der::SliceReader::new(d).ok()?;
+    let mut bits = None;
+    let parsed = der.map(|d| -> Result<Result<Vec<u8>, &'static str>, String> {
+        let mut r = der::SliceReader::new(d).map_err(|e| format!("DER: {e}"))?;
         use der::Reader as _;
         r.sequence(|r| {
             let _version: der::asn1::UintRef = r.decode()?;
@@ -339,20 +773,108 @@ fn dsa_openssl(der: Option<&[u8]>) -> KeyFacts {
             let q: der::asn1::UintRef = r.decode()?;
             let g: der::asn1::UintRef = r.decode()?;
             let y: der::asn1::UintRef = r.decode()?;
-            let _x: der::asn1::UintRef = r.decode()?;
-            Ok(dsa_blob(
+            let x: der::asn1::UintRef = r.decode()?;
+            bits = Some(ssh_wire::bit_len(p.as_bytes()));
+            Ok(dsa_check(
                 p.as_bytes(),
                 q.as_bytes(),
                 g.as_bytes(),
-                y.as_bytes(),
-            ))
+                Some(y.as_bytes()),
+                Some(x.as_bytes()),
+            )
+            .map(|y| dsa_blob(p.as_bytes(), q.as_bytes(), g.as_bytes(), &y)))
         })
-        .ok()
+        .map_err(|e| format!("DER: {e}"))
     });
     match parsed {
-        Some(blob) => f.with_public_blob(&blob),
+        Some(Ok(Ok(blob))) => f.with_public_blob(&blob),
+        Some(Ok(Err(why))) => KeyFacts { bits, ..f }.invalid(why),
+        Some(Err(why)) => f.invalid(why),
         None => f,
     }
+}
+
+/// What DSA numbers must be for a key to have them: p of 512 to 4096 bits and odd, q of
+/// 160, 224 or 256 bits, 1 < g < p, and, given x, 0 < x < q and y = g^x mod p (given only
+/// y, 1 < y < p and y^q = 1 mod p). One modular exponentiation with a q-sized exponent,
+/// at p's own width (crypto-bigint's Montgomery form). The public y (computed when not
+/// given).
+fn dsa_check(
+    p: &[u8],
+    q: &[u8],
+    g: &[u8],
+    y: Option<&[u8]>,
+    x: Option<&[u8]>,
+) -> Result<Vec<u8>, &'static str> {
+    let (p_bits, q_bits) = (ssh_wire::bit_len(p), ssh_wire::bit_len(q));
+    if !(512..=4096).contains(&p_bits) || ![160, 224, 256].contains(&q_bits) {
+        return Err("DSA: p and q are not a DSA key's sizes");
+    }
+    const LIMB: usize = crypto_bigint::Limb::BITS;
+    match p_bits {
+        0..=1024 => dsa_numbers::<{ 1024 / LIMB }>(p, q, g, y, x),
+        1025..=2048 => dsa_numbers::<{ 2048 / LIMB }>(p, q, g, y, x),
+        2049..=3072 => dsa_numbers::<{ 3072 / LIMB }>(p, q, g, y, x),
+        _ => dsa_numbers::<{ 4096 / LIMB }>(p, q, g, y, x),
+    }
+}
+
+/// [`dsa_check`]'s arithmetic, with numbers of `L` limbs.
+fn dsa_numbers<const L: usize>(
+    p: &[u8],
+    q: &[u8],
+    g: &[u8],
+    y: Option<&[u8]>,
+    x: Option<&[u8]>,
+) -> Result<Vec<u8>, &'static str> {
+    use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
+    use crypto_bigint::{U256, Uint};
+    let (Some(pw), Some(gw), Some(qw)) = (uint::<L>(p), uint::<L>(g), uint::<4>(q)) else {
+        return Err("DSA: numbers too large");
+    };
+    let qw: U256 = qw;
+    if pw.as_words()[0] & 1 == 0 || gw <= Uint::ONE || gw >= pw {
+        return Err("DSA: g is not in 1 < g < p");
+    }
+    let modulus = DynResidueParams::new(&pw);
+    let exp_bits = ssh_wire::bit_len(q) as usize;
+    let pow = |base: &Uint<L>, exp: &U256| {
+        DynResidue::new(base, modulus)
+            .pow_bounded_exp(exp, exp_bits)
+            .retrieve()
+    };
+    let y = match x {
+        Some(x) => {
+            if degenerate(x) {
+                return Err("DSA: degenerate private key x");
+            }
+            let xw: U256 = uint(x).ok_or("DSA: x is not in 0 < x < q")?;
+            if xw == U256::ZERO || xw >= qw {
+                return Err("DSA: x is not in 0 < x < q");
+            }
+            let computed = pow(&gw, &xw);
+            if let Some(y) = y
+                && uint::<L>(y) != Some(computed)
+            {
+                return Err("DSA: y != g^x mod p");
+            }
+            computed
+        }
+        None => {
+            let yw = y
+                .and_then(uint::<L>)
+                .ok_or("DSA: y is missing or too large")?;
+            if yw <= Uint::ONE || yw >= pw || pow(&yw, &qw) != Uint::ONE {
+                return Err("DSA: y is not in the subgroup of order q");
+            }
+            yw
+        }
+    };
+    Ok(y.as_words()
+        .iter()
+        .rev()
+        .flat_map(|w| w.to_be_bytes())
+        .collect())
 }
 
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
@@ -362,14 +884,24 @@ const OID_DSA: &str = "1.2.840.10040.4.1";
 
 fn pkcs8(der: Option<&[u8]>) -> KeyFacts {
     let f = KeyFacts::new("pkcs8");
-    let Some(info) = der.and_then(|d| pkcs8::PrivateKeyInfo::from_der(d).ok()) else {
-        return f;
+    let info = match der.map(pkcs8::PrivateKeyInfo::from_der) {
+        Some(Ok(info)) => info,
+        Some(Err(e)) => return f.invalid(format!("PKCS#8: {e}")),
+        None => return f,
     };
     match info.algorithm.oid.to_string().as_str() {
         OID_RSA => pkcs1(Some(info.private_key), "pkcs8"),
         OID_EC => {
-            let curve = info.algorithm.parameters_oid().ok().map(|o| o.to_string());
-            sec1(Some(info.private_key), curve, "pkcs8")
+            let params = match (info.algorithm.parameters_oid(), info.algorithm.parameters) {
+                (Ok(oid), _) => CurveParams::of(curve_of_oid(&oid.to_string())),
+                // Explicit parameters: a SEQUENCE.
+                (Err(_), Some(any)) if der::Tagged::tag(&any) == der::Tag::Sequence => {
+                    CurveParams::of(explicit_curve(any.value()))
+                }
+                (Err(_), Some(_)) => CurveParams::Other,
+                (Err(_), None) => CurveParams::Absent,
+            };
+            sec1(Some(info.private_key), params, "pkcs8")
         }
         OID_ED25519 => {
             let mut f = KeyFacts::new("pkcs8");
@@ -378,6 +910,9 @@ fn pkcs8(der: Option<&[u8]>) -> KeyFacts {
             let seed = der::asn1::OctetStringRef::from_der(info.private_key)
                 .ok()
                 .and_then(|o| <[u8; 32]>::try_from(o.as_bytes()).ok());
+            if seed.is_some_and(|s| degenerate(&s)) {
+                return f.invalid("Ed25519: degenerate private seed");
+            }
             let public = match (info.public_key, seed) {
                 (Some(p), _) if p.len() == 32 => Some(p.to_vec()),
                 (_, Some(seed)) => Some(
@@ -397,8 +932,9 @@ fn pkcs8(der: Option<&[u8]>) -> KeyFacts {
             let mut f = KeyFacts::new("pkcs8");
             f.algorithm = Some("dsa".into());
             match pkcs8_dsa_public(&info) {
-                Some(blob) => f.with_public_blob(&blob),
-                None => f,
+                Some(Ok(blob)) => f.with_public_blob(&blob),
+                Some(Err(why)) => f.invalid(why),
+                None => f.invalid("PKCS#8: DSA parameters do not parse"),
             }
         }
         other => {
@@ -412,11 +948,8 @@ fn pkcs8(der: Option<&[u8]>) -> KeyFacts {
 
 /// The public key of a PKCS#8 DSA key: the parameters (p, q, g) sit in the algorithm
 /// identifier, the private key is x, and the public key y = g^x mod p is not stored, so
-/// it is computed (crypto-bigint's constant-time modular exponentiation; keys up to 4096
-/// bits).
-fn pkcs8_dsa_public(info: &pkcs8::PrivateKeyInfo<'_>) -> Option<Vec<u8>> {
-    use crypto_bigint::U4096;
-    use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
+/// it is computed (see [`dsa_check`]). `None` when the parameters do not parse.
+fn pkcs8_dsa_public(info: &pkcs8::PrivateKeyInfo<'_>) -> Option<Result<Vec<u8>, &'static str>> {
     use der::Reader as _;
     // Dss-Parms ::= SEQUENCE { p, q, g INTEGER }: the parameters' contents.
     let params = info.algorithm.parameters?;
@@ -426,31 +959,7 @@ fn pkcs8_dsa_public(info: &pkcs8::PrivateKeyInfo<'_>) -> Option<Vec<u8>> {
     let g: der::asn1::UintRef = r.decode().ok()?;
     let (p, q, g) = (p.as_bytes(), q.as_bytes(), g.as_bytes());
     let x = der::asn1::UintRef::from_der(info.private_key).ok()?;
-    let wide = |be: &[u8]| -> Option<U4096> {
-        let be = &be[be.iter().position(|&b| b != 0).unwrap_or(be.len())..];
-        if be.len() > 512 {
-            return None;
-        }
-        let mut buf = [0u8; 512];
-        buf[512 - be.len()..].copy_from_slice(be);
-        Some(U4096::from_be_slice(&buf))
-    };
-    let (pw, gw, xw) = (wide(p)?, wide(g)?, wide(x.as_bytes())?);
-    // Montgomery form needs an odd modulus; p is an odd prime in any real key.
-    if pw.as_words()[0] & 1 == 0 {
-        return None;
-    }
-    let modulus = DynResidueParams::<64>::new(&pw);
-    let y = DynResidue::new(&gw, modulus)
-        .pow_bounded_exp(&xw, x.as_bytes().len() * 8)
-        .retrieve();
-    let y_be: Vec<u8> = y
-        .as_words()
-        .iter()
-        .rev()
-        .flat_map(|w| w.to_be_bytes())
-        .collect();
-    Some(dsa_blob(p, q, g, &y_be))
+    Some(dsa_check(p, q, g, None, Some(x.as_bytes())).map(|y| dsa_blob(p, q, g, &y)))
 }
 
 /// PuTTY `.ppk` v1–v3: text headers, then the public key in wire format, in clear even
@@ -501,10 +1010,30 @@ fn putty(text: &[u8]) -> KeyFacts {
             _ => {}
         }
     }
-    if let Ok(blob) = base64::engine::general_purpose::STANDARD.decode(&public) {
-        f = f.with_public_blob(&blob);
+    match base64::engine::general_purpose::STANDARD.decode(&public) {
+        Ok(blob) => f = f.with_public_blob(&blob),
+        Err(_) => return f.invalid("PuTTY: public lines do not decode"),
     }
-    f.valid = f.valid && mac && private_lines > 0 && private_seen == private_lines;
+    if !f.valid {
+        if f.invalid_reason.is_none() {
+            f.invalid_reason = Some("PuTTY: public key does not parse".into());
+        }
+        return f;
+    }
+    let why = if !mac {
+        Some("PuTTY: no Private-MAC line".to_string())
+    } else if private_lines == 0 || private_seen != private_lines {
+        Some(format!(
+            "PuTTY: Private-Lines says {private_lines}, {private_seen} found"
+        ))
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        // The public half is sound: its fingerprint stays.
+        f.valid = false;
+        f.invalid_reason = Some(why);
+    }
     f
 }
 
@@ -665,8 +1194,58 @@ fn ssh2(bytes: Option<&[u8]>, a: &Armored) -> KeyFacts {
         .to_string(),
     );
     f.encrypted = cipher != b"none";
-    f.valid = r.string().is_some();
-    f
+    let Some(area) = r.string() else {
+        return f.invalid("SSH2: key data does not parse");
+    };
+    if f.encrypted {
+        // Nothing more to check without the passphrase.
+        f.valid = true;
+        return f;
+    }
+    match ssh2_plain(kind, area) {
+        Ok(blob) => f.with_public_blob(&blob),
+        Err(why) => f.invalid(why),
+    }
+}
+
+/// The public key of an unencrypted ssh.com key (read as PuTTY's importer and ssh-keygen
+/// `-i` read it): the key data is a length and then ssh.com integers (a bit count, then
+/// the bytes), e, d, n, u, p, q for RSA and a zero word, p, g, q, y, x for DSA.
+fn ssh2_plain(kind: &[u8], area: &[u8]) -> Result<Vec<u8>, &'static str> {
+    fn mp<'a>(r: &mut Reader<'a>) -> Option<&'a [u8]> {
+        let bits = usize::try_from(r.u32()?).ok()?;
+        r.bytes(bits.div_ceil(8))
+    }
+    let bad = "SSH2: key data does not parse";
+    let inner = Reader::new(area).string().ok_or(bad)?;
+    let mut r = Reader::new(inner);
+    if kind.starts_with(b"if-modn") {
+        let (Some(e), Some(d), Some(n), Some(_u), Some(p), Some(q)) = (
+            mp(&mut r),
+            mp(&mut r),
+            mp(&mut r),
+            mp(&mut r),
+            mp(&mut r),
+            mp(&mut r),
+        ) else {
+            return Err(bad);
+        };
+        rsa_check(n, p, q, d)?;
+        Ok(rsa_blob(n, e))
+    } else if kind.starts_with(b"dl-modp") {
+        if r.u32() != Some(0) {
+            return Err("SSH2: predefined DSA parameters are not supported");
+        }
+        let (Some(p), Some(g), Some(q), Some(y), Some(x)) =
+            (mp(&mut r), mp(&mut r), mp(&mut r), mp(&mut r), mp(&mut r))
+        else {
+            return Err(bad);
+        };
+        let y = dsa_check(p, q, g, Some(y), Some(x))?;
+        Ok(dsa_blob(p, q, g, &y))
+    } else {
+        Err("SSH2: unknown key type")
+    }
 }
 
 #[cfg(test)]
@@ -689,6 +1268,49 @@ mod tests {
             let _ = pgp(&bytes);
             let _ = pkcs8(Some(&bytes));
             let _ = putty(&bytes);
+            let _ = ber_to_der(&bytes);
+            let _ = ec_private_key_explicit(&bytes);
+            let _ = explicit_curve(&bytes);
+            let _ = ssh2_plain(b"if-modn", &bytes);
+            let _ = ssh2_plain(b"dl-modp", &bytes);
         }
+    }
+
+    #[test]
+    fn nist_constants_are_the_curves_own() {
+        use elliptic_curve::sec1::ToEncodedPoint as _;
+        let g =
+            |bytes: &[u8]| -> String { bytes[1..].iter().map(|b| format!("{b:02x}")).collect() };
+        let generators = [
+            g(p256::AffinePoint::GENERATOR
+                .to_encoded_point(false)
+                .as_bytes()),
+            g(p384::AffinePoint::GENERATOR
+                .to_encoded_point(false)
+                .as_bytes()),
+            g(p521::AffinePoint::GENERATOR
+                .to_encoded_point(false)
+                .as_bytes()),
+        ];
+        for ((_, [.., gx, gy, _]), want) in NIST_CURVES.iter().zip(generators) {
+            assert_eq!(format!("{gx}{gy}"), want);
+        }
+    }
+
+    #[test]
+    fn ber_lengths_become_der() {
+        // SEQUENCE { INTEGER 5 } with a long-form length, then with an indefinite one.
+        assert_eq!(
+            ber_to_der(&[0x30, 0x82, 0, 3, 2, 1, 5]),
+            Some(vec![0x30, 3, 2, 1, 5])
+        );
+        assert_eq!(
+            ber_to_der(&[0x30, 0x80, 2, 0x81, 1, 5, 0, 0]),
+            Some(vec![0x30, 3, 2, 1, 5])
+        );
+        // Already DER, trailing bytes, an indefinite primitive: left alone.
+        assert_eq!(ber_to_der(&[0x30, 3, 2, 1, 5]), None);
+        assert_eq!(ber_to_der(&[0x30, 0x81, 3, 2, 1, 5, 9]), None);
+        assert_eq!(ber_to_der(&[0x04, 0x80, 1, 0, 0]), None);
     }
 }

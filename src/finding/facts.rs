@@ -64,8 +64,13 @@ pub struct KeyFacts {
     pub sha256: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// False when the body did not parse (truncated, corrupted).
+    /// False when the body did not parse (truncated, corrupted) or its numbers are not a
+    /// key's (a point off its curve, `n != p*q`).
     pub valid: bool,
+    /// Why `valid` is false, in a few words that never hold key material ("RSA: n != p*q",
+    /// "DER: unexpected tag at byte 12").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid_reason: Option<String>,
     /// `authorized_keys` and `.pub` files in the scan that hold this key's public half.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub authorized_in: Vec<Place>,
@@ -101,6 +106,7 @@ impl KeyFacts {
             sha256: None,
             comment: None,
             valid: false,
+            invalid_reason: None,
             authorized_in: Vec::new(),
             opens: Vec::new(),
             gcp: None,

@@ -342,7 +342,8 @@ pub struct BlobScan<'a> {
 }
 
 /// Scans every blob `h` lists (each once, on every thread) and places each finding at
-/// the blob's paths, one per (secret, rule, path), at the oldest commit that brought it.
+/// the blob's paths, one per (secret, rule, path), at the oldest commit that brought it
+/// there, each saying whether that path still holds the secret at HEAD.
 /// Blobs a pass over the packs already scanned and found clean are not read again.
 /// Problems are reported on stderr and counted in `summary`.
 pub fn scan_listed(
@@ -492,37 +493,32 @@ pub fn scan_listed(
     summary.skipped_too_large += skipped.load(Ordering::Relaxed);
 
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    // Secrets still in HEAD's tree, at any path.
-    let at_head = if results.is_empty() {
-        HashSet::new()
-    } else {
-        git::blobs_at_head(repo)
-    };
-    let ids_at_head: HashSet<&str> = results
+    // A finding is still at HEAD when the blob at its own path there holds the same
+    // secret (the file may have changed around it); a copy elsewhere does not count.
+    let mut head = git::HeadPaths::new(repo);
+    let ids_in: HashMap<Oid, HashSet<&str>> = results
         .iter()
-        .filter(|r| at_head.contains(&r.blob))
-        .flat_map(|r| r.findings.iter().map(|f| f.id.as_str()))
+        .map(|r| (r.blob, r.findings.iter().map(|f| f.id.as_str()).collect()))
         .collect();
-    // A door (an exposure finding) is about a place: it is at HEAD if HEAD's file at its
-    // path still has it.
-    let head_tree = results
-        .iter()
-        .any(|r| r.findings.iter().any(|f| f.advice.is_some()))
-        .then(|| repo.head().and_then(|r| r.peel_to_tree()).ok())
-        .flatten();
     let by_blob: HashMap<Oid, &[Finding]> = results
         .iter()
         .map(|r| (r.blob, r.findings.as_slice()))
         .collect();
-    let door_at_head = |path: &[u8], f: &Finding| -> bool {
-        let (Some(tree), Ok(p)) = (&head_tree, std::str::from_utf8(path)) else {
+    // A secret is at HEAD when the blob at its own path there holds it; a door (an
+    // exposure finding, about a place) when HEAD's file at its path still opens it.
+    let mut at_head = |path: &[u8], f: &Finding, door: bool| {
+        let Some(b) = head.blob_at(path) else {
             return false;
         };
-        tree.get_path(Path::new(p)).is_ok_and(|entry| {
+        if door {
             by_blob
-                .get(&entry.id())
+                .get(&b)
                 .is_some_and(|found| found.iter().any(|g| g.rule == f.rule && g.name == f.name))
-        })
+        } else {
+            ids_in
+                .get(&b)
+                .is_some_and(|ids| ids.contains(f.id.as_str()))
+        }
     };
     let mut commit_facts = HashMap::new();
     // One finding per (secret, rule, path): the blob whose origin commit is oldest.
@@ -564,12 +560,7 @@ pub fn scan_listed(
                     email: facts.as_ref().map(|x| x.1.clone()),
                     date: facts.map(|x| x.2),
                     blob: r.blob.to_string(),
-                    // A door is at HEAD where HEAD's file at its path has it, or where
-                    // this very version is (a renamed file keeps its door).
-                    present_at_head: match &door_id {
-                        Some(_) => at_head.contains(&r.blob) || door_at_head(&origin.path, &f),
-                        None => ids_at_head.contains(f.id.as_str()),
-                    },
+                    present_at_head: at_head(&origin.path, &f, door_id.is_some()),
                 }));
                 placed.insert(key, (order, f));
             }

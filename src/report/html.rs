@@ -279,6 +279,9 @@ fn write_row(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
                 .to_string(),
             ),
             k.sha256.clone(),
+            k.invalid_reason
+                .as_ref()
+                .map(|why| format!("not a valid key: {why}")),
         ];
         let facts: Vec<String> = facts.into_iter().flatten().collect();
         what.push_str(&format!(

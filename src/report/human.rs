@@ -162,16 +162,21 @@ fn write_key(
     } else {
         "NOT encrypted"
     };
-    let fp = key
-        .sha256
-        .as_deref()
-        .unwrap_or("fingerprint unknown without the passphrase");
+    let fp = match (&key.sha256, key.valid) {
+        (Some(fp), _) => fp.as_str(),
+        // Not a key: no fingerprint is given for it.
+        (None, false) if !key.encrypted => "no fingerprint",
+        (None, _) => "fingerprint unknown without the passphrase",
+    };
     let mut line = format!("{} · {kind} · {protection} · {fp}", key.format);
     if let Some(c) = &key.comment {
         line.push_str(&format!(" · \"{c}\""));
     }
     if !key.valid {
-        line.push_str(" · body does not parse (truncated or corrupted)");
+        match &key.invalid_reason {
+            Some(why) => line.push_str(&format!(" · not a valid key: {why}")),
+            None => line.push_str(" · body does not parse (truncated or corrupted)"),
+        }
     }
     writeln!(out, "{INDENT}{line}")?;
     if let Some(sa) = &key.gcp {

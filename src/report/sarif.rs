@@ -281,6 +281,9 @@ pub fn message(f: &Finding) -> String {
     if let Some(fp) = f.key.as_ref().and_then(|k| k.sha256.as_deref()) {
         m.push_str(&format!(", key {fp}"));
     }
+    if let Some(why) = f.key.as_ref().and_then(|k| k.invalid_reason.as_deref()) {
+        m.push_str(&format!(", not a valid key: {why}"));
+    }
     if let Some(acct) = f.aws.as_ref().and_then(|a| a.account_id.as_deref()) {
         m.push_str(&format!(", AWS account {acct}"));
     }

@@ -115,13 +115,42 @@ fn pem_private_key(block: &[u8]) -> bool {
     pem::parse(block).is_some_and(|a| {
         a.body.len() >= MIN_KEY_BODY
             && a.label.contains("PRIVATE KEY")
-            && !looks_repetitive(&a.body)
+            && (!looks_repetitive(&a.body) || well_formed(&a))
     })
 }
 
 /// A body of one repeated character (`AAAA…`, `xxxx…`) is a placeholder, not a key.
 fn looks_repetitive(body: &[u8]) -> bool {
     super::shannon_entropy(body) < 3.0
+}
+
+/// A repetitive body that still decodes to a whole key structure (one DER SEQUENCE
+/// starting with its version INTEGER and filling the body exactly, or an OpenSSH key's
+/// magic) is a key with degenerate numbers (an all-`/` scalar), not a placeholder: it is
+/// reported, and its facts say `valid: false`.
+fn well_formed(a: &pem::Armored) -> bool {
+    let Some(d) = pem::decode_base64_loose(&a.body) else {
+        return false;
+    };
+    if a.label == "OPENSSH PRIVATE KEY" {
+        return d.starts_with(b"openssh-key-v1\0");
+    }
+    let (Some(&0x30), Some(&l0)) = (d.first(), d.get(1)) else {
+        return false;
+    };
+    let (len, head) = match l0 {
+        0..=0x7f => (usize::from(l0), 2),
+        0x81 => (usize::from(*d.get(2).unwrap_or(&0)), 3),
+        0x82 => (
+            usize::from(u16::from_be_bytes([
+                *d.get(2).unwrap_or(&0),
+                *d.get(3).unwrap_or(&0),
+            ])),
+            4,
+        ),
+        _ => return false,
+    };
+    head + len == d.len() && d.get(head) == Some(&0x02)
 }
 
 fn base64_pem_private_key(encoded: &[u8]) -> bool {

@@ -204,7 +204,8 @@ fn a_sweep_reports_a_door_once() {
 
 /// A door's id is keyed by where it is: one version of a file at two paths is two doors
 /// in history, each with the id `scan` gives it there (a baseline made by either accepts
-/// both). A renamed file keeps its door at HEAD; edits that close it everywhere do not.
+/// both). A renamed file's door is at HEAD at its new path, not its old one (history
+/// reports a secret or a door at each path it lived at); edits that close it do not.
 #[test]
 fn a_door_is_keyed_by_each_path_and_followed_to_head() {
     let d = TestDir::new();
@@ -231,7 +232,8 @@ fn a_door_is_keyed_by_each_path_and_followed_to_head() {
     assert_eq!(history_ids, ids(&scan.findings()));
     assert_eq!(history_ids.len(), 2);
 
-    // Renamed: the door is still at HEAD. Closed there: it is not.
+    // Renamed: the door is at HEAD at its new path, and no longer at the old one. Closed
+    // there: it is not.
     git(&r, &["mv", "infra/a.tf", "infra/c.tf"]);
     git(&r, &["commit", "-qm", "rename"]);
     let at_head = |found: &[Value], p: &str| {
@@ -241,7 +243,9 @@ fn a_door_is_keyed_by_each_path_and_followed_to_head() {
             .unwrap_or_else(|| panic!("{p}: {found:#?}"))["git"]["present_at_head"]
             .clone()
     };
-    assert_eq!(at_head(&history(&r, &[]), "infra/a.tf"), true);
+    let found = history(&r, &[]);
+    assert_eq!(at_head(&found, "infra/a.tf"), false);
+    assert_eq!(at_head(&found, "infra/c.tf"), true);
     util::write_at(&r, "infra/c.tf", OPEN_TF.replace("0.0.0.0/0", "10.0.0.0/8"));
     git(&r, &["commit", "-qam", "close one"]);
     // b.tf is the same version still: that door is open at HEAD, in b.tf.

@@ -1,5 +1,5 @@
 //! `keysweep history` on real repositories built in the test: where each secret came in,
-//! whether it is still at HEAD, every kind of ref, unreachable objects, renames, copies,
+//! whether it is still at HEAD, every kind of ref, unreachable objects, copies,
 //! bare and shallow clones.
 
 use std::fs;
@@ -130,18 +130,11 @@ fn unreachable_commit_needs_all_objects() {
 }
 
 #[test]
-fn renamed_file_keeps_its_first_path_copies_are_separate() {
+fn copies_are_separate_findings_with_one_id() {
+    // Renames are in `history_paths`.
     let d = TestDir::new();
     let r = d.git_repo("r");
     let first = commit_file(&r, "old/key.pem", &key("pem_rsa"), "add");
-    git(&r, &["mv", "old", "new"]);
-    git(&r, &["commit", "-qm", "rename"]);
-    let (_, found, _) = history(&r, &[]);
-    assert_eq!(
-        places(&found),
-        vec![("old/key.pem".into(), first.clone(), true)]
-    );
-
     // The same key in two files: two findings, one id.
     let copied = commit_file(&r, "backup/key.pem", &key("pem_rsa"), "copy");
     let (_, found, _) = history(&r, &[]);

@@ -3,11 +3,10 @@
 //! tree is compared with its parent's reading only the subtrees that changed.
 
 use std::collections::HashMap;
-use std::path::Path;
 
-use git2::{Oid, Repository};
+use git2::Oid;
 
-use super::walk::{At, History, Origin, Seen, join, key, path_hash, record_blob, visit_tree};
+use super::walk::{At, History, Seen, join, key, path_hash, record_blob, visit_tree};
 
 /// One entry of a raw tree object: `<octal mode> <name>\0<20-byte id>`.
 pub(super) struct RawEntry<'a> {
@@ -213,7 +212,6 @@ fn next_end(data: &[u8], start: usize) -> Option<usize> {
 /// read.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn visit_diff<'o>(
-    repo: &Repository,
     odb: &'o git2::Odb<'_>,
     new: Oid,
     old: Oid,
@@ -228,11 +226,11 @@ pub(super) fn visit_diff<'o>(
     }
     let (Ok(new_obj), Ok(old_obj)) = (odb.read(new), odb.read(old)) else {
         // Unreadable on one side: fall back to walking the new tree whole.
-        return visit_tree(repo, odb, new, prefix, prefix_hash, at, seen, h);
+        return visit_tree(odb, new, prefix, prefix_hash, at, seen, h);
     };
     let (nd, od) = (new_obj.data(), old_obj.data());
     let (Some(ne), Some(oe)) = (entry_ends(nd), entry_ends(od)) else {
-        return visit_tree(repo, odb, new, prefix, prefix_hash, at, seen, h);
+        return visit_tree(odb, new, prefix, prefix_hash, at, seen, h);
     };
     let old_entries: HashMap<&[u8], (EntryKind, &[u8])> = (0..oe.len())
         .filter_map(|i| entry_at(od, &oe, i))
@@ -253,16 +251,16 @@ pub(super) fn visit_diff<'o>(
         let hash = path_hash(prefix_hash, entry.name);
         let oid = oid_of(entry.id);
         match entry.kind {
-            EntryKind::Blob => record_blob(repo, oid, prefix, entry.name, hash, at, seen, h),
+            EntryKind::Blob => record_blob(oid, prefix, entry.name, hash, at, seen, h),
             EntryKind::Tree => {
                 let path = join(prefix, entry.name);
                 match before {
                     Some(&(EntryKind::Tree, old_id)) => {
-                        visit_diff(repo, odb, oid, oid_of(old_id), &path, hash, at, seen, h)
+                        visit_diff(odb, oid, oid_of(old_id), &path, hash, at, seen, h)
                     }
                     _ => {
                         if seen.trees.insert(key(oid, hash)) {
-                            visit_tree(repo, odb, oid, &path, hash, at, seen, h);
+                            visit_tree(odb, oid, &path, hash, at, seen, h);
                         }
                     }
                 }
@@ -272,42 +270,12 @@ pub(super) fn visit_diff<'o>(
     }
 }
 
-/// A blob met at a new path was renamed there, not copied, when no path it was known at
-/// before still holds it in this commit: a rename keeps its first path (one finding), a
-/// copy is a second place the secret lives.
-pub(super) fn is_rename(
-    repo: &Repository,
-    root: Option<Oid>,
-    blob: Oid,
-    earlier: &[Origin],
-    renamed_to: Option<&Vec<Vec<u8>>>,
-) -> bool {
-    let Some(root) = root.and_then(|r| repo.find_tree(r).ok()) else {
-        return false;
-    };
-    if earlier.is_empty() {
-        return false;
-    }
-    let known = earlier
-        .iter()
-        .map(|o| &o.path)
-        .chain(renamed_to.into_iter().flatten());
-    for path in known {
-        if let Ok(p) = std::str::from_utf8(path)
-            && matches!(root.get_path(Path::new(p)), Ok(e) if e.id() == blob)
-        {
-            return false;
-        }
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use std::cmp::Ordering;
     use std::collections::BTreeMap;
 
-    use git2::{ObjectType, Odb};
+    use git2::{ObjectType, Odb, Repository};
 
     use super::super::walk::{ROOT_HASH, Seen};
     use super::*;
@@ -679,11 +647,8 @@ mod tests {
         let odb = repo.odb().unwrap();
         let mut seen = Seen::default();
         let mut h = History::default();
-        let at = At {
-            commit: Some(0),
-            root: Some(new),
-        };
-        visit_diff(&repo, &odb, new, old, &[], ROOT_HASH, at, &mut seen, &mut h);
+        let at = At { commit: Some(0) };
+        visit_diff(&odb, new, old, &[], ROOT_HASH, at, &mut seen, &mut h);
         let blob = |s: &str| repo.blob(s.as_bytes()).unwrap();
         let want = ["now a file", "main 2", "new", "test"].map(blob);
         assert_eq!(h.blobs, want);
@@ -709,7 +674,7 @@ mod tests {
         assert_eq!(seen.trees_visited, 1);
         // The same tree on both sides: nothing.
         let mut h = History::default();
-        visit_diff(&repo, &odb, new, new, &[], ROOT_HASH, at, &mut seen, &mut h);
+        visit_diff(&odb, new, new, &[], ROOT_HASH, at, &mut seen, &mut h);
         assert!(h.blobs.is_empty() && h.origins.is_empty());
     }
 }

@@ -1,9 +1,10 @@
-//! Facts about a commit for a finding: its author and date, and whether a blob is still
-//! in the tree of HEAD.
+//! Facts about a commit for a finding: its author and date, and what HEAD's tree holds at
+//! a finding's path.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::path::Path;
 
-use git2::{ObjectType, Oid, Repository, TreeWalkMode};
+use git2::{ObjectType, Oid, Repository, Tree};
 
 /// Author, email and date of a commit, for a finding's `git` facts.
 pub struct CommitFacts {
@@ -50,19 +51,37 @@ pub fn rfc3339(seconds: i64, offset_min: i32) -> String {
     )
 }
 
-/// Blobs in the tree of HEAD (for `present_at_head`): a walk of the whole tree, so it is
-/// asked for only when there are findings to place.
-pub fn blobs_at_head(repo: &Repository) -> HashSet<Oid> {
-    let mut at_head = HashSet::new();
-    if let Ok(tree) = repo.head().and_then(|r| r.peel_to_tree()) {
-        let _ = tree.walk(TreeWalkMode::PreOrder, |_, entry| {
-            if entry.kind() == Some(ObjectType::Blob) {
-                at_head.insert(entry.id());
-            }
-            0
-        });
+/// What HEAD's tree holds at each path asked about (for `present_at_head`, which is per
+/// path): one lookup per path, each remembered, so a history with findings at a few paths
+/// never walks the whole tree.
+pub struct HeadPaths<'r> {
+    tree: Option<Tree<'r>>,
+    known: HashMap<Vec<u8>, Option<Oid>>,
+}
+
+impl<'r> HeadPaths<'r> {
+    /// HEAD's tree; none (nothing is at HEAD) on an unborn branch or an unreadable HEAD.
+    pub fn new(repo: &'r Repository) -> HeadPaths<'r> {
+        HeadPaths {
+            tree: repo.head().and_then(|r| r.peel_to_tree()).ok(),
+            known: HashMap::new(),
+        }
     }
-    at_head
+
+    /// The blob at `path` in HEAD's tree, if a blob is there.
+    pub fn blob_at(&mut self, path: &[u8]) -> Option<Oid> {
+        use std::os::unix::ffi::OsStrExt as _;
+        let tree = self.tree.as_ref()?;
+        if path.is_empty() {
+            return None;
+        }
+        *self.known.entry(path.to_vec()).or_insert_with(|| {
+            tree.get_path(Path::new(std::ffi::OsStr::from_bytes(path)))
+                .ok()
+                .filter(|e| e.kind() == Some(ObjectType::Blob))
+                .map(|e| e.id())
+        })
+    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use git2::{ObjectType, Oid, Repository, Sort};
 
 use super::GitError;
 use super::diff::{
-    Changed, EntryKind, Version, entry_at, entry_bytes, entry_order, is_rename, oid_of,
-    split_changed, visit_diff,
+    Changed, EntryKind, Version, entry_at, entry_bytes, entry_order, oid_of, split_changed,
+    visit_diff,
 };
 use super::guard::take_guard_problems;
 use super::select::{Selection, start_walk};
@@ -114,7 +114,7 @@ pub fn walk_with_progress(
                 }
                 Ok(commit) => {
                     for parent in commit.parents() {
-                        mark_tree(repo, &odb, parent.tree_id(), &mut seen, &mut h.problems);
+                        mark_tree(&odb, parent.tree_id(), &mut seen, &mut h.problems);
                     }
                 }
                 Err(e) => h.problems.push(format!("commit {oid}: {}", e.message())),
@@ -129,11 +129,9 @@ pub fn walk_with_progress(
             Ok(tree) => {
                 let at = At {
                     commit: Some(index),
-                    root: Some(tree),
                 };
                 match single_parent {
                     Some(parent_tree) => visit_diff(
-                        repo,
                         &odb,
                         tree,
                         parent_tree,
@@ -143,7 +141,7 @@ pub fn walk_with_progress(
                         &mut seen,
                         &mut h,
                     ),
-                    None => visit_root(repo, &odb, tree, at, &mut seen, &mut h),
+                    None => visit_root(&odb, tree, at, &mut seen, &mut h),
                 }
             }
             Err(e) => h.problems.push(format!("tree of {oid}: {}", e.message())),
@@ -151,11 +149,8 @@ pub fn walk_with_progress(
     }
     for (oid, kind) in loose_tips {
         if kind == ObjectType::Tree {
-            let at = At {
-                commit: None,
-                root: None,
-            };
-            visit_root(repo, &odb, oid, at, &mut seen, &mut h);
+            let at = At { commit: None };
+            visit_root(&odb, oid, at, &mut seen, &mut h);
         } else if !h.origins.contains_key(&oid) {
             // A blob no commit reaches (or a ref pointing straight at one). It is not
             // read here: reading it for the scan reports it if it cannot be read.
@@ -175,43 +170,31 @@ pub fn walk_with_progress(
 }
 
 /// Walks a root tree unless this exact tree was walked before.
-fn visit_root<'o>(
-    repo: &Repository,
-    odb: &'o git2::Odb<'_>,
-    tree: Oid,
-    at: At,
-    seen: &mut Seen<'o>,
-    h: &mut History,
-) {
+fn visit_root<'o>(odb: &'o git2::Odb<'_>, tree: Oid, at: At, seen: &mut Seen<'o>, h: &mut History) {
     if seen.trees.insert(key(tree, ROOT_HASH)) {
-        visit_tree(repo, odb, tree, &[], ROOT_HASH, at, seen, h);
+        visit_tree(odb, tree, &[], ROOT_HASH, at, seen, h);
     }
 }
 
 /// Marks everything in `tree` as already seen, without listing it.
 fn mark_tree<'o>(
-    repo: &Repository,
     odb: &'o git2::Odb<'_>,
     tree: Oid,
     seen: &mut Seen<'o>,
     problems: &mut Vec<String>,
 ) {
     let mut h = History::default();
-    let at = At {
-        commit: None,
-        root: None,
-    };
+    let at = At { commit: None };
     // Listed into a throwaway history: only `seen` keeps what was marked.
-    visit_root(repo, odb, tree, at, seen, &mut h);
+    visit_root(odb, tree, at, seen, &mut h);
     problems.append(&mut h.problems);
 }
 
 /// Records blob `oid` at `prefix/name` unless it was already recorded there: the first
-/// time a blob is met it is listed for scanning; each new path is an origin, except a
-/// path it was renamed to (see [`is_rename`]).
-#[allow(clippy::too_many_arguments)]
+/// time a blob is met it is listed for scanning, and each path it is met at is an origin
+/// of its own, renames included: a secret is reported once per path it lived at (a
+/// renamed file's old path may be long gone while its new one is still at HEAD).
 pub(super) fn record_blob(
-    repo: &Repository,
     oid: Oid,
     prefix: &[u8],
     name: &[u8],
@@ -224,23 +207,20 @@ pub(super) fn record_blob(
         return;
     }
     let path = join(prefix, name);
-    let origins = h.origins.entry(oid).or_insert_with(|| {
-        h.blobs.push(oid);
-        Vec::new()
-    });
-    if !origins.is_empty() && is_rename(repo, at.root, oid, origins, seen.renamed_to.get(&oid)) {
-        seen.renamed_to.entry(oid).or_default().push(path);
-    } else {
-        origins.push(Origin {
+    h.origins
+        .entry(oid)
+        .or_insert_with(|| {
+            h.blobs.push(oid);
+            Vec::new()
+        })
+        .push(Origin {
             path,
             commit: at.commit,
         });
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn visit_tree<'o>(
-    repo: &Repository,
     odb: &'o git2::Odb<'_>,
     tree: Oid,
     prefix: &[u8],
@@ -301,11 +281,11 @@ pub(super) fn visit_tree<'o>(
         let hash = path_hash(prefix_hash, entry.name);
         let oid = oid_of(entry.id);
         match entry.kind {
-            EntryKind::Blob => record_blob(repo, oid, prefix, entry.name, hash, at, seen, h),
+            EntryKind::Blob => record_blob(oid, prefix, entry.name, hash, at, seen, h),
             // Checked before reading: an unchanged subtree costs one set lookup.
             EntryKind::Tree if seen.trees.insert(key(oid, hash)) => {
                 let path = join(prefix, entry.name);
-                visit_tree(repo, odb, oid, &path, hash, at, seen, h);
+                visit_tree(odb, oid, &path, hash, at, seen, h);
             }
             EntryKind::Tree | EntryKind::Gitlink => {}
         }
@@ -368,8 +348,6 @@ pub(super) struct Seen<'o> {
     entries_seen: u64,
     /// `(blob, path)` pairs already recorded.
     blob_paths: KeySet,
-    /// Paths a blob was renamed to (not origins of their own, but places it lives).
-    renamed_to: HashMap<Oid, Vec<Vec<u8>>>,
 }
 
 /// The hash of `prefix/name` from the hash of `prefix`, without building the path
@@ -395,9 +373,8 @@ pub(super) fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
     p
 }
 
-/// The commit a tree walk is in: its index and root tree.
+/// The commit a tree walk is in: its index in [`History::commits`].
 #[derive(Clone, Copy)]
 pub(super) struct At {
     pub(super) commit: Option<usize>,
-    pub(super) root: Option<Oid>,
 }
