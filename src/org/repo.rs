@@ -1,0 +1,384 @@
+//! One repository of an organisation, scanned incrementally: unchanged tips cost no object
+//! read; new commits are walked from the new tips to the stored ones (the range a push
+//! hook walks); blobs the ledger holds for this rule set are not read again; what is left
+//! is read, and the repository's findings, ledger rows and tips are recorded in one
+//! transaction.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use git2::{ObjectType, Oid, Repository};
+
+use super::{Context, Location, RepoSpec};
+use crate::finding::Disclosure;
+use crate::pipeline::blob::BlobScanner;
+use crate::source::git::{self, ALL_REFS, History, Selection};
+use crate::source::{At, Event};
+use crate::store::{BlobFinding, FindingRow, Placed, RepoScan, Store};
+
+/// How one repository's scan went.
+#[derive(Debug)]
+pub enum Status {
+    /// Its tips were those of its last scan under this rule set: nothing was read.
+    Unchanged,
+    Scanned,
+    /// Scanned in part (an unreadable ref or blob): recorded, its tips kept as they were
+    /// so the next run covers it again.
+    Incomplete(String),
+    Failed(String),
+    /// Ctrl-C: nothing recorded.
+    Interrupted,
+}
+
+/// One repository's part of a run.
+#[derive(Debug)]
+pub struct Report {
+    pub name: String,
+    pub url: String,
+    pub status: Status,
+    /// Blobs the walk listed, read, and known from the ledger.
+    pub listed: u64,
+    pub read: u64,
+    pub known: u64,
+    pub bytes: u64,
+    pub skipped: u64,
+    pub new: Vec<FindingRow>,
+    pub ms: u64,
+}
+
+/// The key a repository is stored under: its URL (without a password), or its absolute
+/// path.
+pub fn key(spec: &RepoSpec) -> String {
+    match &spec.location {
+        Location::Local(p) => p.to_string_lossy().into_owned(),
+        Location::Remote(url) => super::cache::redact_url(url),
+    }
+}
+
+/// Every ref's target as the ref store has it, and HEAD's: no object is read.
+fn ref_tips(repo: &Repository) -> Result<BTreeMap<String, String>, git2::Error> {
+    let mut out = BTreeMap::new();
+    for r in repo.references()? {
+        let r = r?;
+        let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+        let v = match (r.target(), r.symbolic_target().ok().flatten()) {
+            (Some(oid), _) => oid.to_string(),
+            (None, Some(t)) => format!("ref: {t}"),
+            (None, None) => continue,
+        };
+        out.insert(name, v);
+    }
+    if let Ok(head) = repo.find_reference("HEAD") {
+        let v = match (head.target(), head.symbolic_target().ok().flatten()) {
+            (Some(oid), _) => oid.to_string(),
+            (_, Some(t)) => format!("ref: {t}"),
+            _ => String::new(),
+        };
+        out.insert("HEAD".into(), v);
+    }
+    Ok(out)
+}
+
+/// What to walk: everything, or, when the last scan was under the same rule set and its
+/// tips' commits are still here, only what is reachable from the tips now and not from
+/// those.
+fn selection(repo: &Repository, stored: Option<&BTreeMap<String, String>>) -> Selection {
+    let all = Selection::All { all_objects: false };
+    let Some(stored) = stored else { return all };
+    let mut exclude: Vec<String> = stored
+        .values()
+        .filter_map(|v| Oid::from_str(v).ok())
+        .filter_map(|oid| {
+            repo.find_object(oid, None)
+                .ok()?
+                .peel(ObjectType::Commit)
+                .ok()
+        })
+        .map(|c| c.id().to_string())
+        .collect();
+    exclude.sort();
+    exclude.dedup();
+    if exclude.is_empty() {
+        return all;
+    }
+    Selection::Range {
+        include: vec![ALL_REFS.into()],
+        exclude,
+    }
+}
+
+pub(super) fn scan(ctx: &Context<'_>, store: &mut dyn Store, spec: &RepoSpec) -> Report {
+    let start = Instant::now();
+    let url = key(spec);
+    let mut report = Report {
+        name: spec.name.clone(),
+        url: url.clone(),
+        status: Status::Scanned,
+        listed: 0,
+        read: 0,
+        known: 0,
+        bytes: 0,
+        skipped: 0,
+        new: Vec::new(),
+        ms: 0,
+    };
+    let result = scan_inner(ctx, store, spec, &url, &mut report, start);
+    report.ms = start.elapsed().as_millis() as u64;
+    if let Err(e) = result {
+        let msg = format!("{e:#}");
+        // The failure is recorded; if even that cannot be, the run says so.
+        if let Err(e2) = store.record_failure(&url, &spec.name, ctx.run, report.ms as i64, &msg) {
+            report.status = Status::Failed(format!("{msg} (and recording it failed: {e2:#})"));
+        } else {
+            report.status = Status::Failed(msg);
+        }
+    }
+    report
+}
+
+fn scan_inner(
+    ctx: &Context<'_>,
+    store: &mut dyn Store,
+    spec: &RepoSpec,
+    url: &str,
+    report: &mut Report,
+    start: Instant,
+) -> anyhow::Result<()> {
+    let path: PathBuf = match &spec.location {
+        Location::Local(p) => p.clone(),
+        Location::Remote(u) => super::cache::sync(ctx.cache, u).map_err(anyhow::Error::msg)?,
+    };
+    let repo = git::open(&path)?;
+    let tips = ref_tips(&repo).map_err(|e| anyhow::anyhow!("reading the refs: {}", e.message()))?;
+    let prev = store.repository(url)?;
+    let same_rules = prev
+        .as_ref()
+        .is_some_and(|p| p.fingerprint.as_deref() == Some(ctx.fingerprint));
+    let stored = prev
+        .as_ref()
+        .and_then(|p| p.tips.as_ref())
+        .filter(|_| same_rules);
+    if stored == Some(&tips) {
+        store.record_unchanged(url, ctx.run, start.elapsed().as_millis() as i64)?;
+        if let Location::Remote(u) = &spec.location {
+            super::cache::touch(ctx.cache, u);
+        }
+        report.status = Status::Unchanged;
+        return Ok(());
+    }
+    let selection = selection(&repo, stored);
+    let h = git::walk(&repo, &path, &selection)?;
+    report.listed = h.blobs.len() as u64;
+
+    // The ledger first: a blob scanned under this rule set anywhere in the organisation
+    // is not read again; what it held is placed here as it is.
+    let mut held: HashMap<Oid, Vec<BlobFinding>> = HashMap::new();
+    let mut to_read = Vec::new();
+    for &b in &h.blobs {
+        match store.scanned(&b.to_string(), ctx.fingerprint, ctx.engine)? {
+            Some(found) => {
+                report.known += 1;
+                if !found.is_empty() {
+                    held.insert(b, found);
+                }
+            }
+            None => to_read.push(b),
+        }
+    }
+    let read = read(ctx, &repo, &path, &h, &to_read);
+    if crate::interrupt::requested() {
+        report.status = Status::Interrupted;
+        return Ok(());
+    }
+    report.read = to_read.len() as u64;
+    report.bytes = read.bytes;
+    report.skipped = read.skipped;
+    let mut ledger = Vec::new();
+    for &b in &to_read {
+        if read.failed.contains(&b) || read.too_large.contains(&b) {
+            continue;
+        }
+        let found = read.found.get(&b).cloned().unwrap_or_default();
+        if !found.is_empty() {
+            held.insert(b, found.clone());
+        }
+        ledger.push((b.to_string(), found));
+    }
+
+    let placed = place(&repo, &h, &held);
+    // Which secrets are in HEAD's tree now, for every finding of the repository.
+    let mut at_head = HashSet::new();
+    for b in git::blobs_at_head(&repo) {
+        let found = match held.get(&b) {
+            Some(f) => Some(f.clone()),
+            None => store.scanned(&b.to_string(), ctx.fingerprint, ctx.engine)?,
+        };
+        at_head.extend(found.unwrap_or_default().into_iter().map(|f| f.content_id));
+    }
+    let mut problems: Vec<String> = h.problems.clone();
+    problems.extend(read.errors);
+    let complete = problems.is_empty();
+    let scan = RepoScan {
+        url: url.to_string(),
+        name: spec.name.clone(),
+        run: ctx.run,
+        tips: complete.then_some(tips),
+        fingerprint: ctx.fingerprint.to_string(),
+        engine: ctx.engine.to_string(),
+        duration_ms: start.elapsed().as_millis() as i64,
+        result: if complete { "ok" } else { "incomplete" }.into(),
+        error: (!complete).then(|| problems.join("; ")),
+        ledger,
+        placed,
+        at_head: Some(at_head),
+    };
+    report.new = store.record(&scan)?;
+    if let Location::Remote(u) = &spec.location {
+        super::cache::touch(ctx.cache, u);
+    }
+    if !complete {
+        report.status = Status::Incomplete(problems.join("; "));
+    }
+    Ok(())
+}
+
+/// What reading the blobs gave.
+#[derive(Default)]
+struct Read {
+    found: HashMap<Oid, Vec<BlobFinding>>,
+    failed: HashSet<Oid>,
+    too_large: HashSet<Oid>,
+    errors: Vec<String>,
+    bytes: u64,
+    skipped: u64,
+}
+
+fn read(ctx: &Context<'_>, repo: &Repository, path: &Path, h: &History, blobs: &[Oid]) -> Read {
+    let out = Mutex::new(Read::default());
+    let bytes = AtomicU64::new(0);
+    git::read_blobs(repo, path, blobs, ctx.threads, ctx.max_blob_size, || {
+        let (out, bytes) = (&out, &bytes);
+        let mut scanner = BlobScanner::new(ctx.scanner, Disclosure::Redacted);
+        move |event: Event<'_>| match event {
+            Event::Blob { .. } if crate::interrupt::requested() => {}
+            Event::Blob {
+                at: At::Blob(blob),
+                bytes: data,
+                ..
+            } => {
+                bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+                ctx.progress.blob();
+                let f = scanner.findings_at(data, || {
+                    let first = h
+                        .origins
+                        .get(&blob)
+                        .and_then(|o| o.first())
+                        .map(|o| o.path.clone())
+                        .unwrap_or_default();
+                    PathBuf::from(String::from_utf8_lossy(&first).into_owned())
+                });
+                // A `keysweep:allow` on the line is honoured, as everywhere.
+                let f: Vec<BlobFinding> = f
+                    .into_iter()
+                    .filter(|f| !f.allowed_inline)
+                    .map(|f| BlobFinding {
+                        content_id: f.id,
+                        rule: f.rule,
+                        name: f.name,
+                        category: f.category.as_str().to_string(),
+                        severity: f.severity.as_str().to_string(),
+                        line: f.line as i64,
+                        column: f.column as i64,
+                        redacted: f.secret,
+                    })
+                    .collect();
+                if !f.is_empty() {
+                    ctx.progress.found(f.len());
+                    lock(out).found.insert(blob, f);
+                }
+            }
+            Event::Skipped {
+                at: At::Blob(blob), ..
+            } => {
+                let mut o = lock(out);
+                o.too_large.insert(blob);
+                o.skipped += 1;
+            }
+            Event::Skipped { .. } => lock(out).skipped += 1,
+            Event::Error { at, message } => {
+                let mut o = lock(out);
+                if let Some(At::Blob(b)) = &at {
+                    o.failed.insert(*b);
+                }
+                o.errors.push(match at {
+                    Some(at) => format!("{at}: {message}"),
+                    None => message,
+                });
+            }
+            Event::Blob { .. } | Event::Dir { .. } => {}
+        }
+    });
+    let mut out = out.into_inner().unwrap_or_else(|e| e.into_inner());
+    out.bytes = bytes.into_inner();
+    out
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Each secret the blobs hold at each of their paths, once per (secret, path), at the
+/// oldest commit that brought it there.
+fn place(repo: &Repository, h: &History, held: &HashMap<Oid, Vec<BlobFinding>>) -> Vec<Placed> {
+    let mut placed: HashMap<(String, Vec<u8>), (usize, Placed)> = HashMap::new();
+    let mut facts = HashMap::new();
+    // In walk order, so that the result does not depend on a hash map's.
+    for blob in &h.blobs {
+        let Some(found) = held.get(blob) else {
+            continue;
+        };
+        for origin in h.origins.get(blob).map(Vec::as_slice).unwrap_or_default() {
+            let order = origin.commit.unwrap_or(usize::MAX);
+            for f in found {
+                let key = (f.content_id.clone(), origin.path.clone());
+                if placed.get(&key).is_some_and(|(o, _)| *o <= order) {
+                    continue;
+                }
+                let commit = origin.commit.map(|i| h.commits[i]);
+                let cf = commit.and_then(|c| {
+                    facts
+                        .entry(c)
+                        .or_insert_with(|| git::commit_facts(repo, c))
+                        .as_ref()
+                        .map(|cf| (cf.author.clone(), cf.email.clone(), cf.date.clone()))
+                });
+                let path = if origin.path.is_empty() {
+                    format!("(unreachable blob {blob})")
+                } else {
+                    String::from_utf8_lossy(&origin.path).into_owned()
+                };
+                placed.insert(
+                    key,
+                    (
+                        order,
+                        Placed {
+                            found: f.clone(),
+                            path,
+                            blob: blob.to_string(),
+                            commit: commit.map(|c| c.to_string()),
+                            author: cf.as_ref().map(|x| x.0.clone()),
+                            email: cf.as_ref().map(|x| x.1.clone()),
+                            date: cf.map(|x| x.2),
+                        },
+                    ),
+                );
+            }
+        }
+    }
+    let mut out: Vec<Placed> = placed.into_values().map(|(_, p)| p).collect();
+    out.sort_by(|a, b| (&a.path, &a.found.content_id).cmp(&(&b.path, &b.found.content_id)));
+    out
+}
