@@ -22,6 +22,7 @@ mod hostile;
 mod html;
 mod keys;
 mod near_miss;
+mod org;
 mod permissions;
 mod report;
 mod sarif;
