@@ -563,3 +563,130 @@ fn a_run_killed_mid_repository_resumes_to_exactly_the_clean_store() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(store_findings(&store), want);
 }
+
+/// Headless Chromium, if installed (CI installs it; elsewhere the page test is skipped).
+fn chromium() -> Option<PathBuf> {
+    let found = ["chromium", "chromium-browser"].iter().find_map(|name| {
+        let out = Command::new("sh")
+            .args(["-c", &format!("command -v {name}")])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is not installed (.ci/run installs it)"
+        );
+        eprintln!("chromium not installed: skipping");
+    }
+    found
+}
+
+/// The number in `data-count` (or `data-rows`) of the element with `id`.
+fn data_of(dom: &str, id: &str, attr: &str) -> usize {
+    let at = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let tag = &dom[at..at + dom[at..].find('>').unwrap()];
+    let start = tag.find(&format!("{attr}=\"")).unwrap() + attr.len() + 2;
+    tag[start..start + tag[start..].find('"').unwrap()]
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn the_org_page_loads_clean_and_counts_what_the_store_holds() {
+    let Some(browser) = chromium() else { return };
+    let d = TestDir::new();
+    let a = d.git_repo("fleet/a");
+    commit(&a, &[("id_ed25519", &key("openssh_ed25519"))], "key");
+    git(d.path(), &["clone", "-q", "fleet/a", "fleet/b"]);
+    let c = d.git_repo("fleet/c");
+    commit(
+        &c,
+        &[
+            ("id_ecdsa", &key("openssh_ecdsa256")),
+            ("x/id_rsa", &key("openssh_rsa2048")),
+        ],
+        "keys",
+    );
+    let store = d.path().join("s.db");
+    let s = store.to_str().unwrap();
+    assert_eq!(scan(&d, &store, &["fleet"]).code, 1);
+    let entries = findings(&d, &store, &[]);
+    let id = entries[0]["id"].as_str().unwrap().to_string();
+    d.run(&["org", "triage", &id, "--store", s, "--status", "accepted"]);
+    commit(&a, &[("more/id_ed25519", &key("openssh_ed25519"))], "copy");
+    assert_eq!(scan(&d, &store, &["fleet"]).code, 1);
+
+    let page = d.path().join("org.html");
+    let r = d.run(&[
+        "org",
+        "report",
+        "--store",
+        s,
+        "--output",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium failed: {out:?}");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let log = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "the page logged: {console:#?}");
+
+    // The store's own counts.
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let count =
+        |sql: &str| -> usize { conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as usize };
+    let total = count("SELECT count(*) FROM findings");
+    let open = count("SELECT count(*) FROM findings WHERE status = 'open'");
+    let last = count("SELECT max(id) FROM runs WHERE finished IS NOT NULL");
+    let new = count(&format!(
+        "SELECT count(*) FROM findings WHERE new_in_run = {last}"
+    ));
+    let shared = count(
+        "SELECT count(*) FROM (SELECT content_id FROM findings GROUP BY content_id
+         HAVING count(DISTINCT repository) > 1)",
+    );
+    assert_eq!(
+        (total, open, new, shared),
+        (5, 3, 1, 1),
+        "the fixture changed"
+    );
+    assert_eq!(data_of(&dom, "repositories", "data-count"), 3);
+    assert_eq!(data_of(&dom, "findings", "data-count"), total);
+    assert_eq!(data_of(&dom, "open", "data-count"), open);
+    assert_eq!(data_of(&dom, "new", "data-count"), new);
+    assert_eq!(data_of(&dom, "shared", "data-count"), shared);
+    assert_eq!(data_of(&dom, "new-table", "data-rows"), new);
+    assert_eq!(data_of(&dom, "open-table", "data-rows"), open);
+    assert_eq!(data_of(&dom, "shared-table", "data-rows"), shared);
+    // Rows really in the tables, as the browser parsed them.
+    let open_table = &dom[dom.find("id=\"open-table\"").unwrap()..];
+    let open_table = &open_table[..open_table.find("</table>").unwrap()];
+    assert_eq!(open_table.matches("<tr>").count(), open + 1);
+    assert!(!dom.contains("PRIVATE KEY-----\n"), "a key in clear");
+}
