@@ -155,6 +155,12 @@ impl Progress {
         }
     }
 
+    /// `n` objects decoded by a pass over the packs.
+    pub fn blobs(&self, n: u64) {
+        self.blobs.fetch_add(n, Ordering::Relaxed);
+        self.show();
+    }
+
     pub fn found(&self, n: usize) {
         self.found.fetch_add(n as u64, Ordering::Relaxed);
         self.show();

@@ -5,9 +5,10 @@
 //! transaction.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use git2::{ObjectType, Oid, Repository};
@@ -15,7 +16,8 @@ use git2::{ObjectType, Oid, Repository};
 use super::{Context, Location, RepoSpec};
 use crate::finding::Disclosure;
 use crate::pipeline::blob::BlobScanner;
-use crate::source::git::{self, ALL_REFS, History, Selection};
+use crate::source::git::{self, History, Selection};
+use crate::source::pack::{self, PackPass};
 use crate::source::{At, Event};
 use crate::store::{BlobFinding, FindingRow, Placed, RepoScan, Store};
 
@@ -82,32 +84,58 @@ fn ref_tips(repo: &Repository) -> Result<BTreeMap<String, String>, git2::Error> 
     Ok(out)
 }
 
-/// What to walk: everything, or, when the last scan was under the same rule set and its
-/// tips' commits are still here, only what is reachable from the tips now and not from
-/// those.
-fn selection(repo: &Repository, stored: Option<&BTreeMap<String, String>>) -> Selection {
+/// What to walk: everything, or, when the last scan was under the same rule set, only the
+/// commits reachable from the refs that moved (or are new) and not from where they and
+/// the branches were. Tags that did not move are not hidden one by one (libgit2's walk
+/// slows with every tip hidden, and git/git has a thousand tags): a commit only they
+/// reach is listed again, and its blobs come from the ledger, never read twice.
+fn selection(
+    repo: &Repository,
+    tips: &BTreeMap<String, String>,
+    stored: Option<&BTreeMap<String, String>>,
+) -> Selection {
     let all = Selection::All { all_objects: false };
     let Some(stored) = stored else { return all };
-    let mut exclude: Vec<String> = stored
-        .values()
-        .filter_map(|v| Oid::from_str(v).ok())
-        .filter_map(|oid| {
+    let commit = |v: &str| -> Option<Oid> {
+        let oid = Oid::from_str(v).ok()?;
+        Some(
             repo.find_object(oid, None)
                 .ok()?
                 .peel(ObjectType::Commit)
-                .ok()
+                .ok()?
+                .id(),
+        )
+    };
+    let mut include = Vec::new();
+    for (name, v) in tips {
+        if stored.get(name) == Some(v) || v.starts_with("ref: ") {
+            continue;
+        }
+        match commit(v) {
+            Some(c) => include.push(c.to_string()),
+            // A ref to a tree or a blob: the whole walk lists it.
+            None => return all,
+        }
+    }
+    let mut exclude: Vec<String> = stored
+        .iter()
+        .filter(|(name, v)| {
+            tips.get(*name) != Some(*v)
+                || *name == "HEAD"
+                || name.starts_with("refs/heads/")
+                || name.starts_with("refs/remotes/")
         })
-        .map(|c| c.id().to_string())
+        .filter_map(|(_, v)| commit(v))
+        .map(|c| c.to_string())
         .collect();
+    include.sort();
+    include.dedup();
     exclude.sort();
     exclude.dedup();
     if exclude.is_empty() {
         return all;
     }
-    Selection::Range {
-        include: vec![ALL_REFS.into()],
-        exclude,
-    }
+    Selection::Range { include, exclude }
 }
 
 pub(super) fn scan(ctx: &Context<'_>, store: &mut dyn Store, spec: &RepoSpec) -> Report {
@@ -169,14 +197,42 @@ fn scan_inner(
         report.status = Status::Unchanged;
         return Ok(());
     }
-    let selection = selection(&repo, stored);
-    let h = git::walk(&repo, &path, &selection)?;
+    let selection = selection(&repo, &tips, stored);
+    // A whole history never scanned under these rules (a first scan, new rules): the
+    // packs are decoded and scanned in one pass beside the walk, as `history` does, and
+    // only what the pass flagged or did not see is read blob by blob. Small histories
+    // and ranges are read blob by blob: a pass decodes every object.
+    let packs = match selection {
+        Selection::All { .. } if git::sha1_objects(&repo) => {
+            let packs = pack::packs(&repo.commondir().join("objects"));
+            if pack::object_count(&packs) >= PASS_FROM {
+                packs
+            } else {
+                Vec::new()
+            }
+        }
+        _ => Vec::new(),
+    };
+    let (h, pass) = if packs.is_empty() {
+        (git::walk(&repo, &path, &selection), None)
+    } else {
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let pass = s.spawn(|| pack_pass(ctx, &packs, &stop));
+            let h = git::walk(&repo, &path, &selection);
+            if h.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            (h, pass.join().ok().flatten())
+        })
+    };
+    let h = h?;
     report.listed = h.blobs.len() as u64;
 
     // The ledger first: a blob scanned under this rule set anywhere in the organisation
     // is not read again; what it held is placed here as it is.
     let mut held: HashMap<Oid, Vec<BlobFinding>> = HashMap::new();
-    let mut to_read = Vec::new();
+    let mut to_read: Vec<Oid> = Vec::new();
     for &b in &h.blobs {
         match store.scanned(&b.to_string(), ctx.fingerprint, ctx.engine)? {
             Some(found) => {
@@ -188,15 +244,31 @@ fn scan_inner(
             None => to_read.push(b),
         }
     }
+    // What the pass scanned and found clean is done (no finding: nothing to place).
+    let mut clean = Vec::new();
+    if let Some(pass) = &pass {
+        to_read.retain(|b| match pass.seen.get(b) {
+            Some(&len) if len <= ctx.max_blob_size && !pass.flagged.contains(b) => {
+                clean.push(*b);
+                false
+            }
+            _ => true,
+        });
+    }
     let read = read(ctx, &repo, &path, &h, &to_read);
     if crate::interrupt::requested() {
         report.status = Status::Interrupted;
         return Ok(());
     }
-    report.read = to_read.len() as u64;
-    report.bytes = read.bytes;
+    report.read = (to_read.len() + clean.len()) as u64;
+    report.bytes = read.bytes
+        + clean
+            .iter()
+            .filter_map(|b| pass.as_ref()?.seen.get(b))
+            .sum::<u64>();
     report.skipped = read.skipped;
-    let mut ledger = Vec::new();
+    let mut ledger: Vec<(String, Vec<BlobFinding>)> =
+        clean.iter().map(|b| (b.to_string(), Vec::new())).collect();
     for &b in &to_read {
         if read.failed.contains(&b) || read.too_large.contains(&b) {
             continue;
@@ -243,6 +315,30 @@ fn scan_inner(
         report.status = Status::Incomplete(problems.join("; "));
     }
     Ok(())
+}
+
+/// Fewest objects in a repository's packs for a first scan to decode them in one pass
+/// rather than read its blobs one at a time (the pass decodes every object, and keeps
+/// about 150 bytes for each while it runs).
+const PASS_FROM: u64 = 20_000;
+
+/// Decodes and scans every blob of `packs` (see [`pack`]); `None` if the pass failed.
+fn pack_pass(ctx: &Context<'_>, packs: &[PathBuf], stop: &AtomicBool) -> Option<PackPass> {
+    let mut blobs = BlobScanner::new(ctx.scanner, Disclosure::Redacted);
+    let test = move |data: &[u8]| blobs.flags(data);
+    // A panic in the pass (a pack gitoxide cannot cope with) loses nothing: every blob
+    // is then read the usual way.
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        pack::scan(
+            packs,
+            ctx.threads,
+            ctx.max_blob_size,
+            test,
+            &|objects, _| ctx.progress.blobs(objects),
+            stop,
+        )
+    }))
+    .ok()
 }
 
 /// What reading the blobs gave.
