@@ -182,6 +182,7 @@ fn scan_inner(
     let repo = git::open(&path)?;
     let tips = ref_tips(&repo).map_err(|e| anyhow::anyhow!("reading the refs: {}", e.message()))?;
     let prev = store.repository(url)?;
+    timing(&start, "refs");
     let same_rules = prev
         .as_ref()
         .is_some_and(|p| p.fingerprint.as_deref() == Some(ctx.fingerprint));
@@ -227,6 +228,7 @@ fn scan_inner(
         })
     };
     let h = h?;
+    timing(&start, "walk");
     report.listed = h.blobs.len() as u64;
 
     // The ledger first: a blob scanned under this rule set anywhere in the organisation
@@ -256,6 +258,7 @@ fn scan_inner(
         });
     }
     let read = read(ctx, &repo, &path, &h, &to_read);
+    timing(&start, "ledger and read");
     if crate::interrupt::requested() {
         report.status = Status::Interrupted;
         return Ok(());
@@ -281,15 +284,20 @@ fn scan_inner(
     }
 
     let placed = place(&repo, &h, &held);
+    timing(&start, "placed");
     // Which secrets are in HEAD's tree now, for every finding of the repository.
     let mut at_head = HashSet::new();
+    let mut ask = Vec::new();
     for b in git::blobs_at_head(&repo) {
-        let found = match held.get(&b) {
-            Some(f) => Some(f.clone()),
-            None => store.scanned(&b.to_string(), ctx.fingerprint, ctx.engine)?,
-        };
-        at_head.extend(found.unwrap_or_default().into_iter().map(|f| f.content_id));
+        match held.get(&b) {
+            Some(f) => at_head.extend(f.iter().map(|f| f.content_id.clone())),
+            None => ask.push(b.to_string()),
+        }
     }
+    for (_, content) in store.contents(&ask, ctx.fingerprint, ctx.engine)? {
+        at_head.insert(content);
+    }
+    timing(&start, "at head");
     let mut problems: Vec<String> = h.problems.clone();
     problems.extend(read.errors);
     let complete = problems.is_empty();
@@ -308,6 +316,7 @@ fn scan_inner(
         at_head: Some(at_head),
     };
     report.new = store.record(&scan)?;
+    timing(&start, "recorded");
     if let Location::Remote(u) = &spec.location {
         super::cache::touch(ctx.cache, u);
     }
@@ -339,6 +348,16 @@ fn pack_pass(ctx: &Context<'_>, packs: &[PathBuf], stop: &AtomicBool) -> Option<
         )
     }))
     .ok()
+}
+
+/// With `KEYSWEEP_TIMINGS` set, a note of the time since `start` at each step.
+fn timing(start: &Instant, step: &str) {
+    if std::env::var_os("KEYSWEEP_TIMINGS").is_some() {
+        crate::messages::note(format_args!(
+            "timing: {step} at {:.3} s",
+            start.elapsed().as_secs_f64()
+        ));
+    }
 }
 
 /// What reading the blobs gave.

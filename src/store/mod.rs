@@ -124,6 +124,13 @@ pub trait Store {
         fingerprint: &str,
         engine: &str,
     ) -> anyhow::Result<Option<Vec<BlobFinding>>>;
+    /// The content ids the ledger holds for each of `blobs` (those with findings only).
+    fn contents(
+        &mut self,
+        blobs: &[String],
+        fingerprint: &str,
+        engine: &str,
+    ) -> anyhow::Result<Vec<(String, String)>>;
     /// Records a repository's scan in one transaction; returns the findings that are new
     /// (never seen at that place, or back after `revoked`), as stored.
     fn record(&mut self, scan: &RepoScan) -> anyhow::Result<Vec<FindingRow>>;

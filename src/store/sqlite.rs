@@ -309,6 +309,34 @@ impl Store for Sqlite {
         Ok(Some(rows.collect::<Result<_, _>>()?))
     }
 
+    fn contents(
+        &mut self,
+        blobs: &[String],
+        fingerprint: &str,
+        engine: &str,
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        // In chunks, well under SQLite's limit on parameters.
+        for chunk in blobs.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", i + 3)).collect();
+            let sql = format!(
+                "SELECT blob, content_id FROM blob_findings WHERE fingerprint = ?1 AND engine = ?2
+                 AND blob IN ({})",
+                marks.join(", ")
+            );
+            let mut st = self.conn.prepare_cached(&sql)?;
+            let mut args: Vec<&str> = vec![fingerprint, engine];
+            args.extend(chunk.iter().map(String::as_str));
+            let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+            for r in rows {
+                out.push(r?);
+            }
+        }
+        Ok(out)
+    }
+
     fn record(&mut self, scan: &RepoScan) -> anyhow::Result<Vec<FindingRow>> {
         let when = now();
         let tx = self
