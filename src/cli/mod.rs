@@ -287,6 +287,18 @@ fn org_command(command: OrgCommand) -> Command {
                     Err(e) => usage_error(clap::error::ErrorKind::Io, format!("{e:#}")),
                 }
             }
+            // The cache's clones are scanned as the remotes they are, not again as
+            // repositories found in a folder that holds the cache.
+            let cache = a
+                .cache
+                .clone()
+                .unwrap_or_else(|| org::default_cache(&a.store.store));
+            if let Ok(cache) = std::fs::canonicalize(cache) {
+                repos.retain(|r| match &r.location {
+                    org::Location::Local(p) => !p.starts_with(&cache),
+                    org::Location::Remote(_) => true,
+                });
+            }
             let jobs = a.jobs.unwrap_or_else(default_threads).max(1);
             let threads = a
                 .threads

@@ -96,6 +96,14 @@ pub fn sync(cache: &Path, url: &str) -> Result<PathBuf, String> {
             .output();
         match out {
             Ok(o) if o.status.success() => {
+                // The clone's config keeps no password: every fetch is given the URL.
+                if shown != url {
+                    let _ = git()
+                        .arg("--git-dir")
+                        .arg(&tmp)
+                        .args(["config", "remote.origin.url", &shown])
+                        .output();
+                }
                 std::fs::rename(&tmp, &dir)
                     .map_err(|e| format!("{shown}: moving the new clone into the cache: {e}"))?;
                 Ok(o)

@@ -690,3 +690,43 @@ fn the_org_page_loads_clean_and_counts_what_the_store_holds() {
     assert_eq!(open_table.matches("<tr>").count(), open + 1);
     assert!(!dom.contains("PRIVATE KEY-----\n"), "a key in clear");
 }
+
+#[test]
+fn a_repository_that_cannot_be_read_is_recorded_and_scanned_again_next_time() {
+    let d = TestDir::new();
+    let good = d.git_repo("fleet/good");
+    commit(&good, &[("id_ed25519", &key("openssh_ed25519"))], "key");
+    // A blob cut short, as a crash leaves it; and a folder that is not a repository.
+    crate::util::truncated_loose_object(&d, "fleet/broken", "blob");
+    std::fs::create_dir_all(d.path().join("elsewhere/not-a-repo")).unwrap();
+    let list = d.write(
+        "repos.txt",
+        format!(
+            "{}\n{}\n{}\n",
+            d.path().join("fleet/good").display(),
+            d.path().join("fleet/broken").display(),
+            d.path().join("elsewhere/not-a-repo").display()
+        ),
+    );
+    let store = d.path().join("s.db");
+    let list = list.to_str().unwrap();
+    let r = scan(&d, &store, &["--list", list]);
+    // The key in the good one is new: exit 1, and the two others are listed.
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("2 repositories not fully scanned"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("broken: incomplete"), "{}", r.stderr);
+    assert!(r.stderr.contains("not-a-repo: "), "{}", r.stderr);
+    // Nothing new, but two repositories not scanned: exit 2, never 0. The broken one is
+    // walked again (its tips were not stored), the good one is not.
+    let r = scan(&d, &store, &["--list", list]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(counts(&r)[..3], [1, 1, 2], "{}", r.stderr);
+    // Quiet still says which.
+    let r = scan(&d, &store, &["--list", list, "--quiet"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("broken"), "{}", r.stderr);
+}
