@@ -730,3 +730,39 @@ fn a_repository_that_cannot_be_read_is_recorded_and_scanned_again_next_time() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("broken"), "{}", r.stderr);
 }
+
+#[test]
+fn no_secret_and_no_password_reaches_the_store_or_the_output() {
+    let d = TestDir::new();
+    let a = d.git_repo("fleet/a");
+    let pem = key("openssh_ed25519");
+    commit(&a, &[("id_ed25519", &pem)], "key");
+    let dead = free_port();
+    let list = d.write(
+        "repos.txt",
+        format!("https://bob:tok3n-not-real@127.0.0.1:{dead}/org/x.git\n"),
+    );
+    let store = d.path().join("s.db");
+    let r = scan(
+        &d,
+        &store,
+        &["fleet", "--list", list.to_str().unwrap(), "--show-secrets"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let body: String = pem.lines().nth(1).unwrap().to_string();
+    for text in [&r.stdout, &r.stderr] {
+        assert!(!text.contains(&body), "the key in clear: {text}");
+        assert!(!text.contains("tok3n"), "the password: {text}");
+    }
+    assert!(r.stderr.contains("bob:***@127.0.0.1"), "{}", r.stderr);
+    // The file and its write-ahead log, as they are on disk.
+    let mut all = std::fs::read(&store).unwrap();
+    all.extend(std::fs::read(store.with_extension("db-wal")).unwrap_or_default());
+    let all = String::from_utf8_lossy(&all);
+    assert!(!all.contains(&body), "the key in the store");
+    assert!(!all.contains("tok3n"), "the password in the store");
+    assert!(
+        all.contains("bob:***@127.0.0.1"),
+        "the redacted URL is the key"
+    );
+}
