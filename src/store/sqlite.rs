@@ -572,3 +572,97 @@ impl Store for Sqlite {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_store_is_migrated_and_a_newer_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        // A store from before any table: version 0.
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(
+                "CREATE TABLE schema_version (version INTEGER NOT NULL);
+                 INSERT INTO schema_version VALUES (0);",
+            )
+            .unwrap();
+        }
+        let mut s = Sqlite::open(&path).unwrap();
+        let v: i64 = s
+            .conn
+            .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        assert!(s.repositories().unwrap().is_empty());
+        // Opening again changes nothing.
+        drop(s);
+        Sqlite::open(&path).unwrap();
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute(
+                "UPDATE schema_version SET version = ?1",
+                [SCHEMA_VERSION + 1],
+            )
+            .unwrap();
+        }
+        let e = Sqlite::open(&path).err().unwrap();
+        assert!(format!("{e:#}").contains("newer keysweep"), "{e:#}");
+    }
+
+    #[test]
+    fn a_repository_and_its_findings_are_recorded_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Sqlite::open(&dir.path().join("s.db")).unwrap();
+        let run = s.begin_run("fp").unwrap();
+        let found = BlobFinding {
+            content_id: "ks-1".into(),
+            rule: "r".into(),
+            name: "n".into(),
+            category: "private-key".into(),
+            severity: "critical".into(),
+            line: 1,
+            column: 1,
+            redacted: "…".into(),
+        };
+        let scan = RepoScan {
+            url: "u".into(),
+            name: "n".into(),
+            run,
+            tips: Some(BTreeMap::from([(
+                "HEAD".into(),
+                "ref: refs/heads/main".into(),
+            )])),
+            fingerprint: "fp".into(),
+            engine: "e".into(),
+            result: "ok".into(),
+            ledger: vec![
+                ("b1".into(), vec![found.clone()]),
+                ("b2".into(), Vec::new()),
+            ],
+            placed: vec![Placed {
+                found: found.clone(),
+                path: "p".into(),
+                blob: "b1".into(),
+                commit: Some("c1".into()),
+                author: None,
+                email: None,
+                date: None,
+            }],
+            at_head: Some(["ks-1".to_string()].into()),
+            ..RepoScan::default()
+        };
+        assert_eq!(s.record(&scan).unwrap().len(), 1);
+        // Recorded again: nothing new, nothing doubled.
+        assert!(s.record(&scan).unwrap().is_empty());
+        assert_eq!(s.findings(&Query::default()).unwrap().len(), 1);
+        assert_eq!(s.scanned("b1", "fp", "e").unwrap(), Some(vec![found]));
+        assert_eq!(s.scanned("b2", "fp", "e").unwrap(), Some(Vec::new()));
+        assert_eq!(s.scanned("b1", "other", "e").unwrap(), None);
+        let row = s.repository("u").unwrap().unwrap();
+        assert_eq!(row.tips, scan.tips);
+        assert!(s.findings(&Query::default()).unwrap()[0].present_at_head);
+    }
+}
