@@ -123,6 +123,9 @@ pub(crate) struct Context<'a> {
     pub threads: usize,
     pub max_blob_size: u64,
     pub progress: &'a Progress,
+    /// Held by the one pass over packs running at a time: a pass maps its packs and keeps
+    /// about 150 bytes per object, so two at once would double the peak.
+    pub pass: &'a Mutex<()>,
 }
 
 /// The progress line: repositories done of all, the ones being scanned, blobs read,
@@ -238,6 +241,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
         threads: cfg.threads,
         max_blob_size: cfg.max_blob_size,
         progress: &progress,
+        pass: &Mutex::new(()),
     };
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<repo::Report>>> =

@@ -337,6 +337,10 @@ fn pack_pass(ctx: &Context<'_>, packs: &[PathBuf], stop: &AtomicBool) -> Option<
     let test = move |data: &[u8]| blobs.flags(data);
     // A panic in the pass (a pack gitoxide cannot cope with) loses nothing: every blob
     // is then read the usual way.
+    let _one_at_a_time = ctx.pass.lock().unwrap_or_else(|e| e.into_inner());
+    if stop.load(Ordering::Relaxed) {
+        return None;
+    }
     std::panic::catch_unwind(AssertUnwindSafe(|| {
         pack::scan(
             packs,
