@@ -347,7 +347,13 @@ fn pack_pass(ctx: &Context<'_>, packs: &[PathBuf], stop: &AtomicBool) -> Option<
             ctx.threads,
             ctx.max_blob_size,
             test,
-            &|objects, _| ctx.progress.blobs(objects),
+            &|objects, _| {
+                ctx.progress.blobs(objects);
+                // Ctrl-C: the pass stops too (nothing of this repository is recorded).
+                if crate::interrupt::requested() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            },
             stop,
         )
     }))
