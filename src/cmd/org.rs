@@ -165,12 +165,20 @@ fn run_scan(
         eprintln!(
             "keysweep org: {} repositories ({scanned} scanned, {unchanged} unchanged, {failed} failed); \
              {listed} blobs listed, {} read, {known} known from the ledger ({}); \
-             {} new findings ({open_new} open) in {:.2} s",
+             {} new findings ({open_new} open) in {:.2} s{}",
             run.reports.len(),
             summary.blobs,
             human::human_bytes(summary.bytes),
             new.len(),
-            start.elapsed().as_secs_f64()
+            start.elapsed().as_secs_f64(),
+            if summary.skipped > 0 {
+                format!(
+                    "; {} blobs over --max-file-size not scanned",
+                    summary.skipped
+                )
+            } else {
+                String::new()
+            }
         );
         if let Some(c) = &run.cache {
             eprintln!(
@@ -208,7 +216,7 @@ fn run_scan(
     }
     Ok(if open_new > 0 {
         ExitCode::Findings
-    } else if failed > 0 || !problems.is_empty() {
+    } else if failed > 0 || !problems.is_empty() || (output.strict && summary.skipped > 0) {
         ExitCode::Error
     } else {
         ExitCode::Clean
