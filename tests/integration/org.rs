@@ -766,3 +766,22 @@ fn no_secret_and_no_password_reaches_the_store_or_the_output() {
         "the redacted URL is the key"
     );
 }
+
+#[test]
+fn blobs_too_large_are_counted_and_strict_makes_them_an_error() {
+    let d = TestDir::new();
+    let a = d.git_repo("fleet/a");
+    commit(&a, &[("big.txt", &"x".repeat(4096))], "big");
+    let store = d.path().join("s.db");
+    let r = scan(&d, &store, &["fleet", "--max-file-size", "1K"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("1 blobs over --max-file-size not scanned"),
+        "{}",
+        r.stderr
+    );
+    let store = d.path().join("strict.db");
+    let r = scan(&d, &store, &["fleet", "--max-file-size", "1K", "--strict"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
