@@ -206,7 +206,7 @@ fn scan_inner(
     let packs = match selection {
         Selection::All { .. } if git::sha1_objects(&repo) => {
             let packs = pack::packs(&repo.commondir().join("objects"));
-            if pack::object_count(&packs) >= PASS_FROM {
+            if pack::object_count(&packs) >= PASS_FROM && !mostly_known(ctx, store, &repo)? {
                 packs
             } else {
                 Vec::new()
@@ -330,6 +330,31 @@ fn scan_inner(
 /// rather than read its blobs one at a time (the pass decodes every object, and keeps
 /// about 150 bytes for each while it runs).
 const PASS_FROM: u64 = 20_000;
+
+/// Whether most of a sample of HEAD's blobs are in the ledger already (a fork, a mirror,
+/// a vendored copy of a repository scanned before): then its blobs are taken from the
+/// ledger, and decoding all its packs would be work for nothing.
+fn mostly_known(
+    ctx: &Context<'_>,
+    store: &mut dyn Store,
+    repo: &Repository,
+) -> anyhow::Result<bool> {
+    const SAMPLE: usize = 256;
+    let mut head: Vec<Oid> = git::blobs_at_head(repo).into_iter().collect();
+    head.sort();
+    let step = (head.len() / SAMPLE).max(1);
+    let (mut asked, mut known) = (0, 0);
+    for b in head.iter().step_by(step).take(SAMPLE) {
+        asked += 1;
+        if store
+            .scanned(&b.to_string(), ctx.fingerprint, ctx.engine)?
+            .is_some()
+        {
+            known += 1;
+        }
+    }
+    Ok(asked > 0 && known * 2 >= asked)
+}
 
 /// Decodes and scans every blob of `packs` (see [`pack`]); `None` if the pass failed.
 fn pack_pass(ctx: &Context<'_>, packs: &[PathBuf], stop: &AtomicBool) -> Option<PackPass> {
