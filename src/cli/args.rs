@@ -42,6 +42,160 @@ pub(super) enum CliCommand {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Every repository of an organisation: scanned into a store, then only what changed;
+    /// list, triage and report what the store holds.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(super) enum OrgCommand {
+    /// Scan repositories (folders searched for them, paths, git URLs) into the store and
+    /// print the findings new since the last run.
+    Scan(Box<OrgScanArgs>),
+    /// List what the store holds: each secret once, with every place it is.
+    Findings(OrgFindingsArgs),
+    /// Set a finding's status (every place of the secret, or those in one repository).
+    Triage(OrgTriageArgs),
+    /// Write the organisation's page: totals, new in the last run, by repository, secrets
+    /// in several repositories, open findings oldest first.
+    Report(OrgReportArgs),
+}
+
+#[derive(Args, Debug)]
+pub(super) struct StoreArg {
+    /// The store (an SQLite file, created if need be).
+    #[arg(long, value_name = "PATH", env = "KEYSWEEP_STORE")]
+    pub(super) store: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct OrgScanArgs {
+    /// Folders (every working clone and bare repository under them), repositories, or
+    /// git URLs (https://, ssh://, git@host:path, file://).
+    #[arg(value_name = "SOURCE")]
+    pub(super) sources: Vec<String>,
+    #[command(flatten)]
+    pub(super) store: StoreArg,
+    /// Also scan the repositories named in FILE, one a line: a path or a git URL
+    /// (repeatable; `#` starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub(super) list: Vec<PathBuf>,
+    /// Search the work trees of the repositories found for more repositories.
+    #[arg(long)]
+    pub(super) nested: bool,
+    /// Also scan every repository of this GitHub organisation, listed through the REST API
+    /// with the token in GITHUB_TOKEN (repeatable).
+    #[arg(long, value_name = "ORG")]
+    pub(super) github_org: Vec<String>,
+    /// Also scan every repository this GitHub user owns (repeatable).
+    #[arg(long, value_name = "USER")]
+    pub(super) github_user: Vec<String>,
+    /// Also scan every project of this GitLab group and its subgroups (a path such as
+    /// `acme/platform`, or an id), with the token in GITLAB_TOKEN (repeatable).
+    #[arg(long, value_name = "GROUP")]
+    pub(super) gitlab_group: Vec<String>,
+    /// GitHub Enterprise's URL (https://HOST, or its API URL https://HOST/api/v3)
+    /// [default: api.github.com].
+    #[arg(long, value_name = "URL")]
+    pub(super) github_url: Option<String>,
+    /// A self-hosted GitLab's URL [default: gitlab.com].
+    #[arg(long, value_name = "URL")]
+    pub(super) gitlab_url: Option<String>,
+    /// Keep forks in what a forge lists (left out by default).
+    #[arg(long)]
+    pub(super) include_forks: bool,
+    /// Keep archived repositories in what a forge lists (left out by default).
+    #[arg(long)]
+    pub(super) include_archived: bool,
+    /// Where remote repositories are kept as bare clones [default: <store>-cache beside
+    /// the store].
+    #[arg(long, value_name = "DIR")]
+    pub(super) cache: Option<PathBuf>,
+    /// Keep the cache under SIZE (e.g. 20G): the clones scanned least recently are removed.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub(super) cache_max: Option<u64>,
+    /// Repositories scanned at once (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub(super) jobs: Option<usize>,
+    /// Threads reading one repository's blobs (default: cores / jobs).
+    #[arg(long, value_name = "N")]
+    pub(super) threads: Option<usize>,
+    /// Skip blobs larger than this (e.g. 500M, 2G).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub(super) max_file_size: u64,
+    #[command(flatten)]
+    pub(super) rules: RuleArgs,
+    #[command(flatten)]
+    pub(super) output: OutputArgs,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub(super) enum TriageArg {
+    Open,
+    FalsePositive,
+    Accepted,
+    Revoked,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct OrgFindingsArgs {
+    #[command(flatten)]
+    pub(super) store: StoreArg,
+    /// Only findings with this status.
+    #[arg(long, value_enum)]
+    pub(super) status: Option<TriageArg>,
+    /// Only findings in repositories whose name or URL matches GLOB (`*`, `?`).
+    #[arg(long, value_name = "GLOB")]
+    pub(super) repo: Option<String>,
+    /// Only findings first seen on or after DATE (YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ).
+    #[arg(long, value_name = "DATE")]
+    pub(super) since: Option<String>,
+    /// Report format (human, json and jsonl group by secret; the others list each place).
+    #[arg(long, value_enum, default_value = "human")]
+    pub(super) format: FormatArg,
+    /// Write the list to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(super) output: Option<PathBuf>,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    pub(super) quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct OrgTriageArgs {
+    /// The finding's id (`ks-…`, as `org findings` shows it).
+    #[arg(value_name = "ID")]
+    pub(super) id: String,
+    #[command(flatten)]
+    pub(super) store: StoreArg,
+    /// Only in this repository (its name or URL).
+    #[arg(long, value_name = "R")]
+    pub(super) repo: Option<String>,
+    #[arg(long, value_enum)]
+    pub(super) status: TriageArg,
+    /// Why (kept with the status).
+    #[arg(long, value_name = "TEXT")]
+    pub(super) note: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub(super) enum PageFormatArg {
+    /// One self-contained HTML page.
+    Html,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct OrgReportArgs {
+    #[command(flatten)]
+    pub(super) store: StoreArg,
+    #[arg(long, value_enum, default_value = "html")]
+    pub(super) format: PageFormatArg,
+    /// Write the page to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(super) output: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

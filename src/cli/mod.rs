@@ -214,6 +214,177 @@ impl BaselineSourceArgs {
     }
 }
 
+impl TriageArg {
+    fn as_str(self) -> &'static str {
+        match self {
+            TriageArg::Open => "open",
+            TriageArg::FalsePositive => "false-positive",
+            TriageArg::Accepted => "accepted",
+            TriageArg::Revoked => "revoked",
+        }
+    }
+}
+
+/// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ`, as the store's UTC times sort.
+fn since_date(s: &str) -> Result<String, String> {
+    let digits = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
+    let date_ok = |d: &str| {
+        let p: Vec<&str> = d.split('-').collect();
+        p.len() == 3 && digits(p[0], 4) && digits(p[1], 2) && digits(p[2], 2)
+    };
+    if date_ok(s) {
+        return Ok(format!("{s}T00:00:00Z"));
+    }
+    if let Some((d, t)) = s.split_once('T')
+        && date_ok(d)
+        && let Some(t) = t.strip_suffix('Z')
+        && t.split(':').count() == 3
+        && t.split(':').all(|x| digits(x, 2))
+    {
+        return Ok(s.to_string());
+    }
+    Err(format!(
+        "--since takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC), not {s:?}"
+    ))
+}
+
+fn usage_error(kind: clap::error::ErrorKind, msg: impl std::fmt::Display) -> ! {
+    Cli::command().error(kind, msg).exit()
+}
+
+fn org_command(command: OrgCommand) -> Command {
+    use crate::cmd::org::OrgConfig;
+    use crate::org::{self, discover};
+    Command::Org(match command {
+        OrgCommand::Scan(a) => {
+            use crate::source::forge::{ForgeOptions, ForgeQuery};
+            let mut forges: Vec<(ForgeQuery, ForgeOptions)> = Vec::new();
+            let options = |base: &Option<String>| ForgeOptions {
+                base_url: base.clone(),
+                include_forks: a.include_forks,
+                include_archived: a.include_archived,
+                ..ForgeOptions::new()
+            };
+            for o in &a.github_org {
+                forges.push((ForgeQuery::GithubOrg(o.clone()), options(&a.github_url)));
+            }
+            for u in &a.github_user {
+                forges.push((ForgeQuery::GithubUser(u.clone()), options(&a.github_url)));
+            }
+            for g in &a.gitlab_group {
+                forges.push((ForgeQuery::GitlabGroup(g.clone()), options(&a.gitlab_url)));
+            }
+            if a.sources.is_empty() && a.list.is_empty() && forges.is_empty() {
+                usage_error(
+                    clap::error::ErrorKind::MissingRequiredArgument,
+                    "name what to scan: folders, repositories or URLs, --list FILE, \
+                     --github-org, --github-user or --gitlab-group",
+                )
+            }
+            let mut repos = Vec::new();
+            let mut problems = Vec::new();
+            for s in &a.sources {
+                if discover::is_url(s) {
+                    match discover::spec(s) {
+                        Ok(r) => repos.push(r),
+                        Err(e) => problems.push(format!("{e:#}")),
+                    }
+                } else {
+                    let found = discover::folder(std::path::Path::new(s), a.nested, &mut problems);
+                    if found.is_empty() && std::path::Path::new(s).is_dir() {
+                        crate::messages::note(format_args!(
+                            "{s}: no git repository found under it"
+                        ));
+                    }
+                    repos.extend(found);
+                }
+            }
+            for l in &a.list {
+                match discover::list(l) {
+                    Ok(r) => repos.extend(r),
+                    Err(e) => usage_error(clap::error::ErrorKind::Io, format!("{e:#}")),
+                }
+            }
+            // The cache's clones are scanned as the remotes they are, not again as
+            // repositories found in a folder that holds the cache.
+            let cache = a
+                .cache
+                .clone()
+                .unwrap_or_else(|| org::default_cache(&a.store.store));
+            if let Ok(cache) = std::fs::canonicalize(cache) {
+                repos.retain(|r| match &r.location {
+                    org::Location::Local(p) => !p.starts_with(&cache),
+                    org::Location::Remote(_) => true,
+                });
+            }
+            let jobs = a.jobs.unwrap_or_else(default_threads).max(1);
+            let threads = a
+                .threads
+                .unwrap_or_else(|| (default_threads() / jobs).max(1))
+                .max(1);
+            let mut output = a.output.config();
+            // The store holds no secret in clear, and neither does what org prints.
+            let show_secrets = a.output.show_secrets;
+            if output.format == Format::Jsonl {
+                output.strict = a.output.strict;
+            }
+            OrgConfig::Scan {
+                scan: org::ScanConfig {
+                    store: a.store.store,
+                    repos,
+                    cache: a.cache,
+                    cache_max: a.cache_max,
+                    jobs,
+                    threads,
+                    max_blob_size: a.max_file_size,
+                    rules: a.rules.selection(),
+                    scan: a.output.scan_options(),
+                    quiet: a.output.quiet,
+                },
+                output,
+                show_secrets,
+                problems,
+                forges,
+            }
+        }
+        OrgCommand::Findings(a) => {
+            let since = a.since.as_deref().map(since_date).transpose();
+            let since =
+                since.unwrap_or_else(|e| usage_error(clap::error::ErrorKind::InvalidValue, e));
+            let args = OutputArgs {
+                format: a.format,
+                color: ColorArg::Never,
+                show_secrets: false,
+                include_examples: false,
+                quiet: a.quiet,
+                strict: false,
+                output: a.output,
+            };
+            OrgConfig::Findings {
+                store: a.store.store,
+                status: a.status.map(|s| s.as_str().to_string()),
+                repo: a.repo,
+                since,
+                output: args.config(),
+            }
+        }
+        OrgCommand::Triage(a) => OrgConfig::Triage {
+            store: a.store.store,
+            id: a.id,
+            repo: a.repo,
+            status: a.status.as_str().to_string(),
+            note: a.note,
+        },
+        OrgCommand::Report(a) => {
+            let PageFormatArg::Html = a.format;
+            OrgConfig::Report {
+                store: a.store.store,
+                output: a.output,
+            }
+        }
+    })
+}
+
 /// Parses the process arguments into a validated command. Usage errors exit with code 2
 /// (clap's own), as the README's exit codes say.
 pub fn parse() -> Command {
@@ -333,6 +504,7 @@ pub fn parse() -> Command {
             } => source.config(Action::Create { note, scoped }),
             BaselineCommand::Prune { source } => source.config(Action::Prune),
         }),
+        CliCommand::Org { command } => org_command(command),
         CliCommand::Rules { command } => match command {
             RulesCommand::List {
                 rules,

@@ -5,6 +5,7 @@
 pub mod baseline;
 pub mod history;
 pub mod hook;
+pub mod org;
 pub mod rules;
 pub mod scan;
 pub mod sweep;
@@ -28,6 +29,7 @@ pub enum Command {
     Baseline(baseline::BaselineConfig),
     RulesList(rules::ListConfig),
     RulesCheck(rules::CheckConfig),
+    Org(org::OrgConfig),
 }
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -37,6 +39,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Sweep(c) => c.scan.output.file.as_deref(),
         Command::RulesList(c) => c.output.as_deref(),
         Command::RulesCheck(c) => c.output.as_deref(),
+        Command::Org(c) => c.output_file(),
         _ => None,
     };
     if let Some(path) = output {
@@ -50,6 +53,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Baseline(cfg) => baseline::run(&cfg),
         Command::RulesList(cfg) => rules::list(&cfg),
         Command::RulesCheck(cfg) => rules::check(&cfg),
+        Command::Org(cfg) => org::run(&cfg),
     }
 }
 

@@ -1,11 +1,6 @@
 //! `keysweep org scan --github-org/--gitlab-group` from the binary, against the forge
 //! stand-in (`forge_stand_in`), whose clone URLs point at bare repositories made by the
 //! test (`file://`), so that what the API lists is really cloned and scanned.
-//!
-//! Written with the forge sources, before the `org` command they feed exists: it is
-//! declared in `main.rs` (with `mod forge_stand_in;`) when the two are merged, and its
-//! flags (`--store`, `--cache`, `--format`) are the issue's; adjust them to the command's
-//! if they differ.
 
 use std::path::{Path, PathBuf};
 

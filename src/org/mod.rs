@@ -1,0 +1,304 @@
+//! `keysweep org`: every repository of an organisation, scanned once and then only for
+//! what changed, with what was found kept in a store (`crate::store`) between runs.
+//!
+//! - `discover`: the repositories under a folder, or named in a list file;
+//! - `cache`: remote repositories as bare clones, cloned once and fetched after;
+//! - `repo`: one repository, scanned incrementally;
+//! - `view`: what the store holds, as lists and as one page.
+//!
+//! Where the repositories come from does not matter past [`RepoSpec`]: a forge's listing
+//! hands over names and clone URLs, and they are scanned like any list line.
+
+pub mod cache;
+pub mod discover;
+pub mod repo;
+pub mod view;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use anyhow::Context as _;
+use indicatif::ProgressBar;
+use sha2::{Digest, Sha256};
+
+use crate::pipeline::RuleSelection;
+use crate::scan::{ScanOptions, Scanner};
+use crate::store::{Sqlite, Store};
+
+/// Where a repository is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A working clone or bare repository on this machine, scanned where it is.
+    Local(PathBuf),
+    /// A git URL: kept as a bare clone in the cache and fetched.
+    Remote(String),
+}
+
+/// A repository of the organisation: what reports call it and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoSpec {
+    pub name: String,
+    pub location: Location,
+}
+
+impl RepoSpec {
+    /// A repository a forge lists: its name and clone URL.
+    pub fn remote(name: impl Into<String>, clone_url: impl Into<String>) -> RepoSpec {
+        RepoSpec {
+            name: name.into(),
+            location: Location::Remote(clone_url.into()),
+        }
+    }
+}
+
+/// The engine's version, part of the ledger's key: a new keysweep may find what an older
+/// one did not, with the same rules.
+pub const ENGINE: &str = concat!("keysweep-", env!("CARGO_PKG_VERSION"));
+
+/// The rule set's fingerprint: every rule as loaded (pattern, keywords, validator,
+/// examples), the options that change what is reported, and the engine. Equal
+/// fingerprints find the same things in the same bytes.
+pub fn fingerprint(scanner: &Scanner, options: ScanOptions) -> String {
+    let mut rules: Vec<String> = scanner
+        .rules()
+        .map(|r| serde_json::to_string(r).unwrap_or_else(|_| format!("{r:?}")))
+        .collect();
+    rules.sort();
+    let mut h = Sha256::new();
+    h.update(ENGINE.as_bytes());
+    h.update(format!("\0examples={}\0", options.include_examples).as_bytes());
+    for r in rules {
+        h.update(r.as_bytes());
+        h.update(b"\0");
+    }
+    let d = h.finalize();
+    d[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What `org scan` is asked to do.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    pub store: PathBuf,
+    pub repos: Vec<RepoSpec>,
+    /// The cache of clones [default: `<store>-cache` beside the store].
+    pub cache: Option<PathBuf>,
+    pub cache_max: Option<u64>,
+    /// Repositories scanned at once.
+    pub jobs: usize,
+    /// Threads reading one repository's blobs.
+    pub threads: usize,
+    pub max_blob_size: u64,
+    pub rules: RuleSelection,
+    pub scan: ScanOptions,
+    pub quiet: bool,
+}
+
+impl ScanConfig {
+    pub fn cache_dir(&self) -> PathBuf {
+        self.cache
+            .clone()
+            .unwrap_or_else(|| default_cache(&self.store))
+    }
+}
+
+/// `<folder>/<store name>-cache` beside the store.
+pub fn default_cache(store: &Path) -> PathBuf {
+    let stem = store
+        .file_stem()
+        .map_or_else(|| "keysweep".into(), |s| s.to_string_lossy().into_owned());
+    store
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(format!("{stem}-cache"))
+}
+
+/// What every repository's scan shares.
+pub(crate) struct Context<'a> {
+    pub scanner: &'a Scanner,
+    pub fingerprint: &'a str,
+    pub engine: &'a str,
+    pub run: i64,
+    pub cache: &'a Path,
+    pub threads: usize,
+    pub max_blob_size: u64,
+    pub progress: &'a Progress,
+    /// Held by the one pass over packs running at a time: a pass maps its packs and keeps
+    /// about 150 bytes per object, so two at once would double the peak.
+    pub pass: &'a Mutex<()>,
+}
+
+/// The progress line: repositories done of all, the ones being scanned, blobs read,
+/// findings.
+pub(crate) struct Progress {
+    bar: ProgressBar,
+    blobs: AtomicU64,
+    found: AtomicU64,
+    current: Mutex<Vec<String>>,
+}
+
+impl Progress {
+    fn new(quiet: bool, total: usize) -> Progress {
+        Progress {
+            bar: crate::pipeline::progress::bar(
+                quiet,
+                Some(total as u64),
+                "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} repositories · {msg}",
+            ),
+            blobs: AtomicU64::new(0),
+            found: AtomicU64::new(0),
+            current: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn blob(&self) {
+        let n = self.blobs.fetch_add(1, Ordering::Relaxed) + 1;
+        if n.is_multiple_of(256) {
+            self.show();
+        }
+    }
+
+    /// `n` objects decoded by a pass over the packs.
+    pub fn blobs(&self, n: u64) {
+        self.blobs.fetch_add(n, Ordering::Relaxed);
+        self.show();
+    }
+
+    pub fn found(&self, n: usize) {
+        self.found.fetch_add(n as u64, Ordering::Relaxed);
+        self.show();
+    }
+
+    fn start(&self, name: &str) {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(name.to_string());
+        self.show();
+    }
+
+    fn done(&self, name: &str) {
+        let mut c = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = c.iter().position(|n| n == name) {
+            c.remove(i);
+        }
+        drop(c);
+        self.bar.inc(1);
+        self.show();
+    }
+
+    fn show(&self) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        let current = self
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .join(", ");
+        self.bar.set_message(format!(
+            "{} · {} blobs · {} findings",
+            crate::report::printable(&current),
+            self.blobs.load(Ordering::Relaxed),
+            self.found.load(Ordering::Relaxed)
+        ));
+    }
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct Run {
+    pub id: i64,
+    pub reports: Vec<repo::Report>,
+    pub cache: Option<cache::Usage>,
+    pub cache_dir: PathBuf,
+    pub rules: Vec<crate::rules::Rule>,
+}
+
+/// Scans every repository of `cfg`, `cfg.jobs` at a time, each recorded as it finishes.
+pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
+    crate::source::git::configure();
+    let scanner = cfg.rules.scanner(cfg.scan)?;
+    let fp = fingerprint(&scanner, cfg.scan);
+    let mut store = Sqlite::open(&cfg.store)?;
+    let run = store.begin_run(&fp)?;
+    // One scan per repository, whatever the sources repeated.
+    let mut repos: Vec<&RepoSpec> = Vec::new();
+    let mut keys = std::collections::HashSet::new();
+    for r in &cfg.repos {
+        if keys.insert(repo::key(r)) {
+            repos.push(r);
+        }
+    }
+    let cache_dir = cfg.cache_dir();
+    let progress = Progress::new(cfg.quiet, repos.len());
+    let ctx = Context {
+        scanner: &scanner,
+        fingerprint: &fp,
+        engine: ENGINE,
+        run,
+        cache: &cache_dir,
+        threads: cfg.threads,
+        max_blob_size: cfg.max_blob_size,
+        progress: &progress,
+        pass: &Mutex::new(()),
+    };
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<repo::Report>>> =
+        Mutex::new((0..repos.len()).map(|_| None).collect());
+    let jobs = cfg.jobs.clamp(1, repos.len().max(1));
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                s.spawn(|| -> anyhow::Result<()> {
+                    let mut store = Sqlite::open(&cfg.store)?;
+                    loop {
+                        if crate::interrupt::requested() {
+                            return Ok(());
+                        }
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(spec) = repos.get(i) else {
+                            return Ok(());
+                        };
+                        progress.start(&spec.name);
+                        let report = repo::scan(&ctx, &mut store, spec);
+                        progress.done(&spec.name);
+                        results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join()
+                .map_err(|_| anyhow::anyhow!("a scanning thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    progress.bar.finish_and_clear();
+    let reports: Vec<repo::Report> = results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .flatten()
+        .collect();
+    let failed = reports
+        .iter()
+        .filter(|r| matches!(r.status, repo::Status::Failed(_)))
+        .count();
+    if !crate::interrupt::requested() {
+        store
+            .finish_run(run, reports.len() as i64, failed as i64)
+            .context("recording the run")?;
+    }
+    let any_remote = repos
+        .iter()
+        .any(|r| matches!(r.location, Location::Remote(_)));
+    let cache = (any_remote || cache_dir.is_dir()).then(|| cache::bound(&cache_dir, cfg.cache_max));
+    Ok(Run {
+        id: run,
+        reports,
+        cache,
+        cache_dir,
+        rules: scanner.rules().cloned().collect(),
+    })
+}

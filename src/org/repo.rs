@@ -1,0 +1,534 @@
+//! One repository of an organisation, scanned incrementally: unchanged tips cost no object
+//! read; new commits are walked from the new tips to the stored ones (the range a push
+//! hook walks); blobs the ledger holds for this rule set are not read again; what is left
+//! is read, and the repository's findings, ledger rows and tips are recorded in one
+//! transaction.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use git2::{ObjectType, Oid, Repository};
+
+use super::{Context, Location, RepoSpec};
+use crate::finding::Disclosure;
+use crate::pipeline::blob::BlobScanner;
+use crate::source::git::{self, History, Selection};
+use crate::source::pack::{self, PackPass};
+use crate::source::{At, Event};
+use crate::store::{BlobFinding, FindingRow, Placed, RepoScan, Store};
+
+/// How one repository's scan went.
+#[derive(Debug)]
+pub enum Status {
+    /// Its tips were those of its last scan under this rule set: nothing was read.
+    Unchanged,
+    Scanned,
+    /// Scanned in part (an unreadable ref or blob): recorded, its tips kept as they were
+    /// so the next run covers it again.
+    Incomplete(String),
+    Failed(String),
+    /// Ctrl-C: nothing recorded.
+    Interrupted,
+}
+
+/// One repository's part of a run.
+#[derive(Debug)]
+pub struct Report {
+    pub name: String,
+    pub url: String,
+    pub status: Status,
+    /// Blobs the walk listed, read, and known from the ledger.
+    pub listed: u64,
+    pub read: u64,
+    pub known: u64,
+    pub bytes: u64,
+    pub skipped: u64,
+    pub new: Vec<FindingRow>,
+    pub ms: u64,
+}
+
+/// The key a repository is stored under: its URL (without a password), or its absolute
+/// path.
+pub fn key(spec: &RepoSpec) -> String {
+    match &spec.location {
+        Location::Local(p) => p.to_string_lossy().into_owned(),
+        Location::Remote(url) => super::cache::redact_url(url),
+    }
+}
+
+/// Every ref's target as the ref store has it, and HEAD's: no object is read.
+fn ref_tips(repo: &Repository) -> Result<BTreeMap<String, String>, git2::Error> {
+    let mut out = BTreeMap::new();
+    for r in repo.references()? {
+        let r = r?;
+        let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+        let v = match (r.target(), r.symbolic_target().ok().flatten()) {
+            (Some(oid), _) => oid.to_string(),
+            (None, Some(t)) => format!("ref: {t}"),
+            (None, None) => continue,
+        };
+        out.insert(name, v);
+    }
+    if let Ok(head) = repo.find_reference("HEAD") {
+        let v = match (head.target(), head.symbolic_target().ok().flatten()) {
+            (Some(oid), _) => oid.to_string(),
+            (_, Some(t)) => format!("ref: {t}"),
+            _ => String::new(),
+        };
+        out.insert("HEAD".into(), v);
+    }
+    Ok(out)
+}
+
+/// What to walk: everything, or, when the last scan was under the same rule set, only the
+/// commits reachable from the refs that moved (or are new) and not from where they and
+/// the branches were. Tags that did not move are not hidden one by one (libgit2's walk
+/// slows with every tip hidden, and git/git has a thousand tags): a commit only they
+/// reach is listed again, and its blobs come from the ledger, never read twice.
+fn selection(
+    repo: &Repository,
+    tips: &BTreeMap<String, String>,
+    stored: Option<&BTreeMap<String, String>>,
+) -> Selection {
+    let all = Selection::All { all_objects: false };
+    let Some(stored) = stored else { return all };
+    let commit = |v: &str| -> Option<Oid> {
+        let oid = Oid::from_str(v).ok()?;
+        Some(
+            repo.find_object(oid, None)
+                .ok()?
+                .peel(ObjectType::Commit)
+                .ok()?
+                .id(),
+        )
+    };
+    let mut include = Vec::new();
+    for (name, v) in tips {
+        if stored.get(name) == Some(v) || v.starts_with("ref: ") {
+            continue;
+        }
+        match commit(v) {
+            Some(c) => include.push(c.to_string()),
+            // A ref to a tree or a blob: the whole walk lists it.
+            None => return all,
+        }
+    }
+    let mut exclude: Vec<String> = stored
+        .iter()
+        .filter(|(name, v)| {
+            tips.get(*name) != Some(*v)
+                || *name == "HEAD"
+                || name.starts_with("refs/heads/")
+                || name.starts_with("refs/remotes/")
+        })
+        .filter_map(|(_, v)| commit(v))
+        .map(|c| c.to_string())
+        .collect();
+    include.sort();
+    include.dedup();
+    exclude.sort();
+    exclude.dedup();
+    if exclude.is_empty() {
+        return all;
+    }
+    Selection::Range { include, exclude }
+}
+
+pub(super) fn scan(ctx: &Context<'_>, store: &mut dyn Store, spec: &RepoSpec) -> Report {
+    let start = Instant::now();
+    let url = key(spec);
+    let mut report = Report {
+        name: spec.name.clone(),
+        url: url.clone(),
+        status: Status::Scanned,
+        listed: 0,
+        read: 0,
+        known: 0,
+        bytes: 0,
+        skipped: 0,
+        new: Vec::new(),
+        ms: 0,
+    };
+    let result = scan_inner(ctx, store, spec, &url, &mut report, start);
+    report.ms = start.elapsed().as_millis() as u64;
+    if let Err(e) = result {
+        let msg = format!("{e:#}");
+        // The failure is recorded; if even that cannot be, the run says so.
+        if let Err(e2) = store.record_failure(&url, &spec.name, ctx.run, report.ms as i64, &msg) {
+            report.status = Status::Failed(format!("{msg} (and recording it failed: {e2:#})"));
+        } else {
+            report.status = Status::Failed(msg);
+        }
+    }
+    report
+}
+
+fn scan_inner(
+    ctx: &Context<'_>,
+    store: &mut dyn Store,
+    spec: &RepoSpec,
+    url: &str,
+    report: &mut Report,
+    start: Instant,
+) -> anyhow::Result<()> {
+    let path: PathBuf = match &spec.location {
+        Location::Local(p) => p.clone(),
+        Location::Remote(u) => super::cache::sync(ctx.cache, u).map_err(anyhow::Error::msg)?,
+    };
+    let repo = git::open(&path)?;
+    let tips = ref_tips(&repo).map_err(|e| anyhow::anyhow!("reading the refs: {}", e.message()))?;
+    let prev = store.repository(url)?;
+    timing(&start, "refs");
+    let same_rules = prev
+        .as_ref()
+        .is_some_and(|p| p.fingerprint.as_deref() == Some(ctx.fingerprint));
+    let stored = prev
+        .as_ref()
+        .and_then(|p| p.tips.as_ref())
+        .filter(|_| same_rules);
+    if stored == Some(&tips) {
+        store.record_unchanged(url, ctx.run, start.elapsed().as_millis() as i64)?;
+        if let Location::Remote(u) = &spec.location {
+            super::cache::touch(ctx.cache, u);
+        }
+        report.status = Status::Unchanged;
+        return Ok(());
+    }
+    let selection = selection(&repo, &tips, stored);
+    // A whole history never scanned under these rules (a first scan, new rules): the
+    // packs are decoded and scanned in one pass beside the walk, as `history` does, and
+    // only what the pass flagged or did not see is read blob by blob. Small histories
+    // and ranges are read blob by blob: a pass decodes every object.
+    let packs = match selection {
+        Selection::All { .. } if git::sha1_objects(&repo) => {
+            let packs = pack::packs(&repo.commondir().join("objects"));
+            if pack::object_count(&packs) >= PASS_FROM && !mostly_known(ctx, store, &repo)? {
+                packs
+            } else {
+                Vec::new()
+            }
+        }
+        _ => Vec::new(),
+    };
+    let (h, pass) = if packs.is_empty() {
+        (git::walk(&repo, &path, &selection), None)
+    } else {
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let pass = s.spawn(|| pack_pass(ctx, &packs, &stop));
+            let h = git::walk(&repo, &path, &selection);
+            if h.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            (h, pass.join().ok().flatten())
+        })
+    };
+    let h = h?;
+    timing(&start, "walk");
+    report.listed = h.blobs.len() as u64;
+
+    // The ledger first: a blob scanned under this rule set anywhere in the organisation
+    // is not read again; what it held is placed here as it is.
+    let mut held: HashMap<Oid, Vec<BlobFinding>> = HashMap::new();
+    let mut to_read: Vec<Oid> = Vec::new();
+    for &b in &h.blobs {
+        match store.scanned(&b.to_string(), ctx.fingerprint, ctx.engine)? {
+            Some(found) => {
+                report.known += 1;
+                if !found.is_empty() {
+                    held.insert(b, found);
+                }
+            }
+            None => to_read.push(b),
+        }
+    }
+    // What the pass scanned and found clean is done (no finding: nothing to place).
+    let mut clean = Vec::new();
+    if let Some(pass) = &pass {
+        to_read.retain(|b| match pass.seen.get(b) {
+            Some(&len) if len <= ctx.max_blob_size && !pass.flagged.contains(b) => {
+                clean.push(*b);
+                false
+            }
+            _ => true,
+        });
+    }
+    let read = read(ctx, &repo, &path, &h, &to_read);
+    timing(&start, "ledger and read");
+    if crate::interrupt::requested() {
+        report.status = Status::Interrupted;
+        return Ok(());
+    }
+    report.read = (to_read.len() + clean.len()) as u64;
+    report.bytes = read.bytes
+        + clean
+            .iter()
+            .filter_map(|b| pass.as_ref()?.seen.get(b))
+            .sum::<u64>();
+    report.skipped = read.skipped;
+    let mut ledger: Vec<(String, Vec<BlobFinding>)> =
+        clean.iter().map(|b| (b.to_string(), Vec::new())).collect();
+    for &b in &to_read {
+        if read.failed.contains(&b) || read.too_large.contains(&b) {
+            continue;
+        }
+        let found = read.found.get(&b).cloned().unwrap_or_default();
+        if !found.is_empty() {
+            held.insert(b, found.clone());
+        }
+        ledger.push((b.to_string(), found));
+    }
+
+    let placed = place(&repo, &h, &held);
+    timing(&start, "placed");
+    // Which secrets are in HEAD's tree now, for every finding of the repository.
+    let mut at_head = HashSet::new();
+    let mut ask = Vec::new();
+    for b in git::blobs_at_head(&repo) {
+        match held.get(&b) {
+            Some(f) => at_head.extend(f.iter().map(|f| f.content_id.clone())),
+            None => ask.push(b.to_string()),
+        }
+    }
+    for (_, content) in store.contents(&ask, ctx.fingerprint, ctx.engine)? {
+        at_head.insert(content);
+    }
+    timing(&start, "at head");
+    let mut problems: Vec<String> = h.problems.clone();
+    problems.extend(read.errors);
+    let complete = problems.is_empty();
+    let scan = RepoScan {
+        url: url.to_string(),
+        name: spec.name.clone(),
+        run: ctx.run,
+        tips: complete.then_some(tips),
+        fingerprint: ctx.fingerprint.to_string(),
+        engine: ctx.engine.to_string(),
+        duration_ms: start.elapsed().as_millis() as i64,
+        result: if complete { "ok" } else { "incomplete" }.into(),
+        error: (!complete).then(|| problems.join("; ")),
+        ledger,
+        placed,
+        at_head: Some(at_head),
+    };
+    report.new = store.record(&scan)?;
+    timing(&start, "recorded");
+    if let Location::Remote(u) = &spec.location {
+        super::cache::touch(ctx.cache, u);
+    }
+    if !complete {
+        report.status = Status::Incomplete(problems.join("; "));
+    }
+    Ok(())
+}
+
+/// Fewest objects in a repository's packs for a first scan to decode them in one pass
+/// rather than read its blobs one at a time (the pass decodes every object, and keeps
+/// about 150 bytes for each while it runs).
+const PASS_FROM: u64 = 20_000;
+
+/// Whether most of a sample of HEAD's blobs are in the ledger already (a fork, a mirror,
+/// a vendored copy of a repository scanned before): then its blobs are taken from the
+/// ledger, and decoding all its packs would be work for nothing.
+fn mostly_known(
+    ctx: &Context<'_>,
+    store: &mut dyn Store,
+    repo: &Repository,
+) -> anyhow::Result<bool> {
+    const SAMPLE: usize = 256;
+    let mut head: Vec<Oid> = git::blobs_at_head(repo).into_iter().collect();
+    head.sort();
+    let step = (head.len() / SAMPLE).max(1);
+    let (mut asked, mut known) = (0, 0);
+    for b in head.iter().step_by(step).take(SAMPLE) {
+        asked += 1;
+        if store
+            .scanned(&b.to_string(), ctx.fingerprint, ctx.engine)?
+            .is_some()
+        {
+            known += 1;
+        }
+    }
+    Ok(asked > 0 && known * 2 >= asked)
+}
+
+/// Decodes and scans every blob of `packs` (see [`pack`]); `None` if the pass failed.
+fn pack_pass(ctx: &Context<'_>, packs: &[PathBuf], stop: &AtomicBool) -> Option<PackPass> {
+    let mut blobs = BlobScanner::new(ctx.scanner, Disclosure::Redacted);
+    let test = move |data: &[u8]| blobs.flags(data);
+    // A panic in the pass (a pack gitoxide cannot cope with) loses nothing: every blob
+    // is then read the usual way.
+    let _one_at_a_time = ctx.pass.lock().unwrap_or_else(|e| e.into_inner());
+    if stop.load(Ordering::Relaxed) {
+        return None;
+    }
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        pack::scan(
+            packs,
+            ctx.threads,
+            ctx.max_blob_size,
+            test,
+            &|objects, _| {
+                ctx.progress.blobs(objects);
+                // Ctrl-C: the pass stops too (nothing of this repository is recorded).
+                if crate::interrupt::requested() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            },
+            stop,
+        )
+    }))
+    .ok()
+}
+
+/// With `KEYSWEEP_TIMINGS` set, a note of the time since `start` at each step.
+fn timing(start: &Instant, step: &str) {
+    if std::env::var_os("KEYSWEEP_TIMINGS").is_some() {
+        crate::messages::note(format_args!(
+            "timing: {step} at {:.3} s",
+            start.elapsed().as_secs_f64()
+        ));
+    }
+}
+
+/// What reading the blobs gave.
+#[derive(Default)]
+struct Read {
+    found: HashMap<Oid, Vec<BlobFinding>>,
+    failed: HashSet<Oid>,
+    too_large: HashSet<Oid>,
+    errors: Vec<String>,
+    bytes: u64,
+    skipped: u64,
+}
+
+fn read(ctx: &Context<'_>, repo: &Repository, path: &Path, h: &History, blobs: &[Oid]) -> Read {
+    let out = Mutex::new(Read::default());
+    let bytes = AtomicU64::new(0);
+    git::read_blobs(repo, path, blobs, ctx.threads, ctx.max_blob_size, || {
+        let (out, bytes) = (&out, &bytes);
+        let mut scanner = BlobScanner::new(ctx.scanner, Disclosure::Redacted);
+        move |event: Event<'_>| match event {
+            Event::Blob { .. } if crate::interrupt::requested() => {}
+            Event::Blob {
+                at: At::Blob(blob),
+                bytes: data,
+                ..
+            } => {
+                bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+                ctx.progress.blob();
+                let f = scanner.findings_at(data, || {
+                    let first = h
+                        .origins
+                        .get(&blob)
+                        .and_then(|o| o.first())
+                        .map(|o| o.path.clone())
+                        .unwrap_or_default();
+                    PathBuf::from(String::from_utf8_lossy(&first).into_owned())
+                });
+                // A `keysweep:allow` on the line is honoured, as everywhere.
+                let f: Vec<BlobFinding> = f
+                    .into_iter()
+                    .filter(|f| !f.allowed_inline)
+                    .map(|f| BlobFinding {
+                        content_id: f.id,
+                        rule: f.rule,
+                        name: f.name,
+                        category: f.category.as_str().to_string(),
+                        severity: f.severity.as_str().to_string(),
+                        line: f.line as i64,
+                        column: f.column as i64,
+                        redacted: f.secret,
+                    })
+                    .collect();
+                if !f.is_empty() {
+                    ctx.progress.found(f.len());
+                    lock(out).found.insert(blob, f);
+                }
+            }
+            Event::Skipped {
+                at: At::Blob(blob), ..
+            } => {
+                let mut o = lock(out);
+                o.too_large.insert(blob);
+                o.skipped += 1;
+            }
+            Event::Skipped { .. } => lock(out).skipped += 1,
+            Event::Error { at, message } => {
+                let mut o = lock(out);
+                if let Some(At::Blob(b)) = &at {
+                    o.failed.insert(*b);
+                }
+                o.errors.push(match at {
+                    Some(at) => format!("{at}: {message}"),
+                    None => message,
+                });
+            }
+            Event::Blob { .. } | Event::Dir { .. } => {}
+        }
+    });
+    let mut out = out.into_inner().unwrap_or_else(|e| e.into_inner());
+    out.bytes = bytes.into_inner();
+    out
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Each secret the blobs hold at each of their paths, once per (secret, path), at the
+/// oldest commit that brought it there.
+fn place(repo: &Repository, h: &History, held: &HashMap<Oid, Vec<BlobFinding>>) -> Vec<Placed> {
+    let mut placed: HashMap<(String, Vec<u8>), (usize, Placed)> = HashMap::new();
+    let mut facts = HashMap::new();
+    // In walk order, so that the result does not depend on a hash map's.
+    for blob in &h.blobs {
+        let Some(found) = held.get(blob) else {
+            continue;
+        };
+        for origin in h.origins.get(blob).map(Vec::as_slice).unwrap_or_default() {
+            let order = origin.commit.unwrap_or(usize::MAX);
+            for f in found {
+                let key = (f.content_id.clone(), origin.path.clone());
+                if placed.get(&key).is_some_and(|(o, _)| *o <= order) {
+                    continue;
+                }
+                let commit = origin.commit.map(|i| h.commits[i]);
+                let cf = commit.and_then(|c| {
+                    facts
+                        .entry(c)
+                        .or_insert_with(|| git::commit_facts(repo, c))
+                        .as_ref()
+                        .map(|cf| (cf.author.clone(), cf.email.clone(), cf.date.clone()))
+                });
+                let path = if origin.path.is_empty() {
+                    format!("(unreachable blob {blob})")
+                } else {
+                    String::from_utf8_lossy(&origin.path).into_owned()
+                };
+                placed.insert(
+                    key,
+                    (
+                        order,
+                        Placed {
+                            found: f.clone(),
+                            path,
+                            blob: blob.to_string(),
+                            commit: commit.map(|c| c.to_string()),
+                            author: cf.as_ref().map(|x| x.0.clone()),
+                            email: cf.as_ref().map(|x| x.1.clone()),
+                            date: cf.map(|x| x.2),
+                        },
+                    ),
+                );
+            }
+        }
+    }
+    let mut out: Vec<Placed> = placed.into_values().map(|(_, p)| p).collect();
+    out.sort_by(|a, b| (&a.path, &a.found.content_id).cmp(&(&b.path, &b.found.content_id)));
+    out
+}

@@ -1,0 +1,168 @@
+//! The org store: what `keysweep org` remembers between runs — each repository's ref tips
+//! at its last scan, the ledger of blobs scanned under each rule set, the findings with
+//! their origin and triage, and the runs. Behind the [`Store`] trait so that another
+//! backend (a shared database) can take SQLite's place; the SQL is kept portable (no
+//! SQLite-only types, `ON CONFLICT` upserts, text timestamps in UTC).
+//!
+//! Secrets are never stored: findings hold the redacted form and the content id only.
+
+mod sqlite;
+
+use std::collections::BTreeMap;
+
+pub use sqlite::Sqlite;
+
+/// The schema this build writes. A store with a higher version was written by a newer
+/// keysweep and is refused; a lower one is migrated (see `sqlite::MIGRATIONS`).
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// A repository as the store knows it.
+#[derive(Debug, Clone, Default)]
+pub struct RepoRow {
+    pub id: i64,
+    pub url: String,
+    pub name: String,
+    /// Every ref's target (symbolic refs as `ref: <name>`) at the last complete scan.
+    pub tips: Option<BTreeMap<String, String>>,
+    /// The rule-set fingerprint of that scan.
+    pub fingerprint: Option<String>,
+    pub scanned_at: Option<String>,
+    pub duration_ms: Option<i64>,
+    /// `ok`, `unchanged`, `incomplete` or `failed`.
+    pub result: Option<String>,
+    pub error: Option<String>,
+}
+
+/// What scanning a blob found, kept in the ledger so that another repository holding the
+/// same blob is not scanned again: one secret, already redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobFinding {
+    pub content_id: String,
+    pub rule: String,
+    pub name: String,
+    pub category: String,
+    pub severity: String,
+    pub line: i64,
+    pub column: i64,
+    pub redacted: String,
+}
+
+/// A finding placed in a repository: where, and which commit brought it.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub found: BlobFinding,
+    pub path: String,
+    pub blob: String,
+    pub commit: Option<String>,
+    pub author: Option<String>,
+    pub email: Option<String>,
+    pub date: Option<String>,
+}
+
+/// Everything one repository's scan adds, written in one transaction.
+#[derive(Debug, Default)]
+pub struct RepoScan {
+    pub url: String,
+    pub name: String,
+    pub run: i64,
+    /// `None` when the scan was incomplete: the previous tips stay, so the next run
+    /// covers again what this one could not.
+    pub tips: Option<BTreeMap<String, String>>,
+    pub fingerprint: String,
+    pub engine: String,
+    pub duration_ms: i64,
+    pub result: String,
+    pub error: Option<String>,
+    /// Blobs scanned in full, with what each held (empty for most).
+    pub ledger: Vec<(String, Vec<BlobFinding>)>,
+    pub placed: Vec<Placed>,
+    /// Content ids in the tree of HEAD now; `None` leaves `present_at_head` as it was.
+    pub at_head: Option<std::collections::HashSet<String>>,
+}
+
+/// A finding as the store holds it.
+#[derive(Debug, Clone)]
+pub struct FindingRow {
+    pub repository: String,
+    pub repository_name: String,
+    pub placed: Placed,
+    pub present_at_head: bool,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub new_in_run: i64,
+    pub status: String,
+    pub note: Option<String>,
+    pub triaged_by: Option<String>,
+    pub triaged_at: Option<String>,
+}
+
+/// Which findings to list.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub status: Option<String>,
+    pub since: Option<String>,
+    pub new_in_run: Option<i64>,
+}
+
+/// The triage statuses.
+pub const STATUSES: [&str; 4] = ["open", "false-positive", "accepted", "revoked"];
+
+/// The operations `keysweep org` needs of a store.
+pub trait Store {
+    /// Starts a run; returns its id.
+    fn begin_run(&mut self, fingerprint: &str) -> anyhow::Result<i64>;
+    fn finish_run(&mut self, run: i64, repositories: i64, failed: i64) -> anyhow::Result<()>;
+    /// The last run that finished, if any.
+    fn last_run(&mut self) -> anyhow::Result<Option<i64>>;
+    fn repository(&mut self, url: &str) -> anyhow::Result<Option<RepoRow>>;
+    fn repositories(&mut self) -> anyhow::Result<Vec<RepoRow>>;
+    /// What the ledger holds for `blob` under `fingerprint`/`engine`: `None` if it was
+    /// never scanned under them.
+    fn scanned(
+        &mut self,
+        blob: &str,
+        fingerprint: &str,
+        engine: &str,
+    ) -> anyhow::Result<Option<Vec<BlobFinding>>>;
+    /// The content ids the ledger holds for each of `blobs` (those with findings only).
+    fn contents(
+        &mut self,
+        blobs: &[String],
+        fingerprint: &str,
+        engine: &str,
+    ) -> anyhow::Result<Vec<(String, String)>>;
+    /// Records a repository's scan in one transaction; returns the findings that are new
+    /// (never seen at that place, or back after `revoked`), as stored.
+    fn record(&mut self, scan: &RepoScan) -> anyhow::Result<Vec<FindingRow>>;
+    /// Records a repository that could not be scanned (its tips and findings stay).
+    fn record_failure(
+        &mut self,
+        url: &str,
+        name: &str,
+        run: i64,
+        duration_ms: i64,
+        error: &str,
+    ) -> anyhow::Result<()>;
+    /// Marks a repository as unchanged since its last scan (no object was read).
+    fn record_unchanged(&mut self, url: &str, run: i64, duration_ms: i64) -> anyhow::Result<()>;
+    fn findings(&mut self, query: &Query) -> anyhow::Result<Vec<FindingRow>>;
+    /// Sets the triage of every finding of `content_id` (in the repository whose URL or
+    /// name is `repo`, if given); returns how many were changed.
+    fn triage(
+        &mut self,
+        content_id: &str,
+        repo: Option<&str>,
+        status: &str,
+        note: Option<&str>,
+        who: &str,
+    ) -> anyhow::Result<usize>;
+}
+
+/// Now, in UTC, as the store writes times: `YYYY-MM-DDTHH:MM:SSZ` (sorts as text).
+pub fn now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let t = crate::source::git::rfc3339(secs, 0);
+    format!("{}Z", t.trim_end_matches("+00:00"))
+}

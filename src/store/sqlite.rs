@@ -1,0 +1,668 @@
+//! The embedded store: one SQLite file in WAL mode (readers never wait for the writer,
+//! a commit is one append to the log), its schema versioned in `schema_version` and
+//! brought up to date by [`MIGRATIONS`], one step at a time, each in a transaction.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::{
+    BlobFinding, FindingRow, Placed, Query, RepoRow, RepoScan, SCHEMA_VERSION, Store, now,
+};
+
+/// `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`. Portable SQL only: the
+/// next backend runs the same statements.
+const MIGRATIONS: &[&str] = &[
+    // 0 → 1: the first schema.
+    "CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started TEXT NOT NULL,
+        finished TEXT,
+        fingerprint TEXT NOT NULL,
+        repositories INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE repositories (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        tips TEXT,
+        fingerprint TEXT,
+        scanned_at TEXT,
+        duration_ms INTEGER,
+        result TEXT,
+        error TEXT,
+        last_run INTEGER
+    );
+    CREATE TABLE ledger (
+        blob TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        engine TEXT NOT NULL,
+        findings INTEGER NOT NULL,
+        scanned_at TEXT NOT NULL,
+        PRIMARY KEY (blob, fingerprint, engine)
+    );
+    CREATE TABLE blob_findings (
+        blob TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        engine TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        content_id TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        name TEXT NOT NULL,
+        category TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        col INTEGER NOT NULL,
+        redacted TEXT NOT NULL,
+        PRIMARY KEY (blob, fingerprint, engine, seq)
+    );
+    CREATE TABLE findings (
+        id INTEGER PRIMARY KEY,
+        repository INTEGER NOT NULL REFERENCES repositories (id),
+        content_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        name TEXT NOT NULL,
+        category TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        col INTEGER NOT NULL,
+        redacted TEXT NOT NULL,
+        blob TEXT NOT NULL,
+        commit_id TEXT,
+        author TEXT,
+        email TEXT,
+        authored_at TEXT,
+        present_at_head INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        new_in_run INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        note TEXT,
+        triaged_by TEXT,
+        triaged_at TEXT,
+        UNIQUE (repository, content_id, path)
+    );
+    CREATE INDEX findings_content ON findings (content_id);",
+];
+
+/// The store in one SQLite file.
+pub struct Sqlite {
+    conn: Connection,
+}
+
+impl Sqlite {
+    /// Opens (creating it if need be) the store at `path`, migrating an older schema and
+    /// refusing a newer one.
+    pub fn open(path: &Path) -> anyhow::Result<Sqlite> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the store's folder {}", dir.display()))?;
+        }
+        let conn = Connection::open(path)
+            .with_context(|| format!("opening the store {}", path.display()))?;
+        conn.busy_timeout(Duration::from_secs(60))?;
+        let mut store = Sqlite { conn };
+        store
+            .setup()
+            .with_context(|| format!("the store {}", path.display()))?;
+        Ok(store)
+    }
+
+    fn setup(&mut self) -> anyhow::Result<()> {
+        // WAL: one file plus its log; a commit survives a crash once it returns.
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .context("not an SQLite database (or not writable)")?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            bail!("could not switch to WAL (journal mode is {mode})");
+        }
+        self.conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+             CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);",
+        )?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: Option<i64> = tx
+            .query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
+            .optional()?
+            .flatten();
+        let version = version.unwrap_or(0);
+        if version > SCHEMA_VERSION {
+            bail!(
+                "its schema is version {version}, written by a newer keysweep; this one \
+                 knows up to version {SCHEMA_VERSION}: upgrade keysweep to use it"
+            );
+        }
+        for (from, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)
+                .with_context(|| format!("migrating the schema from version {from}"))?;
+        }
+        if version < SCHEMA_VERSION {
+            tx.execute("DELETE FROM schema_version", [])?;
+            tx.execute(
+                "INSERT INTO schema_version (version) VALUES (?1)",
+                [SCHEMA_VERSION],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn repo_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RepoRow> {
+    let tips: Option<String> = r.get(3)?;
+    Ok(RepoRow {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        name: r.get(2)?,
+        tips: tips.and_then(|t| serde_json::from_str::<BTreeMap<String, String>>(&t).ok()),
+        fingerprint: r.get(4)?,
+        scanned_at: r.get(5)?,
+        duration_ms: r.get(6)?,
+        result: r.get(7)?,
+        error: r.get(8)?,
+    })
+}
+
+const REPO_COLUMNS: &str =
+    "id, url, name, tips, fingerprint, scanned_at, duration_ms, result, error";
+
+const FINDING_COLUMNS: &str = "r.url, r.name, f.content_id, f.rule, f.name, f.category, \
+     f.severity, f.line, f.col, f.redacted, f.path, f.blob, f.commit_id, f.author, f.email, \
+     f.authored_at, f.present_at_head, f.first_seen, f.last_seen, f.new_in_run, f.status, \
+     f.note, f.triaged_by, f.triaged_at";
+
+fn finding_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRow> {
+    Ok(FindingRow {
+        repository: r.get(0)?,
+        repository_name: r.get(1)?,
+        placed: Placed {
+            found: BlobFinding {
+                content_id: r.get(2)?,
+                rule: r.get(3)?,
+                name: r.get(4)?,
+                category: r.get(5)?,
+                severity: r.get(6)?,
+                line: r.get(7)?,
+                column: r.get(8)?,
+                redacted: r.get(9)?,
+            },
+            path: r.get(10)?,
+            blob: r.get(11)?,
+            commit: r.get(12)?,
+            author: r.get(13)?,
+            email: r.get(14)?,
+            date: r.get(15)?,
+        },
+        present_at_head: r.get::<_, i64>(16)? != 0,
+        first_seen: r.get(17)?,
+        last_seen: r.get(18)?,
+        new_in_run: r.get(19)?,
+        status: r.get(20)?,
+        note: r.get(21)?,
+        triaged_by: r.get(22)?,
+        triaged_at: r.get(23)?,
+    })
+}
+
+/// The repository's id, creating its row if it is new.
+fn repo_id(tx: &Transaction<'_>, url: &str, name: &str) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO repositories (url, name) VALUES (?1, ?2) ON CONFLICT (url) DO NOTHING",
+        params![url, name],
+    )?;
+    tx.query_row("SELECT id FROM repositories WHERE url = ?1", [url], |r| {
+        r.get(0)
+    })
+}
+
+impl Store for Sqlite {
+    fn begin_run(&mut self, fingerprint: &str) -> anyhow::Result<i64> {
+        self.conn.execute(
+            "INSERT INTO runs (started, fingerprint) VALUES (?1, ?2)",
+            params![now(), fingerprint],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn finish_run(&mut self, run: i64, repositories: i64, failed: i64) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE runs SET finished = ?1, repositories = ?2, failed = ?3 WHERE id = ?4",
+            params![now(), repositories, failed, run],
+        )?;
+        Ok(())
+    }
+
+    fn last_run(&mut self) -> anyhow::Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT max(id) FROM runs WHERE finished IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    fn repository(&mut self, url: &str) -> anyhow::Result<Option<RepoRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {REPO_COLUMNS} FROM repositories WHERE url = ?1"
+            ))?
+            .query_row([url], repo_row)
+            .optional()?)
+    }
+
+    fn repositories(&mut self) -> anyhow::Result<Vec<RepoRow>> {
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {REPO_COLUMNS} FROM repositories ORDER BY name, url"
+        ))?;
+        let rows = st.query_map([], repo_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn scanned(
+        &mut self,
+        blob: &str,
+        fingerprint: &str,
+        engine: &str,
+    ) -> anyhow::Result<Option<Vec<BlobFinding>>> {
+        let count: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT findings FROM ledger WHERE blob = ?1 AND fingerprint = ?2 AND engine = ?3",
+            )?
+            .query_row(params![blob, fingerprint, engine], |r| r.get(0))
+            .optional()?;
+        let Some(count) = count else {
+            return Ok(None);
+        };
+        if count == 0 {
+            return Ok(Some(Vec::new()));
+        }
+        let mut st = self.conn.prepare_cached(
+            "SELECT content_id, rule, name, category, severity, line, col, redacted
+             FROM blob_findings WHERE blob = ?1 AND fingerprint = ?2 AND engine = ?3
+             ORDER BY seq",
+        )?;
+        let rows = st.query_map(params![blob, fingerprint, engine], |r| {
+            Ok(BlobFinding {
+                content_id: r.get(0)?,
+                rule: r.get(1)?,
+                name: r.get(2)?,
+                category: r.get(3)?,
+                severity: r.get(4)?,
+                line: r.get(5)?,
+                column: r.get(6)?,
+                redacted: r.get(7)?,
+            })
+        })?;
+        Ok(Some(rows.collect::<Result<_, _>>()?))
+    }
+
+    fn contents(
+        &mut self,
+        blobs: &[String],
+        fingerprint: &str,
+        engine: &str,
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        // In chunks, well under SQLite's limit on parameters.
+        for chunk in blobs.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", i + 3)).collect();
+            let sql = format!(
+                "SELECT blob, content_id FROM blob_findings WHERE fingerprint = ?1 AND engine = ?2
+                 AND blob IN ({})",
+                marks.join(", ")
+            );
+            let mut st = self.conn.prepare_cached(&sql)?;
+            let mut args: Vec<&str> = vec![fingerprint, engine];
+            args.extend(chunk.iter().map(String::as_str));
+            let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+            for r in rows {
+                out.push(r?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn record(&mut self, scan: &RepoScan) -> anyhow::Result<Vec<FindingRow>> {
+        let when = now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let repo = repo_id(&tx, &scan.url, &scan.name)?;
+        {
+            let mut ledger = tx.prepare_cached(
+                "INSERT INTO ledger (blob, fingerprint, engine, findings, scanned_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (blob, fingerprint, engine) DO NOTHING",
+            )?;
+            let mut found = tx.prepare_cached(
+                "INSERT INTO blob_findings (blob, fingerprint, engine, seq, content_id, rule,
+                 name, category, severity, line, col, redacted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (blob, fingerprint, engine, seq) DO NOTHING",
+            )?;
+            for (blob, findings) in &scan.ledger {
+                let added = ledger.execute(params![
+                    blob,
+                    scan.fingerprint,
+                    scan.engine,
+                    findings.len() as i64,
+                    when
+                ])?;
+                if added == 0 {
+                    continue;
+                }
+                for (seq, f) in findings.iter().enumerate() {
+                    found.execute(params![
+                        blob,
+                        scan.fingerprint,
+                        scan.engine,
+                        seq as i64,
+                        f.content_id,
+                        f.rule,
+                        f.name,
+                        f.category,
+                        f.severity,
+                        f.line,
+                        f.column,
+                        f.redacted
+                    ])?;
+                }
+            }
+        }
+        let mut new_ids = Vec::new();
+        {
+            let mut existing = tx.prepare_cached(
+                "SELECT id, status, commit_id FROM findings
+                 WHERE repository = ?1 AND content_id = ?2 AND path = ?3",
+            )?;
+            let mut seen = tx.prepare_cached("UPDATE findings SET last_seen = ?1 WHERE id = ?2")?;
+            let mut reopened = tx.prepare_cached(
+                "UPDATE findings SET status = 'open', new_in_run = ?1, last_seen = ?2,
+                 blob = ?3, commit_id = ?4, author = ?5, email = ?6, authored_at = ?7,
+                 line = ?8, col = ?9 WHERE id = ?10",
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO findings (repository, content_id, path, rule, name, category,
+                 severity, line, col, redacted, blob, commit_id, author, email, authored_at,
+                 present_at_head, first_seen, last_seen, new_in_run, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                 0, ?16, ?16, ?17,
+                 CASE WHEN EXISTS (SELECT 1 FROM findings WHERE content_id = ?2
+                                   AND status = 'false-positive')
+                      THEN 'false-positive' ELSE 'open' END)",
+            )?;
+            for p in &scan.placed {
+                let f = &p.found;
+                let row: Option<(i64, String, Option<String>)> = existing
+                    .query_row(params![repo, f.content_id, p.path], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .optional()?;
+                match row {
+                    None => {
+                        insert.execute(params![
+                            repo,
+                            f.content_id,
+                            p.path,
+                            f.rule,
+                            f.name,
+                            f.category,
+                            f.severity,
+                            f.line,
+                            f.column,
+                            f.redacted,
+                            p.blob,
+                            p.commit,
+                            p.author,
+                            p.email,
+                            p.date,
+                            when,
+                            scan.run
+                        ])?;
+                        new_ids.push(tx.last_insert_rowid());
+                    }
+                    // Revoked, and brought in again by a commit not seen before.
+                    Some((id, status, commit)) if status == "revoked" && commit != p.commit => {
+                        reopened.execute(params![
+                            scan.run, when, p.blob, p.commit, p.author, p.email, p.date, f.line,
+                            f.column, id
+                        ])?;
+                        new_ids.push(id);
+                    }
+                    Some((id, _, _)) => {
+                        seen.execute(params![when, id])?;
+                    }
+                }
+            }
+        }
+        if let Some(at_head) = &scan.at_head {
+            let rows: Vec<(i64, String, i64)> = tx
+                .prepare(
+                    "SELECT id, content_id, present_at_head FROM findings WHERE repository = ?1",
+                )?
+                .query_map([repo], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            let mut set =
+                tx.prepare_cached("UPDATE findings SET present_at_head = ?1 WHERE id = ?2")?;
+            for (id, content, was) in rows {
+                let now_at = i64::from(at_head.contains(&content));
+                if now_at != was {
+                    set.execute(params![now_at, id])?;
+                }
+            }
+        }
+        let tips = scan.tips.as_ref().map(serde_json::to_string).transpose()?;
+        tx.execute(
+            "UPDATE repositories SET name = ?1, scanned_at = ?2, duration_ms = ?3, result = ?4,
+             error = ?5, last_run = ?6,
+             tips = CASE WHEN ?7 IS NULL THEN tips ELSE ?7 END,
+             fingerprint = CASE WHEN ?7 IS NULL THEN fingerprint ELSE ?8 END
+             WHERE id = ?9",
+            params![
+                scan.name,
+                when,
+                scan.duration_ms,
+                scan.result,
+                scan.error,
+                scan.run,
+                tips,
+                scan.fingerprint,
+                repo
+            ],
+        )?;
+        let mut new = Vec::new();
+        {
+            let mut st = tx.prepare_cached(&format!(
+                "SELECT {FINDING_COLUMNS} FROM findings f JOIN repositories r
+                 ON r.id = f.repository WHERE f.id = ?1"
+            ))?;
+            for id in new_ids {
+                new.push(st.query_row([id], finding_row)?);
+            }
+        }
+        tx.commit()?;
+        Ok(new)
+    }
+
+    fn record_failure(
+        &mut self,
+        url: &str,
+        name: &str,
+        run: i64,
+        duration_ms: i64,
+        error: &str,
+    ) -> anyhow::Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let id = repo_id(&tx, url, name)?;
+        tx.execute(
+            "UPDATE repositories SET scanned_at = ?1, duration_ms = ?2, result = 'failed',
+             error = ?3, last_run = ?4 WHERE id = ?5",
+            params![now(), duration_ms, error, run, id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn record_unchanged(&mut self, url: &str, run: i64, duration_ms: i64) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE repositories SET scanned_at = ?1, duration_ms = ?2, result = 'unchanged',
+                 error = NULL, last_run = ?3 WHERE url = ?4",
+            )?
+            .execute(params![now(), duration_ms, run, url])?;
+        Ok(())
+    }
+
+    fn findings(&mut self, query: &Query) -> anyhow::Result<Vec<FindingRow>> {
+        let mut sql = format!(
+            "SELECT {FINDING_COLUMNS} FROM findings f JOIN repositories r ON r.id = f.repository
+             WHERE 1 = 1"
+        );
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(s) = &query.status {
+            args.push(s.clone().into());
+            sql.push_str(&format!(" AND f.status = ?{}", args.len()));
+        }
+        if let Some(s) = &query.since {
+            args.push(s.clone().into());
+            sql.push_str(&format!(" AND f.first_seen >= ?{}", args.len()));
+        }
+        if let Some(run) = query.new_in_run {
+            args.push(run.into());
+            sql.push_str(&format!(" AND f.new_in_run = ?{}", args.len()));
+        }
+        sql.push_str(" ORDER BY f.first_seen, f.content_id, r.url, f.path");
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(args), finding_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn triage(
+        &mut self,
+        content_id: &str,
+        repo: Option<&str>,
+        status: &str,
+        note: Option<&str>,
+        who: &str,
+    ) -> anyhow::Result<usize> {
+        let n = self.conn.execute(
+            "UPDATE findings SET status = ?1, note = coalesce(?2, note), triaged_by = ?3,
+             triaged_at = ?4
+             WHERE content_id = ?5 AND (?6 IS NULL OR repository IN
+                 (SELECT id FROM repositories WHERE url = ?6 OR name = ?6))",
+            params![status, note, who, now(), content_id, repo],
+        )?;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_store_is_migrated_and_a_newer_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        // A store from before any table: version 0.
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(
+                "CREATE TABLE schema_version (version INTEGER NOT NULL);
+                 INSERT INTO schema_version VALUES (0);",
+            )
+            .unwrap();
+        }
+        let mut s = Sqlite::open(&path).unwrap();
+        let v: i64 = s
+            .conn
+            .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        assert!(s.repositories().unwrap().is_empty());
+        // Opening again changes nothing.
+        drop(s);
+        Sqlite::open(&path).unwrap();
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute(
+                "UPDATE schema_version SET version = ?1",
+                [SCHEMA_VERSION + 1],
+            )
+            .unwrap();
+        }
+        let e = Sqlite::open(&path).err().unwrap();
+        assert!(format!("{e:#}").contains("newer keysweep"), "{e:#}");
+    }
+
+    #[test]
+    fn a_repository_and_its_findings_are_recorded_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Sqlite::open(&dir.path().join("s.db")).unwrap();
+        let run = s.begin_run("fp").unwrap();
+        let found = BlobFinding {
+            content_id: "ks-1".into(),
+            rule: "r".into(),
+            name: "n".into(),
+            category: "private-key".into(),
+            severity: "critical".into(),
+            line: 1,
+            column: 1,
+            redacted: "…".into(),
+        };
+        let scan = RepoScan {
+            url: "u".into(),
+            name: "n".into(),
+            run,
+            tips: Some(BTreeMap::from([(
+                "HEAD".into(),
+                "ref: refs/heads/main".into(),
+            )])),
+            fingerprint: "fp".into(),
+            engine: "e".into(),
+            result: "ok".into(),
+            ledger: vec![
+                ("b1".into(), vec![found.clone()]),
+                ("b2".into(), Vec::new()),
+            ],
+            placed: vec![Placed {
+                found: found.clone(),
+                path: "p".into(),
+                blob: "b1".into(),
+                commit: Some("c1".into()),
+                author: None,
+                email: None,
+                date: None,
+            }],
+            at_head: Some(["ks-1".to_string()].into()),
+            ..RepoScan::default()
+        };
+        assert_eq!(s.record(&scan).unwrap().len(), 1);
+        // Recorded again: nothing new, nothing doubled.
+        assert!(s.record(&scan).unwrap().is_empty());
+        assert_eq!(s.findings(&Query::default()).unwrap().len(), 1);
+        assert_eq!(s.scanned("b1", "fp", "e").unwrap(), Some(vec![found]));
+        assert_eq!(s.scanned("b2", "fp", "e").unwrap(), Some(Vec::new()));
+        assert_eq!(s.scanned("b1", "other", "e").unwrap(), None);
+        let row = s.repository("u").unwrap().unwrap();
+        assert_eq!(row.tips, scan.tips);
+        assert!(s.findings(&Query::default()).unwrap()[0].present_at_head);
+    }
+}
