@@ -58,27 +58,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 measure "the fork after 10 new commits" "$KS" org scan "$WORK/forks" --store "$WORK/s.db" --format jsonl
 
-# N small repositories: three commits of a few files each, one in ten with a key.
-mkdir "$WORK/many"
-key=$(ssh-keygen -q -t ed25519 -N '' -f "$WORK/k" && cat "$WORK/k")
-for i in $(seq 1 "$N"); do
-    d="$WORK/many/r$i"
-    git init -q -b main "$d"
-    {
-        for c in 1 2 3; do
-            echo "commit refs/heads/main"
-            echo "committer bench <bench@example.invalid> $((1767000000 + c)) +0000"
-            echo "data 2"; echo "c$c"
-            for f in 1 2 3; do
-                body="repo $i commit $c file $f"
-                echo "M 644 inline src/f$f.txt"; echo "data ${#body}"; echo "$body"
-            done
-            if [ "$c" = 3 ] && [ $((i % 10)) = 0 ]; then
-                echo "M 644 inline deploy/id_ed25519"; echo "data ${#key}"; echo "$key"
-            fi
-            echo
-        done
-    } | git -C "$d" fast-import --quiet
-done
+# N small repositories (see gen-repos.sh).
+benches/gen-repos.sh "$N" "$WORK/many"
 measure "$N generated repositories, first run" "$KS" org scan "$WORK/many" --store "$WORK/m.db" --format jsonl
 measure "$N generated repositories, re-run" "$KS" org scan "$WORK/many" --store "$WORK/m.db" --format jsonl
