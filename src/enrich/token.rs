@@ -8,86 +8,96 @@ use crate::scan::token;
 
 /// One kind of token: its prefix, provider, kind, and the revocation step.
 struct Kind {
-    prefix: &'static str,
+    /// The prefix, written with a NUL after it ([`Kind::prefix`] leaves it out): string
+    /// literals sit back to back in the binary, and a bare `sk_live_` there ran on into
+    /// the next literals (`sk_live_TooLargeoriginalSlimAVX2`), a token to a scan of a
+    /// folder where keysweep is installed.
+    prefix_nul: &'static str,
     provider: &'static str,
     kind: &'static str,
     mode: Option<&'static str>,
     revoke: &'static str,
 }
 
+impl Kind {
+    fn prefix(&self) -> &'static str {
+        self.prefix_nul.trim_end_matches('\0')
+    }
+}
+
 const KINDS: &[Kind] = &[
     Kind {
-        prefix: "ghp_",
+        prefix_nul: "ghp_\0",
         provider: "github",
         kind: "personal access token (classic)",
         mode: None,
         revoke: "delete it now (its owner: github.com → Settings → Developer settings → Personal access tokens; an organisation owner can revoke its access under the organisation's Personal access tokens), then read the audit log for its use",
     },
     Kind {
-        prefix: "github_pat_",
+        prefix_nul: "github_pat_\0",
         provider: "github",
         kind: "fine-grained personal access token",
         mode: None,
         revoke: "delete it now (its owner: github.com → Settings → Developer settings → Personal access tokens → Fine-grained tokens; an organisation owner can revoke it under the organisation's Personal access tokens), then read the audit log for its use",
     },
     Kind {
-        prefix: "gho_",
+        prefix_nul: "gho_\0",
         provider: "github",
         kind: "OAuth access token",
         mode: None,
         revoke: "revoke it: the user removes the OAuth app under Settings → Applications → Authorized OAuth Apps, or the app's owner revokes its tokens (Developer settings → OAuth Apps → Revoke all user tokens)",
     },
     Kind {
-        prefix: "ghu_",
+        prefix_nul: "ghu_\0",
         provider: "github",
         kind: "GitHub App user access token",
         mode: None,
         revoke: "revoke it: the user revokes the GitHub App under Settings → Applications → Authorized GitHub Apps; it expires within 8 hours, but its refresh token (ghr_) may sit beside it",
     },
     Kind {
-        prefix: "ghr_",
+        prefix_nul: "ghr_\0",
         provider: "github",
         kind: "GitHub App refresh token",
         mode: None,
         revoke: "revoke it: the user revokes the GitHub App under Settings → Applications → Authorized GitHub Apps; a refresh token mints new user tokens for six months",
     },
     Kind {
-        prefix: "ghs_",
+        prefix_nul: "ghs_\0",
         provider: "github",
         kind: "GitHub App installation access token",
         mode: None,
         revoke: "it expires within an hour; revoke it now (gh api -X DELETE /installation/token, authenticated with it), and if the app's private key leaked with it, generate a new one and delete the old",
     },
     Kind {
-        prefix: "npm_",
+        prefix_nul: "npm_\0",
         provider: "npm",
         kind: "access token",
         mode: None,
         revoke: "revoke it: npm token list, then npm token revoke <id> (or npmjs.com → Access Tokens); check the packages it could publish for versions nobody released",
     },
     Kind {
-        prefix: "glpat-",
+        prefix_nul: "glpat-\0",
         provider: "gitlab",
         kind: "personal, project or group access token",
         mode: None,
         revoke: "revoke it: User settings → Access tokens (or the project's or group's Access tokens), or with the token itself: curl --request DELETE --header \"PRIVATE-TOKEN: <token>\" https://<gitlab>/api/v4/personal_access_tokens/self",
     },
     Kind {
-        prefix: "dckr_pat_",
+        prefix_nul: "dckr_pat_\0",
         provider: "docker-hub",
         kind: "personal access token",
         mode: None,
         revoke: "delete it: hub.docker.com → Account settings → Personal access tokens; check the repositories it could push to for images nobody pushed",
     },
     Kind {
-        prefix: "sk_live_",
+        prefix_nul: "sk_live_\0",
         provider: "stripe",
         kind: "secret key",
         mode: Some("live"),
         revoke: "roll it now: Stripe Dashboard → Developers → API keys → Roll key; then read Developers → Logs for requests nobody made",
     },
     Kind {
-        prefix: "rk_live_",
+        prefix_nul: "rk_live_\0",
         provider: "stripe",
         kind: "restricted key",
         mode: Some("live"),
@@ -105,7 +115,7 @@ pub fn analyse(validator: Option<Validator>, secret: &[u8]) -> Option<(TokenFact
     };
     let k = KINDS
         .iter()
-        .find(|k| secret.starts_with(k.prefix.as_bytes()))?;
+        .find(|k| secret.starts_with(k.prefix().as_bytes()))?;
     Some((
         TokenFacts {
             provider: k.provider,
@@ -131,7 +141,7 @@ mod tests {
             ) {
                 let prefix = r.pattern.trim_start_matches('(');
                 assert!(
-                    KINDS.iter().any(|k| prefix.starts_with(k.prefix)),
+                    KINDS.iter().any(|k| prefix.starts_with(k.prefix())),
                     "rule {} has no kind",
                     r.id
                 );
