@@ -66,8 +66,14 @@ pub(super) enum OrgCommand {
 
 #[derive(Args, Debug)]
 pub(super) struct StoreArg {
-    /// The store (an SQLite file, created if need be).
-    #[arg(long, value_name = "PATH", env = "KEYSWEEP_STORE")]
+    /// The store: an SQLite file (created if need be), or a PostgreSQL database's URL
+    /// (`postgres://user:password@host/db`, `?sslmode=require` to insist on TLS).
+    #[arg(
+        long,
+        value_name = "PATH|URL",
+        env = "KEYSWEEP_STORE",
+        hide_env_values = true
+    )]
     pub(super) store: PathBuf,
 }
 

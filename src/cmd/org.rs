@@ -11,7 +11,7 @@ use crate::finding::Finding;
 use crate::org::{self, repo::Status, view};
 use crate::pipeline::Summary;
 use crate::report::{self, Format, OutputConfig, human};
-use crate::store::{Query, STATUSES, Sqlite, Store};
+use crate::store::{Query, STATUSES, Store};
 
 #[derive(Debug)]
 pub enum OrgConfig {
@@ -215,15 +215,8 @@ fn run_scan(
     })
 }
 
-fn open_existing(store: &std::path::Path) -> anyhow::Result<Sqlite> {
-    if !store.exists() {
-        anyhow::bail!(
-            "no store at {} (`keysweep org scan --store {}` makes one)",
-            store.display(),
-            store.display()
-        );
-    }
-    Sqlite::open(store)
+fn open_existing(store: &std::path::Path) -> anyhow::Result<Box<dyn Store + Send>> {
+    crate::store::open(store, false)
 }
 
 fn findings(

@@ -24,7 +24,6 @@ use sha2::{Digest, Sha256};
 
 use crate::pipeline::RuleSelection;
 use crate::scan::{ScanOptions, Scanner};
-use crate::store::{Sqlite, Store};
 
 /// Where a repository is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,8 +101,12 @@ impl ScanConfig {
     }
 }
 
-/// `<folder>/<store name>-cache` beside the store.
+/// `<folder>/<store name>-cache` beside the store; `keysweep-cache` in the current
+/// folder for a database's URL (whose parts are no path, and may hold a password).
 pub fn default_cache(store: &Path) -> PathBuf {
+    if store.to_str().is_some_and(crate::store::is_url) {
+        return PathBuf::from("keysweep-cache");
+    }
     let stem = store
         .file_stem()
         .map_or_else(|| "keysweep".into(), |s| s.to_string_lossy().into_owned());
@@ -220,7 +223,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
     crate::source::git::configure();
     let scanner = cfg.rules.scanner(cfg.scan)?;
     let fp = fingerprint(&scanner, cfg.scan);
-    let mut store = Sqlite::open(&cfg.store)?;
+    let mut store = crate::store::open(&cfg.store, true)?;
     let run = store.begin_run(&fp)?;
     // One scan per repository, whatever the sources repeated.
     let mut repos: Vec<&RepoSpec> = Vec::new();
@@ -251,7 +254,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
         let workers: Vec<_> = (0..jobs)
             .map(|_| {
                 s.spawn(|| -> anyhow::Result<()> {
-                    let mut store = Sqlite::open(&cfg.store)?;
+                    let mut store = crate::store::open(&cfg.store, true)?;
                     loop {
                         if crate::interrupt::requested() {
                             return Ok(());
@@ -261,7 +264,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
                             return Ok(());
                         };
                         progress.start(&spec.name);
-                        let report = repo::scan(&ctx, &mut store, spec);
+                        let report = repo::scan(&ctx, &mut *store, spec);
                         progress.done(&spec.name);
                         results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
                     }
