@@ -26,5 +26,6 @@ mod org;
 mod permissions;
 mod report;
 mod sarif;
+mod store_conformance;
 mod sweep;
 mod walk;

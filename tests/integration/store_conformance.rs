@@ -1,0 +1,437 @@
+//! The org store's two backends behave alike: the same `org scan`, `org findings` and
+//! `org triage` scenario, run from the binary against an SQLite file and against a real
+//! PostgreSQL server this test starts (initdb + pg_ctl on a Unix socket in a temp dir, as
+//! an unprivileged user when the tests run as root), gives the same answers at each step.
+//!
+//! Without PostgreSQL's server programs the PostgreSQL half is skipped with a message,
+//! unless `CI` is set: then it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::util::{Run, TestDir, git, is_root, key, write_at};
+
+/// A throwaway PostgreSQL server on a Unix socket, stopped when dropped (also when the
+/// test panics).
+pub struct Server {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    /// The user the server runs as when the tests run as root (initdb refuses root).
+    user: Option<String>,
+}
+
+impl Server {
+    /// Starts a server, or `None` (with a message) when PostgreSQL is not installed and
+    /// `CI` is not set.
+    pub fn start() -> Option<Server> {
+        let Some(bin) = server_bin() else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "PostgreSQL's server programs (initdb, pg_ctl) are not installed, and CI is \
+                 set: .ci/run installs the distribution's postgresql package"
+            );
+            eprintln!("skipped: PostgreSQL's server programs (initdb, pg_ctl) are not installed");
+            return None;
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("keysweep-pg")
+            .tempdir()
+            .unwrap();
+        let user = is_root().then(|| {
+            let u = if Command::new("id")
+                .args(["-u", "postgres"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+            {
+                "postgres"
+            } else {
+                "nobody"
+            };
+            let out = Command::new("id").args(["-u", u]).output().unwrap();
+            let uid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+            let out = Command::new("id").args(["-g", u]).output().unwrap();
+            let gid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).unwrap();
+            u.to_string()
+        });
+        let server = Server { dir, bin, user };
+        let data = server.dir.path().join("data");
+        let out = server
+            .command("initdb")
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "keysweep", "--auth=trust", "-E", "UTF8", "--no-sync"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // No TCP at all: the socket in the temp dir; no fsync, it is thrown away.
+        let opts = format!("-k {} -c listen_addresses= -F", server.dir.path().display());
+        let out = server
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(&data)
+            .args(["-o", &opts, "-l"])
+            .arg(server.dir.path().join("log"))
+            .args(["-w", "start"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg_ctl start: {}{}",
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(server.dir.path().join("log")).unwrap_or_default()
+        );
+        Some(server)
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let exe = self.bin.join(program);
+        match &self.user {
+            Some(u) => {
+                let mut c = Command::new("setpriv");
+                c.arg(format!("--reuid={u}"))
+                    .arg(format!("--regid={}", group_of(u)))
+                    .arg("--clear-groups")
+                    .arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        }
+    }
+
+    /// The URL of database `db` (with a password, which the server does not ask for but
+    /// which keysweep must never show).
+    pub fn url(&self, db: &str) -> String {
+        let host = self.dir.path().to_str().unwrap().replace('/', "%2F");
+        format!("postgres://keysweep:pw-s3cret@{host}/{db}")
+    }
+
+    /// Runs `sql` in database `db` with the Rust client.
+    pub fn sql(&self, db: &str, sql: &str) {
+        let mut c = postgres::Client::connect(&self.url(db), postgres::NoTls).unwrap();
+        c.batch_execute(sql).unwrap();
+    }
+
+    /// A new empty database.
+    pub fn database(&self, db: &str) -> String {
+        self.sql("postgres", &format!("CREATE DATABASE {db}"));
+        self.url(db)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
+
+fn group_of(user: &str) -> String {
+    let out = Command::new("id").args(["-g", user]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The newest installed PostgreSQL's server programs: the Debian layout
+/// (`/usr/lib/postgresql/<version>/bin`), else `initdb` on PATH.
+fn server_bin() -> Option<PathBuf> {
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let v: u32 = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            (bin.join("initdb").is_file() && bin.join("pg_ctl").is_file()).then_some((v, bin))
+        })
+        .collect();
+    found.sort();
+    if let Some((_, bin)) = found.pop() {
+        return Some(bin);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file())
+}
+
+/// `keysweep org ARGS… --store STORE` in `d`.
+fn org(d: &TestDir, store: &str, args: &[&str]) -> Run {
+    let mut all = vec!["org"];
+    all.extend(args);
+    all.extend(["--store", store]);
+    d.run(&all)
+}
+
+/// The counters of a scan's summary: repositories, scanned, unchanged, failed.
+fn counts(r: &Run) -> [u64; 4] {
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("keysweep org: ") && l.contains("blobs listed"))
+        .unwrap_or_else(|| panic!("no summary in {}", r.stderr));
+    let nums: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    [nums[0], nums[1], nums[2], nums[3]]
+}
+
+/// What `org findings --format json ARGS…` lists, without its times: (id, severity,
+/// status, every place as `repository:path`).
+fn listed(d: &TestDir, store: &str, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["findings", "--format", "json"];
+    all.extend(args);
+    let r = org(d, store, &all);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let v: Vec<Value> =
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout));
+    // Exit 1 while a listed secret is open somewhere.
+    let open = v.iter().any(|e| {
+        e["places"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["status"] == "open")
+    });
+    assert_eq!(r.code, i32::from(open), "{}", r.stderr);
+    let mut out: Vec<String> = v
+        .iter()
+        .map(|e| {
+            let mut places: Vec<String> = e["places"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}:{}:{}",
+                        p["repository"].as_str().unwrap(),
+                        p["path"].as_str().unwrap(),
+                        p["status"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect();
+            places.sort();
+            format!(
+                "{} {} {}",
+                e["id"].as_str().unwrap(),
+                e["severity"].as_str().unwrap(),
+                places.join(" ")
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn commit(repo: &Path, files: &[(&str, &str)], msg: &str) {
+    for (p, text) in files {
+        write_at(repo, p, text);
+    }
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-qm", msg]);
+}
+
+/// The scenario, against `store`; returns what it saw at each step, for comparing the
+/// backends. `missing` names a store that does not exist.
+fn scenario(store: &str, missing: &str) -> Vec<String> {
+    let d = TestDir::new();
+    let mut seen = Vec::new();
+    let a = d.git_repo("fleet/a");
+    commit(&a, &[("deploy/id_ed25519", &key("openssh_ed25519"))], "key");
+    git(
+        d.path(),
+        &["clone", "-q", "--bare", "fleet/a", "fleet/b.git"],
+    );
+    let c = d.git_repo("fleet/c");
+    commit(&c, &[("id_ecdsa", &key("openssh_ecdsa256"))], "key");
+
+    // Listing a store that is not there is an error, not "nothing found".
+    let r = org(&d, missing, &["findings"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("store"), "{}", r.stderr);
+
+    // First run: every repository scanned, the findings printed as new.
+    let r = org(&d, store, &["scan", "--format", "jsonl", "fleet"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(counts(&r), [3, 3, 0, 0], "{}", r.stderr);
+    let mut new: Vec<String> = r
+        .findings()
+        .iter()
+        .map(|f| format!("{} {}", f["id"].as_str().unwrap(), f["path"]))
+        .collect();
+    new.sort();
+    assert_eq!(new.len(), 3, "{new:?}");
+    seen.push(format!("first run: {new:?}"));
+    let all = listed(&d, store, &[]);
+    assert_eq!(all.len(), 2, "{all:#?}");
+    seen.push(format!("listed: {all:?}"));
+
+    // Nothing changed: nothing read, nothing new, exit 0.
+    let r = org(&d, store, &["scan", "--format", "jsonl", "fleet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(counts(&r), [3, 0, 3, 0], "{}", r.stderr);
+    assert!(r.stdout.trim().is_empty(), "{}", r.stdout);
+
+    // A new key in c: only c is scanned, only that key is new.
+    commit(&c, &[("ci/id_rsa", &key("openssh_rsa2048"))], "another");
+    let r = org(&d, store, &["scan", "--format", "jsonl", "fleet"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(counts(&r), [3, 1, 2, 0], "{}", r.stderr);
+    let new: Vec<String> = r
+        .findings()
+        .iter()
+        .map(|f| format!("{} {}", f["id"].as_str().unwrap(), f["path"]))
+        .collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert!(new[0].contains("ci/id_rsa"), "{new:?}");
+    seen.push(format!("after a commit: {new:?}"));
+    let all = listed(&d, store, &[]);
+    assert_eq!(all.len(), 3, "{all:#?}");
+
+    // Triage: the shared key accepted in b only, then false positive everywhere.
+    let shared = all
+        .iter()
+        .find(|l| l.contains("a:deploy/id_ed25519") && l.contains("b:deploy/id_ed25519"))
+        .expect("the key in a and b")
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = org(
+        &d,
+        store,
+        &[
+            "triage", &shared, "--repo", "b", "--status", "accepted", "--note", "test key",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let accepted = listed(&d, store, &["--status", "accepted"]);
+    assert_eq!(accepted.len(), 1, "{accepted:#?}");
+    assert!(!accepted[0].contains("a:deploy"), "{accepted:#?}");
+    seen.push(format!("accepted in b: {accepted:?}"));
+    let r = org(
+        &d,
+        store,
+        &["triage", &shared, "--status", "false-positive"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let open = listed(&d, store, &["--status", "open"]);
+    assert_eq!(open.len(), 2, "{open:#?}");
+    assert!(open.iter().all(|l| !l.starts_with(&shared)), "{open:#?}");
+    seen.push(format!("open: {open:?}"));
+    // An id the store does not hold.
+    let r = org(
+        &d,
+        store,
+        &[
+            "triage",
+            "ks-000000000000000000000000",
+            "--status",
+            "revoked",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+
+    // A fork of a: its key is known from the ledger and comes back false positive.
+    git(
+        d.path(),
+        &["clone", "-q", "--bare", "fleet/a", "fleet/d.git"],
+    );
+    let r = org(&d, store, &["scan", "--format", "jsonl", "fleet"]);
+    assert_eq!(counts(&r), [4, 1, 3, 0], "{}", r.stderr);
+    assert!(r.stderr.contains("(0 open)"), "{}", r.stderr);
+    let fp = listed(&d, store, &["--status", "false-positive"]);
+    seen.push(format!("false positives: {fp:?}"));
+    assert!(fp[0].contains("d:deploy/id_ed25519"), "{fp:#?}");
+
+    // The page is written from either store.
+    let r = org(&d, store, &["report"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("<html"),
+        "{}",
+        &r.stdout[..200.min(r.stdout.len())]
+    );
+
+    // No key material and no password anywhere in what was printed.
+    let body = key("openssh_ecdsa256");
+    let body = body.lines().nth(1).unwrap();
+    for r in [
+        org(&d, store, &["findings"]),
+        org(&d, missing, &["findings"]),
+    ] {
+        for text in [&r.stdout, &r.stderr] {
+            assert!(!text.contains("pw-s3cret"), "{text}");
+            assert!(!text.contains(body), "{text}");
+        }
+    }
+    seen
+}
+
+#[test]
+fn sqlite_passes_the_scenario() {
+    let d = TestDir::new();
+    let store = d.path().join("org.db");
+    scenario(
+        store.to_str().unwrap(),
+        d.path().join("none.db").to_str().unwrap(),
+    );
+}
+
+#[test]
+fn postgres_passes_the_scenario_and_answers_as_sqlite_does() {
+    let Some(pg) = Server::start() else { return };
+    let store = pg.database("conformance");
+    pg.database("empty");
+    let on_pg = scenario(&store, &pg.url("empty"));
+    let d = TestDir::new();
+    let on_sqlite = scenario(
+        d.path().join("org.db").to_str().unwrap(),
+        d.path().join("none.db").to_str().unwrap(),
+    );
+    // The ids are content-keyed: the same at every step, whichever store.
+    assert_eq!(on_pg, on_sqlite);
+}
+
+#[test]
+fn postgres_store_with_a_newer_schema_is_refused_and_its_password_never_shown() {
+    let Some(pg) = Server::start() else { return };
+    let d = TestDir::new();
+    let store = pg.database("newer");
+    let r = org(&d, &store, &["findings"]);
+    assert_eq!(r.code, 2, "an empty database holds no store: {}", r.stderr);
+    assert!(r.stderr.contains("no keysweep store"), "{}", r.stderr);
+    let repo = d.git_repo("a");
+    commit(&repo, &[("id_ecdsa", &key("openssh_ecdsa256"))], "key");
+    let r = org(&d, &store, &["scan", "a", "--cache", "cache"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    pg.sql("newer", "UPDATE schema_version SET version = version + 1");
+    for args in [&["findings"][..], &["scan", "a", "--cache", "cache"][..]] {
+        let r = org(&d, &store, args);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("newer keysweep"), "{}", r.stderr);
+        assert!(r.stderr.contains("keysweep:***@"), "{}", r.stderr);
+        assert!(!r.stderr.contains("pw-s3cret"), "{}", r.stderr);
+    }
+    // Nor from the environment, nor in a connection's error.
+    let mut c = crate::util::keysweep(d.path(), &["org", "findings"]);
+    c.env("KEYSWEEP_STORE", pg.url("absent"));
+    let r = Run::from(c.output().unwrap());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("absent"), "{}", r.stderr);
+    assert!(!r.stderr.contains("pw-s3cret"), "{}", r.stderr);
+    let mut c = crate::util::keysweep(d.path(), &["org", "findings", "--help"]);
+    c.env("KEYSWEEP_STORE", pg.url("absent"));
+    let r = Run::from(c.output().unwrap());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains("pw-s3cret"), "{}", r.stdout);
+}
