@@ -65,7 +65,7 @@ pub fn shown(location: &std::path::Path) -> String {
 
 /// The schema this build writes. A store with a higher version was written by a newer
 /// keysweep and is refused; a lower one is migrated (see `sqlite::MIGRATIONS`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// A repository as the store knows it.
 #[derive(Debug, Clone, Default)]
@@ -158,8 +158,31 @@ pub struct Query {
 /// The triage statuses.
 pub const STATUSES: [&str; 4] = ["open", "false-positive", "accepted", "revoked"];
 
+/// A repository a worker has claimed from the queue (`org enqueue`, `org work`).
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// Its key in the store (`repositories.url`).
+    pub key: String,
+    pub name: String,
+    /// What to scan: the URL (without password) or absolute path enqueued.
+    pub source: String,
+}
+
 /// The operations `keysweep org` needs of a store.
 pub trait Store {
+    /// Queues repositories (key, name, source) for `org work`; one already queued stays
+    /// once, one done or failed is queued again, one claimed under a live lease is left to
+    /// its worker. Returns how many were queued.
+    fn enqueue(&mut self, items: &[(String, String, String)]) -> anyhow::Result<usize>;
+    /// Claims the next queued repository (or one whose lease expired) for `worker`, for
+    /// `lease` seconds, by the store's clock; `None` when none is left.
+    fn claim(&mut self, worker: &str, lease: i64) -> anyhow::Result<Option<Claim>>;
+    /// Extends `worker`'s lease on `key`; false if the claim was lost (expired and taken).
+    fn heartbeat(&mut self, key: &str, worker: &str, lease: i64) -> anyhow::Result<bool>;
+    /// Ends `worker`'s claim on `key` as `done` or `failed`.
+    fn finish_claim(&mut self, key: &str, worker: &str, state: &str) -> anyhow::Result<()>;
+    /// The queue: (key, state, attempts), by key.
+    fn queue(&mut self) -> anyhow::Result<Vec<(String, String, i64)>>;
     /// Starts a run; returns its id.
     fn begin_run(&mut self, fingerprint: &str) -> anyhow::Result<i64>;
     fn finish_run(&mut self, run: i64, repositories: i64, failed: i64) -> anyhow::Result<()>;

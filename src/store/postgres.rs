@@ -91,7 +91,22 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (repository, content_id, path)
     );
     CREATE INDEX findings_content ON findings (content_id);",
+    // 1 → 2: the work queue (`org enqueue`, `org work`); leases in seconds since the epoch.
+    "CREATE TABLE queue (
+        url TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        state TEXT NOT NULL,
+        worker TEXT,
+        lease_until BIGINT,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        enqueued_at TEXT NOT NULL,
+        done_at TEXT
+    );",
 ];
+
+/// The server's clock in seconds since the epoch: one clock for every worker's lease.
+const EPOCH: &str = "extract(epoch FROM now())::bigint";
 
 /// The key of the advisory lock held while the schema is checked and migrated, so that
 /// workers starting together migrate it once ("ks" in ASCII).
@@ -249,6 +264,78 @@ fn repo_id(tx: &mut Transaction<'_>, url: &str, name: &str) -> Result<i64, postg
 }
 
 impl Store for Postgres {
+    fn enqueue(&mut self, items: &[(String, String, String)]) -> anyhow::Result<usize> {
+        let when = now();
+        let mut tx = self.client.transaction()?;
+        let st = tx.prepare(&format!(
+            "INSERT INTO queue (url, name, source, state, enqueued_at)
+             VALUES ($1, $2, $3, 'queued', $4)
+             ON CONFLICT (url) DO UPDATE SET name = excluded.name,
+                 source = excluded.source, state = 'queued', worker = NULL,
+                 lease_until = NULL, enqueued_at = excluded.enqueued_at
+             WHERE queue.state IN ('done', 'failed')
+                OR (queue.state = 'claimed' AND queue.lease_until < {EPOCH})"
+        ))?;
+        let mut n = 0;
+        for (key, name, source) in items {
+            n += tx.execute(&st, &[key, name, source, &when])?;
+        }
+        tx.commit()?;
+        Ok(n as usize)
+    }
+
+    fn claim(&mut self, worker: &str, lease: i64) -> anyhow::Result<Option<super::Claim>> {
+        // SKIP LOCKED: claimers never wait on each other, and no two take the same one.
+        let row = self.client.query_opt(
+            &format!(
+                "UPDATE queue SET state = 'claimed', worker = $1,
+                 lease_until = {EPOCH} + $2, attempts = attempts + 1
+                 WHERE url = (SELECT url FROM queue
+                     WHERE state = 'queued' OR (state = 'claimed' AND lease_until < {EPOCH})
+                     ORDER BY enqueued_at, url LIMIT 1 FOR UPDATE SKIP LOCKED)
+                 RETURNING url, name, source"
+            ),
+            &[&worker, &lease],
+        )?;
+        Ok(row.map(|r| super::Claim {
+            key: r.get(0),
+            name: r.get(1),
+            source: r.get(2),
+        }))
+    }
+
+    fn heartbeat(&mut self, key: &str, worker: &str, lease: i64) -> anyhow::Result<bool> {
+        let n = self.client.execute(
+            &format!(
+                "UPDATE queue SET lease_until = {EPOCH} + $1
+                 WHERE url = $2 AND worker = $3 AND state = 'claimed'"
+            ),
+            &[&lease, &key, &worker],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn finish_claim(&mut self, key: &str, worker: &str, state: &str) -> anyhow::Result<()> {
+        self.client.execute(
+            "UPDATE queue SET state = $1, done_at = $2, lease_until = NULL
+             WHERE url = $3 AND worker = $4 AND state = 'claimed'",
+            &[&state, &now(), &key, &worker],
+        )?;
+        Ok(())
+    }
+
+    fn queue(&mut self) -> anyhow::Result<Vec<(String, String, i64)>> {
+        Ok(self
+            .client
+            .query(
+                "SELECT url, state, attempts FROM queue ORDER BY url COLLATE \"C\"",
+                &[],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
     fn begin_run(&mut self, fingerprint: &str) -> anyhow::Result<i64> {
         Ok(self
             .client
