@@ -62,6 +62,21 @@ pub(super) enum OrgCommand {
     /// Write the organisation's page: totals, new in the last run, by repository, secrets
     /// in several repositories, open findings oldest first.
     Report(OrgReportArgs),
+    /// Queue repositories (as `org scan` names them) in the store for `org work`.
+    Enqueue(OrgScanArgs),
+    /// Scan the repositories queued in the store, one at a time, until none is left; run
+    /// as many workers as you like, on as many machines, against one store.
+    Work(OrgWorkArgs),
+}
+
+#[derive(Args, Debug)]
+pub(super) struct OrgWorkArgs {
+    #[command(flatten)]
+    pub(super) scan: OrgScanArgs,
+    /// A claimed repository is another worker's to take once this worker has not renewed
+    /// its claim for SECONDS (it renews every third of it while it scans).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(super) lease: u64,
 }
 
 #[derive(Args, Debug)]

@@ -255,9 +255,24 @@ fn usage_error(kind: clap::error::ErrorKind, msg: impl std::fmt::Display) -> ! {
 fn org_command(command: OrgCommand) -> Command {
     use crate::cmd::org::OrgConfig;
     use crate::org::{self, discover};
-    Command::Org(match command {
+    // `org work` and `org enqueue` take `org scan`'s arguments.
+    let (command, lease, enqueue) = match command {
+        OrgCommand::Work(w) => {
+            if !w.scan.sources.is_empty() || !w.scan.list.is_empty() {
+                usage_error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "org work takes its repositories from the store's queue \
+                     (`keysweep org enqueue SOURCE…` puts them there)",
+                )
+            }
+            (OrgCommand::Scan(w.scan), Some(w.lease), false)
+        }
+        OrgCommand::Enqueue(a) => (OrgCommand::Scan(a), None, true),
+        c => (c, None, false),
+    };
+    let cfg = match command {
         OrgCommand::Scan(a) => {
-            if a.sources.is_empty() && a.list.is_empty() {
+            if a.sources.is_empty() && a.list.is_empty() && lease.is_none() {
                 usage_error(
                     clap::error::ErrorKind::MissingRequiredArgument,
                     "name what to scan: folders, repositories or URLs, or --list FILE",
@@ -322,6 +337,7 @@ fn org_command(command: OrgCommand) -> Command {
                     rules: a.rules.selection(),
                     scan: a.output.scan_options(),
                     quiet: a.output.quiet,
+                    lease,
                 },
                 output,
                 show_secrets,
@@ -363,6 +379,11 @@ fn org_command(command: OrgCommand) -> Command {
                 output: a.output,
             }
         }
+        OrgCommand::Enqueue(_) | OrgCommand::Work(_) => unreachable!("made org scan above"),
+    };
+    Command::Org(match cfg {
+        OrgConfig::Scan { scan, problems, .. } if enqueue => OrgConfig::Enqueue { scan, problems },
+        cfg => cfg,
     })
 }
 

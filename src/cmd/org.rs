@@ -41,6 +41,11 @@ pub enum OrgConfig {
         store: PathBuf,
         output: Option<PathBuf>,
     },
+    /// `org enqueue`: the repositories to queue in `scan.store`.
+    Enqueue {
+        scan: org::ScanConfig,
+        problems: Vec<String>,
+    },
 }
 
 impl OrgConfig {
@@ -51,7 +56,7 @@ impl OrgConfig {
                 output.file.as_deref()
             }
             OrgConfig::Report { output, .. } => output.as_deref(),
-            OrgConfig::Triage { .. } => None,
+            OrgConfig::Triage { .. } | OrgConfig::Enqueue { .. } => None,
         }
     }
 }
@@ -79,6 +84,25 @@ pub fn run(cfg: &OrgConfig) -> anyhow::Result<ExitCode> {
             note,
         } => triage(store, id, repo.as_deref(), status, note.as_deref()),
         OrgConfig::Report { store, .. } => page(store),
+        OrgConfig::Enqueue { scan, problems } => {
+            for p in problems {
+                crate::messages::problem(format_args!("{p}"));
+            }
+            let n = org::work::enqueue(scan)?;
+            if !scan.quiet {
+                eprintln!(
+                    "keysweep org: {n} of {} repositories queued (the others are queued or \
+                     being scanned already)",
+                    scan.repos.len()
+                );
+            }
+            // Fail closed: a source that could not be listed is not "all queued".
+            Ok(if problems.is_empty() {
+                ExitCode::Clean
+            } else {
+                ExitCode::Error
+            })
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub mod cache;
 pub mod discover;
 pub mod repo;
 pub mod view;
+pub mod work;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -91,6 +92,9 @@ pub struct ScanConfig {
     pub rules: RuleSelection,
     pub scan: ScanOptions,
     pub quiet: bool,
+    /// `org work`: take the repositories from the store's queue, each under a lease of
+    /// this many seconds (see `work`), rather than from `repos`.
+    pub lease: Option<u64>,
 }
 
 impl ScanConfig {
@@ -220,6 +224,9 @@ pub struct Run {
 
 /// Scans every repository of `cfg`, `cfg.jobs` at a time, each recorded as it finishes.
 pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
+    if let Some(lease) = cfg.lease {
+        return work::work(cfg, lease);
+    }
     crate::source::git::configure();
     let scanner = cfg.rules.scanner(cfg.scan)?;
     let fp = fingerprint(&scanner, cfg.scan);

@@ -435,3 +435,211 @@ fn postgres_store_with_a_newer_schema_is_refused_and_its_password_never_shown() 
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stdout.contains("pw-s3cret"), "{}", r.stdout);
 }
+
+/// A repository at `rel` with `n` ordinary files and `secret` in one commit: long enough
+/// to scan that a worker can be killed in the middle of it.
+fn big_repo(d: &TestDir, rel: &str, n: usize, secret: &str) {
+    use std::io::Write as _;
+    let r = d.git_repo(rel);
+    let mut stream = String::from(
+        "commit refs/heads/main\ncommitter A <a@example.invalid> 1767000000 +0000\ndata 4\nbig\nfrom refs/heads/main^0\n",
+    );
+    for i in 0..n {
+        let body = format!(
+            "file {i}\n{}\n",
+            "ordinary text, nothing secret\n".repeat(40)
+        );
+        stream.push_str(&format!(
+            "M 644 inline data/{i:05}.txt\ndata {}\n{body}\n",
+            body.len()
+        ));
+    }
+    stream.push_str(&format!(
+        "M 644 inline keys/id\ndata {}\n{secret}\n",
+        secret.len()
+    ));
+    let mut c = crate::util::git_command(&r, &["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    assert!(c.wait().unwrap().success());
+    git(&r, &["reset", "-q", "--hard", "main"]);
+}
+
+/// The queue as the store has it: (repository's folder name, state, attempts).
+fn queue(pg: &Server, db: &str) -> Vec<(String, String, i64)> {
+    let mut c = postgres::Client::connect(&pg.url(db), postgres::NoTls).unwrap();
+    c.query("SELECT url, state, attempts FROM queue ORDER BY url", &[])
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let url: String = r.get(0);
+            let name = url.rsplit('/').next().unwrap().to_string();
+            (name, r.get(1), r.get(2))
+        })
+        .collect()
+}
+
+/// `org work` in the background.
+fn worker(d: &TestDir, store: &str) -> std::process::Child {
+    crate::util::keysweep(
+        d.path(),
+        &[
+            "org",
+            "work",
+            "--lease",
+            "2",
+            "--threads",
+            "1",
+            "--quiet",
+            "--format",
+            "jsonl",
+            "--store",
+            store,
+        ],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap()
+}
+
+#[test]
+fn postgres_queue_two_workers_one_killed_mid_scan_give_the_clean_store() {
+    use std::time::{Duration, Instant};
+    let Some(pg) = Server::start() else { return };
+    let d = TestDir::new();
+    big_repo(&d, "fleet/a-big", 3000, &key("openssh_ecdsa256"));
+    for (name, k) in [
+        ("b", "openssh_ed25519"),
+        ("c", "openssh_rsa2048"),
+        ("d", "openssh_ed25519"),
+        ("e", "openssh_ecdsa384"),
+    ] {
+        let r = d.git_repo(&format!("fleet/{name}"));
+        commit(&r, &[(&format!("{name}/id"), &key(k))], "key");
+    }
+    // What one clean run gives.
+    let clean = d.path().join("clean.db");
+    let clean = clean.to_str().unwrap();
+    let r = org(&d, clean, &["scan", "fleet", "--quiet"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let want = listed(&d, clean, &[]);
+    assert_eq!(want.len(), 4, "{want:#?}");
+
+    let store = pg.database("queue");
+    let r = org(&d, &store, &["enqueue", "fleet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("5 of 5 repositories queued"),
+        "{}",
+        r.stderr
+    );
+    // Queued again while queued: nothing more.
+    let r = org(&d, &store, &["enqueue", "fleet"]);
+    assert!(r.stderr.contains("0 of 5"), "{}", r.stderr);
+
+    // The first worker claims the big repository (first by URL); the second starts
+    // beside it; the first is killed while it scans.
+    let mut first = worker(&d, &store);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while queue(&pg, "queue")[0].1 != "claimed" {
+        assert!(Instant::now() < deadline, "nothing claimed");
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the worker ended early"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut second = worker(&d, &store);
+    std::thread::sleep(Duration::from_millis(100));
+    first.kill().unwrap(); // SIGKILL
+    let status = first.wait().unwrap();
+    assert!(
+        status.code().is_none(),
+        "the worker finished first: {status:?}"
+    );
+    let q = queue(&pg, "queue");
+    assert_eq!(
+        q[0].1, "claimed",
+        "the big one was done before the kill: {q:?}"
+    );
+
+    // The second worker scans the rest, then takes the big one over once its lease runs
+    // out, and leaves when every repository is done.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(s) = second.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the second worker never finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut second.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    let q = queue(&pg, "queue");
+    assert!(q.iter().all(|(_, s, _)| s == "done"), "{q:?}");
+    let attempts: Vec<i64> = q.iter().map(|(_, _, a)| *a).collect();
+    assert_eq!(attempts, [2, 1, 1, 1, 1], "{q:?}");
+    // Exactly the store one clean run gives.
+    assert_eq!(listed(&d, &store, &[]), want);
+
+    // Queued again once done; a worker finds every repository unchanged.
+    let r = org(&d, &store, &["enqueue", "fleet"]);
+    assert!(r.stderr.contains("5 of 5"), "{}", r.stderr);
+    let r = org(&d, &store, &["work", "--lease", "2"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("(0 scanned, 5 unchanged, 0 failed)"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(listed(&d, &store, &[]), want);
+}
+
+#[test]
+fn sqlite_queue_two_workers_give_the_clean_store() {
+    let d = TestDir::new();
+    for (name, k) in [
+        ("a", "openssh_ed25519"),
+        ("b", "openssh_rsa2048"),
+        ("c", "openssh_ed25519"),
+    ] {
+        let r = d.git_repo(&format!("fleet/{name}"));
+        commit(&r, &[(&format!("{name}/id"), &key(k))], "key");
+    }
+    let clean = d.path().join("clean.db");
+    let clean = clean.to_str().unwrap();
+    let r = org(&d, clean, &["scan", "fleet", "--quiet"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let want = listed(&d, clean, &[]);
+    let store = d.path().join("q.db");
+    let store = store.to_str().unwrap();
+    let r = org(&d, store, &["enqueue", "fleet"]);
+    assert!(r.stderr.contains("3 of 3"), "{}", r.stderr);
+    let mut a = worker(&d, store);
+    let mut b = worker(&d, store);
+    let (sa, sb) = (a.wait().unwrap(), b.wait().unwrap());
+    assert!(
+        sa.code().unwrap() <= 1 && sb.code().unwrap() <= 1,
+        "{sa:?} {sb:?}"
+    );
+    // Both exit 1 or one exits 0 (it got no repository with a finding): findings are 1.
+    assert!(
+        sa.code() == Some(1) || sb.code() == Some(1),
+        "{sa:?} {sb:?}"
+    );
+    assert_eq!(listed(&d, store, &[]), want);
+    // `org work` with repositories named is a usage error.
+    let r = org(&d, store, &["work", "fleet"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
