@@ -9,8 +9,8 @@
 //! holds a repository, and leaves once every repository is done or failed.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
 
 use anyhow::Context as _;
 
@@ -96,27 +96,24 @@ pub fn work(cfg: &ScanConfig, lease: u64) -> anyhow::Result<Run> {
         any_remote |= matches!(spec.location, Location::Remote(_));
         progress.bar.inc_length(1);
         progress.start(&spec.name);
-        let done = AtomicBool::new(false);
+        // The heartbeat waits on a channel: the scan's end wakes it at once.
+        let (done, ended) = std::sync::mpsc::channel::<()>();
         let report = std::thread::scope(|s| {
-            let beat = s.spawn(|| -> anyhow::Result<()> {
+            let (beat_store, claim, worker) = (&mut beat_store, &claim, &worker);
+            let beat = s.spawn(move || -> anyhow::Result<()> {
                 let every = Duration::from_millis((lease as u64 * 1000 / 3).max(200));
-                let mut last = Instant::now();
-                while !done.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(50));
-                    if last.elapsed() >= every {
-                        if !beat_store.heartbeat(&claim.key, &worker, lease)? {
-                            crate::messages::note(format_args!(
-                                "{}: the lease ran out and another worker took it",
-                                claim.name
-                            ));
-                        }
-                        last = Instant::now();
+                while let Err(RecvTimeoutError::Timeout) = ended.recv_timeout(every) {
+                    if !beat_store.heartbeat(&claim.key, worker, lease)? {
+                        crate::messages::note(format_args!(
+                            "{}: the lease ran out and another worker took it",
+                            claim.name
+                        ));
                     }
                 }
                 Ok(())
             });
             let report = repo::scan(&ctx, &mut *store, &spec);
-            done.store(true, Ordering::Relaxed);
+            drop(done);
             let beat = beat
                 .join()
                 .map_err(|_| anyhow::anyhow!("the heartbeat thread panicked"));
