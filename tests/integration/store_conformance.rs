@@ -3,6 +3,10 @@
 //! PostgreSQL server this test starts (initdb + pg_ctl on a Unix socket in a temp dir, as
 //! an unprivileged user when the tests run as root), gives the same answers at each step.
 //!
+//! The work queue too: workers in parallel, one SIGKILLed mid-scan, end with exactly the
+//! store one clean run gives; a scan that outlasts its lease stays its worker's (the
+//! heartbeat).
+//!
 //! Without PostgreSQL's server programs the PostgreSQL half is skipped with a message,
 //! unless `CI` is set: then it fails.
 
@@ -642,4 +646,66 @@ fn sqlite_queue_two_workers_give_the_clean_store() {
     // `org work` with repositories named is a usage error.
     let r = org(&d, store, &["work", "fleet"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[test]
+fn postgres_queue_a_scan_longer_than_its_lease_stays_its_workers() {
+    use std::time::{Duration, Instant};
+    let Some(pg) = Server::start() else { return };
+    let d = TestDir::new();
+    big_repo(&d, "fleet/a-big", 12000, &key("openssh_ecdsa256"));
+    let r = d.git_repo("fleet/b");
+    commit(&r, &[("id", &key("openssh_ed25519"))], "key");
+    let store = pg.database("beat");
+    let r = org(&d, &store, &["enqueue", "fleet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A lease of 1 s, renewed every third of it while the big one is scanned; a second
+    // worker beside it must not take it over.
+    let run = |lease: &str| {
+        crate::util::keysweep(
+            d.path(),
+            &[
+                "org",
+                "work",
+                "--lease",
+                lease,
+                "--threads",
+                "1",
+                "--quiet",
+                "--store",
+                &store,
+            ],
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+    let mut first = run("1");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while queue(&pg, "beat")[0].1 != "claimed" {
+        assert!(Instant::now() < deadline, "nothing claimed");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut second = run("1");
+    assert!(first.wait().unwrap().code().is_some());
+    assert!(second.wait().unwrap().code().is_some());
+    let q = queue(&pg, "beat");
+    assert_eq!(
+        q.iter()
+            .map(|(_, s, a)| (s.as_str(), *a))
+            .collect::<Vec<_>>(),
+        [("done", 1), ("done", 1)],
+        "{q:?}"
+    );
+    // The scan did outlast several leases (else this test tests nothing).
+    let mut c = postgres::Client::connect(&pg.url("beat"), postgres::NoTls).unwrap();
+    let ms: i64 = c
+        .query_one(
+            "SELECT duration_ms FROM repositories WHERE url LIKE '%/a-big'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(ms > 2500, "the big scan took only {ms} ms: make it bigger");
 }
