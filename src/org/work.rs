@@ -74,12 +74,8 @@ pub fn work(cfg: &ScanConfig, lease: u64) -> anyhow::Result<Run> {
         else {
             // Nothing to claim: done, unless another worker holds a repository, which is
             // this one's to take over should that worker's lease run out.
-            if store
-                .queue()?
-                .iter()
-                .any(|(_, state, _)| state == "claimed")
-            {
-                std::thread::sleep(Duration::from_millis((lease as u64 * 250).min(1000)));
+            if store.held()? > 0 {
+                std::thread::sleep(Duration::from_millis((lease as u64 * 100).min(250)));
                 continue;
             }
             break;

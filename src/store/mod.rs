@@ -181,6 +181,8 @@ pub trait Store {
     fn heartbeat(&mut self, key: &str, worker: &str, lease: i64) -> anyhow::Result<bool>;
     /// Ends `worker`'s claim on `key` as `done` or `failed`.
     fn finish_claim(&mut self, key: &str, worker: &str, state: &str) -> anyhow::Result<()>;
+    /// How many repositories are claimed (by any worker).
+    fn held(&mut self) -> anyhow::Result<i64>;
     /// The queue: (key, state, attempts), by key.
     fn queue(&mut self) -> anyhow::Result<Vec<(String, String, i64)>>;
     /// Starts a run; returns its id.

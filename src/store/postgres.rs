@@ -324,6 +324,13 @@ impl Store for Postgres {
         Ok(())
     }
 
+    fn held(&mut self) -> anyhow::Result<i64> {
+        Ok(self
+            .client
+            .query_one("SELECT count(*) FROM queue WHERE state = 'claimed'", &[])?
+            .get(0))
+    }
+
     fn queue(&mut self) -> anyhow::Result<Vec<(String, String, i64)>> {
         Ok(self
             .client

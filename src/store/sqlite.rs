@@ -309,6 +309,14 @@ impl Store for Sqlite {
         Ok(())
     }
 
+    fn held(&mut self) -> anyhow::Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM queue WHERE state = 'claimed'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     fn queue(&mut self) -> anyhow::Result<Vec<(String, String, i64)>> {
         let mut st = self
             .conn
