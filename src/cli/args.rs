@@ -108,7 +108,7 @@ pub(super) struct OrgScanArgs {
     #[arg(long)]
     pub(super) nested: bool,
     /// Where remote repositories are kept as bare clones [default: <store>-cache beside
-    /// the store].
+    /// the store; keysweep-cache in the current folder for a database URL].
     #[arg(long, value_name = "DIR")]
     pub(super) cache: Option<PathBuf>,
     /// Keep the cache under SIZE (e.g. 20G): the clones scanned least recently are removed.

@@ -258,6 +258,13 @@ fn org_command(command: OrgCommand) -> Command {
     // `org work` and `org enqueue` take `org scan`'s arguments.
     let (command, lease, enqueue) = match command {
         OrgCommand::Work(w) => {
+            if w.scan.jobs.is_some() {
+                usage_error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "org work scans one repository at a time (use --threads for its \
+                     blobs, and more workers for more repositories)",
+                )
+            }
             if !w.scan.sources.is_empty() || !w.scan.list.is_empty() {
                 usage_error(
                     clap::error::ErrorKind::ArgumentConflict,
@@ -314,7 +321,12 @@ fn org_command(command: OrgCommand) -> Command {
                     org::Location::Remote(_) => true,
                 });
             }
-            let jobs = a.jobs.unwrap_or_else(default_threads).max(1);
+            // `org work`: one repository at a time, every core on its blobs.
+            let jobs = if lease.is_some() {
+                1
+            } else {
+                a.jobs.unwrap_or_else(default_threads).max(1)
+            };
             let threads = a
                 .threads
                 .unwrap_or_else(|| (default_threads() / jobs).max(1))

@@ -643,9 +643,17 @@ fn sqlite_queue_two_workers_give_the_clean_store() {
         "{sa:?} {sb:?}"
     );
     assert_eq!(listed(&d, store, &[]), want);
-    // `org work` with repositories named is a usage error.
+    // `org work` with repositories named, or --jobs, is a usage error.
     let r = org(&d, store, &["work", "fleet"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("org enqueue"), "{}", r.stderr);
+    let r = org(&d, store, &["work", "--jobs", "2"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("one repository at a time"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
