@@ -30,6 +30,13 @@ impl Server {
     /// Starts a server, or `None` (with a message) when PostgreSQL is not installed and
     /// `CI` is not set.
     pub fn start() -> Option<Server> {
+        Server::start_with(|_| Vec::new())
+    }
+
+    /// [`Server::start`], with server options that `setup` returns after it has prepared
+    /// the server's folder (before the server starts; its files are handed to the server's
+    /// user).
+    pub fn start_with(setup: impl FnOnce(&Path) -> Vec<String>) -> Option<Server> {
         let Some(bin) = server_bin() else {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -60,6 +67,15 @@ impl Server {
             std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).unwrap();
             u.to_string()
         });
+        let extra = setup(dir.path());
+        if let Some(u) = &user {
+            let out = Command::new("chown")
+                .args(["-R", &format!("{u}:{}", group_of(u))])
+                .arg(dir.path())
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+        }
         let server = Server { dir, bin, user };
         let data = server.dir.path().join("data");
         let out = server
@@ -75,7 +91,11 @@ impl Server {
             String::from_utf8_lossy(&out.stderr)
         );
         // No TCP at all: the socket in the temp dir; no fsync, it is thrown away.
-        let opts = format!("-k {} -c listen_addresses= -F", server.dir.path().display());
+        let mut opts = format!("-k {} -c listen_addresses= -F", server.dir.path().display());
+        for o in extra {
+            opts.push(' ');
+            opts.push_str(&o);
+        }
         let out = server
             .command("pg_ctl")
             .arg("-D")
@@ -716,4 +736,131 @@ fn postgres_queue_a_scan_longer_than_its_lease_stays_its_workers() {
         .unwrap()
         .get(0);
     assert!(ms > 2500, "the big scan took only {ms} ms: make it bigger");
+}
+
+/// Runs `openssl ARGS…` in `dir`.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn postgres_over_tls_verifies_the_servers_certificate() {
+    if Command::new("openssl").arg("version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the openssl command is not installed (.ci/run installs it)"
+        );
+        eprintln!("skipped: the openssl command (to make a test CA) is not installed");
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut ca = PathBuf::new();
+    let Some(pg) = Server::start_with(|dir| {
+        // A CA of the test's own, and a certificate for 127.0.0.1 it signs.
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        let mut a = vec![
+            "req",
+            "-x509",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=keysweep test CA",
+        ];
+        a.extend(ec);
+        a.extend(["-keyout", "ca.key", "-out", "ca.pem"]);
+        openssl(dir, &a);
+        let mut a = vec!["req", "-subj", "/CN=127.0.0.1"];
+        a.extend(ec);
+        a.extend(["-keyout", "server.key", "-out", "server.csr"]);
+        openssl(dir, &a);
+        std::fs::write(dir.join("san"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "san",
+                "-out",
+                "server.pem",
+            ],
+        );
+        std::fs::set_permissions(
+            dir.join("server.key"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
+        ca = dir.join("ca.pem");
+        vec![
+            "-c listen_addresses=127.0.0.1".into(),
+            format!("-p {port}"),
+            "-c ssl=on".into(),
+            format!("-c ssl_cert_file={}", dir.join("server.pem").display()),
+            format!("-c ssl_key_file={}", dir.join("server.key").display()),
+        ]
+    }) else {
+        return;
+    };
+    let d = TestDir::new();
+    let repo = d.git_repo("a");
+    commit(&repo, &[("id_ecdsa", &key("openssh_ecdsa256"))], "key");
+    let url = format!("postgres://keysweep:pw-s3cret@127.0.0.1:{port}/postgres?sslmode=require");
+    let run = |ca: &Path, args: &[&str]| {
+        let mut all = vec!["org"];
+        all.extend(args);
+        all.extend(["--store", &url]);
+        let mut c = crate::util::keysweep(d.path(), &all);
+        c.env("SSL_CERT_FILE", ca).env_remove("SSL_CERT_DIR");
+        Run::from(c.output().unwrap())
+    };
+    // The test CA trusted: TLS, and the store works.
+    let r = run(&ca, &["scan", "a", "--cache", "cache"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let r = run(&ca, &["findings"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("a:id_ecdsa"), "{}", r.stdout);
+    // Not trusted: refused, whatever sslmode (prefer uses TLS when offered, and verifies).
+    let none = d.path().join("no-such-ca.pem");
+    for mode in ["require", "prefer"] {
+        let mut c = crate::util::keysweep(d.path(), &["org", "findings"]);
+        c.args([
+            "--store",
+            &url.replace("sslmode=require", &format!("sslmode={mode}")),
+        ])
+        .env("SSL_CERT_FILE", &none)
+        .env_remove("SSL_CERT_DIR");
+        let r = Run::from(c.output().unwrap());
+        assert_eq!(r.code, 2, "{mode}: {}", r.stderr);
+        assert!(r.stderr.contains("certificate"), "{}", r.stderr);
+        assert!(!r.stderr.contains("pw-s3cret"), "{}", r.stderr);
+    }
+    drop(pg);
 }
