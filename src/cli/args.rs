@@ -62,12 +62,33 @@ pub(super) enum OrgCommand {
     /// Write the organisation's page: totals, new in the last run, by repository, secrets
     /// in several repositories, open findings oldest first.
     Report(OrgReportArgs),
+    /// Queue repositories (as `org scan` names them) in the store for `org work`.
+    Enqueue(OrgScanArgs),
+    /// Scan the repositories queued in the store, one at a time, until none is left; run
+    /// as many workers as you like, on as many machines, against one store.
+    Work(OrgWorkArgs),
+}
+
+#[derive(Args, Debug)]
+pub(super) struct OrgWorkArgs {
+    #[command(flatten)]
+    pub(super) scan: OrgScanArgs,
+    /// A claimed repository is another worker's to take once this worker has not renewed
+    /// its claim for SECONDS (it renews every third of it while it scans).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(super) lease: u64,
 }
 
 #[derive(Args, Debug)]
 pub(super) struct StoreArg {
-    /// The store (an SQLite file, created if need be).
-    #[arg(long, value_name = "PATH", env = "KEYSWEEP_STORE")]
+    /// The store: an SQLite file (created if need be), or a PostgreSQL database's URL
+    /// (`postgres://user:password@host/db`, `?sslmode=require` to insist on TLS).
+    #[arg(
+        long,
+        value_name = "PATH|URL",
+        env = "KEYSWEEP_STORE",
+        hide_env_values = true
+    )]
     pub(super) store: PathBuf,
 }
 
@@ -111,7 +132,7 @@ pub(super) struct OrgScanArgs {
     #[arg(long)]
     pub(super) include_archived: bool,
     /// Where remote repositories are kept as bare clones [default: <store>-cache beside
-    /// the store].
+    /// the store; keysweep-cache in the current folder for a database URL].
     #[arg(long, value_name = "DIR")]
     pub(super) cache: Option<PathBuf>,
     /// Keep the cache under SIZE (e.g. 20G): the clones scanned least recently are removed.

@@ -255,7 +255,34 @@ fn usage_error(kind: clap::error::ErrorKind, msg: impl std::fmt::Display) -> ! {
 fn org_command(command: OrgCommand) -> Command {
     use crate::cmd::org::OrgConfig;
     use crate::org::{self, discover};
-    Command::Org(match command {
+    // `org work` and `org enqueue` take `org scan`'s arguments.
+    let (command, lease, enqueue) = match command {
+        OrgCommand::Work(w) => {
+            if w.scan.jobs.is_some() {
+                usage_error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "org work scans one repository at a time (use --threads for its \
+                     blobs, and more workers for more repositories)",
+                )
+            }
+            if !w.scan.sources.is_empty()
+                || !w.scan.list.is_empty()
+                || !w.scan.github_org.is_empty()
+                || !w.scan.github_user.is_empty()
+                || !w.scan.gitlab_group.is_empty()
+            {
+                usage_error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "org work takes its repositories from the store's queue \
+                     (`keysweep org enqueue SOURCE…` puts them there)",
+                )
+            }
+            (OrgCommand::Scan(Box::new(w.scan)), Some(w.lease), false)
+        }
+        OrgCommand::Enqueue(a) => (OrgCommand::Scan(Box::new(a)), None, true),
+        c => (c, None, false),
+    };
+    let cfg = match command {
         OrgCommand::Scan(a) => {
             use crate::source::forge::{ForgeOptions, ForgeQuery};
             let mut forges: Vec<(ForgeQuery, ForgeOptions)> = Vec::new();
@@ -274,7 +301,7 @@ fn org_command(command: OrgCommand) -> Command {
             for g in &a.gitlab_group {
                 forges.push((ForgeQuery::GitlabGroup(g.clone()), options(&a.gitlab_url)));
             }
-            if a.sources.is_empty() && a.list.is_empty() && forges.is_empty() {
+            if a.sources.is_empty() && a.list.is_empty() && forges.is_empty() && lease.is_none() {
                 usage_error(
                     clap::error::ErrorKind::MissingRequiredArgument,
                     "name what to scan: folders, repositories or URLs, --list FILE, \
@@ -317,7 +344,12 @@ fn org_command(command: OrgCommand) -> Command {
                     org::Location::Remote(_) => true,
                 });
             }
-            let jobs = a.jobs.unwrap_or_else(default_threads).max(1);
+            // `org work`: one repository at a time, every core on its blobs.
+            let jobs = if lease.is_some() {
+                1
+            } else {
+                a.jobs.unwrap_or_else(default_threads).max(1)
+            };
             let threads = a
                 .threads
                 .unwrap_or_else(|| (default_threads() / jobs).max(1))
@@ -340,6 +372,7 @@ fn org_command(command: OrgCommand) -> Command {
                     rules: a.rules.selection(),
                     scan: a.output.scan_options(),
                     quiet: a.output.quiet,
+                    lease,
                 },
                 output,
                 show_secrets,
@@ -382,6 +415,20 @@ fn org_command(command: OrgCommand) -> Command {
                 output: a.output,
             }
         }
+        OrgCommand::Enqueue(_) | OrgCommand::Work(_) => unreachable!("made org scan above"),
+    };
+    Command::Org(match cfg {
+        OrgConfig::Scan {
+            scan,
+            problems,
+            forges,
+            ..
+        } if enqueue => OrgConfig::Enqueue {
+            scan,
+            problems,
+            forges,
+        },
+        cfg => cfg,
     })
 }
 

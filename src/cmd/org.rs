@@ -12,7 +12,7 @@ use crate::org::{self, repo::Status, view};
 use crate::pipeline::Summary;
 use crate::report::{self, Format, OutputConfig, human};
 use crate::source::forge::{ForgeOptions, ForgeQuery};
-use crate::store::{Query, STATUSES, Sqlite, Store};
+use crate::store::{Query, STATUSES, Store};
 
 #[derive(Debug)]
 pub enum OrgConfig {
@@ -44,6 +44,12 @@ pub enum OrgConfig {
         store: PathBuf,
         output: Option<PathBuf>,
     },
+    /// `org enqueue`: the repositories to queue in `scan.store`.
+    Enqueue {
+        scan: org::ScanConfig,
+        problems: Vec<String>,
+        forges: Vec<(ForgeQuery, ForgeOptions)>,
+    },
 }
 
 impl OrgConfig {
@@ -54,7 +60,7 @@ impl OrgConfig {
                 output.file.as_deref()
             }
             OrgConfig::Report { output, .. } => output.as_deref(),
-            OrgConfig::Triage { .. } => None,
+            OrgConfig::Triage { .. } | OrgConfig::Enqueue { .. } => None,
         }
     }
 }
@@ -68,29 +74,7 @@ pub fn run(cfg: &OrgConfig) -> anyhow::Result<ExitCode> {
             problems,
             forges,
         } => {
-            // A forge that cannot be listed is a problem of the run, which goes on with
-            // the other sources (and exits 2 unless it finds something new).
-            let mut scan = scan.clone();
-            let mut problems = problems.clone();
-            for (query, options) in forges {
-                let mut note = |n: &str| crate::messages::note(format_args!("{query}: {n}"));
-                match crate::source::forge::list_repositories(query, options, &mut note) {
-                    Ok(listed) => {
-                        if !scan.quiet {
-                            crate::messages::note(format_args!(
-                                "{query}: {} repositories",
-                                listed.len()
-                            ));
-                        }
-                        scan.repos.extend(
-                            listed
-                                .into_iter()
-                                .map(|r| org::RepoSpec::remote(r.full_name, r.clone_url)),
-                        );
-                    }
-                    Err(e) => problems.push(format!("{query}: {e:#}")),
-                }
-            }
+            let (scan, problems) = with_forges(scan, problems, forges);
             run_scan(&scan, output, *show_secrets, &problems)
         }
         OrgConfig::Findings {
@@ -108,7 +92,61 @@ pub fn run(cfg: &OrgConfig) -> anyhow::Result<ExitCode> {
             note,
         } => triage(store, id, repo.as_deref(), status, note.as_deref()),
         OrgConfig::Report { store, .. } => page(store),
+        OrgConfig::Enqueue {
+            scan,
+            problems,
+            forges,
+        } => {
+            let (scan, problems) = with_forges(scan, problems, forges);
+            let scan = &scan;
+            for p in &problems {
+                crate::messages::problem(format_args!("{p}"));
+            }
+            let n = org::work::enqueue(scan)?;
+            if !scan.quiet {
+                eprintln!(
+                    "keysweep org: {n} of {} repositories queued (the others are queued or \
+                     being scanned already)",
+                    scan.repos.len()
+                );
+            }
+            // Fail closed: a source that could not be listed is not "all queued".
+            Ok(if problems.is_empty() {
+                ExitCode::Clean
+            } else {
+                ExitCode::Error
+            })
+        }
     }
+}
+
+/// `scan` with the repositories each forge lists added. A forge that cannot be listed is
+/// a problem of the run, which goes on with the other sources (and exits 2 unless it
+/// finds something new).
+fn with_forges(
+    scan: &org::ScanConfig,
+    problems: &[String],
+    forges: &[(ForgeQuery, ForgeOptions)],
+) -> (org::ScanConfig, Vec<String>) {
+    let mut scan = scan.clone();
+    let mut problems = problems.to_vec();
+    for (query, options) in forges {
+        let mut note = |n: &str| crate::messages::note(format_args!("{query}: {n}"));
+        match crate::source::forge::list_repositories(query, options, &mut note) {
+            Ok(listed) => {
+                if !scan.quiet {
+                    crate::messages::note(format_args!("{query}: {} repositories", listed.len()));
+                }
+                scan.repos.extend(
+                    listed
+                        .into_iter()
+                        .map(|r| org::RepoSpec::remote(r.full_name, r.clone_url)),
+                );
+            }
+            Err(e) => problems.push(format!("{query}: {e:#}")),
+        }
+    }
+    (scan, problems)
 }
 
 fn write_report(
@@ -252,15 +290,8 @@ fn run_scan(
     })
 }
 
-fn open_existing(store: &std::path::Path) -> anyhow::Result<Sqlite> {
-    if !store.exists() {
-        anyhow::bail!(
-            "no store at {} (`keysweep org scan --store {}` makes one)",
-            store.display(),
-            store.display()
-        );
-    }
-    Sqlite::open(store)
+fn open_existing(store: &std::path::Path) -> anyhow::Result<Box<dyn Store + Send>> {
+    crate::store::open(store, false)
 }
 
 fn findings(

@@ -13,6 +13,7 @@ pub mod cache;
 pub mod discover;
 pub mod repo;
 pub mod view;
+pub mod work;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -24,7 +25,6 @@ use sha2::{Digest, Sha256};
 
 use crate::pipeline::RuleSelection;
 use crate::scan::{ScanOptions, Scanner};
-use crate::store::{Sqlite, Store};
 
 /// Where a repository is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +92,9 @@ pub struct ScanConfig {
     pub rules: RuleSelection,
     pub scan: ScanOptions,
     pub quiet: bool,
+    /// `org work`: take the repositories from the store's queue, each under a lease of
+    /// this many seconds (see `work`), rather than from `repos`.
+    pub lease: Option<u64>,
 }
 
 impl ScanConfig {
@@ -102,8 +105,12 @@ impl ScanConfig {
     }
 }
 
-/// `<folder>/<store name>-cache` beside the store.
+/// `<folder>/<store name>-cache` beside the store; `keysweep-cache` in the current
+/// folder for a database's URL (whose parts are no path, and may hold a password).
 pub fn default_cache(store: &Path) -> PathBuf {
+    if store.to_str().is_some_and(crate::store::is_url) {
+        return PathBuf::from("keysweep-cache");
+    }
     let stem = store
         .file_stem()
         .map_or_else(|| "keysweep".into(), |s| s.to_string_lossy().into_owned());
@@ -217,10 +224,13 @@ pub struct Run {
 
 /// Scans every repository of `cfg`, `cfg.jobs` at a time, each recorded as it finishes.
 pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
+    if let Some(lease) = cfg.lease {
+        return work::work(cfg, lease);
+    }
     crate::source::git::configure();
     let scanner = cfg.rules.scanner(cfg.scan)?;
     let fp = fingerprint(&scanner, cfg.scan);
-    let mut store = Sqlite::open(&cfg.store)?;
+    let mut store = crate::store::open(&cfg.store, true)?;
     let run = store.begin_run(&fp)?;
     // One scan per repository, whatever the sources repeated.
     let mut repos: Vec<&RepoSpec> = Vec::new();
@@ -251,7 +261,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
         let workers: Vec<_> = (0..jobs)
             .map(|_| {
                 s.spawn(|| -> anyhow::Result<()> {
-                    let mut store = Sqlite::open(&cfg.store)?;
+                    let mut store = crate::store::open(&cfg.store, true)?;
                     loop {
                         if crate::interrupt::requested() {
                             return Ok(());
@@ -261,7 +271,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
                             return Ok(());
                         };
                         progress.start(&spec.name);
-                        let report = repo::scan(&ctx, &mut store, spec);
+                        let report = repo::scan(&ctx, &mut *store, spec);
                         progress.done(&spec.name);
                         results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
                     }

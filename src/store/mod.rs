@@ -6,15 +6,66 @@
 //!
 //! Secrets are never stored: findings hold the redacted form and the content id only.
 
+mod postgres;
 mod sqlite;
 
 use std::collections::BTreeMap;
 
+pub use postgres::{Postgres, is_url};
 pub use sqlite::Sqlite;
+
+/// Opens the store `location` names: a `postgres://` (or `postgresql://`) URL, else an
+/// SQLite file (created if need be). With `create` false, a store that does not exist
+/// yet is an error.
+pub fn open(location: &std::path::Path, create: bool) -> anyhow::Result<Box<dyn Store + Send>> {
+    if let Some(url) = location.to_str().filter(|l| is_url(l)) {
+        return Ok(Box::new(Postgres::open(url, create)?));
+    }
+    if !create && !location.exists() {
+        anyhow::bail!(
+            "no store at {} (`keysweep org scan --store {}` makes one)",
+            location.display(),
+            location.display()
+        );
+    }
+    Ok(Box::new(Sqlite::open(location)?))
+}
+
+/// The store's location as it may be shown: a URL's password (in its user part or as a
+/// `password=` parameter) replaced by `***`.
+pub fn redact(location: &str) -> String {
+    let mut out = location.to_string();
+    if let Some(scheme) = out.find("://") {
+        let rest = scheme + 3;
+        let end = out[rest..].find(['/', '?']).map_or(out.len(), |i| rest + i);
+        if let Some(at) = out[rest..end].rfind('@').map(|i| rest + i)
+            && let Some(colon) = out[rest..at].find(':').map(|i| rest + i)
+        {
+            out.replace_range(colon + 1..at, "***");
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let query: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out = format!("{head}{}", query.join("&"));
+    }
+    out
+}
+
+/// The store's location as it may be shown (see [`redact`]).
+pub fn shown(location: &std::path::Path) -> String {
+    redact(&location.to_string_lossy())
+}
 
 /// The schema this build writes. A store with a higher version was written by a newer
 /// keysweep and is refused; a lower one is migrated (see `sqlite::MIGRATIONS`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// A repository as the store knows it.
 #[derive(Debug, Clone, Default)]
@@ -107,8 +158,33 @@ pub struct Query {
 /// The triage statuses.
 pub const STATUSES: [&str; 4] = ["open", "false-positive", "accepted", "revoked"];
 
+/// A repository a worker has claimed from the queue (`org enqueue`, `org work`).
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// Its key in the store (`repositories.url`).
+    pub key: String,
+    pub name: String,
+    /// What to scan: the URL (without password) or absolute path enqueued.
+    pub source: String,
+}
+
 /// The operations `keysweep org` needs of a store.
 pub trait Store {
+    /// Queues repositories (key, name, source) for `org work`; one already queued stays
+    /// once, one done or failed is queued again, one claimed under a live lease is left to
+    /// its worker. Returns how many were queued.
+    fn enqueue(&mut self, items: &[(String, String, String)]) -> anyhow::Result<usize>;
+    /// Claims the next queued repository (or one whose lease expired) for `worker`, for
+    /// `lease` seconds, by the store's clock; `None` when none is left.
+    fn claim(&mut self, worker: &str, lease: i64) -> anyhow::Result<Option<Claim>>;
+    /// Extends `worker`'s lease on `key`; false if the claim was lost (expired and taken).
+    fn heartbeat(&mut self, key: &str, worker: &str, lease: i64) -> anyhow::Result<bool>;
+    /// Ends `worker`'s claim on `key` as `done` or `failed`.
+    fn finish_claim(&mut self, key: &str, worker: &str, state: &str) -> anyhow::Result<()>;
+    /// How many repositories are claimed (by any worker).
+    fn held(&mut self) -> anyhow::Result<i64>;
+    /// The queue: (key, state, attempts), by key.
+    fn queue(&mut self) -> anyhow::Result<Vec<(String, String, i64)>>;
     /// Starts a run; returns its id.
     fn begin_run(&mut self, fingerprint: &str) -> anyhow::Result<i64>;
     fn finish_run(&mut self, run: i64, repositories: i64, failed: i64) -> anyhow::Result<()>;
@@ -165,4 +241,21 @@ pub fn now() -> String {
         .map_or(0, |d| d.as_secs() as i64);
     let t = crate::source::git::rfc3339(secs, 0);
     format!("{}Z", t.trim_end_matches("+00:00"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_store_url_is_shown_without_its_password() {
+        assert_eq!(
+            super::redact("postgres://ks:s3cret@db.example:5432/keysweep?sslmode=require"),
+            "postgres://ks:***@db.example:5432/keysweep?sslmode=require"
+        );
+        assert_eq!(
+            super::redact("postgresql://db/ks?user=ks&password=s3cret&sslmode=disable"),
+            "postgresql://db/ks?user=ks&password=***&sslmode=disable"
+        );
+        assert_eq!(super::redact("postgres://ks@db/ks"), "postgres://ks@db/ks");
+        assert_eq!(super::redact("org.db"), "org.db");
+    }
 }

@@ -88,6 +88,18 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (repository, content_id, path)
     );
     CREATE INDEX findings_content ON findings (content_id);",
+    // 1 → 2: the work queue (`org enqueue`, `org work`); leases in seconds since the epoch.
+    "CREATE TABLE queue (
+        url TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        state TEXT NOT NULL,
+        worker TEXT,
+        lease_until INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        enqueued_at TEXT NOT NULL,
+        done_at TEXT
+    );",
 ];
 
 /// The store in one SQLite file.
@@ -224,6 +236,95 @@ fn repo_id(tx: &Transaction<'_>, url: &str, name: &str) -> rusqlite::Result<i64>
 }
 
 impl Store for Sqlite {
+    fn enqueue(&mut self, items: &[(String, String, String)]) -> anyhow::Result<usize> {
+        let when = now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut n = 0;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO queue (url, name, source, state, enqueued_at)
+                 VALUES (?1, ?2, ?3, 'queued', ?4)
+                 ON CONFLICT (url) DO UPDATE SET name = excluded.name,
+                     source = excluded.source, state = 'queued', worker = NULL,
+                     lease_until = NULL, enqueued_at = excluded.enqueued_at
+                 WHERE queue.state IN ('done', 'failed')
+                    OR (queue.state = 'claimed' AND queue.lease_until < unixepoch())",
+            )?;
+            for (key, name, source) in items {
+                n += st.execute(params![key, name, source, when])?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    fn claim(&mut self, worker: &str, lease: i64) -> anyhow::Result<Option<super::Claim>> {
+        // An immediate transaction: one claimer at a time, so no two take the same one.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let next: Option<super::Claim> = tx
+            .query_row(
+                "SELECT url, name, source FROM queue
+                 WHERE state = 'queued' OR (state = 'claimed' AND lease_until < unixepoch())
+                 ORDER BY enqueued_at, url LIMIT 1",
+                [],
+                |r| {
+                    Ok(super::Claim {
+                        key: r.get(0)?,
+                        name: r.get(1)?,
+                        source: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?;
+        if let Some(c) = &next {
+            tx.execute(
+                "UPDATE queue SET state = 'claimed', worker = ?1,
+                 lease_until = unixepoch() + ?2, attempts = attempts + 1 WHERE url = ?3",
+                params![worker, lease, c.key],
+            )?;
+        }
+        tx.commit()?;
+        Ok(next)
+    }
+
+    fn heartbeat(&mut self, key: &str, worker: &str, lease: i64) -> anyhow::Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE queue SET lease_until = unixepoch() + ?1
+             WHERE url = ?2 AND worker = ?3 AND state = 'claimed'",
+            params![lease, key, worker],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn finish_claim(&mut self, key: &str, worker: &str, state: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE queue SET state = ?1, done_at = ?2, lease_until = NULL
+             WHERE url = ?3 AND worker = ?4 AND state = 'claimed'",
+            params![state, now(), key, worker],
+        )?;
+        Ok(())
+    }
+
+    fn held(&mut self) -> anyhow::Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM queue WHERE state = 'claimed'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn queue(&mut self) -> anyhow::Result<Vec<(String, String, i64)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT url, state, attempts FROM queue ORDER BY url")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn begin_run(&mut self, fingerprint: &str) -> anyhow::Result<i64> {
         self.conn.execute(
             "INSERT INTO runs (started, fingerprint) VALUES (?1, ?2)",

@@ -34,6 +34,7 @@ mod org;
 mod permissions;
 mod report;
 mod sarif;
+mod store_conformance;
 mod sweep;
 mod system;
 mod tokens;
