@@ -22,6 +22,7 @@ pub mod terraform;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::finding::{Category, Finding, Severity};
 
@@ -159,10 +160,19 @@ pub fn named(path: &[u8]) -> bool {
 /// words that are rare in other files (`sshd_config` is not: it is looked for only in a
 /// file with an Ansible `lineinfile`).
 pub fn by_content(bytes: &[u8]) -> bool {
-    let has = |w: &[u8]| memchr::memmem::find(bytes, w).is_some();
+    // Every blob of a history passes here: the searchers are built once.
+    use memchr::memmem::Finder;
+    static WORDS: OnceLock<[Finder<'static>; 3]> = OnceLock::new();
+    let [group, lineinfile, sshd] = WORDS.get_or_init(|| {
+        [
+            Finder::new(b"AWS::EC2::SecurityGroup"),
+            Finder::new(b"lineinfile"),
+            Finder::new(b"sshd_config"),
+        ]
+    });
     bytes.starts_with(b"#cloud-config")
-        || has(b"AWS::EC2::SecurityGroup")
-        || (has(b"lineinfile") && has(b"sshd_config"))
+        || group.find(bytes).is_some()
+        || (lineinfile.find(bytes).is_some() && sshd.find(bytes).is_some())
 }
 
 /// The exposure findings of one file read alone, with nothing read from disk beside it:
