@@ -464,7 +464,7 @@ fn recorded(store: &Path) -> i64 {
 
 /// A repository of `n` generated files in one commit (git fast-import: fast), with a key
 /// at the end.
-fn big_repo(d: &TestDir, rel: &str, n: usize, secret: &str) -> PathBuf {
+pub(crate) fn big_repo(d: &TestDir, rel: &str, n: usize, secret: &str) -> PathBuf {
     let r = d.git_repo(rel);
     let mut stream = String::from(
         "commit refs/heads/main\ncommitter A <a@example.invalid> 1767000000 +0000\ndata 4\nbig\nfrom refs/heads/main^0\n",

@@ -460,41 +460,6 @@ fn postgres_store_with_a_newer_schema_is_refused_and_its_password_never_shown() 
     assert!(!r.stdout.contains("pw-s3cret"), "{}", r.stdout);
 }
 
-/// A repository at `rel` with `n` ordinary files and `secret` in one commit: long enough
-/// to scan that a worker can be killed in the middle of it.
-fn big_repo(d: &TestDir, rel: &str, n: usize, secret: &str) {
-    use std::io::Write as _;
-    let r = d.git_repo(rel);
-    let mut stream = String::from(
-        "commit refs/heads/main\ncommitter A <a@example.invalid> 1767000000 +0000\ndata 4\nbig\nfrom refs/heads/main^0\n",
-    );
-    for i in 0..n {
-        let body = format!(
-            "file {i}\n{}\n",
-            "ordinary text, nothing secret\n".repeat(40)
-        );
-        stream.push_str(&format!(
-            "M 644 inline data/{i:05}.txt\ndata {}\n{body}\n",
-            body.len()
-        ));
-    }
-    stream.push_str(&format!(
-        "M 644 inline keys/id\ndata {}\n{secret}\n",
-        secret.len()
-    ));
-    let mut c = crate::util::git_command(&r, &["fast-import", "--quiet"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    c.stdin
-        .take()
-        .unwrap()
-        .write_all(stream.as_bytes())
-        .unwrap();
-    assert!(c.wait().unwrap().success());
-    git(&r, &["reset", "-q", "--hard", "main"]);
-}
-
 /// The queue as the store has it: (repository's folder name, state, attempts).
 fn queue(pg: &Server, db: &str) -> Vec<(String, String, i64)> {
     let mut c = postgres::Client::connect(&pg.url(db), postgres::NoTls).unwrap();
@@ -538,7 +503,7 @@ fn postgres_queue_two_workers_one_killed_mid_scan_give_the_clean_store() {
     use std::time::{Duration, Instant};
     let Some(pg) = Server::start() else { return };
     let d = TestDir::new();
-    big_repo(&d, "fleet/a-big", 3000, &key("openssh_ecdsa256"));
+    crate::org::big_repo(&d, "fleet/a-big", 3000, &key("openssh_ecdsa256"));
     for (name, k) in [
         ("b", "openssh_ed25519"),
         ("c", "openssh_rsa2048"),
@@ -681,7 +646,7 @@ fn postgres_queue_a_scan_longer_than_its_lease_stays_its_workers() {
     use std::time::{Duration, Instant};
     let Some(pg) = Server::start() else { return };
     let d = TestDir::new();
-    big_repo(&d, "fleet/a-big", 24000, &key("openssh_ecdsa256"));
+    crate::org::big_repo(&d, "fleet/a-big", 24000, &key("openssh_ecdsa256"));
     let r = d.git_repo("fleet/b");
     commit(&r, &[("id", &key("openssh_ed25519"))], "key");
     let store = pg.database("beat");
