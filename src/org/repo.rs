@@ -285,17 +285,21 @@ fn scan_inner(
 
     let placed = place(&repo, &h, &held);
     timing(&start, "placed");
-    // Which secrets are in HEAD's tree now, for every finding of the repository.
-    let mut at_head = HashSet::new();
-    let mut ask = Vec::new();
-    for b in git::blobs_at_head(&repo) {
+    // Which secrets are in HEAD's tree now, and at which path, for every finding of the
+    // repository: a finding is at HEAD where its own path still holds it.
+    let mut at_head: HashSet<(String, String)> = HashSet::new();
+    let mut unread: HashMap<String, Vec<String>> = HashMap::new();
+    for (path, b) in git::paths_at_head(&repo) {
         match held.get(&b) {
-            Some(f) => at_head.extend(f.iter().map(|f| f.content_id.clone())),
-            None => ask.push(b.to_string()),
+            Some(f) => at_head.extend(f.iter().map(|f| (f.content_id.clone(), path.clone()))),
+            None => unread.entry(b.to_string()).or_default().push(path),
         }
     }
-    for (_, content) in store.contents(&ask, ctx.fingerprint, ctx.engine)? {
-        at_head.insert(content);
+    let ask: Vec<String> = unread.keys().cloned().collect();
+    for (blob, content) in store.contents(&ask, ctx.fingerprint, ctx.engine)? {
+        for path in unread.get(&blob).into_iter().flatten() {
+            at_head.insert((content.clone(), path.clone()));
+        }
     }
     timing(&start, "at head");
     let mut problems: Vec<String> = h.problems.clone();

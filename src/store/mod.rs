@@ -127,8 +127,11 @@ pub struct RepoScan {
     /// Blobs scanned in full, with what each held (empty for most).
     pub ledger: Vec<(String, Vec<BlobFinding>)>,
     pub placed: Vec<Placed>,
-    /// Content ids in the tree of HEAD now; `None` leaves `present_at_head` as it was.
-    pub at_head: Option<std::collections::HashSet<String>>,
+    /// (content id, path) of each secret in the tree of HEAD now, at the path it sits at
+    /// there: a finding is at HEAD only where its own path still holds it (a copy at
+    /// another path does not count, as in `history`). `None` leaves `present_at_head` as
+    /// it was.
+    pub at_head: Option<std::collections::HashSet<(String, String)>>,
 }
 
 /// A finding as the store holds it.

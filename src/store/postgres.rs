@@ -601,13 +601,14 @@ impl Store for Postgres {
         }
         if let Some(at_head) = &scan.at_head {
             let rows = tx.query(
-                "SELECT id, content_id, present_at_head FROM findings WHERE repository = $1",
+                "SELECT id, content_id, path, present_at_head FROM findings WHERE repository = $1",
                 &[&repo],
             )?;
             let set = tx.prepare("UPDATE findings SET present_at_head = $1 WHERE id = $2")?;
             for r in rows {
-                let (id, content, was): (i64, String, i64) = (r.get(0), r.get(1), r.get(2));
-                let now_at = i64::from(at_head.contains(&content));
+                let (id, content, path, was): (i64, String, String, i64) =
+                    (r.get(0), r.get(1), r.get(2), r.get(3));
+                let now_at = i64::from(at_head.contains(&(content, path)));
                 if now_at != was {
                     tx.execute(&set, &[&now_at, &id])?;
                 }

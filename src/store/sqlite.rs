@@ -552,16 +552,16 @@ impl Store for Sqlite {
             }
         }
         if let Some(at_head) = &scan.at_head {
-            let rows: Vec<(i64, String, i64)> = tx
+            let rows: Vec<(i64, String, String, i64)> = tx
                 .prepare(
-                    "SELECT id, content_id, present_at_head FROM findings WHERE repository = ?1",
+                    "SELECT id, content_id, path, present_at_head FROM findings WHERE repository = ?1",
                 )?
-                .query_map([repo], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .query_map([repo], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect::<Result<_, _>>()?;
             let mut set =
                 tx.prepare_cached("UPDATE findings SET present_at_head = ?1 WHERE id = ?2")?;
-            for (id, content, was) in rows {
-                let now_at = i64::from(at_head.contains(&content));
+            for (id, content, path, was) in rows {
+                let now_at = i64::from(at_head.contains(&(content, path)));
                 if now_at != was {
                     set.execute(params![now_at, id])?;
                 }
@@ -752,7 +752,7 @@ mod tests {
                 email: None,
                 date: None,
             }],
-            at_head: Some(["ks-1".to_string()].into()),
+            at_head: Some([("ks-1".to_string(), "p".to_string())].into()),
             ..RepoScan::default()
         };
         assert_eq!(s.record(&scan).unwrap().len(), 1);

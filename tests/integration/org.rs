@@ -160,6 +160,48 @@ fn an_unchanged_rerun_reads_nothing_and_new_commits_give_only_the_new_key() {
     assert_eq!(all.len(), 2);
 }
 
+/// A secret is at HEAD where its own path still holds it, as `history` says: a key
+/// copied to two paths, one of them deleted, is at HEAD at the other only; a key moved
+/// back in is at HEAD again.
+#[test]
+fn present_at_head_is_per_path() {
+    let d = TestDir::new();
+    let a = d.git_repo("fleet/a");
+    let k = key("openssh_ed25519");
+    commit(&a, &[("deploy/id", &k), ("backup/id", &k)], "two copies");
+    let store = d.path().join("s.db");
+    let first = scan(&d, &store, &["fleet"]);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    let at_head = |store: &Path| -> Vec<(String, i64)> {
+        let conn = rusqlite::Connection::open(store).unwrap();
+        let mut st = conn
+            .prepare("SELECT path, present_at_head FROM findings ORDER BY path")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        at_head(&store),
+        [("backup/id".to_string(), 1), ("deploy/id".to_string(), 1)]
+    );
+    git(&a, &["rm", "-q", "backup/id"]);
+    git(&a, &["commit", "-qm", "drop the backup"]);
+    let second = scan(&d, &store, &["fleet"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(
+        at_head(&store),
+        [("backup/id".to_string(), 0), ("deploy/id".to_string(), 1)]
+    );
+    commit(&a, &[("backup/id", &k)], "the backup again");
+    scan(&d, &store, &["fleet"]);
+    assert_eq!(
+        at_head(&store),
+        [("backup/id".to_string(), 1), ("deploy/id".to_string(), 1)]
+    );
+}
+
 #[test]
 fn forks_share_the_ledger_and_a_rule_change_rescans() {
     let d = TestDir::new();

@@ -99,6 +99,22 @@ pub fn blobs_at_head(repo: &Repository) -> HashSet<Oid> {
     at_head
 }
 
+/// Every blob in the tree of HEAD with its path (`/`-separated, as a finding's path is
+/// written): for `org`'s `present_at_head`, per path.
+pub fn paths_at_head(repo: &Repository) -> Vec<(String, Oid)> {
+    let mut out = Vec::new();
+    if let Ok(tree) = repo.head().and_then(|r| r.peel_to_tree()) {
+        let _ = tree.walk(TreeWalkMode::PreOrder, |root, entry| {
+            if entry.kind() == Some(ObjectType::Blob) {
+                let name = String::from_utf8_lossy(entry.name_bytes());
+                out.push((format!("{root}{name}"), entry.id()));
+            }
+            0
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
