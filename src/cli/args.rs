@@ -125,6 +125,12 @@ pub(super) struct OrgScanArgs {
     /// A self-hosted GitLab's URL [default: gitlab.com].
     #[arg(long, value_name = "URL")]
     pub(super) gitlab_url: Option<String>,
+    /// Scan only one shard of the repositories, for engines that run N copies of one job:
+    /// INDEX/COUNT (INDEX from 0), `auto/COUNT` (INDEX from JOB_COMPLETION_INDEX, a
+    /// Kubernetes Indexed Job's, or GitLab's CI_NODE_INDEX), or `auto` (GitLab's
+    /// CI_NODE_INDEX of CI_NODE_TOTAL). A repository's shard is a hash of its URL: stable.
+    #[arg(long, value_name = "INDEX/COUNT")]
+    pub(super) shard: Option<String>,
     /// Keep forks in what a forge lists (left out by default).
     #[arg(long)]
     pub(super) include_forks: bool,

@@ -252,6 +252,45 @@ fn usage_error(kind: clap::error::ErrorKind, msg: impl std::fmt::Display) -> ! {
     Cli::command().error(kind, msg).exit()
 }
 
+/// `--shard`'s value as (index from 0, count), reading the engine's variables through
+/// `env` for `auto`.
+fn shard(v: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(u64, u64), String> {
+    let number = |what: &str, s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("--shard {v}: {what} `{s}` is not a number"))
+    };
+    let from_env = |name: &str| env(name).ok_or_else(|| format!("--shard {v}: {name} is not set"));
+    let auto_index = || -> Result<u64, String> {
+        if let Some(i) = env("JOB_COMPLETION_INDEX") {
+            return number("JOB_COMPLETION_INDEX", &i);
+        }
+        // GitLab counts its parallel jobs from 1.
+        let i = number("CI_NODE_INDEX", &from_env("CI_NODE_INDEX")?)?;
+        i.checked_sub(1)
+            .ok_or_else(|| format!("--shard {v}: CI_NODE_INDEX counts from 1"))
+    };
+    let (index, count) = match v.split_once('/') {
+        Some(("auto", n)) => (auto_index()?, number("COUNT", n)?),
+        Some((i, n)) => (number("INDEX", i)?, number("COUNT", n)?),
+        None if v == "auto" => (
+            auto_index()?,
+            number("CI_NODE_TOTAL", &from_env("CI_NODE_TOTAL")?)?,
+        ),
+        None => {
+            return Err(format!(
+                "--shard {v}: write INDEX/COUNT, auto/COUNT or auto"
+            ));
+        }
+    };
+    if count == 0 || index >= count {
+        return Err(format!(
+            "--shard {v}: the index must be below the count (got {index} of {count})"
+        ));
+    }
+    Ok((index, count))
+}
+
 fn org_command(command: OrgCommand) -> Command {
     use crate::cmd::org::OrgConfig;
     use crate::org::{self, discover};
@@ -372,6 +411,11 @@ fn org_command(command: OrgCommand) -> Command {
                     rules: a.rules.selection(),
                     scan: a.output.scan_options(),
                     quiet: a.output.quiet,
+                    shard: a.shard.as_deref().map(|v| {
+                        shard(v, &|k| std::env::var(k).ok()).unwrap_or_else(|e| {
+                            usage_error(clap::error::ErrorKind::InvalidValue, e)
+                        })
+                    }),
                     lease,
                 },
                 output,

@@ -52,6 +52,17 @@ impl RepoSpec {
     }
 }
 
+/// The shard (of `count`) a repository belongs to: a hash of its URL (or path), so a shard
+/// always gets the same repositories, whatever else is listed and on whichever machine,
+/// and its clone cache stays warm.
+pub fn shard_of(key: &str, count: u64) -> u64 {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(head) % count.max(1)
+}
+
 /// The engine's version, part of the ledger's key: a new keysweep may find what an older
 /// one did not, with the same rules.
 pub const ENGINE: &str = concat!("keysweep-", env!("CARGO_PKG_VERSION"));
@@ -92,6 +103,8 @@ pub struct ScanConfig {
     pub rules: RuleSelection,
     pub scan: ScanOptions,
     pub quiet: bool,
+    /// Scan only this shard's repositories: (index, count), index from 0 (see [`shard_of`]).
+    pub shard: Option<(u64, u64)>,
     /// `org work`: take the repositories from the store's queue, each under a lease of
     /// this many seconds (see `work`), rather than from `repos`.
     pub lease: Option<u64>,
@@ -236,7 +249,13 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
     let mut repos: Vec<&RepoSpec> = Vec::new();
     let mut keys = std::collections::HashSet::new();
     for r in &cfg.repos {
-        if keys.insert(repo::key(r)) {
+        let key = repo::key(r);
+        if let Some((index, count)) = cfg.shard
+            && shard_of(&key, count) != index
+        {
+            continue;
+        }
+        if keys.insert(key) {
             repos.push(r);
         }
     }

@@ -202,6 +202,76 @@ fn present_at_head_is_per_path() {
     );
 }
 
+/// `--shard I/N` splits the repositories between N runs: every repository in exactly one
+/// shard, the same one on every run; `auto` reads the index the engine sets
+/// (JOB_COMPLETION_INDEX, or GitLab's CI_NODE_INDEX counted from 1 and CI_NODE_TOTAL).
+#[test]
+fn shards_split_the_repositories_exactly_and_stably() {
+    let d = TestDir::new();
+    for i in 0..12 {
+        let r = d.git_repo(&format!("fleet/r{i:02}"));
+        commit(&r, &[("id", &key("openssh_ed25519"))], "key");
+    }
+    let repos_of = |store: &Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(store).unwrap();
+        let mut st = conn.prepare("SELECT name FROM repositories").unwrap();
+        let mut v: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        v.sort();
+        v
+    };
+    let run = |store: &str, shard: &str, env: &[(&str, &str)]| {
+        let mut c = crate::util::keysweep(
+            d.path(),
+            &[
+                "org", "scan", "fleet", "-q", "--format", "jsonl", "--store", store, "--shard",
+                shard,
+            ],
+        );
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let r = Run::from(c.output().unwrap());
+        assert!(r.code <= 1, "{}", r.stderr);
+    };
+    let mut all = Vec::new();
+    for i in 0..3 {
+        run(&format!("s{i}.db"), &format!("{i}/3"), &[]);
+        let got = repos_of(&d.path().join(format!("s{i}.db")));
+        assert!(!got.is_empty() && got.len() < 12, "shard {i}: {got:?}");
+        // Again, in a fresh store: the same repositories.
+        run(&format!("t{i}.db"), &format!("{i}/3"), &[]);
+        assert_eq!(repos_of(&d.path().join(format!("t{i}.db"))), got);
+        all.extend(got);
+    }
+    all.sort();
+    let want: Vec<String> = (0..12).map(|i| format!("r{i:02}")).collect();
+    assert_eq!(all, want, "each repository in exactly one shard");
+    // What the engines set: Kubernetes' 0-based index, GitLab's 1-based one and total.
+    run("k.db", "auto/3", &[("JOB_COMPLETION_INDEX", "1")]);
+    assert_eq!(
+        repos_of(&d.path().join("k.db")),
+        repos_of(&d.path().join("s1.db"))
+    );
+    run(
+        "g.db",
+        "auto",
+        &[("CI_NODE_INDEX", "3"), ("CI_NODE_TOTAL", "3")],
+    );
+    assert_eq!(
+        repos_of(&d.path().join("g.db")),
+        repos_of(&d.path().join("s2.db"))
+    );
+    for bad in ["3/3", "x/3", "1", "auto"] {
+        let r = d.run(&["org", "scan", "fleet", "--store", "bad.db", "--shard", bad]);
+        assert_eq!(r.code, 2, "{bad}: {}", r.stderr);
+        assert!(r.stderr.contains("--shard"), "{bad}: {}", r.stderr);
+    }
+}
+
 #[test]
 fn forks_share_the_ledger_and_a_rule_change_rescans() {
     let d = TestDir::new();
