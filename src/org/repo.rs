@@ -344,8 +344,12 @@ fn mostly_known(
     repo: &Repository,
 ) -> anyhow::Result<bool> {
     const SAMPLE: usize = 256;
-    let mut head: Vec<Oid> = git::blobs_at_head(repo).into_iter().collect();
+    let mut head: Vec<Oid> = git::paths_at_head(repo)
+        .into_iter()
+        .map(|(_, b)| b)
+        .collect();
     head.sort();
+    head.dedup();
     let step = (head.len() / SAMPLE).max(1);
     let (mut asked, mut known) = (0, 0);
     for b in head.iter().step_by(step).take(SAMPLE) {

@@ -14,7 +14,8 @@ use serde_json::Value;
 const KEY_ID: &str = "AKIARZPUZDIKIOJZ7DN7";
 const SECRET: &str = "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";
 
-fn chromium() -> Option<PathBuf> {
+/// Headless Chromium, if installed (CI installs it; elsewhere the page tests skip).
+pub(crate) fn chromium() -> Option<PathBuf> {
     let found = ["chromium", "chromium-browser"].iter().find_map(|name| {
         let out = Command::new("sh")
             .args(["-c", &format!("command -v {name}")])

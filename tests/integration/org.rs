@@ -676,27 +676,6 @@ fn a_run_killed_mid_repository_resumes_to_exactly_the_clean_store() {
     assert_eq!(store_findings(&store), want);
 }
 
-/// Headless Chromium, if installed (CI installs it; elsewhere the page test is skipped).
-fn chromium() -> Option<PathBuf> {
-    let found = ["chromium", "chromium-browser"].iter().find_map(|name| {
-        let out = Command::new("sh")
-            .args(["-c", &format!("command -v {name}")])
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromium is not installed (.ci/run installs it)"
-        );
-        eprintln!("chromium not installed: skipping");
-    }
-    found
-}
-
 /// The number in `data-count` (or `data-rows`) of the element with `id`.
 fn data_of(dom: &str, id: &str, attr: &str) -> usize {
     let at = dom
@@ -711,7 +690,9 @@ fn data_of(dom: &str, id: &str, attr: &str) -> usize {
 
 #[test]
 fn the_org_page_loads_clean_and_counts_what_the_store_holds() {
-    let Some(browser) = chromium() else { return };
+    let Some(browser) = crate::html::chromium() else {
+        return;
+    };
     let d = TestDir::new();
     let a = d.git_repo("fleet/a");
     commit(&a, &[("id_ed25519", &key("openssh_ed25519"))], "key");

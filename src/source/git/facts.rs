@@ -1,7 +1,7 @@
 //! Facts about a commit for a finding: its author and date, and what HEAD's tree holds at
 //! a finding's path.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode};
@@ -82,21 +82,6 @@ impl<'r> HeadPaths<'r> {
                 .map(|e| e.id())
         })
     }
-}
-
-/// Blobs in the tree of HEAD, at any path (for `org`'s sample of what a fork holds and its
-/// secrets still at HEAD): a walk of the whole tree.
-pub fn blobs_at_head(repo: &Repository) -> HashSet<Oid> {
-    let mut at_head = HashSet::new();
-    if let Ok(tree) = repo.head().and_then(|r| r.peel_to_tree()) {
-        let _ = tree.walk(TreeWalkMode::PreOrder, |_, entry| {
-            if entry.kind() == Some(ObjectType::Blob) {
-                at_head.insert(entry.id());
-            }
-            0
-        });
-    }
-    at_head
 }
 
 /// Every blob in the tree of HEAD with its path (`/`-separated, as a finding's path is

@@ -28,7 +28,7 @@ mod walk;
 use std::path::PathBuf;
 
 pub use blobs::read_blobs;
-pub use facts::{CommitFacts, HeadPaths, blobs_at_head, commit_facts, paths_at_head, rfc3339};
+pub use facts::{CommitFacts, HeadPaths, commit_facts, paths_at_head, rfc3339};
 pub use guard::{guard, guard_while};
 pub use open::{configure, open, sha1_objects};
 pub use select::{ALL_REFS, Selection, local_tips, ls_remote, push_selection};
