@@ -22,9 +22,9 @@ pub mod terraform;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use crate::finding::{Category, Finding, Severity};
+use crate::scan::Marker;
 
 /// The check id of open SSH ingress rules.
 pub const SSH_OPEN_CHECK: &str = "ssh-open-to-world";
@@ -156,23 +156,15 @@ pub fn named(path: &[u8]) -> bool {
 
 /// Whether bytes may be a file the exposure checks choose by its contents (cloud-init,
 /// a CloudFormation security group, an Ansible task on sshd_config), whatever its name:
-/// what a pass over a history's packs keeps for reading again. Two substring searches of
-/// words that are rare in other files (`sshd_config` is not: it is looked for only in a
-/// file with an Ansible `lineinfile`).
-pub fn by_content(bytes: &[u8]) -> bool {
-    // Every blob of a history passes here: the searchers are built once.
-    use memchr::memmem::Finder;
-    static WORDS: OnceLock<[Finder<'static>; 3]> = OnceLock::new();
-    let [group, lineinfile, sshd] = WORDS.get_or_init(|| {
-        [
-            Finder::new(b"AWS::EC2::SecurityGroup"),
-            Finder::new(b"lineinfile"),
-            Finder::new(b"sshd_config"),
-        ]
-    });
+/// what a pass over a history's packs keeps for reading again. `met` says which of the
+/// scan's [`Marker`]s its pass over the bytes met (`sshd_config` is common in other files:
+/// it is looked for only in a file with an Ansible `lineinfile`).
+pub fn by_content(bytes: &[u8], met: impl Fn(Marker) -> bool) -> bool {
+    // Every blob of a history passes here: the words are found by the scan's own pass
+    // over the blob (its markers), not by a search of their own.
     bytes.starts_with(b"#cloud-config")
-        || group.find(bytes).is_some()
-        || (lineinfile.find(bytes).is_some() && sshd.find(bytes).is_some())
+        || met(Marker::SecurityGroup)
+        || (met(Marker::LineInFile) && memchr::memmem::find(bytes, b"sshd_config").is_some())
 }
 
 /// The exposure findings of one file read alone, with nothing read from disk beside it:

@@ -15,7 +15,7 @@ use crate::enrich;
 use crate::filter;
 use crate::finding::{Category, Disclosure, Finding, Severity};
 use crate::rules::Validator;
-use crate::scan::{LineCounter, Match, Scanner, Scratch, decode};
+use crate::scan::{ARMOUR_CARRIER, LineCounter, Marker, Match, Scanner, Scratch, decode};
 
 #[derive(Clone)]
 pub struct BlobScanner<'s> {
@@ -23,6 +23,9 @@ pub struct BlobScanner<'s> {
     scratch: Scratch,
     matches: Vec<Match>,
     disclosure: Disclosure,
+    /// The markers the automaton met in the bytes [`flags`](Self::flags) was last given
+    /// (the decoding layer's own scans come after and do not count).
+    met: [bool; 2],
 }
 
 /// How far back from a hit a decoding region reaches for the start of its line.
@@ -39,11 +42,17 @@ impl<'s> BlobScanner<'s> {
             scratch: Scratch::new(),
             matches: Vec::new(),
             disclosure,
+            met: [false; 2],
         }
     }
 
     pub fn scanner(&self) -> &'s Scanner {
         self.scanner
+    }
+
+    /// Whether the automaton met `marker` in the bytes last given to [`flags`](Self::flags).
+    pub fn met(&self, marker: Marker) -> bool {
+        self.met[marker as usize]
     }
 
     /// What the scan core matches in `bytes`, before anything is made of it.
@@ -62,14 +71,23 @@ impl<'s> BlobScanner<'s> {
     /// armour in it): rather than flag the blob for reading again, the decoding layer
     /// runs here and the blob is flagged only if it finds something. Whether there is a
     /// finding never depends on the blob's path (the path only names and grades it).
+    ///
+    /// The automaton passes over `bytes` once: the decoding layer works from that pass's
+    /// rejected hits, not from a second one (in a history of C sources, every version of
+    /// a file that says "secret" or "security" has such hits).
     pub fn flags(&mut self, bytes: &[u8]) -> bool {
-        if !self.matches(bytes).is_empty() {
+        let matched = !self.matches(bytes).is_empty();
+        self.met = [Marker::SecurityGroup, Marker::LineInFile].map(|m| self.scratch.met(m));
+        if matched {
             return true;
         }
-        if self.scratch.unmatched().is_empty() && decode::utf16(bytes).is_none() {
+        if decode::utf16(bytes).is_some() {
+            return !self.findings_at(bytes, || Path::new("blob")).is_empty();
+        }
+        if self.scratch.unmatched().is_empty() {
             return false;
         }
-        !self.findings_at(bytes, || Path::new("blob")).is_empty()
+        !self.scanned_findings(bytes, Path::new("blob")).is_empty()
     }
 
     /// The findings in `bytes`, found at `path` (a git blob's first path): each match
@@ -109,7 +127,12 @@ impl<'s> BlobScanner<'s> {
             return Vec::new();
         }
         let path = path();
-        let path = path.as_ref();
+        self.scanned_findings(bytes, path.as_ref())
+    }
+
+    /// [`text_findings`](Self::text_findings) once the automaton has passed over `bytes`:
+    /// `self.matches` and the scratch's rejected hits are that pass's.
+    fn scanned_findings(&mut self, bytes: &[u8], path: &Path) -> Vec<Finding> {
         let matches = std::mem::take(&mut self.matches);
         let mut unmatched = self.scratch.unmatched().to_vec();
         let mut found = if matches.is_empty() {
@@ -168,6 +191,9 @@ impl<'s> BlobScanner<'s> {
     ) {
         let scanner = self.scanner;
         let family = |ri: usize| {
+            if ri == ARMOUR_CARRIER {
+                return Some(Family::Key);
+            }
             let rule = scanner.rule(ri);
             match (&rule.category, rule.validator) {
                 (Category::PrivateKey, _) => Some(Family::Key),
@@ -200,7 +226,10 @@ impl<'s> BlobScanner<'s> {
         }
         let mut next_match = 0;
         let (mut at_hit, mut at_start) = (LineCounter::default(), LineCounter::default());
-        let marker = filter::inline::present(bytes);
+        // Whether the file holds an inline-allow marker at all: looked for once, and only
+        // for a file where a decoding finds something (most rejected hits decode to
+        // nothing, and the search reads the whole file).
+        let mut marker: Option<bool> = None;
         let mut added: Vec<Finding> = Vec::new();
         for (i, &(off, fam)) in hits.iter().enumerate() {
             let (start, mut end) = match fam {
@@ -273,7 +302,7 @@ impl<'s> BlobScanner<'s> {
             } else {
                 line
             };
-            let allowed = marker
+            let allowed = *marker.get_or_insert_with(|| filter::inline::present(bytes))
                 && filter::inline::allowed_alone(bytes, off, off.min(bytes.len()) + 1 - column);
             for mut f in enrich::blob_findings(scanner, path, &decoded, &out, self.disclosure) {
                 if fam == Family::AwsBase64 {

@@ -308,7 +308,8 @@ fn pack_pass(
     let exposure = ctx.exposure.any();
     let test = move |data: &[u8]| {
         // A file the exposure checks choose by its contents is read again too.
-        let keep = blobs.flags(data) || (exposure && crate::exposure::by_content(data));
+        let keep =
+            blobs.flags(data) || (exposure && crate::exposure::by_content(data, |m| blobs.met(m)));
         if !keep {
             return false;
         }

@@ -412,12 +412,18 @@ pub struct Scratch {
     /// Bytes handed to the rules' regexes in the last scan: the verification work.
     examined: usize,
     /// Keyword hits a rule verified and rejected in the last scan, as (hit offset, rule),
-    /// at most [`MAX_UNMATCHED`]: where the decoding layer looks for a wrapped secret.
+    /// at most [`MAX_UNMATCHED`] per rule: where the decoding layer looks for a wrapped
+    /// secret.
     unmatched: Vec<(usize, usize)>,
+    /// For each rule, how many of `unmatched` are its. A cap per rule, not per scan: with
+    /// one cap, 64 rejected `secret`s of a C file's comments hid the wrapped key after them.
+    unmatched_of: Vec<u32>,
+    /// The [`Marker`]s the last scan met, one bit each.
+    markers: u32,
 }
 
-/// How many rejected hits one scan remembers for the decoding layer.
-const MAX_UNMATCHED: usize = 64;
+/// How many rejected hits of one rule one scan remembers for the decoding layer.
+const MAX_UNMATCHED: u32 = 64;
 
 /// A keyword hit whose window waits for the next hit at least [`NEIGHBOUR_GAP`] away.
 #[derive(Debug, Clone, Copy)]
@@ -445,7 +451,61 @@ impl Scratch {
     pub fn unmatched(&self) -> &[(usize, usize)] {
         &self.unmatched
     }
+
+    /// Remembers that rule `ri` rejected the hit at `offset`, within its cap.
+    fn reject(&mut self, offset: usize, ri: usize) {
+        // The carriers' count is kept after the rules'.
+        let at = ri.min(self.unmatched_of.len() - 1);
+        if self.unmatched_of[at] < MAX_UNMATCHED {
+            self.unmatched_of[at] += 1;
+            self.unmatched.push((offset, ri));
+        }
+    }
+
+    /// Whether the last [`Scanner::scan`] met `marker`.
+    pub fn met(&self, marker: Marker) -> bool {
+        self.markers & (1 << marker as u32) != 0
+    }
 }
+
+/// Words that no rule looks for but that other parts of keysweep ask of every blob of a
+/// history (the exposure checks choose some files by their contents). The automaton finds
+/// them in the same pass as the rules' keywords, rather than a search of its own over
+/// every blob for each. A marker is met where the automaton reports it: a hit that
+/// overlaps a keyword's hit to its left can hide it, which costs only a check missed by
+/// content, never a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// A CloudFormation security group.
+    SecurityGroup,
+    /// Ansible's `lineinfile` module (found by its tail: every `line…` of ordinary text
+    /// would be a candidate for the prefilter, which looks at a keyword's first bytes).
+    LineInFile,
+}
+
+impl Marker {
+    const ALL: [(Marker, &'static str); 2] = [
+        (Marker::SecurityGroup, "AWS::EC2::SecurityGroup"),
+        (Marker::LineInFile, "neinfile"),
+    ];
+}
+
+/// The forms `-----BEGIN ` takes when an armour line is itself encoded: percent- and
+/// form-encoding, HTML character references, JSON's `\u0020`. No rule's pattern can start
+/// there; a hit is handed straight to the decoding layer as a private key's (the rule
+/// index [`ARMOUR_CARRIER`] in [`Scratch::unmatched`]), which undoes the carrier and
+/// scans again. They share their first [`ANCHOR_LEN`] bytes with the armours, so the
+/// automaton looks for them through the one `-----BEGIN` anchor, at no cost to its
+/// prefilter.
+const ARMOUR_CARRIERS: [&str; 4] = [
+    "-----BEGIN%20",
+    "-----BEGIN+",
+    "-----BEGIN&#",
+    "-----BEGIN\\u00",
+];
+
+/// The rule index an [`ARMOUR_CARRIERS`] hit has in [`Scratch::unmatched`].
+pub const ARMOUR_CARRIER: usize = usize::MAX;
 
 /// For one rule: no match of its look-around-free pattern (see [`erase_looks`]) that
 /// starts at `from` or later ends before `until`.
@@ -526,7 +586,53 @@ pub struct Scanner {
     groups: Vec<Vec<usize>>,
     /// keyword index → the groups whose rules listed it.
     keyword_groups: Vec<Vec<usize>>,
+    /// keyword index → its [`Marker`] bit (0 for a rule's keyword).
+    marker_bits: Vec<u32>,
+    /// keyword index → whether it is one of [`ARMOUR_CARRIERS`] (and no rule's).
+    carrier: Vec<bool>,
+    /// The automata look for anchors (see [`anchors`]): anchor index → its keywords
+    /// (index, length), longest first, and whether the anchor is its one keyword.
+    anchored: Vec<Vec<(usize, usize)>>,
+    anchored_exactly: Vec<bool>,
+    keyword_bytes: Vec<Box<[u8]>>,
     options: ScanOptions,
+}
+
+/// Keywords longer than this that share their first this many bytes with another are
+/// found through that shared prefix (an anchor) and told apart after it.
+const ANCHOR_LEN: usize = 10;
+
+/// The strings the automata look for: each keyword, except that keywords sharing their
+/// first [`ANCHOR_LEN`] bytes (the seven `-----BEGIN … PRIVATE KEY` armours) are looked
+/// for as that prefix, once, and the keyword is read after it. The prefilter is fastest
+/// with at most 32 strings; the armours sit in one of its buckets whatever their number,
+/// but each took a slot, and each was compared at every `----` of a Markdown rule.
+/// Returns the anchors and, for each, its keywords (indexes into `keywords`), longest
+/// first: the keyword a leftmost-longest search would report where several start.
+fn anchors<'k>(keywords: &[&'k str]) -> (Vec<&'k str>, Vec<Vec<usize>>) {
+    let mut anchors: Vec<&str> = Vec::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (ki, kw) in keywords.iter().enumerate() {
+        let shared = kw.len() > ANCHOR_LEN
+            && kw.is_char_boundary(ANCHOR_LEN)
+            && keywords.iter().enumerate().any(|(kj, other)| {
+                kj != ki
+                    && other.len() > ANCHOR_LEN
+                    && other.as_bytes()[..ANCHOR_LEN] == kw.as_bytes()[..ANCHOR_LEN]
+            });
+        let anchor = if shared { &kw[..ANCHOR_LEN] } else { kw };
+        match anchors.iter().position(|a| *a == anchor) {
+            Some(ai) => members[ai].push(ki),
+            None => {
+                anchors.push(anchor);
+                members.push(vec![ki]);
+            }
+        }
+    }
+    for m in &mut members {
+        m.sort_by_key(|&ki| std::cmp::Reverse(keywords[ki].len()));
+    }
+    (anchors, members)
 }
 
 impl Scanner {
@@ -544,19 +650,56 @@ impl Scanner {
                 }
             }
         }
-        let (keywords, keyword_rules) = keyword_order::for_prefilter(keywords, keyword_rules);
+        let rule_keywords = keywords.len();
+        for word in Marker::ALL
+            .map(|(_, w)| w)
+            .into_iter()
+            .chain(ARMOUR_CARRIERS)
+        {
+            if !keywords.contains(&word) {
+                keywords.push(word);
+                keyword_rules.push(Vec::new());
+            }
+        }
+        let carrier: Vec<bool> = keywords
+            .iter()
+            .enumerate()
+            .map(|(ki, k)| ki >= rule_keywords && ARMOUR_CARRIERS.contains(k))
+            .collect();
+        let marker_bits: Vec<u32> = keywords
+            .iter()
+            .map(|k| {
+                Marker::ALL
+                    .iter()
+                    .filter(|(_, w)| w == k)
+                    .map(|(m, _)| 1 << *m as u32)
+                    .sum()
+            })
+            .collect();
+        let (anchors, anchored) = anchors(&keywords);
+        let (anchors, anchored) = keyword_order::for_prefilter(anchors, anchored);
         // Standard semantics with overlapping search would report a keyword that is a
         // substring of another twice; leftmost-longest reports each position once and lets
         // the packed (SIMD) prefilter do nearly all of the work.
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
-            .build(&keywords)?;
+            .build(&anchors)?;
         let dense_automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
             .prefilter(false)
-            .build(&keywords)?;
+            .build(&anchors)?;
+        let anchored: Vec<Vec<(usize, usize)>> = anchored
+            .iter()
+            .map(|kis| kis.iter().map(|&ki| (ki, keywords[ki].len())).collect())
+            .collect();
+        let anchored_exactly: Vec<bool> = anchors
+            .iter()
+            .zip(&anchored)
+            .map(|(a, kis)| kis.len() == 1 && kis[0].1 == a.len())
+            .collect();
+        let keyword_bytes: Vec<Box<[u8]>> = keywords.iter().map(|k| k.as_bytes().into()).collect();
         let longest_keyword = keywords.iter().map(|k| k.len()).max().unwrap_or(1);
         let mut groups: Vec<Vec<usize>> = Vec::new();
         let mut group_keywords: Vec<Vec<usize>> = Vec::new();
@@ -598,6 +741,11 @@ impl Scanner {
             longest_keyword,
             groups,
             keyword_groups,
+            marker_bits,
+            carrier,
+            anchored,
+            anchored_exactly,
+            keyword_bytes,
             options,
         })
     }
@@ -644,11 +792,18 @@ impl Scanner {
         }
         scratch.examined = 0;
         scratch.unmatched.clear();
+        scratch.unmatched_of.clear();
+        scratch.unmatched_of.resize(n + 1, 0);
+        scratch.markers = 0;
         let mut hits = self.keyword_hits(hay);
         let mut run = Run::default();
         while let Some(hit) = hits.next_hit() {
             let (start, end) = (hit.start(), hit.end());
             let pattern = hit.pattern().as_usize();
+            scratch.markers |= self.marker_bits[pattern];
+            if self.carrier[pattern] {
+                scratch.reject(start, ARMOUR_CARRIER);
+            }
             for &gi in &self.keyword_groups[pattern] {
                 // Earlier hits at least NEIGHBOUR_GAP before this one: their windows end
                 // here, and this one's begins after the last of them.
@@ -751,6 +906,39 @@ impl Scanner {
         room / d * d
     }
 
+    /// The keyword that an anchor's match `m` starts: the longest of its keywords that
+    /// `hay` holds there.
+    #[inline]
+    fn keyword_at(&self, hay: &[u8], m: aho_corasick::Match) -> Option<aho_corasick::Match> {
+        let ai = m.pattern().as_usize();
+        if self.anchored_exactly[ai] {
+            let (ki, _) = self.anchored[ai][0];
+            return Some(aho_corasick::Match::must(ki, m.span()));
+        }
+        let rest = &hay[m.start()..];
+        self.anchored[ai].iter().find_map(|&(ki, len)| {
+            rest.starts_with(&self.keyword_bytes[ki])
+                .then(|| aho_corasick::Match::must(ki, m.start()..m.start() + len))
+        })
+    }
+
+    /// How many strings the keyword automaton's prefilter looks for (anchors and
+    /// markers included).
+    #[doc(hidden)]
+    pub fn prefilter_strings(&self) -> usize {
+        self.anchored.len()
+    }
+
+    /// An automaton over the keywords themselves (no anchors): what the scan's hits
+    /// must equal.
+    #[cfg(test)]
+    fn keyword_automaton(&self) -> AhoCorasick {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&self.keyword_bytes)
+            .unwrap()
+    }
+
     /// The keyword hits in `hay`, in order, as `find_iter` would give them.
     fn keyword_hits<'h>(&'h self, hay: &'h [u8]) -> KeywordHits<'h> {
         KeywordHits {
@@ -825,9 +1013,7 @@ impl Scanner {
         let hit_start = hit.start;
         if !self.may_match(ri, hay, &window, scratch) {
             // Rejected unseen: the decoding layer may still find a carrier here.
-            if scratch.unmatched.len() < MAX_UNMATCHED {
-                scratch.unmatched.push((hit_start, ri));
-            }
+            scratch.reject(hit_start, ri);
             return;
         }
         let locs = scratch.locations[ri].get_or_insert_with(|| re.capture_locations());
@@ -838,9 +1024,7 @@ impl Scanner {
             }
             None => {
                 scratch.rejected[ri] = Some(here);
-                if scratch.unmatched.len() < MAX_UNMATCHED {
-                    scratch.unmatched.push((hit_start, ri));
-                }
+                scratch.reject(hit_start, ri);
             }
         }
     }
@@ -1035,6 +1219,12 @@ impl KeywordHits<'_> {
             let input = aho_corasick::Input::new(self.hay).span(self.pos..end);
             match automaton.find(input) {
                 Some(m) => {
+                    let Some(m) = self.scanner.keyword_at(self.hay, m) else {
+                        // An anchor with none of its keywords after it: the search goes
+                        // on from the next byte, as it would have without the anchor.
+                        self.pos = m.start() + 1;
+                        continue;
+                    };
                     self.pos = m.end().max(m.start() + 1);
                     self.block_hits += 1;
                     if self.block_hits == DENSITY_BLOCK {
@@ -1207,11 +1397,16 @@ mod tests {
             let span_end = hay.len() + DENSE_SPAN;
             hay.resize(span_end - shift, b'.');
             hay.extend_from_slice(b"-----BEGIN OPENSSH PRIVATE KEY-----\n");
+            // Anchors with none of their keywords after them, or with another keyword
+            // starting inside the anchor.
+            hay.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n-----BEGIN-----BEGIN EC");
+            hay.extend_from_slice(b" PRIVATE KEY\n-----BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\n");
+            hay.extend_from_slice(b"------BEGIN RSA PRIVATE KEY-----\n-----BEGIN PRIVATE KE\n");
             hay.resize(hay.len() + 3 * DENSE_SPAN, b'.');
             hay.extend(b"ASIA\n".repeat(2000));
             hay.extend_from_slice(b"aws_secret_key");
             let want: Vec<_> = scanner
-                .automaton
+                .keyword_automaton()
                 .find_iter(&hay[..])
                 .map(|m| (m.pattern(), m.span()))
                 .collect();
@@ -1277,7 +1472,7 @@ mod tests {
                     None => rejected[ri] = Some(here),
                 }
             };
-        for hit in scanner.automaton.find_iter(hay) {
+        for hit in scanner.keyword_automaton().find_iter(hay) {
             for &ri in &keyword_rules[hit.pattern().as_usize()] {
                 while let Some((p, _)) = pending[ri].front()
                     && p.start + NEIGHBOUR_GAP <= hit.start()

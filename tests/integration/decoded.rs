@@ -254,6 +254,32 @@ fn pk_carriers() -> Vec<PkCarrier> {
                 percent_body(k)
             )
         }),
+        // Armour lines that are themselves encoded: the dashes stay, the space after
+        // `BEGIN` does not.
+        pk("url/whole.txt", "openssh_ecdsa256", 1, |k| {
+            format!("key={}\n", percent(k))
+        }),
+        pk("url/form-spaces.txt", "pem_rsa", 1, |k| {
+            format!("key={}\n", percent_body(k).replace(' ', "+"))
+        }),
+        pk("xml/armour-entities.xml", "pem_ecdsa256", 1, |k| {
+            format!(
+                "<v>{}</v>\n",
+                k.replace(' ', "&#32;").replace('\n', "&#10;")
+            )
+        }),
+        pk("json/armour-unicode.json", "openssh_ed25519", 1, |k| {
+            let s = json_string(k).replace(' ', "\\u0020");
+            format!("{{\"key\": {s}}}\n")
+        }),
+        // Rejected hits of other rules before the key (the `secret`s and `security`s of a
+        // C file's comments) leave the key's own hit its place in the decoding layer.
+        pk("c/after-comments.c", "openssh_ecdsa256", 202, |k| {
+            let comments: String = (0..100)
+                .map(|i| format!("/* security check {i} keeps the secret */\nint x{i} = {i};\n"))
+                .collect();
+            format!("{comments}#define KEY \\\n{}\n", macro_lines(k))
+        }),
         pk("paste/spaces.txt", "openssh_ed25519", 1, |k| {
             format!("key: {}\n", lines(k).join(" "))
         }),
