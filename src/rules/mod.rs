@@ -126,6 +126,12 @@ pub struct Rule {
     pub keywords: Vec<String>,
     /// A byte regex with exactly one capture group: the secret.
     pub pattern: String,
+    /// What must follow a keyword for its hit to count for this rule, as one byte class
+    /// repeated a fixed number of times (`[A-Z2-7]{16}`): where every match has its
+    /// keyword so followed, a hit that is not (a fragment, `AKIA=`) is no hit at all. Such
+    /// hits cost no verification and do not bound their neighbours' windows.
+    #[serde(default)]
+    pub hit_then: Option<String>,
     #[serde(default)]
     pub window: Window,
     #[serde(default)]
@@ -249,12 +255,88 @@ fn check_shape(file: &str, rule: &Rule) -> Result<(), RuleError> {
     if rule.window.before + rule.window.after > 1 << 20 {
         return Err(invalid("window is larger than 1 MiB".into()));
     }
+    if let Some(then) = &rule.hit_then {
+        HitThen::parse(then).map_err(|e| invalid(format!("hit_then: {e}")))?;
+    }
     Ok(())
+}
+
+/// A parsed [`Rule::hit_then`]: a set of bytes and how many of them must follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HitThen {
+    pub bytes: [bool; 256],
+    pub count: usize,
+}
+
+impl HitThen {
+    pub fn parse(text: &str) -> Result<HitThen, String> {
+        use regex_syntax::hir::{Class, HirKind};
+        let hir = regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .unicode(false)
+            .build()
+            .parse(text)
+            .map_err(|e| e.to_string())?;
+        let shape = || format!("{text:?} is not one byte class repeated a fixed number of times");
+        let HirKind::Repetition(rep) = hir.kind() else {
+            return Err(shape());
+        };
+        let count = match (rep.min, rep.max) {
+            (min, Some(max)) if min == max && (1..=64).contains(&min) => min as usize,
+            _ => return Err(shape()),
+        };
+        let mut bytes = [false; 256];
+        match rep.sub.kind() {
+            HirKind::Class(Class::Bytes(c)) => {
+                for r in c.iter() {
+                    for b in r.start()..=r.end() {
+                        bytes[b as usize] = true;
+                    }
+                }
+            }
+            HirKind::Class(Class::Unicode(c)) => {
+                for r in c.iter() {
+                    for ch in r.start()..=r.end().min('\u{7f}') {
+                        bytes[ch as usize] = true;
+                    }
+                }
+            }
+            HirKind::Literal(l) if l.0.len() == 1 => bytes[l.0[0] as usize] = true,
+            _ => return Err(shape()),
+        }
+        Ok(HitThen { bytes, count })
+    }
+
+    /// Whether `hay` has the shape at `at`.
+    #[inline]
+    pub fn fits(&self, hay: &[u8], at: usize) -> bool {
+        hay.get(at..at + self.count)
+            .is_some_and(|run| run.iter().all(|&b| self.bytes[b as usize]))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hit_then_is_one_class_a_fixed_number_of_times() {
+        let t = HitThen::parse("[A-Z2-7]{16}").unwrap();
+        assert_eq!(t.count, 16);
+        assert!(t.fits(b"AKIAJ2FAN53GZUWG6CJZ", 4));
+        assert!(!t.fits(b"AKIAJ2FAN53GZUWG6CJ", 4));
+        assert!(!t.fits(b"AKIAJ2FAN53GZUWG6cJZ", 4));
+        for bad in [
+            "[A-Z]+",
+            "[A-Z]{2,16}",
+            "ab{3}",
+            "(",
+            "[A-Z]{0}",
+            "[A-Z]{65}",
+        ] {
+            assert!(HitThen::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     /// Past 32 strings aho-corasick's packed prefilter switches from Slim to Fat Teddy
     /// (16 bytes a step instead of 32): +20% CPU on a large clean tree. Keywords of 4

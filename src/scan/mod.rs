@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 
-use crate::rules::{Rule, RuleSet};
+use crate::rules::{HitThen, Rule, RuleSet};
 pub use validate::Verdict;
 
 /// How many times one keyword hit may retry its regex after a rejected candidate. Bounds the
@@ -586,6 +586,9 @@ pub struct Scanner {
     groups: Vec<Vec<usize>>,
     /// keyword index → the groups whose rules listed it.
     keyword_groups: Vec<Vec<usize>>,
+    /// For each group, what must follow a keyword for a hit to count (its rules'
+    /// [`Rule::hit_then`]: rules with different ones are in different groups).
+    group_then: Vec<Option<HitThen>>,
     /// keyword index → its [`Marker`] bit (0 for a rule's keyword).
     marker_bits: Vec<u32>,
     /// keyword index → whether it is one of [`ARMOUR_CARRIERS`] (and no rule's).
@@ -702,22 +705,27 @@ impl Scanner {
         let keyword_bytes: Vec<Box<[u8]>> = keywords.iter().map(|k| k.as_bytes().into()).collect();
         let longest_keyword = keywords.iter().map(|k| k.len()).max().unwrap_or(1);
         let mut groups: Vec<Vec<usize>> = Vec::new();
-        let mut group_keywords: Vec<Vec<usize>> = Vec::new();
+        let mut group_keywords: Vec<(Vec<usize>, Option<&str>)> = Vec::new();
         for ri in 0..set.rules.len() {
             let mut kws: Vec<usize> = (0..keywords.len())
                 .filter(|&ki| keyword_rules[ki].contains(&ri))
                 .collect();
             kws.sort_unstable();
-            match group_keywords.iter().position(|g| *g == kws) {
+            let key = (kws, set.rules[ri].hit_then.as_deref());
+            match group_keywords.iter().position(|g| *g == key) {
                 Some(gi) => groups[gi].push(ri),
                 None => {
-                    group_keywords.push(kws);
+                    group_keywords.push(key);
                     groups.push(vec![ri]);
                 }
             }
         }
+        let group_then: Vec<Option<HitThen>> = group_keywords
+            .iter()
+            .map(|(_, then)| then.and_then(|t| HitThen::parse(t).ok()))
+            .collect();
         let mut keyword_groups: Vec<Vec<usize>> = vec![Vec::new(); keywords.len()];
-        for (gi, kws) in group_keywords.iter().enumerate() {
+        for (gi, (kws, _)) in group_keywords.iter().enumerate() {
             for &ki in kws {
                 keyword_groups[ki].push(gi);
             }
@@ -741,6 +749,7 @@ impl Scanner {
             longest_keyword,
             groups,
             keyword_groups,
+            group_then,
             marker_bits,
             carrier,
             anchored,
@@ -805,6 +814,11 @@ impl Scanner {
                 scratch.reject(start, ARMOUR_CARRIER);
             }
             for &gi in &self.keyword_groups[pattern] {
+                if let Some(then) = &self.group_then[gi]
+                    && !then.fits(hay, end)
+                {
+                    continue;
+                }
                 // Earlier hits at least NEIGHBOUR_GAP before this one: their windows end
                 // here, and this one's begins after the last of them.
                 while let Some(p) = scratch.pending[gi].front().copied()
@@ -842,6 +856,14 @@ impl Scanner {
                 let shift = self.periods_to_skip(hay, &run, end);
                 if shift > 0 {
                     for &gi in &self.keyword_groups[pattern] {
+                        // A group that does not count this hit (its `hit_then`) counts none
+                        // of the jumped ones either (the bytes after each repeat, to well
+                        // past `hit_then`'s reach): its books stay as they are.
+                        if let Some(then) = &self.group_then[gi]
+                            && !then.fits(hay, end)
+                        {
+                            continue;
+                        }
                         for p in scratch.pending[gi].iter_mut() {
                             (p.start, p.end, p.floor) =
                                 (p.start + shift, p.end + shift, p.floor + shift);
@@ -901,7 +923,15 @@ impl Scanner {
             at += n;
         }
         let stretch_end = at.min(hay.len());
-        let margin = 2 * d + self.longest_keyword + 2;
+        // A hit's `hit_then` reads that far past it: the jumped hits' must repeat too.
+        let then_reach = self
+            .group_then
+            .iter()
+            .flatten()
+            .map(|t| t.count)
+            .max()
+            .unwrap_or(0);
+        let margin = 2 * d + self.longest_keyword + then_reach + 2;
         let room = stretch_end.saturating_sub(end + margin);
         room / d * d
     }
@@ -1385,6 +1415,27 @@ mod tests {
         );
     }
 
+    /// A fragment of a key id's prefix (no id after it) is no hit for the AWS rules
+    /// (`hit_then`): it neither costs their verification nor bounds the window of the real
+    /// id after it, so a secret before both is still paired with the id.
+    #[test]
+    fn a_key_id_fragment_does_not_part_a_secret_from_its_id() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        // The fragment stands more than NEIGHBOUR_GAP before the id: were it a hit, the
+        // id's window would start after it.
+        let hay = b"secret 3RxxWBtSS9Z4xxIahZ291TtLuIoPeDIEn8WHhXMf AKIA=\n\
+            the id of the key above, which is the one in use:\n\
+            id AKIAJ2FAN53GZUWG6CJZ\n";
+        let mut out = Vec::new();
+        scanner.scan(hay, &mut Scratch::new(), &mut out);
+        let secrets: Vec<&[u8]> = out.iter().map(|m| &hay[m.secret.clone()]).collect();
+        assert!(
+            secrets.contains(&&b"3RxxWBtSS9Z4xxIahZ291TtLuIoPeDIEn8WHhXMf"[..]),
+            "{secrets:?}"
+        );
+    }
+
     /// The switch between the two keyword automata gives exactly `find_iter`'s hits: in
     /// dense stretches, in clean ones, and for a keyword that straddles the end of a dense
     /// search's span.
@@ -1474,6 +1525,11 @@ mod tests {
             };
         for hit in scanner.keyword_automaton().find_iter(hay) {
             for &ri in &keyword_rules[hit.pattern().as_usize()] {
+                if let Some(then) = &scanner.rules[ri].rule.hit_then
+                    && !HitThen::parse(then).unwrap().fits(hay, hit.end())
+                {
+                    continue;
+                }
                 while let Some((p, _)) = pending[ri].front()
                     && p.start + NEIGHBOUR_GAP <= hit.start()
                 {
