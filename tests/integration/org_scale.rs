@@ -1,0 +1,320 @@
+//! `keysweep org` beyond one machine: shards' SQLite stores merged with `org merge` give
+//! exactly the store of one unsharded run; and four `org work` processes over forty
+//! repositories in a throwaway PostgreSQL, one SIGKILLed while it holds a repository, end
+//! with every repository scanned once and the findings of one single-process run.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use crate::util::{Run, TestDir, git, key};
+
+/// The fixture keys the fleets hold: shared between repositories, as a copied key is.
+const KEYS: [&str; 5] = [
+    "openssh_ed25519",
+    "openssh_rsa2048",
+    "openssh_ecdsa256",
+    "openssh_ecdsa384",
+    "pem_rsa",
+];
+
+/// A bare repository `rel` under `d` made in one `git fast-import`: two commits, the
+/// second adding `keys` (path, fixture key name) beside an ordinary file.
+fn small_repo(d: &TestDir, rel: &str, keys: &[(&str, &str)]) {
+    let r = d.path().join(rel);
+    std::fs::create_dir_all(&r).unwrap();
+    git(&r, &["init", "-q", "--bare", "-b", "main"]);
+    let mut s = String::new();
+    for c in 1..=2 {
+        s.push_str(&format!(
+            "commit refs/heads/main\ncommitter A <a@example.invalid> {} +0000\ndata 2\nc{c}\n",
+            1767000000 + c
+        ));
+        let body = format!("{rel} commit {c}\n");
+        s.push_str(&format!(
+            "M 644 inline src/main.txt\ndata {}\n{body}\n",
+            body.len()
+        ));
+        if c == 2 {
+            for (path, k) in keys {
+                let k = key(k);
+                s.push_str(&format!("M 644 inline {path}\ndata {}\n{k}\n", k.len()));
+            }
+        }
+        s.push('\n');
+    }
+    let mut c = crate::util::git_command(&r, &["fast-import", "--quiet"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    c.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    assert!(c.wait().unwrap().success());
+}
+
+/// `n` repositories `fleet/rNN.git`: most hold a key (one in three of them two, some the
+/// same key at two paths), several share a key, one in five holds none.
+fn fleet(d: &TestDir, n: usize) {
+    for i in 0..n {
+        let k1 = KEYS[i % KEYS.len()];
+        let k2 = KEYS[(i / 2) % KEYS.len()];
+        let keys: Vec<(&str, &str)> = match i % 5 {
+            0 => vec![],
+            1 | 2 => vec![("deploy/id", k1)],
+            3 => vec![("deploy/id", k1), ("ops/key.pem", k2)],
+            _ => vec![("deploy/id", k1), ("backup/id", k1)],
+        };
+        small_repo(d, &format!("fleet/r{i:02}.git"), &keys);
+    }
+}
+
+/// `keysweep org ARGS… --store STORE` in `d`.
+fn org(d: &TestDir, store: &str, args: &[&str]) -> Run {
+    let mut all = vec!["org"];
+    all.extend(args);
+    all.extend(["--store", store]);
+    d.run(&all)
+}
+
+/// `org findings --format json` of `store`, exactly as printed (exit 0 or 1, as what is
+/// listed says).
+fn findings(d: &TestDir, store: &str) -> Value {
+    let r = org(d, store, &["findings", "--format", "json", "--quiet"]);
+    let v: Value =
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r:?}", r = r.stderr));
+    let open = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["places"].as_array().unwrap())
+        .any(|p| p["status"] == "open");
+    assert_eq!(r.code, i32::from(open), "{}", r.stderr);
+    v
+}
+
+/// [`findings`] without the times a run stamps (first and last seen, triage time), which
+/// differ between two runs over the same repositories.
+fn untimed(d: &TestDir, store: &str) -> Value {
+    let mut v = findings(d, store);
+    for e in v.as_array_mut().unwrap() {
+        e.as_object_mut().unwrap().remove("first_seen");
+        for p in e["places"].as_array_mut().unwrap() {
+            let p = p.as_object_mut().unwrap();
+            for k in ["first_seen", "last_seen", "triaged_at"] {
+                p.remove(k);
+            }
+        }
+    }
+    v
+}
+
+/// Every table's rows but the runs', in a stable order, from an SQLite store: what two
+/// stores with the same content hold alike (ids and run numbers left out).
+fn tables(store: &Path) -> Vec<String> {
+    let c = rusqlite::Connection::open(store).unwrap();
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT url || ' ' || name || ' ' || coalesce(tips, '-') || ' ' || coalesce(fingerprint, '-') || ' ' || coalesce(result, '-') FROM repositories ORDER BY url",
+        "SELECT blob || ' ' || fingerprint || ' ' || engine || ' ' || findings FROM ledger ORDER BY 1",
+        "SELECT blob || ' ' || seq || ' ' || content_id || ' ' || rule || ' ' || line FROM blob_findings ORDER BY 1",
+        "SELECT r.url || ' ' || content_id || ' ' || path || ' ' || blob || ' ' || coalesce(commit_id, '-') || ' ' || present_at_head || ' ' || status FROM findings f JOIN repositories r ON r.id = f.repository ORDER BY 1",
+    ] {
+        let mut st = c.prepare(sql).unwrap();
+        let rows = st.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        out.extend(rows.map(Result::unwrap));
+    }
+    out
+}
+
+fn count(store: &Path, table: &str) -> i64 {
+    let c = rusqlite::Connection::open(store).unwrap();
+    c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn merging_three_shards_gives_the_store_of_one_unsharded_run() {
+    let d = TestDir::new();
+    fleet(&d, 24);
+    let p = |name: &str| d.path().join(name).to_str().unwrap().to_string();
+    let one = p("one.db");
+    let r = org(&d, &one, &["scan", "fleet", "--quiet"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let want = untimed(&d, &one);
+    assert!(want.as_array().unwrap().len() >= 4, "{want:#}");
+
+    let shards: Vec<String> = (0..3).map(|i| p(&format!("shard-{i}.db"))).collect();
+    let mut repos = 0;
+    for (i, s) in shards.iter().enumerate() {
+        let r = org(&d, s, &["scan", "fleet", "--shard", &format!("{i}/3")]);
+        assert!(r.code <= 1, "{}", r.stderr);
+        let n = count(Path::new(s), "repositories");
+        // 24 repositories by a hash of their path: each shard gets some.
+        assert!(n > 0, "shard {i} got no repository: {}", r.stderr);
+        repos += n;
+    }
+    assert_eq!(repos, 24);
+
+    let merged = p("merged.db");
+    let mut args = vec!["merge"];
+    args.extend(shards.iter().map(String::as_str));
+    let r = org(&d, &merged, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("3 stores") && r.stderr.contains("24 repositories added"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(untimed(&d, &merged), want);
+    assert_eq!(tables(Path::new(&merged)), tables(Path::new(&one)));
+    // The page reads the merged store as any other.
+    let r = org(&d, &merged, &["report"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("r03"), "the page lists the repositories");
+
+    // Merged again: nothing changes, not even a time or a run.
+    let before = findings(&d, &merged);
+    let runs = count(Path::new(&merged), "runs");
+    let r = org(&d, &merged, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("0 repositories added, 0 updated; 0 findings added"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(findings(&d, &merged), before);
+    assert_eq!(count(Path::new(&merged), "runs"), runs);
+    assert_eq!(tables(Path::new(&merged)), tables(Path::new(&one)));
+
+    // Triage travels with the merge, and the later decision wins: marked in a shard, the
+    // merged store takes it; marked again later in the merged store, a new merge of the
+    // shard does not undo it.
+    let shard_with_finding = shards
+        .iter()
+        .find(|s| count(Path::new(s.as_str()), "findings") > 0)
+        .unwrap();
+    let v = findings(&d, shard_with_finding);
+    let id = v[0]["id"].as_str().unwrap().to_string();
+    let r = org(
+        &d,
+        shard_with_finding,
+        &[
+            "triage",
+            &id,
+            "--status",
+            "false-positive",
+            "--note",
+            "fixture",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = org(&d, &merged, &["merge", shard_with_finding]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let status_of = |store: &str| -> Vec<String> {
+        findings(&d, store)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["id"] == id.as_str())
+            .flat_map(|e| e["places"].as_array().unwrap().clone())
+            .map(|p| p["status"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Every place the shard holds is false-positive in the merged store.
+    let in_shard = status_of(shard_with_finding);
+    assert!(
+        in_shard.iter().all(|s| s == "false-positive"),
+        "{in_shard:?}"
+    );
+    let in_merged = status_of(&merged);
+    assert_eq!(
+        in_merged.iter().filter(|s| *s == "false-positive").count(),
+        in_shard.len(),
+        "{in_merged:?}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let r = org(&d, &merged, &["triage", &id, "--status", "accepted"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = org(&d, &merged, &["merge", shard_with_finding]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        status_of(&merged).iter().all(|s| s == "accepted"),
+        "{:?}",
+        status_of(&merged)
+    );
+}
+
+#[test]
+fn a_missing_corrupt_or_newer_shard_merges_nothing() {
+    let d = TestDir::new();
+    fleet(&d, 6);
+    let p = |name: &str| d.path().join(name).to_str().unwrap().to_string();
+    let (a, b) = (p("a.db"), p("b.db"));
+    let r = org(&d, &a, &["scan", "fleet", "--shard", "0/2"]);
+    assert!(r.code <= 1, "{}", r.stderr);
+    let r = org(&d, &b, &["scan", "fleet", "--shard", "1/2"]);
+    assert!(r.code <= 1, "{}", r.stderr);
+
+    // A store of a newer schema, a file that is not a database, one cut short, and none.
+    let newer = p("newer.db");
+    std::fs::copy(&a, &newer).unwrap();
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .execute("UPDATE schema_version SET version = version + 1", [])
+        .unwrap();
+    let garbage = p("garbage.db");
+    std::fs::write(&garbage, "not a store at all\n".repeat(500)).unwrap();
+    let cut = p("cut.db");
+    let bytes = std::fs::read(&b).unwrap();
+    assert!(bytes.len() > 8192, "{}", bytes.len());
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let empty = p("empty.db");
+    std::fs::write(&empty, "").unwrap();
+    let missing = p("missing.db");
+
+    // Into a new store: nothing is left behind.
+    let out = p("out.db");
+    for (bad, says) in [
+        (&newer, "newer keysweep"),
+        (&garbage, "not an SQLite store"),
+        (&cut, "cut.db"),
+        (&empty, "not a keysweep store"),
+        (&missing, "no store at"),
+    ] {
+        // The bad one last: the good one before it is not merged either.
+        let r = org(&d, &out, &["merge", &a, bad]);
+        assert_eq!(r.code, 2, "{bad}: {}", r.stderr);
+        assert!(r.stderr.contains(says), "{bad}: {}", r.stderr);
+        assert!(r.stderr.contains("nothing merged"), "{bad}: {}", r.stderr);
+        assert!(!Path::new(&out).exists(), "{bad}: a store was left behind");
+    }
+    // The shards were read, never written.
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+
+    // Into a store holding a merge already: it stays as it was.
+    let r = org(&d, &out, &["merge", &a]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let before = findings(&d, &out);
+    let rows = tables(Path::new(&out));
+    for bad in [&newer, &garbage, &cut, &empty, &missing] {
+        let r = org(&d, &out, &["merge", &b, bad]);
+        assert_eq!(r.code, 2, "{bad}: {}", r.stderr);
+        assert_eq!(findings(&d, &out), before, "{bad}");
+        assert_eq!(tables(Path::new(&out)), rows, "{bad}");
+    }
+    // The store merged into is not a shard of its own; a shard named twice counts once.
+    let r = org(&d, &out, &["merge", &out]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = org(&d, &out, &["merge", &b, &b]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("1 stores"), "{}", r.stderr);
+    // A shared PostgreSQL store needs no merge: refused, not half-done.
+    let r = org(&d, "postgres://keysweep@%2Fnowhere/ks", &["merge", &a]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("needs no merge"), "{}", r.stderr);
+    // No shard at all is a usage error.
+    let r = org(&d, &out, &["merge"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
