@@ -94,9 +94,13 @@ fn findings(d: &TestDir, store: &str) -> Value {
 }
 
 /// [`findings`] without the times a run stamps (first and last seen, triage time), which
-/// differ between two runs over the same repositories.
+/// differ between two runs over the same repositories, and so in the order of their ids
+/// rather than oldest first.
 fn untimed(d: &TestDir, store: &str) -> Value {
     let mut v = findings(d, store);
+    v.as_array_mut()
+        .unwrap()
+        .sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
     for e in v.as_array_mut().unwrap() {
         e.as_object_mut().unwrap().remove("first_seen");
         for p in e["places"].as_array_mut().unwrap() {
@@ -317,4 +321,199 @@ fn a_missing_corrupt_or_newer_shard_merges_nothing() {
     // No shard at all is a usage error.
     let r = org(&d, &out, &["merge"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+/// `org work` in the background against `store`, with a short lease (renewed every third
+/// of it while a repository is scanned).
+fn worker(d: &TestDir, store: &str) -> std::process::Child {
+    crate::util::keysweep(
+        d.path(),
+        &[
+            "org",
+            "work",
+            "--lease",
+            "2",
+            "--threads",
+            "1",
+            "--quiet",
+            "--format",
+            "jsonl",
+            "--store",
+            store,
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap()
+}
+
+/// Waits for `child` (at most `secs` seconds); its exit code and stderr.
+fn finish(mut child: std::process::Child, secs: u64) -> (Option<i32>, String) {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("a worker did not finish in {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    (status.code(), err)
+}
+
+#[test]
+fn four_workers_over_forty_repositories_one_killed_holding_one_scan_each_once() {
+    use std::time::{Duration, Instant};
+    let Some(pg) = crate::store_conformance::Server::start() else {
+        return;
+    };
+    let d = TestDir::new();
+    // Four bigger repositories first by URL, which the four workers claim first (so one
+    // is held long enough to be seen and killed), and 36 small ones.
+    for (i, k) in KEYS.iter().take(4).enumerate() {
+        crate::org::big_repo(&d, &format!("fleet/a-big-{i}"), 2000, &key(k));
+    }
+    fleet(&d, 36);
+    // What one single-process run over the same 40 repositories gives.
+    let one = d.path().join("one.db");
+    let one = one.to_str().unwrap();
+    let r = org(&d, one, &["scan", "fleet", "--quiet"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let want = untimed(&d, one);
+
+    let store = pg.database("fleet");
+    let r = org(&d, &store, &["enqueue", "fleet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("40 of 40"), "{}", r.stderr);
+    let mut db = postgres::Client::connect(&store, postgres::NoTls).unwrap();
+
+    let mut workers: Vec<Option<std::process::Child>> =
+        (0..4).map(|_| Some(worker(&d, &store))).collect();
+    // Seen from the store: a worker holding a big repository's lease. Its name ends in
+    // its process id.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (victim, held) = 'found: loop {
+        assert!(
+            Instant::now() < deadline,
+            "no worker was seen holding a repository"
+        );
+        for row in db
+            .query(
+                "SELECT worker, url FROM queue WHERE state = 'claimed' AND url LIKE '%a-big-%'",
+                &[],
+            )
+            .unwrap()
+        {
+            let (who, url): (String, String) = (row.get(0), row.get(1));
+            if let Some(i) = workers.iter().position(|w| {
+                w.as_ref()
+                    .is_some_and(|w| who.ends_with(&format!(":{}", w.id())))
+            }) {
+                break 'found (i, url);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let mut killed = workers[victim].take().unwrap();
+    let killed_name = format!(":{}", killed.id());
+    killed.kill().unwrap(); // SIGKILL
+    let status = killed.wait().unwrap();
+    assert!(status.code().is_none(), "it had finished: {status:?}");
+    // Killed while it held the repository: the claim is still its own.
+    let row = db
+        .query_one("SELECT state, worker FROM queue WHERE url = $1", &[&held])
+        .unwrap();
+    let (state, who): (String, String) = (row.get(0), row.get(1));
+    assert!(
+        state == "claimed" && who.ends_with(&killed_name),
+        "{held}: {state} by {who}"
+    );
+
+    // The other three scan the rest, take the held one over once its lease runs out, and
+    // leave when every repository is done.
+    let mut codes = Vec::new();
+    for w in workers.into_iter().flatten() {
+        let (code, err) = finish(w, 180);
+        assert!(matches!(code, Some(0 | 1)), "{code:?}: {err}");
+        codes.push(code);
+    }
+    assert!(codes.contains(&Some(1)), "{codes:?}");
+
+    // Every repository done; claimed once, but the one held by the killed worker, twice.
+    let queue: Vec<(String, String, i64, String)> = db
+        .query(
+            "SELECT url, state, attempts, worker FROM queue ORDER BY url",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(queue.len(), 40);
+    for (url, state, attempts, who) in &queue {
+        assert_eq!(state, "done", "{url}");
+        let want_attempts = if *url == held { 2 } else { 1 };
+        assert_eq!(*attempts, want_attempts, "{url}: {queue:#?}");
+        if *url == held {
+            assert!(
+                !who.ends_with(&killed_name),
+                "{url} done by the dead worker"
+            );
+        }
+    }
+    // Scanned once each into the store: the three finished runs (one a surviving worker)
+    // recorded as many repositories as each of them finished in the queue, and with those
+    // the killed worker finished before it died, forty.
+    let by_dead = queue
+        .iter()
+        .filter(|(_, _, _, who)| who.ends_with(&killed_name))
+        .count() as i64;
+    let mut per_worker: std::collections::BTreeMap<&str, i64> = Default::default();
+    for (_, _, _, who) in &queue {
+        if !who.ends_with(&killed_name) {
+            *per_worker.entry(who.as_str()).or_default() += 1;
+        }
+    }
+    let mut runs: Vec<i64> = db
+        .query(
+            "SELECT repositories FROM runs WHERE finished IS NOT NULL AND failed = 0",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let unfinished: i64 = db
+        .query_one("SELECT count(*) FROM runs WHERE finished IS NULL", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(unfinished, 1, "the killed worker's run never finished");
+    let mut finished: Vec<i64> = per_worker.values().copied().collect();
+    // A survivor that found nothing left to claim finished a run of none.
+    while finished.len() < 3 {
+        finished.push(0);
+    }
+    runs.sort();
+    finished.sort();
+    assert_eq!(runs, finished, "{queue:#?}");
+    assert_eq!(runs.iter().sum::<i64>() + by_dead, 40);
+    let repos: Vec<(String, Option<String>)> = db
+        .query("SELECT url, result FROM repositories ORDER BY url", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(repos.len(), 40);
+    assert!(
+        repos.iter().all(|(_, r)| r.as_deref() == Some("ok")),
+        "{repos:#?}"
+    );
+    // And the findings are those of the single-process run.
+    assert_eq!(untimed(&d, &store), want);
 }
