@@ -13,6 +13,7 @@ mod util;
 mod aws;
 mod carriers;
 mod decoded;
+mod deploy;
 mod exit_codes;
 mod exposure;
 mod exposure_history;
