@@ -428,13 +428,14 @@ fn merge(store: &std::path::Path, shards: &[PathBuf], quiet: bool) -> anyhow::Re
     if !quiet {
         eprintln!(
             "keysweep org merge: {} stores into {}: {} repositories added, {} updated; {} \
-             findings added, {} merged with ones held; {} ledger entries added",
+             findings added, {} merged with ones held ({} changed); {} ledger entries added",
             m.shards,
             crate::store::shown(store),
             m.repositories_added,
             m.repositories_updated,
             m.findings_added,
             m.findings_merged,
+            m.findings_changed,
             m.ledger_added
         );
     }

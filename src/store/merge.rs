@@ -30,9 +30,25 @@ pub struct Merged {
     /// Places (repository, secret, path) new to the store, and those merged into one held.
     pub findings_added: usize,
     pub findings_merged: usize,
+    /// Of those, the ones the merge changed (seen later, triaged later, brought back).
+    pub findings_changed: usize,
     /// Ledger entries (blob under a rule set) new to the store.
     pub ledger_added: usize,
-    pub runs_added: usize,
+    /// Repositories the shards hold, and those of them whose last scan failed.
+    pub repositories: usize,
+    pub failed: usize,
+}
+
+impl Merged {
+    /// Whether the merge changed the store.
+    pub fn changed(&self) -> bool {
+        self.repositories_added
+            + self.repositories_updated
+            + self.findings_added
+            + self.findings_changed
+            + self.ledger_added
+            > 0
+    }
 }
 
 /// Opens `path` as a shard: read-only, checked whole (`PRAGMA quick_check`), and refused
@@ -110,8 +126,43 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> anyhow::Result<Merged> {
             shards: conns.len(),
             ..Merged::default()
         };
+        // The merge is a run of the merged store: what it adds is new in it, as what a
+        // scan adds is new in the scan's run.
+        let fingerprint = conns
+            .iter()
+            .find_map(|(_, c)| {
+                c.query_row(
+                    "SELECT fingerprint FROM runs WHERE finished IS NOT NULL ORDER BY id DESC LIMIT 1",
+                    [],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()
+                .ok()
+                .flatten()
+            })
+            .unwrap_or_else(|| "merge".into());
+        tx.execute(
+            "INSERT INTO runs (started, fingerprint) VALUES (?1, ?2)",
+            params![super::now(), fingerprint],
+        )?;
+        let run = tx.last_insert_rowid();
         for (path, conn) in &conns {
-            one(&tx, conn, &mut merged).with_context(|| format!("merging {}", path.display()))?;
+            one(&tx, conn, run, &mut merged)
+                .with_context(|| format!("merging {}", path.display()))?;
+        }
+        if merged.changed() {
+            tx.execute(
+                "UPDATE runs SET finished = ?1, repositories = ?2, failed = ?3 WHERE id = ?4",
+                params![
+                    super::now(),
+                    merged.repositories as i64,
+                    merged.failed as i64,
+                    run
+                ],
+            )?;
+        } else {
+            // Nothing new: the store stays as it was, without a run that did nothing.
+            tx.execute("DELETE FROM runs WHERE id = ?1", [run])?;
         }
         tx.commit()?;
         Ok(merged)
@@ -137,48 +188,7 @@ fn later(a: &Option<String>, b: &Option<String>) -> bool {
 }
 
 /// Merges one shard into the transaction.
-fn one(tx: &Transaction<'_>, from: &Connection, m: &mut Merged) -> anyhow::Result<()> {
-    // Runs: each shard's runs are runs of the merged store; one already there (the same
-    // shard merged before) is not added again.
-    let mut runs: HashMap<i64, i64> = HashMap::new();
-    {
-        let mut st = from.prepare(
-            "SELECT id, started, finished, fingerprint, repositories, failed FROM runs ORDER BY id",
-        )?;
-        let mut find = tx.prepare_cached(
-            "SELECT id FROM runs WHERE started = ?1 AND finished IS ?2 AND fingerprint = ?3
-             AND repositories = ?4 AND failed = ?5",
-        )?;
-        let mut add = tx.prepare_cached(
-            "INSERT INTO runs (started, finished, fingerprint, repositories, failed)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, i64>(5)?,
-            ))
-        })?;
-        for row in rows {
-            let (id, started, finished, fp, repos, failed) = row?;
-            let args = params![started, finished, fp, repos, failed];
-            let to = match find.query_row(args, |r| r.get(0)).optional()? {
-                Some(to) => to,
-                None => {
-                    add.execute(args)?;
-                    m.runs_added += 1;
-                    tx.last_insert_rowid()
-                }
-            };
-            runs.insert(id, to);
-        }
-    }
-    let run = |id: Option<i64>| id.and_then(|i| runs.get(&i).copied());
-
+fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> anyhow::Result<()> {
     // Repositories, by URL: the latest scan's tips and result.
     let mut repos: HashMap<i64, i64> = HashMap::new();
     {
@@ -211,8 +221,12 @@ fn one(tx: &Transaction<'_>, from: &Connection, m: &mut Merged) -> anyhow::Resul
             ))
         })?;
         for row in rows {
-            let (id, url, name, tips, fp, at, ms, result, error, last) = row?;
-            let last = run(last);
+            let (id, url, name, tips, fp, at, ms, result, error, _) = row?;
+            let last = Some(run);
+            m.repositories += 1;
+            if result.as_deref() == Some("failed") {
+                m.failed += 1;
+            }
             let held: Option<(i64, Option<String>)> = find
                 .query_row([&url], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
@@ -301,7 +315,7 @@ fn one(tx: &Transaction<'_>, from: &Connection, m: &mut Merged) -> anyhow::Resul
             bail!("a finding names repository {repo}, which the store does not hold");
         };
         let mut f = Place::read(r, 1)?;
-        f.new_in_run = run(Some(f.new_in_run)).unwrap_or(0);
+        f.new_in_run = run;
         let held = find
             .query_row(params![repo, f.content_id, f.path], |r| {
                 Ok((r.get::<_, i64>(0)?, Place::read(r, 1)?))
@@ -337,7 +351,12 @@ fn one(tx: &Transaction<'_>, from: &Connection, m: &mut Merged) -> anyhow::Resul
                 m.findings_added += 1;
             }
             Some((id, h)) => {
-                let u = combine(h, f);
+                m.findings_merged += 1;
+                let u = combine(h.clone(), f);
+                if u == h {
+                    continue;
+                }
+                m.findings_changed += 1;
                 update.execute(params![
                     id,
                     u.rule,
@@ -361,7 +380,6 @@ fn one(tx: &Transaction<'_>, from: &Connection, m: &mut Merged) -> anyhow::Resul
                     u.triaged_by,
                     u.triaged_at
                 ])?;
-                m.findings_merged += 1;
             }
         }
     }
@@ -373,7 +391,7 @@ const FIELDS: &str = "content_id, path, rule, name, category, severity, line, co
      new_in_run, status, note, triaged_by, triaged_at";
 
 /// A finding's row but its repository.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Place {
     content_id: String,
     path: String,
@@ -434,12 +452,9 @@ impl Place {
 /// the later decision. A place revoked in one store and brought back by another commit
 /// in a later scan of the other is open again, as a rescan would have made it.
 fn combine(held: Place, from: Place) -> Place {
-    let first_from = from.first_seen < held.first_seen;
-    let (first_seen, new_in_run) = if first_from {
-        (from.first_seen.clone(), from.new_in_run)
-    } else {
-        (held.first_seen.clone(), held.new_in_run)
-    };
+    let first_seen = held.first_seen.clone().min(from.first_seen.clone());
+    // New in the run that first recorded it here, unless brought back (below).
+    let new_in_run = held.new_in_run;
     let newer_scan = from.last_seen > held.last_seen;
     let (mut out, older) = if newer_scan {
         (from.clone(), held.clone())
@@ -466,6 +481,7 @@ fn combine(held: Place, from: Place) -> Place {
                 && later(&Some(p.last_seen.clone()), &decided.triaged_at)
             {
                 out.status = "open".into();
+                out.new_in_run = from.new_in_run;
                 out.blob = p.blob.clone();
                 out.commit = p.commit.clone();
                 out.author = p.author.clone();

@@ -172,6 +172,21 @@ fn merging_three_shards_gives_the_store_of_one_unsharded_run() {
     );
     assert_eq!(untimed(&d, &merged), want);
     assert_eq!(tables(Path::new(&merged)), tables(Path::new(&one)));
+    // One run, as the unsharded store has, and every place new in it (the page's "new in
+    // the last run").
+    for store in [&one, &merged] {
+        let c = rusqlite::Connection::open(store).unwrap();
+        let (runs, new, all): (i64, i64, i64) = c
+            .query_row(
+                "SELECT (SELECT count(*) FROM runs WHERE finished IS NOT NULL),
+                 (SELECT count(*) FROM findings WHERE new_in_run = (SELECT max(id) FROM runs)),
+                 (SELECT count(*) FROM findings)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((runs, new), (1, all), "{store}");
+    }
     // The page reads the merged store as any other.
     let r = org(&d, &merged, &["report"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
