@@ -5,8 +5,9 @@
 //! rule-set fingerprint, engine), all content-derived: the same secret at the same place
 //! has the same key in every shard, so the union is exact and merging again adds nothing.
 //! Where two stores hold the same place, first seen is the earlier, last seen the later,
-//! origin and presence at HEAD come from the later scan, and triage from the later
-//! decision (`triaged_at`). A repository's tips and result come from its latest scan.
+//! the origin stays as first recorded, presence at HEAD comes from the later scan, and
+//! triage from the later decision (`triaged_at`). A repository's tips and result come from
+//! its latest scan, and a place that scan no longer holds is not at HEAD.
 //!
 //! Every shard is checked (present, an SQLite file whose pages are sound, a keysweep store
 //! of a schema this build knows) before anything is written, and all of them are written
@@ -191,6 +192,9 @@ fn later(a: &Option<String>, b: &Option<String>) -> bool {
 fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> anyhow::Result<()> {
     // Repositories, by URL: the latest scan's tips and result.
     let mut repos: HashMap<i64, i64> = HashMap::new();
+    // Repositories whose later, complete scan comes from this shard: what is at their HEAD
+    // is what this shard says.
+    let mut rescanned: Vec<i64> = Vec::new();
     {
         let mut st = from.prepare(
             "SELECT id, url, name, tips, fingerprint, scanned_at, duration_ms, result, error,
@@ -238,6 +242,9 @@ fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> any
                 }
                 Some((to, held_at)) => {
                     if later(&at, &held_at) {
+                        if matches!(result.as_deref(), Some("ok" | "unchanged")) {
+                            rescanned.push(to);
+                        }
                         update.execute(params![to, name, tips, fp, at, ms, result, error, last])?;
                         m.repositories_updated += 1;
                     }
@@ -308,6 +315,7 @@ fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> any
          new_in_run = ?17, status = ?18, note = ?19, triaged_by = ?20, triaged_at = ?21
          WHERE id = ?1",
     )?;
+    let mut places: std::collections::HashSet<(i64, String, String)> = Default::default();
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         let repo: i64 = r.get(0)?;
@@ -316,6 +324,7 @@ fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> any
         };
         let mut f = Place::read(r, 1)?;
         f.new_in_run = run;
+        places.insert((repo, f.content_id.clone(), f.path.clone()));
         let held = find
             .query_row(params![repo, f.content_id, f.path], |r| {
                 Ok((r.get::<_, i64>(0)?, Place::read(r, 1)?))
@@ -380,6 +389,23 @@ fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> any
                     u.triaged_by,
                     u.triaged_at
                 ])?;
+            }
+        }
+    }
+    // A place the store holds in a repository this shard scanned later but does not hold
+    // is no longer at HEAD there (history rewritten since), as a rescan would have found.
+    let mut at_head = tx.prepare_cached(
+        "SELECT id, content_id, path FROM findings WHERE repository = ?1 AND present_at_head = 1",
+    )?;
+    let mut gone = tx.prepare_cached("UPDATE findings SET present_at_head = 0 WHERE id = ?1")?;
+    for repo in rescanned {
+        let held: Vec<(i64, String, String)> = at_head
+            .query_map([repo], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, content, path) in held {
+            if !places.contains(&(repo, content, path)) {
+                gone.execute([id])?;
+                m.findings_changed += 1;
             }
         }
     }
@@ -463,6 +489,21 @@ fn combine(held: Place, from: Place) -> Place {
     };
     out.first_seen = first_seen;
     out.new_in_run = new_in_run;
+    // Where it came from stays as first recorded, as a rescan keeps it (a rewritten
+    // history's new commit id does not replace it); the later scan says only whether HEAD
+    // still has it.
+    let first = if from.first_seen < held.first_seen {
+        &from
+    } else {
+        &held
+    };
+    out.blob = first.blob.clone();
+    out.commit = first.commit.clone();
+    out.author = first.author.clone();
+    out.email = first.email.clone();
+    out.authored_at = first.authored_at.clone();
+    out.line = first.line;
+    out.col = first.col;
     // Triage: the later decision; on a tie, the later scan's (`out`'s) stands.
     let decided = if later(&older.triaged_at, &out.triaged_at) {
         out.status = older.status.clone();

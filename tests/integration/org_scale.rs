@@ -532,3 +532,60 @@ fn four_workers_over_forty_repositories_one_killed_holding_one_scan_each_once() 
     // And the findings are those of the single-process run.
     assert_eq!(untimed(&d, &store), want);
 }
+
+#[test]
+fn merging_the_next_nights_fresh_shard_is_a_rescan() {
+    let d = TestDir::new();
+    let repo = d.git_repo("fleet/app");
+    crate::util::write_at(&repo, "deploy/id", key("openssh_ed25519"));
+    crate::util::write_at(&repo, "keep/id", key("openssh_rsa2048"));
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-qm", "keys"]);
+    let other = d.git_repo("fleet/lib");
+    crate::util::write_at(&other, "id", key("openssh_ecdsa256"));
+    git(&other, &["add", "-A"]);
+    git(&other, &["commit", "-qm", "key"]);
+    let p = |name: &str| d.path().join(name).to_str().unwrap().to_string();
+    let (one, merged) = (p("one.db"), p("merged.db"));
+    // Night 1: one store scanned incrementally, and a shard's fresh store merged.
+    let night = |n: u32| {
+        let r = org(&d, &one, &["scan", "fleet", "--quiet"]);
+        assert!(r.code <= 1, "{}", r.stderr);
+        let shard = p(&format!("night-{n}.db"));
+        let r = org(&d, &shard, &["scan", "fleet", "--quiet"]);
+        assert!(r.code <= 1, "{}", r.stderr);
+        let r = org(&d, &merged, &["merge", &shard]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    };
+    night(1);
+    assert_eq!(untimed(&d, &merged), untimed(&d, &one));
+    // The key at deploy/id is taken out of history (the commit rewritten): a fresh scan
+    // no longer finds it there, and keep/id's commit has a new id.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    git(&repo, &["rm", "-q", "deploy/id"]);
+    git(&repo, &["commit", "-q", "--amend", "-m", "keys, but one"]);
+    night(2);
+    let want = untimed(&d, &one);
+    let at_head: Vec<(String, bool)> = want
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["places"].as_array().unwrap())
+        .map(|p| {
+            (
+                format!(
+                    "{}:{}",
+                    p["repository"].as_str().unwrap(),
+                    p["path"].as_str().unwrap()
+                ),
+                p["present_at_head"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        at_head.contains(&("app:deploy/id".to_string(), false))
+            && at_head.contains(&("app:keep/id".to_string(), true)),
+        "{at_head:?}"
+    );
+    assert_eq!(untimed(&d, &merged), want);
+}
