@@ -339,7 +339,8 @@ fn a_missing_corrupt_or_newer_shard_merges_nothing() {
 }
 
 /// `org work` in the background against `store`, with a short lease (renewed every third
-/// of it while a repository is scanned).
+/// of it while a repository is scanned; long enough that a starved heartbeat on a loaded
+/// machine does not lose it).
 fn worker(d: &TestDir, store: &str) -> std::process::Child {
     crate::util::keysweep(
         d.path(),
@@ -347,7 +348,7 @@ fn worker(d: &TestDir, store: &str) -> std::process::Child {
             "org",
             "work",
             "--lease",
-            "2",
+            "3",
             "--threads",
             "1",
             "--quiet",
