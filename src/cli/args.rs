@@ -67,6 +67,21 @@ pub(super) enum OrgCommand {
     /// Scan the repositories queued in the store, one at a time, until none is left; run
     /// as many workers as you like, on as many machines, against one store.
     Work(OrgWorkArgs),
+    /// Merge the SQLite stores of shards (`org scan --shard I/N` run apart) into one store.
+    Merge(OrgMergeArgs),
+}
+
+#[derive(Args, Debug)]
+pub(super) struct OrgMergeArgs {
+    /// The shards' stores (SQLite files); every one must be readable, or nothing is merged.
+    #[arg(value_name = "SHARD.db", required = true)]
+    pub(super) shards: Vec<PathBuf>,
+    /// The store merged into (an SQLite file, created if need be).
+    #[command(flatten)]
+    pub(super) store: StoreArg,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    pub(super) quiet: bool,
 }
 
 #[derive(Args, Debug)]

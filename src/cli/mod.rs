@@ -459,6 +459,11 @@ fn org_command(command: OrgCommand) -> Command {
                 output: a.output,
             }
         }
+        OrgCommand::Merge(a) => OrgConfig::Merge {
+            store: a.store.store,
+            shards: a.shards,
+            quiet: a.quiet,
+        },
         OrgCommand::Enqueue(_) | OrgCommand::Work(_) => unreachable!("made org scan above"),
     };
     Command::Org(match cfg {

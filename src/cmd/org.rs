@@ -50,6 +50,12 @@ pub enum OrgConfig {
         problems: Vec<String>,
         forges: Vec<(ForgeQuery, ForgeOptions)>,
     },
+    /// `org merge`: shards' SQLite stores into `store`.
+    Merge {
+        store: PathBuf,
+        shards: Vec<PathBuf>,
+        quiet: bool,
+    },
 }
 
 impl OrgConfig {
@@ -60,7 +66,7 @@ impl OrgConfig {
                 output.file.as_deref()
             }
             OrgConfig::Report { output, .. } => output.as_deref(),
-            OrgConfig::Triage { .. } | OrgConfig::Enqueue { .. } => None,
+            OrgConfig::Triage { .. } | OrgConfig::Enqueue { .. } | OrgConfig::Merge { .. } => None,
         }
     }
 }
@@ -92,6 +98,11 @@ pub fn run(cfg: &OrgConfig) -> anyhow::Result<ExitCode> {
             note,
         } => triage(store, id, repo.as_deref(), status, note.as_deref()),
         OrgConfig::Report { store, .. } => page(store),
+        OrgConfig::Merge {
+            store,
+            shards,
+            quiet,
+        } => merge(store, shards, *quiet),
         OrgConfig::Enqueue {
             scan,
             problems,
@@ -407,5 +418,26 @@ fn page(store: &std::path::Path) -> anyhow::Result<ExitCode> {
     view::write_page(&mut out, &rows, &repos, last)
         .and_then(|()| out.flush())
         .context("writing the page")?;
+    Ok(ExitCode::Clean)
+}
+
+/// `org merge`: every shard or none (an error, exit 2, leaves the store as it was).
+fn merge(store: &std::path::Path, shards: &[PathBuf], quiet: bool) -> anyhow::Result<ExitCode> {
+    let m = crate::store::merge(store, shards)
+        .with_context(|| format!("nothing merged into {}", crate::store::shown(store)))?;
+    if !quiet {
+        eprintln!(
+            "keysweep org merge: {} stores into {}: {} repositories added, {} updated; {} \
+             findings added, {} merged with ones held ({} changed); {} ledger entries added",
+            m.shards,
+            crate::store::shown(store),
+            m.repositories_added,
+            m.repositories_updated,
+            m.findings_added,
+            m.findings_merged,
+            m.findings_changed,
+            m.ledger_added
+        );
+    }
     Ok(ExitCode::Clean)
 }

@@ -6,11 +6,13 @@
 //!
 //! Secrets are never stored: findings hold the redacted form and the content id only.
 
+mod merge;
 mod postgres;
 mod sqlite;
 
 use std::collections::BTreeMap;
 
+pub use merge::{Merged, merge};
 pub use postgres::{Postgres, is_url};
 pub use sqlite::Sqlite;
 

@@ -104,7 +104,7 @@ const MIGRATIONS: &[&str] = &[
 
 /// The store in one SQLite file.
 pub struct Sqlite {
-    conn: Connection,
+    pub(super) conn: Connection,
 }
 
 impl Sqlite {
