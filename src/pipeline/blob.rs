@@ -63,7 +63,7 @@ impl<'s> BlobScanner<'s> {
     /// runs here and the blob is flagged only if it finds something. Whether there is a
     /// finding never depends on the blob's path (the path only names and grades it).
     pub fn flags(&mut self, bytes: &[u8]) -> bool {
-        if !self.matches(bytes).is_empty() {
+        if !enrich::key_file::find(bytes).is_empty() || !self.matches(bytes).is_empty() {
             return true;
         }
         if self.scratch.unmatched().is_empty() && decode::utf16(bytes).is_none() {
@@ -82,6 +82,32 @@ impl<'s> BlobScanner<'s> {
     /// [`findings`](Self::findings), with the path worked out only for the rare blob
     /// that has any.
     pub fn findings_at<P: AsRef<Path>>(
+        &mut self,
+        bytes: &[u8],
+        path: impl FnOnce() -> P,
+    ) -> Vec<Finding> {
+        // Keys with no keyword to find them by (a binary key file, a keystore, a JSON Web
+        // Key): a look at the first bytes, once per blob.
+        let keys = enrich::key_file::find(bytes);
+        if keys.is_empty() {
+            return self.content_findings(bytes, path);
+        }
+        let path = path();
+        let path = path.as_ref();
+        let mut found = self.content_findings(bytes, || path);
+        found.extend(enrich::structured_findings(
+            path,
+            bytes,
+            keys,
+            self.disclosure,
+        ));
+        found.sort_by_key(|f| (f.line, f.column));
+        found
+    }
+
+    /// The findings of what the scan core matches in `bytes` (as text, or transcoded from
+    /// UTF-16).
+    fn content_findings<P: AsRef<Path>>(
         &mut self,
         bytes: &[u8],
         path: impl FnOnce() -> P,
