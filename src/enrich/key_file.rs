@@ -23,11 +23,13 @@ pub const DER_RULE: &str = "private-key-der";
 pub const PKCS12_RULE: &str = "private-key-pkcs12";
 pub const KEYSTORE_RULE: &str = "private-key-java-keystore";
 pub const JWK_RULE: &str = "private-key-jwk";
+pub const BASE64_RULE: &str = "private-key-base64";
 
 pub const DER_NAME: &str = "Private key in a binary DER file (PKCS#8, PKCS#1, SEC1)";
 pub const PKCS12_NAME: &str = "Private key in a PKCS#12 / PFX file";
 pub const KEYSTORE_NAME: &str = "Private key in a Java keystore (JKS, JCEKS)";
 pub const JWK_NAME: &str = "JSON Web Key with its private part";
+pub const BASE64_NAME: &str = "Private key as a bare base64 value (PKCS#8, PKCS#1, SEC1)";
 
 /// One private key found by its structure.
 #[derive(Debug, Clone)]
@@ -86,6 +88,113 @@ fn der(bytes: &[u8]) -> Vec<Structured> {
         clear: what,
         offset: 0,
     }]
+}
+
+/// Whether a file's name makes it a configuration file whose values may be a key's bare
+/// base64 body ([`bare_bodies`]): `*.properties`, YAML, `.env` files, JSON.
+pub fn config_kind(path: &[u8]) -> bool {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let ends = |ext: &[u8]| {
+        name.len() > ext.len() && name[name.len() - ext.len()..].eq_ignore_ascii_case(ext)
+    };
+    [&b".properties"[..], b".yml", b".yaml", b".json", b".env"]
+        .into_iter()
+        .any(ends)
+        || name == b".env"
+        || name.starts_with(b".env.")
+}
+
+/// The shortest bare body looked at: an Ed25519 PKCS#8 key is 64 base64 characters.
+const MIN_BARE: usize = 64;
+
+fn is_b64(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=')
+}
+
+/// Private keys written as bare base64 DER with no armour, as values (`key=MIIEv…` in a
+/// properties file, `key: MIIEv…` in YAML, `"key": "MIIEv…"` in JSON, `KEY=MIIEv…` in a
+/// `.env`), on one line or continued over the next ones (a YAML block scalar, a
+/// properties value continued with `\`). A DER SEQUENCE's base64 starts with `M`: each
+/// run of base64 that starts a value with `M` and is long enough is decoded and parsed,
+/// and only a body that parses as a key ([`private_key::der_file`]) is one. A body inside
+/// PEM armour is left to the signatures.
+pub fn bare_bodies(bytes: &[u8]) -> Vec<Structured> {
+    let mut out = Vec::new();
+    let mut after = 0;
+    for p in memchr::memchr_iter(b'M', bytes) {
+        if p < after || !matches!(bytes.get(p + 1), Some(b'I' | b'H' | b'G' | b'C' | b'D')) {
+            continue;
+        }
+        let starts_value = p == 0
+            || matches!(
+                bytes[p - 1],
+                b'=' | b':' | b'"' | b'\'' | b' ' | b'\t' | b'\n' | b'\r'
+            );
+        if !starts_value {
+            continue;
+        }
+        let line_start = memchr::memrchr(b'\n', &bytes[..p]).map_or(0, |i| i + 1);
+        let prev_line = &bytes[..line_start.saturating_sub(1)];
+        let prev_line = &prev_line[memchr::memrchr(b'\n', prev_line).map_or(0, |i| i + 1)..];
+        if memchr::memmem::find(&bytes[line_start..p], b"BEGIN").is_some()
+            || memchr::memmem::find(prev_line, b"-----BEGIN").is_some()
+        {
+            continue;
+        }
+        // The run, then whole lines of base64 after it (indentation and a trailing `\`
+        // aside), while the run reaches the end of its line.
+        let mut body = Vec::new();
+        let mut end = p;
+        while end < bytes.len() && is_b64(bytes[end]) {
+            end += 1;
+        }
+        body.extend_from_slice(&bytes[p..end]);
+        let mut at = end;
+        loop {
+            let rest_of_line = &bytes[at..];
+            let eol = memchr::memchr(b'\n', rest_of_line).map_or(rest_of_line.len(), |i| i);
+            let tail = rest_of_line[..eol].trim_ascii();
+            if !(tail.is_empty() || tail == b"\\") || at + eol >= bytes.len() {
+                break;
+            }
+            let next = &bytes[at + eol + 1..];
+            let next_eol = memchr::memchr(b'\n', next).map_or(next.len(), |i| i);
+            let line = next[..next_eol].trim_ascii();
+            let line = line.strip_suffix(b"\\").unwrap_or(line).trim_ascii_end();
+            if line.is_empty() || !line.iter().all(|&c| is_b64(c)) || body.ends_with(b"=") {
+                break;
+            }
+            body.extend_from_slice(line);
+            let start = at + eol + 1;
+            at = start + next_eol;
+            end = at;
+        }
+        after = end;
+        if body.len() < MIN_BARE {
+            continue;
+        }
+        let Some(der) = crate::scan::pem::decode_base64_loose(&body) else {
+            continue;
+        };
+        let Some(facts) = private_key::der_file(&der) else {
+            continue;
+        };
+        let what = format!(
+            "bare base64 private key ({}, {} bytes) …[redacted]",
+            facts.format,
+            der.len()
+        );
+        out.push(Structured {
+            rule: BASE64_RULE,
+            name: BASE64_NAME,
+            facts,
+            canonical: b64(&der),
+            redacted: what,
+            clear: String::from_utf8_lossy(&body).into_owned(),
+            offset: p,
+        });
+    }
+    out
 }
 
 /// Printable text of a name a file gives a key (an alias, a friendly name), bounded.

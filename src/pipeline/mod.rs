@@ -48,7 +48,7 @@ pub struct Check {
 
 /// The checks that are not signatures: the permission audit, the exposure checks and the
 /// private keys found by their structure (`enrich::key_file`).
-pub fn checks() -> [Check; 8] {
+pub fn checks() -> [Check; 9] {
     use crate::enrich::key_file as k;
     use crate::exposure as x;
     use crate::finding::{Category, PERMISSIONS_RULE_NAME, Severity};
@@ -101,6 +101,12 @@ pub fn checks() -> [Check; 8] {
             category: Category::PrivateKey,
             severity: Severity::Critical,
         },
+        Check {
+            id: k::BASE64_RULE,
+            name: k::BASE64_NAME,
+            category: Category::PrivateKey,
+            severity: Severity::Critical,
+        },
     ]
 }
 
@@ -108,11 +114,17 @@ pub fn checks() -> [Check; 8] {
 /// findings are made with the others' and dropped by the filter.
 pub fn unselected_structures(selection: &RuleSelection) -> Vec<String> {
     use crate::enrich::key_file as k;
-    [k::DER_RULE, k::PKCS12_RULE, k::KEYSTORE_RULE, k::JWK_RULE]
-        .into_iter()
-        .filter(|id| !selection.allows(id))
-        .map(str::to_string)
-        .collect()
+    [
+        k::DER_RULE,
+        k::PKCS12_RULE,
+        k::KEYSTORE_RULE,
+        k::JWK_RULE,
+        k::BASE64_RULE,
+    ]
+    .into_iter()
+    .filter(|id| !selection.allows(id))
+    .map(str::to_string)
+    .collect()
 }
 
 /// Which rules a run uses: the built-in signatures, the user's, less those skipped.

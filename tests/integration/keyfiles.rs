@@ -56,7 +56,9 @@ fn expected() -> Vec<Expected> {
 fn fixtures() -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir())
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n != "generate.sh" && n != "FINGERPRINTS")
         .collect();
     names.sort();
@@ -434,6 +436,7 @@ fn rule_selection_turns_each_kind_on_and_off() {
         "private-key-pkcs12",
         "private-key-java-keystore",
         "private-key-jwk",
+        "private-key-base64",
     ] {
         assert!(listed.stdout.contains(id), "{id} not listed");
     }
@@ -443,4 +446,115 @@ fn rule_selection_turns_each_kind_on_and_off() {
     write_at(d.path(), "allowed/p256.json", allowed);
     let run = d.run(&["scan", "--format", "jsonl", "allowed"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+/// The values fixtures' FINGERPRINTS: (file, sha256, algorithm, bits).
+fn values_expected() -> Vec<(String, String, String, u64)> {
+    fs::read_to_string(dir().join("values/FINGERPRINTS"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (
+                f[0].to_string(),
+                f[1].to_string(),
+                f[2].to_string(),
+                f[3].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Copies the values fixtures into `to`.
+fn copy_values(to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(dir().join("values")).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name();
+        if name != "FINGERPRINTS" {
+            fs::copy(e.path(), to.join(name)).unwrap();
+        }
+    }
+}
+
+fn check_values(found: &BTreeMap<String, Vec<Value>>) {
+    let want = values_expected();
+    for (file, sha256, algorithm, bits) in &want {
+        let got = found
+            .get(file)
+            .unwrap_or_else(|| panic!("{file}: nothing found"));
+        assert_eq!(got.len(), 1, "{file}: {got:#?}");
+        let f = &got[0];
+        assert_eq!(f["rule"], "private-key-base64", "{file}");
+        assert_eq!(f["key"]["sha256"], sha256.as_str(), "{file}");
+        assert_eq!(f["key"]["algorithm"], algorithm.as_str(), "{file}");
+        assert_eq!(f["key"]["bits"], *bits, "{file}");
+        assert_eq!(f["severity"], "critical", "{file}");
+    }
+    // A certificate and a public key as values, and a body in a file of another kind.
+    for miss in ["truststore.properties", "public.yml", "notes.txt"] {
+        assert!(found.get(miss).is_none(), "{miss}: {:#?}", found.get(miss));
+    }
+    assert_eq!(found.len(), want.len(), "{found:#?}");
+}
+
+#[test]
+fn bare_base64_values_are_found_in_config_files() {
+    let d = TestDir::new();
+    copy_values(&d.path().join("conf"));
+    let run = d.run(&["scan", "--format", "jsonl", "conf"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let found = by_file(&run.secrets());
+    check_values(&found);
+    // The value's own line: the first line of the body.
+    let props = &found["application.properties"][0];
+    assert_eq!(props["line"], 2);
+    let yaml = &found["config.yaml"][0];
+    assert_eq!(yaml["line"], 3);
+    // No key material, and the same id as the same key in a DER file.
+    let body = fs::read_to_string(dir().join("values/.env")).unwrap();
+    let value = body.lines().nth(1).unwrap().split_once('=').unwrap().1;
+    assert!(
+        !run.stdout.contains(&value[8..40]),
+        "key material in the report"
+    );
+    fs::copy(dir().join("rsa_pkcs1.dat"), d.path().join("key.dat")).unwrap();
+    let run = d.run(&["scan", "--format", "jsonl", "key.dat", "conf/.env"]);
+    let ids: Vec<String> = run
+        .secrets()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "{}", run.stdout);
+    assert_eq!(ids[0], ids[1], "one key, one id");
+    // A PEM key in a YAML block is the PEM rule's, reported once.
+    let der = fs::read(dir().join("p256_sec1.der")).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut yaml = String::from("tls:\n  key: |\n    -----BEGIN EC PRIVATE KEY-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        yaml.push_str(&format!("    {}\n", std::str::from_utf8(chunk).unwrap()));
+    }
+    yaml.push_str("    -----END EC PRIVATE KEY-----\n");
+    d.write("pem/values.yaml", yaml);
+    let run = d.run(&["scan", "--format", "jsonl", "pem"]);
+    let found = run.secrets();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_ne!(found[0]["rule"], "private-key-base64");
+}
+
+#[test]
+fn bare_base64_values_in_history_loose_and_packed() {
+    let d = TestDir::new();
+    let r = d.git_repo("repo");
+    copy_values(&r.join("conf"));
+    git(&r, &["add", "."]);
+    git(&r, &["commit", "-qm", "config"]);
+    for pass in ["loose", "packed"] {
+        if pass == "packed" {
+            git(&r, &["gc", "-q"]);
+        }
+        let run = util::run_in(&r, &["history", "--format", "jsonl", "."]);
+        assert_eq!(run.code, 1, "{pass}: {}", run.stderr);
+        check_values(&by_file(&run.secrets()));
+    }
 }

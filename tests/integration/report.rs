@@ -151,6 +151,7 @@ fn rules_check_passes_and_list_names_every_rule() {
         "private-key-pkcs12",
         "private-key-java-keystore",
         "private-key-jwk",
+        "private-key-base64",
     ];
     assert_eq!(list.stdout.lines().count(), checked + checks.len());
     for c in checks {
