@@ -721,6 +721,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn config_kinds_by_name() {
+        for yes in [
+            "application.properties",
+            "deploy/values.yaml",
+            "ci.yml",
+            ".env",
+            ".env.production",
+            "prod.env",
+            "secrets/sa.JSON",
+        ] {
+            assert!(config_kind(yes.as_bytes()), "{yes}");
+        }
+        for no in [
+            "main.rs",
+            "env",
+            "README.md",
+            ".envrc",
+            "yaml",
+            "x/.json.bak",
+        ] {
+            assert!(!config_kind(no.as_bytes()), "{no}");
+        }
+    }
+
+    #[test]
+    fn bare_bodies_need_a_value_that_parses() {
+        // Base64 that starts like DER but is not a key, at the start of a value.
+        let text = format!("a: {}\nb=MIIB{}\n", "M".repeat(80), "A".repeat(100));
+        assert!(bare_bodies(text.as_bytes()).is_empty());
+        // Inside a word: not a value.
+        assert!(bare_bodies(format!("xMII{}", "Q".repeat(90)).as_bytes()).is_empty());
+    }
+
+    #[test]
     fn garbage_never_panics() {
         let mut seed = 0x9e37_79b9_u32;
         for len in 0..400 {

@@ -332,7 +332,7 @@ fn every_format_shows_no_key_material() {
     for name in fixtures() {
         fs::copy(dir().join(&name), d.path().join(&name)).unwrap();
     }
-    for format in ["json", "jsonl", "sarif", "human", "html"] {
+    for format in ["json", "jsonl", "sarif", "human", "html", "github"] {
         let run = d.run(&["scan", "--format", format, "."]);
         assert_eq!(run.code, 1, "{format}: {}", run.stderr);
         for (name, bytes) in material() {
@@ -349,7 +349,7 @@ fn every_format_shows_no_key_material() {
             "private-key-jwk",
         ] {
             assert!(
-                run.stdout.contains(rule) || format == "human" || format == "html",
+                run.stdout.contains(rule) || matches!(format, "human" | "html" | "github"),
                 "{format}: no {rule}"
             );
         }
