@@ -7,11 +7,13 @@
 //! parses as one is reported: a public key, a certificate, a PKCS#12 file holding only
 //! certificates, a trust store and random bytes starting with `0x30 0x82` stay silent.
 //!
-//! Nothing here decrypts. What a container says in clear is used: a keystore's
+//! No password is guessed. What a container says in clear is used: a keystore's
 //! certificate chain (its first certificate's public key is the private key's public
 //! half, so its fingerprint is known though the key is encrypted), a PKCS#12 file's
 //! certificates in clear and its integrity MAC, which is checked against the empty
-//! password (RFC 7292 appendix B): a file anyone can open is as good as unencrypted.
+//! password (RFC 7292 appendix B): a file anyone can open is as good as unencrypted, and
+//! its key bags (PBES2 with AES-CBC, OpenSSL's and Java's default) are read with the empty
+//! password for the key's own facts.
 
 use base64::Engine as _;
 
@@ -278,7 +280,19 @@ fn pkcs12(bytes: &[u8]) -> Option<Vec<Structured>> {
         .keys
         .iter()
         .map(|k| {
-            let mut facts = if k.shrouded {
+            // A file the empty password opens: its PBES2 key bag is read with it, so its
+            // facts are the key's own.
+            let opened = (k.shrouded && empty_password == Some(true))
+                .then(|| mac::pbes2_decrypt(k.value, b""))
+                .flatten();
+            let canonical = b64(opened.as_deref().unwrap_or(k.value));
+            let mut facts = if let Some(info) = opened {
+                KeyFacts {
+                    format: "pkcs12",
+                    encrypted: true,
+                    ..private_key::pkcs8(Some(&info))
+                }
+            } else if k.shrouded {
                 let mut f = KeyFacts::new("pkcs12");
                 let cert = bags
                     .certs
@@ -321,7 +335,7 @@ fn pkcs12(bytes: &[u8]) -> Option<Vec<Structured>> {
                 rule: PKCS12_RULE,
                 name: PKCS12_NAME,
                 facts,
-                canonical: b64(k.value),
+                canonical,
                 redacted: what.clone(),
                 clear: what,
                 offset: 0,
@@ -677,13 +691,7 @@ mod mac {
         let (digest, _) = der_expect(after, 0x04)?;
         let (salt, rest) = der_expect(rest, 0x04)?;
         let iterations = match der_expect(rest, 0x02) {
-            Some((i, _)) => {
-                let i = &i[i.iter().position(|&b| b != 0).unwrap_or(i.len())..];
-                if i.len() > 4 {
-                    return None;
-                }
-                i.iter().fold(0u32, |v, &b| (v << 8) | u32::from(b))
-            }
+            Some((i, _)) => uint(i)?,
             None => 1,
         };
         if iterations == 0 || iterations > MAX_ITERATIONS {
@@ -699,9 +707,129 @@ mod mac {
         }))
     }
 
+    /// Work a hostile file can ask of PBKDF2, at most.
+    const MAX_PBKDF2_ITERATIONS: u32 = 1 << 18;
+
+    /// PBKDF2 (RFC 8018) with HMAC over `h`.
+    fn pbkdf2(h: Hash, password: &[u8], salt: &[u8], iterations: u32, len: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len);
+        let mut block = 1u32;
+        while out.len() < len {
+            let mut u = hmac(h, password, &[salt, &block.to_be_bytes()].concat());
+            let mut t = u.clone();
+            for _ in 1..iterations {
+                u = hmac(h, password, &u);
+                for (t, u) in t.iter_mut().zip(&u) {
+                    *t ^= u;
+                }
+            }
+            out.extend_from_slice(&t);
+            block += 1;
+        }
+        out.truncate(len);
+        out
+    }
+
+    /// A PKCS#8 `EncryptedPrivateKeyInfo` under PBES2 (PBKDF2 with an HMAC-SHA PRF, and
+    /// AES-CBC), decrypted with `password`: the PrivateKeyInfo's DER, or `None` for another
+    /// scheme, parameters out of bounds, or a padding that says the password is wrong.
+    pub fn pbes2_decrypt(epki: &[u8], password: &[u8]) -> Option<Vec<u8>> {
+        use aes::cipher::{BlockDecryptMut as _, KeyIvInit as _, block_padding::Pkcs7};
+        const PBES2: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d];
+        const PBKDF2: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0c];
+        const HMAC: [u8; 7] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02];
+        const AES: [u8; 8] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01];
+        let (epki, _) = der_expect(epki, 0x30)?;
+        let (alg, rest) = der_expect(epki, 0x30)?;
+        let (data, _) = der_expect(rest, 0x04)?;
+        let (oid, params) = der_expect(alg, 0x06)?;
+        if oid != PBES2 {
+            return None;
+        }
+        let (params, _) = der_expect(params, 0x30)?;
+        let (kdf, rest) = der_expect(params, 0x30)?;
+        let (scheme, _) = der_expect(rest, 0x30)?;
+        let (kdf_oid, kdf_params) = der_expect(kdf, 0x06)?;
+        if kdf_oid != PBKDF2 {
+            return None;
+        }
+        let (kdf_params, _) = der_expect(kdf_params, 0x30)?;
+        let (salt, rest) = der_expect(kdf_params, 0x04)?;
+        let (iterations, mut rest) = der_expect(rest, 0x02)?;
+        let iterations = uint(iterations)?;
+        if iterations == 0 || iterations > MAX_PBKDF2_ITERATIONS {
+            return None;
+        }
+        if let Some((_key_length, after)) = der_expect(rest, 0x02) {
+            rest = after;
+        }
+        let prf = match der_expect(rest, 0x30) {
+            None => Hash::Sha1,
+            Some((prf, _)) => {
+                let (oid, _) = der_expect(prf, 0x06)?;
+                match oid.strip_prefix(&HMAC[..])? {
+                    [7] => Hash::Sha1,
+                    [8] => Hash::Sha224,
+                    [9] => Hash::Sha256,
+                    [10] => Hash::Sha384,
+                    [11] => Hash::Sha512,
+                    _ => return None,
+                }
+            }
+        };
+        let (cipher, iv) = der_expect(scheme, 0x06)?;
+        let (iv, _) = der_expect(iv, 0x04)?;
+        let key_len = match cipher.strip_prefix(&AES[..])? {
+            [2] => 16,
+            [22] => 24,
+            [42] => 32,
+            _ => return None,
+        };
+        if iv.len() != 16 || data.is_empty() || data.len() % 16 != 0 {
+            return None;
+        }
+        let key = pbkdf2(prf, password, salt, iterations, key_len);
+        let mut buf = data.to_vec();
+        let plain = match key_len {
+            16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(&key, iv)
+                .ok()?
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
+                .ok()?
+                .to_vec(),
+            24 => cbc::Decryptor::<aes::Aes192>::new_from_slices(&key, iv)
+                .ok()?
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
+                .ok()?
+                .to_vec(),
+            _ => cbc::Decryptor::<aes::Aes256>::new_from_slices(&key, iv)
+                .ok()?
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
+                .ok()?
+                .to_vec(),
+        };
+        // What a right password gives: one DER SEQUENCE, all of it.
+        der_expect(&plain, 0x30)
+            .is_some_and(|(_, rest)| rest.is_empty())
+            .then_some(plain)
+    }
+
+    /// A DER INTEGER's contents as a u32.
+    fn uint(i: &[u8]) -> Option<u32> {
+        let i = &i[i.iter().position(|&b| b != 0).unwrap_or(i.len())..];
+        (i.len() <= 4).then(|| i.iter().fold(0u32, |v, &b| (v << 8) | u32::from(b)))
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        #[test]
+        fn pbkdf2_sha256_is_rfc_7914s() {
+            // RFC 7914 section 11: PBKDF2-HMAC-SHA256("passwd", "salt", 1, 64), first 16 bytes.
+            let dk = pbkdf2(Hash::Sha256, b"passwd", b"salt", 1, 64);
+            let hex: String = dk[..16].iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(hex, "55ac046e56e3089fec1691c22544b605");
+        }
 
         #[test]
         fn hmac_sha256_is_rfc_4231s() {
