@@ -296,6 +296,19 @@ fn hooks_block_a_keystore_and_a_jwk() {
         !err.contains(&d_value),
         "the key leaked into the hook's report"
     );
+    git(&r, &["reset", "-q", "--hard", "origin/main"]);
+
+    // A bare base64 key as a properties value: the one check a file's name turns on.
+    fs::create_dir_all(r.join("config")).unwrap();
+    fs::copy(
+        dir().join("values/application.properties"),
+        r.join("config/application.properties"),
+    )
+    .unwrap();
+    git(&r, &["add", "."]);
+    let (ok, err) = try_git(&r, &["commit", "-qm", "config"]);
+    assert!(!ok, "a bare base64 key was committed");
+    assert!(err.contains("config/application.properties:2:"), "{err}");
 }
 
 fn jwk_d(name: &str) -> String {
