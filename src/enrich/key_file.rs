@@ -108,6 +108,8 @@ pub fn config_kind(path: &[u8]) -> bool {
 
 /// The shortest bare body looked at: an Ed25519 PKCS#8 key is 64 base64 characters.
 const MIN_BARE: usize = 64;
+/// How far back from a bare body armour is looked for.
+const LOOK_BACK: usize = 512;
 
 fn is_b64(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=')
@@ -135,16 +137,9 @@ pub fn bare_bodies(bytes: &[u8]) -> Vec<Structured> {
         if !starts_value {
             continue;
         }
-        let line_start = memchr::memrchr(b'\n', &bytes[..p]).map_or(0, |i| i + 1);
-        let prev_line = &bytes[..line_start.saturating_sub(1)];
-        let prev_line = &prev_line[memchr::memrchr(b'\n', prev_line).map_or(0, |i| i + 1)..];
-        if memchr::memmem::find(&bytes[line_start..p], b"BEGIN").is_some()
-            || memchr::memmem::find(prev_line, b"-----BEGIN").is_some()
-        {
-            continue;
-        }
         // The run, then whole lines of base64 after it (indentation and a trailing `\`
-        // aside), while the run reaches the end of its line.
+        // aside), while the run reaches the end of its line. Each byte is looked at a
+        // bounded number of times, however long the line (minified JSON).
         let mut body = Vec::new();
         let mut end = p;
         while end < bytes.len() && is_b64(bytes[end]) {
@@ -153,13 +148,15 @@ pub fn bare_bodies(bytes: &[u8]) -> Vec<Structured> {
         body.extend_from_slice(&bytes[p..end]);
         let mut at = end;
         loop {
-            let rest_of_line = &bytes[at..];
-            let eol = memchr::memchr(b'\n', rest_of_line).map_or(rest_of_line.len(), |i| i);
-            let tail = rest_of_line[..eol].trim_ascii();
-            if !(tail.is_empty() || tail == b"\\") || at + eol >= bytes.len() {
+            // Only blanks and a `\` may follow on the run's line.
+            let mut eol = at;
+            while eol < bytes.len() && matches!(bytes[eol], b' ' | b'\t' | b'\r' | b'\\') {
+                eol += 1;
+            }
+            if bytes.get(eol) != Some(&b'\n') {
                 break;
             }
-            let next = &bytes[at + eol + 1..];
+            let next = &bytes[eol + 1..];
             let next_eol = memchr::memchr(b'\n', next).map_or(next.len(), |i| i);
             let line = next[..next_eol].trim_ascii();
             let line = line.strip_suffix(b"\\").unwrap_or(line).trim_ascii_end();
@@ -167,12 +164,22 @@ pub fn bare_bodies(bytes: &[u8]) -> Vec<Structured> {
                 break;
             }
             body.extend_from_slice(line);
-            let start = at + eol + 1;
-            at = start + next_eol;
+            at = eol + 1 + next_eol;
             end = at;
         }
         after = end;
         if body.len() < MIN_BARE {
+            continue;
+        }
+        // A body inside PEM armour (on the line before, or earlier on its own line) is
+        // the PEM rules'. Looked for within a bounded distance.
+        let floor = p.saturating_sub(LOOK_BACK);
+        let line_start = memchr::memrchr(b'\n', &bytes[floor..p]).map_or(floor, |i| floor + i + 1);
+        let prev_floor = line_start.saturating_sub(LOOK_BACK);
+        let prev_line = &bytes[prev_floor..line_start.saturating_sub(1).max(prev_floor)];
+        if memchr::memmem::find(&bytes[line_start..p], b"BEGIN").is_some()
+            || memchr::memmem::find(prev_line, b"-----BEGIN").is_some()
+        {
             continue;
         }
         let Some(der) = crate::scan::pem::decode_base64_loose(&body) else {
@@ -880,6 +887,14 @@ mod tests {
         assert!(bare_bodies(text.as_bytes()).is_empty());
         // Inside a word: not a value.
         assert!(bare_bodies(format!("xMII{}", "Q".repeat(90)).as_bytes()).is_empty());
+        // Minified JSON: one long line of short values starting with M.
+        let line = "\"license\":\"MIT\",".repeat(100_000);
+        let start = std::time::Instant::now();
+        assert!(bare_bodies(line.as_bytes()).is_empty());
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "quadratic"
+        );
     }
 
     #[test]
@@ -904,6 +919,7 @@ mod tests {
                 }
                 let _ = find(&bytes);
             }
+            let _ = bare_bodies(&bytes);
         }
     }
 }
