@@ -30,9 +30,38 @@ pub fn find(bytes: &[u8]) -> Vec<Structured> {
     let mut keys = Vec::new();
     private_jwks(&doc, &mut keys, 0);
     let count = keys.len();
+    let at = d_values(bytes);
     keys.into_iter()
-        .map(|k| structured(bytes, k, count))
+        .map(|k| structured(&at, k, count))
         .collect()
+}
+
+/// Where each `"d": "…"` value is written (escapes aside, a base64url value is written as
+/// it is), found in one pass, so that a document of many keys costs linear time.
+fn d_values(bytes: &[u8]) -> std::collections::HashMap<&[u8], usize> {
+    let mut at = std::collections::HashMap::new();
+    for i in memchr::memmem::find_iter(bytes, b"\"d\"") {
+        let mut j = i + 3;
+        let skip = |j: &mut usize| {
+            while bytes.get(*j).is_some_and(u8::is_ascii_whitespace) {
+                *j += 1;
+            }
+        };
+        skip(&mut j);
+        if bytes.get(j) != Some(&b':') {
+            continue;
+        }
+        j += 1;
+        skip(&mut j);
+        if bytes.get(j) != Some(&b'"') {
+            continue;
+        }
+        let start = j + 1;
+        if let Some(len) = memchr::memchr(b'"', &bytes[start..]) {
+            at.entry(&bytes[start..start + len]).or_insert(start);
+        }
+    }
+    at
 }
 
 /// Every object under `v` with a string `kty` and a string `d`, in document order.
@@ -70,7 +99,11 @@ fn base64url(s: &str) -> Option<Vec<u8>> {
     URL.decode(s).ok().filter(|b| !b.is_empty())
 }
 
-fn structured(bytes: &[u8], k: &serde_json::Map<String, Value>, count: usize) -> Structured {
+fn structured(
+    at: &std::collections::HashMap<&[u8], usize>,
+    k: &serde_json::Map<String, Value>,
+    count: usize,
+) -> Structured {
     let field = |name: &str| k.get(name).and_then(Value::as_str);
     let kty = field("kty").unwrap_or_default();
     let d = field("d").unwrap_or_default();
@@ -93,12 +126,7 @@ fn structured(bytes: &[u8], k: &serde_json::Map<String, Value>, count: usize) ->
             .unwrap_or_default(),
         d.len()
     );
-    // Where its `d` is written (escapes aside, a base64url value is written as it is).
-    let offset = if d.is_empty() {
-        0
-    } else {
-        memchr::memmem::find(bytes, d.as_bytes()).unwrap_or(0)
-    };
+    let offset = at.get(d.as_bytes()).copied().unwrap_or(0);
     Structured {
         rule: JWK_RULE,
         name: JWK_NAME,

@@ -218,6 +218,10 @@ const FRIENDLY_NAME: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 
 const LOCAL_KEY_ID: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x15];
 const X509_CERT: [u8; 10] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x16, 0x01];
 
+/// How many key bags of one PKCS#12 file are read with the empty password, at most (each
+/// may ask for 2^18 PBKDF2 iterations).
+const MAX_OPENED: usize = 16;
+
 /// A key bag of a PKCS#12 file.
 struct KeyBag<'a> {
     /// The bag's value: a PrivateKeyInfo, or an EncryptedPrivateKeyInfo when shrouded.
@@ -286,10 +290,11 @@ fn pkcs12(bytes: &[u8]) -> Option<Vec<Structured>> {
     let found = bags
         .keys
         .iter()
-        .map(|k| {
+        .enumerate()
+        .map(|(i, k)| {
             // A file the empty password opens: its PBES2 key bag is read with it, so its
             // facts are the key's own.
-            let opened = (k.shrouded && empty_password == Some(true))
+            let opened = (k.shrouded && empty_password == Some(true) && i < MAX_OPENED)
                 .then(|| mac::pbes2_decrypt(k.value, b""))
                 .flatten();
             let canonical = b64(opened.as_deref().unwrap_or(k.value));
@@ -573,7 +578,7 @@ mod mac {
     use super::der_expect;
 
     /// Work a hostile file can ask of the key derivation, at most.
-    const MAX_ITERATIONS: u32 = 1 << 20;
+    const MAX_ITERATIONS: u32 = 1 << 18;
 
     #[derive(Clone, Copy)]
     enum Hash {
