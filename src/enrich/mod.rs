@@ -5,6 +5,8 @@
 
 pub mod aws;
 pub mod gcp;
+pub mod jwk;
+pub mod key_file;
 pub mod private_key;
 pub mod ssh_wire;
 pub mod token;
@@ -71,6 +73,47 @@ pub fn blob_findings(
     }
     aws::link(path, data, &mut found);
     found.into_iter().map(|l| l.finding).collect()
+}
+
+/// The findings of the keys found by their structure in one blob ([`key_file::find`]),
+/// at `path`.
+pub fn structured_findings(
+    path: &Path,
+    data: &[u8],
+    keys: Vec<key_file::Structured>,
+    disclosure: Disclosure,
+) -> Vec<Finding> {
+    let mut lines = LineCounter::default();
+    let mut keys = keys;
+    keys.sort_by_key(|k| k.offset);
+    let starts: Vec<usize> = keys.iter().map(|k| k.offset).collect();
+    let allowed = filter::inline::allowed(data, &starts);
+    keys.into_iter()
+        .zip(allowed)
+        .map(|(k, allowed)| {
+            let detector = crate::finding::Detector {
+                rule: k.rule,
+                name: k.name,
+                category: &Category::PrivateKey,
+                severity: crate::finding::Severity::Critical,
+            };
+            let id = content_id(Category::PrivateKey.as_str(), &k.canonical);
+            let shown = match disclosure {
+                Disclosure::Redacted => k.redacted,
+                Disclosure::Clear => k.clear,
+            };
+            let pos = lines.locate(data, k.offset);
+            let empty_password = k.facts.empty_password == Some(true);
+            let mut f = Finding::new(detector, path, pos, shown, id, false).with_key(k.facts);
+            // A container anyone can open with the empty password is as good as
+            // unencrypted.
+            if empty_password {
+                f.severity = crate::finding::Severity::Critical;
+            }
+            f.allowed_inline = allowed;
+            f
+        })
+        .collect()
 }
 
 /// The secret in the form that is the same wherever it is found: a key's base64 body

@@ -286,7 +286,7 @@ pub fn ber_to_der(ber: &[u8]) -> Option<Vec<u8>> {
 /// `EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }` with a
 /// non-empty ciphertext: all that can be checked without the passphrase (and without
 /// pulling the ciphers in).
-fn encrypted_pkcs8_shape(der: &[u8]) -> bool {
+pub(crate) fn encrypted_pkcs8_shape(der: &[u8]) -> bool {
     use der::Reader as _;
     let Ok(mut r) = der::SliceReader::new(der) else {
         return false;
@@ -551,7 +551,7 @@ fn sec1(der: Option<&[u8]>, outer: CurveParams, format: &'static str) -> KeyFact
 }
 
 /// One DER TLV at the start of `b`: (tag, contents, the rest).
-fn der_tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+pub(crate) fn der_tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = b.split_first()?;
     let (&l0, rest) = rest.split_first()?;
     let (len, rest) = if l0 < 0x80 {
@@ -572,7 +572,7 @@ fn der_tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 }
 
 /// A DER TLV with tag `want`: (contents, the rest).
-fn der_expect(b: &[u8], want: u8) -> Option<(&[u8], &[u8])> {
+pub(crate) fn der_expect(b: &[u8], want: u8) -> Option<(&[u8], &[u8])> {
     let (tag, contents, rest) = der_tlv(b)?;
     (tag == want).then_some((contents, rest))
 }
@@ -882,7 +882,7 @@ const OID_EC: &str = "1.2.840.10045.2.1";
 const OID_ED25519: &str = "1.3.101.112";
 const OID_DSA: &str = "1.2.840.10040.4.1";
 
-fn pkcs8(der: Option<&[u8]>) -> KeyFacts {
+pub(crate) fn pkcs8(der: Option<&[u8]>) -> KeyFacts {
     let f = KeyFacts::new("pkcs8");
     let info = match der.map(pkcs8::PrivateKeyInfo::from_der) {
         Some(Ok(info)) => info,
@@ -960,6 +960,179 @@ fn pkcs8_dsa_public(info: &pkcs8::PrivateKeyInfo<'_>) -> Option<Result<Vec<u8>, 
     let (p, q, g) = (p.as_bytes(), q.as_bytes(), g.as_bytes());
     let x = der::asn1::UintRef::from_der(info.private_key).ok()?;
     Some(dsa_check(p, q, g, None, Some(x.as_bytes())).map(|y| dsa_blob(p, q, g, &y)))
+}
+
+/// A whole file (or blob) that is one DER private key with no armour: PKCS#8 (plain or
+/// encrypted with a password-based scheme), PKCS#1 RSA, SEC1 EC, OpenSSL's DSA. Told apart
+/// by what the outer SEQUENCE holds first; `None` for anything else (a public key, a
+/// certificate, random bytes that start like DER) and for a structure whose numbers are not
+/// a key's: with no armour to say "this is a key", only a key that parses is one.
+pub fn der_file(der: &[u8]) -> Option<KeyFacts> {
+    let (body, rest) = der_expect(der, 0x30)?;
+    if !rest.is_empty() {
+        return None;
+    }
+    let (tag, first, after) = der_tlv(body)?;
+    let facts = match tag {
+        0x02 => {
+            let (next, _, _) = der_tlv(after)?;
+            match (first, next) {
+                ([0] | [1], 0x30) => pkcs8(Some(der)),
+                ([1], 0x04) => sec1(Some(der), CurveParams::Absent, "sec1"),
+                ([0], 0x02) => {
+                    let mut integers = 1;
+                    let mut at = after;
+                    while let Some((0x02, _, more)) = der_tlv(at) {
+                        integers += 1;
+                        at = more;
+                    }
+                    match (integers, at.is_empty()) {
+                        (9, true) => pkcs1(Some(der), "pkcs1"),
+                        (6, true) => dsa_openssl(Some(der)),
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+        // EncryptedPrivateKeyInfo: its algorithm must be a password-based encryption
+        // scheme (PKCS#5 1.2.840.113549.1.5.*, PKCS#12 1.2.840.113549.1.12.1.*), or a
+        // DigestInfo would pass for one.
+        0x30 => {
+            let (oid, _) = der_expect(first, 0x06)?;
+            const PKCS5: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05];
+            const PKCS12_PBE: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01];
+            if !(oid.starts_with(PKCS5) || oid.starts_with(PKCS12_PBE))
+                || !encrypted_pkcs8_shape(der)
+            {
+                return None;
+            }
+            let mut f = KeyFacts::new("pkcs8-encrypted");
+            f.encrypted = true;
+            f.valid = true;
+            f
+        }
+        _ => return None,
+    };
+    facts.valid.then_some(facts)
+}
+
+/// What a `SubjectPublicKeyInfo` (a certificate's, a keystore's) says of the private key
+/// beside it: algorithm, size and fingerprint. `None` for a key type with no SSH form.
+pub fn public_key_info(spki: &[u8]) -> Option<KeyFacts> {
+    use pkcs8::spki::SubjectPublicKeyInfoRef;
+    let info = SubjectPublicKeyInfoRef::from_der(spki).ok()?;
+    let key = info.subject_public_key.as_bytes()?;
+    let blob = match info.algorithm.oid.to_string().as_str() {
+        OID_RSA => {
+            let k = pkcs1::RsaPublicKey::from_der(key).ok()?;
+            rsa_blob(k.modulus.as_bytes(), k.public_exponent.as_bytes())
+        }
+        OID_EC => {
+            let curve = curve_of_oid(&info.algorithm.parameters_oid().ok()?.to_string())?;
+            ecdsa_blob(curve, &uncompressed_point(curve, key)?)
+        }
+        OID_ED25519 if key.len() == 32 => ed25519_blob(key),
+        _ => return None,
+    };
+    let facts = KeyFacts::new("spki").with_public_blob(&blob);
+    facts.valid.then_some(facts)
+}
+
+/// A JSON Web Key's private part, checked against its public part where it has one:
+/// `kty` RSA (n, e, d and the primes p, q when given), EC (crv, x, y, d) or OKP (crv
+/// Ed25519 or X25519, x, d). The facts of the key, with the fingerprint of its public half
+/// in SSH form (X25519 has none: the SHA-256 of its 32 public bytes, as for age keys).
+pub fn jwk(kty: &str, crv: Option<&str>, part: impl Fn(&str) -> Option<Vec<u8>>) -> KeyFacts {
+    let mut f = KeyFacts::new("jwk");
+    let Some(d) = part("d") else {
+        return f.invalid("JWK: \"d\" is not base64url");
+    };
+    match (kty, crv) {
+        ("RSA", _) => {
+            f.algorithm = Some("rsa".into());
+            let (Some(n), Some(e)) = (part("n"), part("e")) else {
+                return f.invalid("JWK: n or e is missing or not base64url");
+            };
+            f = f.with_public_blob(&rsa_blob(&n, &e));
+            if let (Some(p), Some(q)) = (part("p"), part("q"))
+                && let Err(why) = rsa_check(&n, &p, &q, &d)
+            {
+                return f.invalid(why);
+            }
+            if degenerate(&d) {
+                return f.invalid("RSA: degenerate private numbers");
+            }
+            f
+        }
+        ("EC", Some(crv)) => {
+            f.algorithm = Some("ecdsa".into());
+            let curve = match crv {
+                "P-256" => "nistp256",
+                "P-384" => "nistp384",
+                "P-521" => "nistp521",
+                _ => {
+                    f.valid = true;
+                    return f;
+                }
+            };
+            f.curve = Some(curve.into());
+            f.bits = ssh_wire::curve_bits(curve);
+            if degenerate(&d) {
+                return f.invalid("EC: degenerate private scalar");
+            }
+            let Some(derived) = derive_ec_point(curve, &d) else {
+                return f.invalid("EC: private scalar is not in the curve's range");
+            };
+            if let (Some(x), Some(y)) = (part("x"), part("y")) {
+                let mut point = vec![4];
+                point.extend_from_slice(&x);
+                point.extend_from_slice(&y);
+                if point != derived {
+                    return f.invalid("EC: x, y are not d's public point");
+                }
+            }
+            f.with_public_blob(&ecdsa_blob(curve, &derived))
+        }
+        ("OKP", Some("Ed25519")) => {
+            f.algorithm = Some("ed25519".into());
+            let Ok(seed) = <[u8; 32]>::try_from(d.as_slice()) else {
+                return f.invalid("Ed25519: d is not 32 bytes");
+            };
+            if degenerate(&seed) {
+                return f.invalid("Ed25519: degenerate private seed");
+            }
+            let public = ed25519_dalek::SigningKey::from_bytes(&seed)
+                .verifying_key()
+                .to_bytes();
+            if part("x").is_some_and(|x| x != public) {
+                return f.invalid("Ed25519: x is not d's public key");
+            }
+            f.with_public_blob(&ed25519_blob(&public))
+        }
+        ("OKP", Some("X25519")) => {
+            f.algorithm = Some("x25519".into());
+            f.bits = Some(256);
+            let Ok(scalar) = <[u8; 32]>::try_from(d.as_slice()) else {
+                return f.invalid("X25519: d is not 32 bytes");
+            };
+            let public = curve25519_dalek::MontgomeryPoint::mul_base_clamped(scalar).to_bytes();
+            if part("x").is_some_and(|x| x != public) {
+                return f.invalid("X25519: x is not d's public key");
+            }
+            f.valid = true;
+            f.sha256 = Some(ssh_wire::fingerprint(&public));
+            f
+        }
+        (other, crv) => {
+            f.algorithm = Some(match crv {
+                Some(c) => format!("{} {c}", other.to_ascii_lowercase()),
+                None => other.to_ascii_lowercase(),
+            });
+            f.valid = true;
+            f
+        }
+    }
 }
 
 /// PuTTY `.ppk` v1–v3: text headers, then the public key in wire format, in clear even

@@ -59,6 +59,10 @@ pub struct Filter {
     /// What the baseline accepts, by id (parts and scope: `baseline::Accepted`).
     pub baseline: HashMap<String, baseline::Accepted>,
     pub min_severity: Option<Severity>,
+    /// Checks `--rule` / `--skip-rule` left out whose findings are made anyway (the keys
+    /// found by their structure, looked for in every blob): dropped, not counted as
+    /// silenced.
+    pub unselected: Vec<String>,
     /// Matched against findings' paths (relative to the repository root).
     exclude: Option<Gitignore>,
 }
@@ -89,6 +93,7 @@ impl Filter {
     pub fn apply(&self, findings: Vec<Finding>, silenced: &mut Silenced) -> Vec<Finding> {
         findings
             .into_iter()
+            .filter(|f| !self.unselected.contains(&f.rule))
             .filter(|f| {
                 let counter = if f.allowed_inline {
                     &mut silenced.allowed_inline

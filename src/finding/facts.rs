@@ -50,7 +50,7 @@ pub struct Place {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeyFacts {
     /// `openssh`, `pkcs1`, `sec1`, `pkcs8`, `pkcs8-encrypted`, `dsa-openssl`, `putty-v2`,
-    /// `putty-v3`, `pgp`, `ssh2`.
+    /// `putty-v3`, `pgp`, `ssh2`; containers: `pkcs12`, `jks`, `jceks`; `jwk`.
     pub format: &'static str,
     /// `rsa`, `dsa`, `ecdsa`, `ed25519`, `sk-ecdsa`, `sk-ed25519`, or the key-type string
     /// the file names; null when the file does not say without its passphrase.
@@ -81,6 +81,15 @@ pub struct KeyFacts {
     /// A Google Cloud service-account key file's account, project and key id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gcp: Option<GcpServiceAccount>,
+    /// A PKCS#12 file's integrity MAC verifies with the empty password (true: anyone can
+    /// open it, its keys as good as unencrypted) or not (false); absent without a MAC, and
+    /// for other formats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub empty_password: Option<bool>,
+    /// A container's count of private keys (a Java keystore's private-key entries, a
+    /// PKCS#12 file's key bags, a JWK set's private keys): each is a finding of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_keys: Option<usize>,
 }
 
 /// What a Google Cloud service-account key file says beside its key: who the key is, in
@@ -110,6 +119,8 @@ impl KeyFacts {
             authorized_in: Vec::new(),
             opens: Vec::new(),
             gcp: None,
+            empty_password: None,
+            private_keys: None,
         }
     }
 }

@@ -65,12 +65,15 @@ impl<'s> BlobScanner<'s> {
 
     /// Whether `bytes` may hold anything to report (a pass that only sorts blobs into
     /// clean and to-be-read asks just this): a match, a rejected keyword hit the decoding
-    /// layer may yet recover, or UTF-16 text.
+    /// layer may yet recover, UTF-16 text, or a key found by its structure. (Bare base64
+    /// keys, looked for by a file's name, are not: the caller reads files of those names
+    /// again.)
     ///
     /// A rejected hit is common (every version of a file of key-parsing code has the
     /// armour in it): rather than flag the blob for reading again, the decoding layer
     /// runs here and the blob is flagged only if it finds something. Whether there is a
-    /// finding never depends on the blob's path (the path only names and grades it).
+    /// finding depends on the blob's path only for bare base64 keys
+    /// (`enrich::key_file::config_kind`); otherwise the path only names and grades it.
     ///
     /// The automaton passes over `bytes` once: the decoding layer works from that pass's
     /// rejected hits, not from a second one (in a history of C sources, every version of
@@ -78,7 +81,7 @@ impl<'s> BlobScanner<'s> {
     pub fn flags(&mut self, bytes: &[u8]) -> bool {
         let matched = !self.matches(bytes).is_empty();
         self.met = [Marker::SecurityGroup, Marker::LineInFile].map(|m| self.scratch.met(m));
-        if matched {
+        if matched || !enrich::key_file::find(bytes).is_empty() {
             return true;
         }
         if decode::utf16(bytes).is_some() {
@@ -97,9 +100,38 @@ impl<'s> BlobScanner<'s> {
         self.findings_at(bytes, || path)
     }
 
-    /// [`findings`](Self::findings), with the path worked out only for the rare blob
-    /// that has any.
+    /// [`findings`](Self::findings), with the path worked out by `path`.
     pub fn findings_at<P: AsRef<Path>>(
+        &mut self,
+        bytes: &[u8],
+        path: impl FnOnce() -> P,
+    ) -> Vec<Finding> {
+        // Keys with no keyword to find them by (a binary key file, a keystore, a JSON Web
+        // Key): a look at the first bytes, once per blob. And a configuration file's bare
+        // base64 values: the one check a file's name turns on.
+        let path = path();
+        let path = path.as_ref();
+        let mut keys = enrich::key_file::find(bytes);
+        if enrich::key_file::config_kind(path.as_os_str().as_encoded_bytes()) {
+            keys.extend(enrich::key_file::bare_bodies(bytes));
+        }
+        if keys.is_empty() {
+            return self.content_findings(bytes, || path);
+        }
+        let mut found = self.content_findings(bytes, || path);
+        found.extend(enrich::structured_findings(
+            path,
+            bytes,
+            keys,
+            self.disclosure,
+        ));
+        found.sort_by_key(|f| (f.line, f.column));
+        found
+    }
+
+    /// The findings of what the scan core matches in `bytes` (as text, or transcoded from
+    /// UTF-16).
+    fn content_findings<P: AsRef<Path>>(
         &mut self,
         bytes: &[u8],
         path: impl FnOnce() -> P,

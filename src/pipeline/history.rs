@@ -381,7 +381,8 @@ pub fn scan_listed(
                     Some(&len)
                         if len <= cfg.max_blob_size
                             && !pass.flagged.contains(b)
-                            && !(cfg.exposure.any() && exposure_named(h, *b)) =>
+                            && !((cfg.exposure.any() && exposure_named(h, *b))
+                                || config_named(h, *b)) =>
                     {
                         clean_bytes += len;
                         false
@@ -575,6 +576,16 @@ fn exposure_named(h: &History, blob: Oid) -> bool {
     h.origins
         .get(&blob)
         .is_some_and(|o| o.iter().any(|o| crate::exposure::named(&o.path)))
+}
+
+/// Whether a blob's first path is a configuration file's, whose values may be bare base64
+/// keys (`enrich::key_file::bare_bodies`, which the pass over packs cannot look for: it
+/// has no paths).
+fn config_named(h: &History, blob: Oid) -> bool {
+    h.origins
+        .get(&blob)
+        .and_then(|o| o.first())
+        .is_some_and(|o| crate::enrich::key_file::config_kind(&o.path))
 }
 
 /// The exposure findings of a blob, read at the first of its paths the checks choose.

@@ -46,8 +46,10 @@ pub struct Check {
     pub severity: crate::finding::Severity,
 }
 
-/// The checks that are not signatures: the permission audit and the exposure checks.
-pub fn checks() -> [Check; 4] {
+/// The checks that are not signatures: the permission audit, the exposure checks and the
+/// private keys found by their structure (`enrich::key_file`).
+pub fn checks() -> [Check; 9] {
+    use crate::enrich::key_file as k;
     use crate::exposure as x;
     use crate::finding::{Category, PERMISSIONS_RULE_NAME, Severity};
     [
@@ -75,7 +77,54 @@ pub fn checks() -> [Check; 4] {
             category: Category::AwsKeyRisk,
             severity: Severity::High,
         },
+        Check {
+            id: k::DER_RULE,
+            name: k::DER_NAME,
+            category: Category::PrivateKey,
+            severity: Severity::Critical,
+        },
+        Check {
+            id: k::PKCS12_RULE,
+            name: k::PKCS12_NAME,
+            category: Category::PrivateKey,
+            severity: Severity::Critical,
+        },
+        Check {
+            id: k::KEYSTORE_RULE,
+            name: k::KEYSTORE_NAME,
+            category: Category::PrivateKey,
+            severity: Severity::High,
+        },
+        Check {
+            id: k::JWK_RULE,
+            name: k::JWK_NAME,
+            category: Category::PrivateKey,
+            severity: Severity::Critical,
+        },
+        Check {
+            id: k::BASE64_RULE,
+            name: k::BASE64_NAME,
+            category: Category::PrivateKey,
+            severity: Severity::Critical,
+        },
     ]
+}
+
+/// The rule ids of the keys found by their structure that `selection` leaves out: their
+/// findings are made with the others' and dropped by the filter.
+pub fn unselected_structures(selection: &RuleSelection) -> Vec<String> {
+    use crate::enrich::key_file as k;
+    [
+        k::DER_RULE,
+        k::PKCS12_RULE,
+        k::KEYSTORE_RULE,
+        k::JWK_RULE,
+        k::BASE64_RULE,
+    ]
+    .into_iter()
+    .filter(|id| !selection.allows(id))
+    .map(str::to_string)
+    .collect()
 }
 
 /// Which rules a run uses: the built-in signatures, the user's, less those skipped.

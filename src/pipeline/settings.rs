@@ -128,6 +128,7 @@ impl FilterOptions {
             _ => HashMap::new(),
         };
         filter.min_severity = self.min_severity.or(config.min_severity);
+        filter.unselected = super::unselected_structures(&rules);
         Ok(Settings {
             rules,
             excludes: config.exclude,

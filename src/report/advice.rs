@@ -48,6 +48,30 @@ pub fn key(key: &KeyFacts) -> Vec<String> {
         ));
         return out;
     }
+    if matches!(key.format, "pkcs12" | "jks" | "jceks") {
+        let mut out = vec![
+            "what to do: treat the key and its certificate as leaked: revoke the certificate with the CA that issued it, make a new key pair and certificate, and replace this file everywhere it is deployed;".to_string(),
+        ];
+        if key.empty_password == Some(true) {
+            out.push(
+                "this file opens with the empty password: its keys are as good as unencrypted;"
+                    .into(),
+            );
+        } else if key.encrypted {
+            out.push("its password protects it only as long as the password is strong and not stored beside it (a properties or YAML file, a CI variable);".into());
+        }
+        out.push(
+            "if it was ever committed, purge it from history too, and still treat it as leaked."
+                .into(),
+        );
+        return out;
+    }
+    if key.format == "jwk" {
+        return vec![
+            "what to do: make a new signing or encryption key, publish its public half in your JWKS and take this key's kid out of it;".into(),
+            "until then anyone holding this key can sign tokens your services accept (or read what was encrypted to it): revoke the sessions and tokens it signed.".into(),
+        ];
+    }
     if key.format == "wireguard" {
         return vec![
             "what to do: make a new key pair (wg genkey | tee privatekey | wg pubkey), put the new public key in place of this one in every peer's [Peer] PublicKey, and restart the tunnels;".into(),

@@ -172,6 +172,14 @@ fn write_key(
     if let Some(c) = &key.comment {
         line.push_str(&format!(" · \"{c}\""));
     }
+    match key.empty_password {
+        Some(true) => line.push_str(" · opens with the EMPTY password"),
+        Some(false) => line.push_str(" · a password protects it"),
+        None => {}
+    }
+    if let Some(n) = key.private_keys.filter(|&n| n > 1) {
+        line.push_str(&format!(" · one of {n} private keys in this file"));
+    }
     if !key.valid {
         match &key.invalid_reason {
             Some(why) => line.push_str(&format!(" · not a valid key: {why}")),

@@ -29,6 +29,7 @@ mod html;
 mod invalid_keys;
 mod key_facts;
 mod key_risk;
+mod keyfiles;
 mod keys;
 mod near_miss;
 mod org;

@@ -147,6 +147,11 @@ fn rules_check_passes_and_list_names_every_rule() {
         "ssh-open-to-world",
         "sshd-weak-setting",
         "aws-key-risk",
+        "private-key-der",
+        "private-key-pkcs12",
+        "private-key-java-keystore",
+        "private-key-jwk",
+        "private-key-base64",
     ];
     assert_eq!(list.stdout.lines().count(), checked + checks.len());
     for c in checks {
