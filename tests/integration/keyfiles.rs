@@ -179,7 +179,16 @@ fn near_misses_stay_silent() {
         [0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2, 0, 0, 0, 9],
     );
     d.write("magic.jceks", [0xce, 0xce, 0xce, 0xce]);
-    let run = d.run(&["scan", "--format", "jsonl", "."]);
+    // What the contents hold, not the files' modes: a fresh checkout leaves the fixtures
+    // readable by all, and the audit of modes goes by a key file's name.
+    let run = d.run(&[
+        "scan",
+        "--format",
+        "jsonl",
+        "--skip-rule",
+        "insecure-permissions",
+        ".",
+    ]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.secrets().is_empty());
 }
