@@ -103,6 +103,63 @@ const KINDS: &[Kind] = &[
         mode: Some("live"),
         revoke: "roll it now: Stripe Dashboard → Developers → API keys → Restricted keys → Roll key; then read Developers → Logs for requests nobody made",
     },
+    Kind {
+        prefix_nul: "AIza\0",
+        provider: "google",
+        kind: "API key",
+        mode: None,
+        revoke: "restrict or delete it: Google Cloud console → APIs & Services → Credentials (or gcloud services api-keys list, then gcloud services api-keys delete <key id>), make a new key restricted to the APIs and apps that need it, and read the project's API metrics and billing for use nobody made",
+    },
+    Kind {
+        prefix_nul: "xoxb-\0",
+        provider: "slack",
+        kind: "bot token",
+        mode: None,
+        revoke: "revoke it: api.slack.com/apps → the app → OAuth & Permissions → Revoke Tokens (or call auth.revoke with the token), reinstall the app for a new one, and read the workspace's access logs for the bot's use",
+    },
+    Kind {
+        prefix_nul: "sk-ant-api03-\0",
+        provider: "anthropic",
+        kind: "API key",
+        mode: None,
+        revoke: "delete it: console.anthropic.com → Settings → API keys, then read Usage for requests nobody made",
+    },
+    Kind {
+        prefix_nul: "sk-ant-admin01-\0",
+        provider: "anthropic",
+        kind: "Admin API key",
+        mode: None,
+        revoke: "delete it now: console.anthropic.com → Settings → Admin keys (an organisation admin), then check the organisation's members, workspaces and API keys for changes nobody made",
+    },
+    Kind {
+        prefix_nul: "sk-proj-\0",
+        provider: "openai",
+        kind: "project API key",
+        mode: None,
+        revoke: "revoke it: platform.openai.com → the project → API keys (Settings → Project → API keys), then read Usage for requests nobody made",
+    },
+    Kind {
+        prefix_nul: "sk-svcacct-\0",
+        provider: "openai",
+        kind: "service account key",
+        mode: None,
+        revoke: "revoke it: platform.openai.com → the project → Settings → Service accounts (or API keys), delete the key, then read Usage for requests nobody made",
+    },
+    Kind {
+        prefix_nul: "sk-admin-\0",
+        provider: "openai",
+        kind: "Admin API key",
+        mode: None,
+        revoke: "delete it now: platform.openai.com → Organization settings → Admin keys, then check the organisation's members, projects and keys for changes nobody made",
+    },
+    // After the longer `sk-` prefixes above: the first that fits names the kind.
+    Kind {
+        prefix_nul: "sk-\0",
+        provider: "openai",
+        kind: "user API key",
+        mode: None,
+        revoke: "revoke it: platform.openai.com → API keys (its owner), then read Usage for requests nobody made",
+    },
 ];
 
 /// A token's facts and its revocation step, for a secret found by a token rule
@@ -147,5 +204,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_longest_sk_prefix_names_the_kind() {
+        let kind = |s: &str| {
+            analyse(Some(Validator::ProviderToken), s.as_bytes()).map(|(f, _)| (f.provider, f.kind))
+        };
+        assert_eq!(
+            kind("sk-ant-admin01-x"),
+            Some(("anthropic", "Admin API key"))
+        );
+        assert_eq!(kind("sk-ant-api03-x"), Some(("anthropic", "API key")));
+        assert_eq!(kind("sk-admin-x"), Some(("openai", "Admin API key")));
+        assert_eq!(kind("sk-proj-x"), Some(("openai", "project API key")));
+        assert_eq!(kind("sk-abT3BlbkFJ"), Some(("openai", "user API key")));
+        assert_eq!(kind("sk_live_x"), Some(("stripe", "secret key")));
     }
 }

@@ -183,7 +183,8 @@ pub struct AwsFacts {
 /// What a provider token is, as far as its own bytes tell (no provider is ever asked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenFacts {
-    /// `github`, `npm`, `gitlab`, `docker-hub`, `stripe`.
+    /// `github`, `npm`, `gitlab`, `docker-hub`, `stripe`, `google`, `slack`, `anthropic`,
+    /// `openai`.
     pub provider: &'static str,
     /// What kind of token of that provider: `personal access token (classic)`, …
     pub kind: &'static str,

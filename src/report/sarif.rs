@@ -368,6 +368,9 @@ pub fn write(
             if let Some(a) = &f.aws {
                 props["aws"] = json!(a);
             }
+            if let Some(t) = &f.token {
+                props["token"] = json!(t);
+            }
             SarifResult {
                 rule_id: f.rule.clone(),
                 rule_index: index[&f.rule],

@@ -91,7 +91,8 @@ pub enum Validator {
     AgeSecretKey,
     /// A WireGuard `PrivateKey =` of 32 bytes in an `[Interface]` section.
     WireguardPrivateKey,
-    /// A provider token with no checksum (fine-grained GitHub, GitLab, Docker Hub, Stripe):
+    /// A provider token with no checksum (fine-grained GitHub, GitLab, Docker Hub, Stripe,
+    /// Google API keys, Slack, Anthropic, OpenAI):
     /// standing on its own, its random part not a placeholder.
     ProviderToken,
 }

@@ -43,7 +43,7 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
             && token::wireguard_key(secret).is_some()
             && section_of(hay, m.span.start).is_some_and(|s| s.eq_ignore_ascii_case(b"interface"))),
         Validator::ProviderToken => {
-            ok(bounded(hay, m) && !token::looks_made_up(random_part(secret)))
+            ok(bounded(hay, m) && !token::looks_made_up(&random_part(secret)))
         }
     }
 }
@@ -69,13 +69,42 @@ fn section_of(hay: &[u8], at: usize) -> Option<&[u8]> {
     }
 }
 
-/// A token's characters after its prefix (after the last `_` or `-` of the prefix, which
-/// ends within the first dozen bytes).
-fn random_part(secret: &[u8]) -> &[u8] {
-    let head = &secret[..secret.len().min(12)];
-    match head.iter().rposition(|&b| b == b'_' || b == b'-') {
-        Some(i) => &secret[i + 1..],
-        None => secret,
+/// Prefixes the rule below would cut wrongly: longer than a dozen bytes, ending in no `_`
+/// or `-`, or followed by random characters that may hold them; each with the fixed part
+/// its format ends in (Anthropic's `AA`).
+const PREFIXES: &[(&[u8], &[u8])] = &[
+    (b"sk-ant-api03-", b"AA"),
+    (b"sk-ant-admin01-", b"AA"),
+    (b"sk-proj-", b""),
+    (b"sk-svcacct-", b""),
+    (b"sk-admin-", b""),
+    (b"sk-", b""),
+    (b"AIza", b""),
+];
+
+/// Fixed markers inside a token's random part: OpenAI's `T3BlbkFJ` (base64 of `OpenAI`).
+const MARKER: &[u8] = b"T3BlbkFJ";
+
+/// A token's random characters: what follows its prefix (one of [`PREFIXES`], or up to the
+/// last `_` or `-` within the first dozen bytes), less the fixed parts of its format, which
+/// would otherwise lend a placeholder the digit and the letters of both cases it lacks.
+fn random_part(secret: &[u8]) -> Vec<u8> {
+    let rest = match PREFIXES.iter().find(|(p, _)| secret.starts_with(p)) {
+        Some((p, suffix)) => {
+            let rest = &secret[p.len()..];
+            rest.strip_suffix(*suffix).unwrap_or(rest)
+        }
+        None => {
+            let head = &secret[..secret.len().min(12)];
+            match head.iter().rposition(|&b| b == b'_' || b == b'-') {
+                Some(i) => &secret[i + 1..],
+                None => secret,
+            }
+        }
+    };
+    match memchr::memmem::find(rest, MARKER) {
+        Some(i) => [&rest[..i], &rest[i + MARKER.len()..]].concat(),
+        None => rest.to_vec(),
     }
 }
 
@@ -274,4 +303,21 @@ fn aws_secret_key(hay: &[u8], m: &Match) -> Verdict {
         return Verdict::Example;
     }
     Verdict::Accept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_random_part_leaves_out_prefixes_and_fixed_parts() {
+        assert_eq!(random_part(b"glpat-aB3dE"), b"aB3dE");
+        assert_eq!(random_part(b"sk-ant-api03-a-b_cAA"), b"a-b_c");
+        assert_eq!(random_part(b"sk-proj-ab_T3BlbkFJcd"), b"ab_cd");
+        assert_eq!(random_part(b"sk-abT3BlbkFJcd"), b"abcd");
+        assert_eq!(random_part(b"AIzaSy-xyz"), b"Sy-xyz");
+        // The marker alone lends no placeholder a digit and both cases.
+        let placeholder = b"sk-xxxxxxxxxxxxxxxxxxxxT3BlbkFJxxxxxxxxxxxxxxxxxxxx";
+        assert!(token::looks_made_up(&random_part(placeholder)));
+    }
 }

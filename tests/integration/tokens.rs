@@ -196,7 +196,98 @@ fn one_of_each(
             "stripe",
             None,
         ),
+        (google_key(rng), "google-api-key", "medium", "google", None),
+        (
+            slack_bot(rng, true),
+            "slack-bot-token",
+            "high",
+            "slack",
+            None,
+        ),
+        (
+            slack_bot(rng, false),
+            "slack-bot-token",
+            "high",
+            "slack",
+            None,
+        ),
+        (
+            anthropic_key(rng, "api03"),
+            "anthropic-api-key",
+            "high",
+            "anthropic",
+            None,
+        ),
+        (
+            anthropic_key(rng, "admin01"),
+            "anthropic-admin-key",
+            "critical",
+            "anthropic",
+            None,
+        ),
+        (
+            openai_key(rng, "sk-proj-", 74),
+            "openai-api-key",
+            "high",
+            "openai",
+            None,
+        ),
+        (
+            openai_key(rng, "sk-svcacct-", 58),
+            "openai-api-key",
+            "high",
+            "openai",
+            None,
+        ),
+        (
+            openai_key(rng, "sk-admin-", 58),
+            "openai-admin-key",
+            "critical",
+            "openai",
+            None,
+        ),
+        (
+            openai_key(rng, "sk-", 20),
+            "openai-api-key",
+            "high",
+            "openai",
+            None,
+        ),
     ]
+}
+
+const URL: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-";
+const DIGITS: &[u8] = b"0123456789";
+
+/// `AIza` and 35 base64url characters.
+fn google_key(rng: &mut Rng) -> String {
+    format!("AIza{}", rng.chars(URL, 35))
+}
+
+/// `xoxb-`, the workspace's and the bot's numbers (or the first only, as classic apps'
+/// bots had), 24 base62 characters.
+fn slack_bot(rng: &mut Rng, both_numbers: bool) -> String {
+    let team = rng.chars(DIGITS, 12);
+    let bot = if both_numbers {
+        format!("{}-", rng.chars(DIGITS, 13))
+    } else {
+        String::new()
+    };
+    format!("xoxb-{team}-{bot}{}", rng.chars(B62, 24))
+}
+
+/// `sk-ant-<kind>-`, 93 base64url characters and `AA`.
+fn anthropic_key(rng: &mut Rng, kind: &str) -> String {
+    format!("sk-ant-{kind}-{}AA", rng.chars(URL, 93))
+}
+
+/// `prefix`, `half` characters, `T3BlbkFJ`, `half` more (base62 for the original `sk-`
+/// keys, base64url for the others).
+fn openai_key(rng: &mut Rng, prefix: &str, half: usize) -> String {
+    let alphabet = if prefix == "sk-" { B62 } else { URL };
+    let a = rng.chars(alphabet, half);
+    let b = rng.chars(alphabet, half);
+    format!("{prefix}{a}T3BlbkFJ{b}")
 }
 
 fn scan(d: &TestDir) -> (i32, Vec<Value>) {
@@ -257,6 +348,24 @@ fn every_token_kind_is_found_with_its_facts_and_revocation_step() {
             .contains("stripe · secret key · live mode · no checksum in this format")
     );
     assert!(human.stdout.contains("what to do: roll it now"));
+    for line in [
+        "google · API key · no checksum in this format",
+        "slack · bot token · no checksum in this format",
+        "anthropic · API key · no checksum in this format",
+        "anthropic · Admin API key · no checksum in this format",
+        "openai · project API key · no checksum in this format",
+        "openai · service account key · no checksum in this format",
+        "openai · Admin API key · no checksum in this format",
+        "openai · user API key · no checksum in this format",
+        "what to do: restrict or delete it: Google Cloud console → APIs & Services → Credentials",
+        "gcloud services api-keys delete",
+        "what to do: revoke it: api.slack.com/apps → the app → OAuth & Permissions",
+        "auth.revoke",
+        "what to do: delete it: console.anthropic.com → Settings → API keys",
+        "what to do: revoke it: platform.openai.com → the project → API keys",
+    ] {
+        assert!(human.stdout.contains(line), "{line}: {}", human.stdout);
+    }
     for (t, ..) in &tokens {
         assert!(!human.stdout.contains(t.as_str()));
     }
@@ -272,9 +381,100 @@ fn every_token_kind_is_found_with_its_facts_and_revocation_step() {
     assert_eq!(html.code, 1);
     assert!(html.stdout.contains("npm · access token · checksum holds"));
     assert!(html.stdout.contains("roll it now"));
+    for line in [
+        "google · API key · no checksum in this format",
+        "slack · bot token · no checksum in this format",
+        "anthropic · Admin API key · no checksum in this format",
+        "openai · user API key · no checksum in this format",
+        "console.anthropic.com",
+        "platform.openai.com",
+    ] {
+        assert!(html.stdout.contains(line), "{line}");
+    }
     for (t, ..) in &tokens {
         assert!(!html.stdout.contains(t.as_str()));
     }
+    // And SARIF: the facts as properties, the advice in the message.
+    let sarif = d.run(&[
+        "scan",
+        "--format",
+        "sarif",
+        "--skip-rule",
+        "insecure-permissions",
+        ".",
+    ]);
+    assert_eq!(sarif.code, 1);
+    let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), tokens.len());
+    for (r, (t, rule, _, provider, checksum)) in results.iter().zip(&tokens) {
+        assert_eq!(r["ruleId"], *rule, "{r:#}");
+        let facts = &r["properties"]["token"];
+        assert_eq!(facts["provider"], *provider, "{r:#}");
+        assert_eq!(facts["checksum"].as_bool(), *checksum, "{r:#}");
+        assert!(facts["kind"].as_str().is_some_and(|k| !k.is_empty()));
+        let message = r["message"]["text"].as_str().unwrap();
+        assert!(message.contains(", what to do: "), "{message}");
+        assert!(!sarif.stdout.contains(&t[8..]));
+    }
+}
+
+/// The new providers' near misses: one character short or long, glued to a token
+/// character before, the fixed part wrong (Anthropic's `AA`, OpenAI's marker), a
+/// placeholder: nothing found, exit 0; the same tokens whole are found.
+#[test]
+fn google_slack_anthropic_openai_near_misses_are_silent() {
+    let mut rng = Rng(0x5eed_0021_0004);
+    let good = vec![
+        google_key(&mut rng),
+        slack_bot(&mut rng, true),
+        slack_bot(&mut rng, false),
+        anthropic_key(&mut rng, "api03"),
+        anthropic_key(&mut rng, "admin01"),
+        openai_key(&mut rng, "sk-proj-", 74),
+        openai_key(&mut rng, "sk-admin-", 58),
+        openai_key(&mut rng, "sk-", 20),
+    ];
+    let mut bad = Vec::new();
+    for t in &good {
+        // Truncated (the last character gone; a second token character after it so that
+        // a base64url token ending in `-` is not cut at a shorter valid length).
+        bad.push(t[..t.len() - 1].to_string());
+        bad.push(format!("{t}Q"));
+        bad.push(format!("x{t}"));
+        bad.push(format!("{t}-x"));
+    }
+    let anthropic = &good[3];
+    bad.push(format!("{}AB", &anthropic[..anthropic.len() - 2]));
+    bad.push(good[5].replace("T3BlbkFJ", "T3BlbkFK"));
+    bad.push(good[7].replace("T3BlbkFJ", "t3blbkfj"));
+    bad.extend(
+        [
+            "AIzaSyxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "AIzaSyabcdefghijklmnopqrstuvwxyz1234567",
+            "xoxb-1234567890-1234567890123-aBcDeFgHiJkLmNoPqRsTuVwX",
+            "xoxb-000000000000-xxxxxxxxxxxxxxxxxxxxxxxx",
+            "sk-xxxxxxxxxxxxxxxxxxxxT3BlbkFJxxxxxxxxxxxxxxxxxxxx",
+            "sk-abcdefghijklmnopqrstT3BlbkFJuvwxyzABCDEFGHIJKLMN",
+        ]
+        .map(String::from),
+    );
+    bad.push(format!("sk-ant-api03-{}AA", "x".repeat(93)));
+    bad.push(format!(
+        "sk-proj-{}T3BlbkFJ{}",
+        "A".repeat(74),
+        "a".repeat(74)
+    ));
+    let d = TestDir::new();
+    let text: String = bad.iter().map(|t| format!("value = {t}\n")).collect();
+    d.write("bad.env", &text);
+    let (code, found) = scan(&d);
+    assert_eq!((code, found.len()), (0, 0), "{found:#?}");
+    // The same tokens whole are found: the test is not blind.
+    let text: String = good.iter().map(|t| format!("value = {t}\n")).collect();
+    d.write("bad.env", &text);
+    let (code, found) = scan(&d);
+    assert_eq!((code, found.len()), (1, good.len()), "{found:#?}");
 }
 
 /// A checksum that fails by one character, a token one character short or one too long,
@@ -396,6 +596,12 @@ fn rules_check_proves_the_token_rules() {
         "docker-hub-pat",
         "stripe-secret-key",
         "stripe-restricted-key",
+        "google-api-key",
+        "slack-bot-token",
+        "anthropic-api-key",
+        "anthropic-admin-key",
+        "openai-api-key",
+        "openai-admin-key",
     ] {
         assert!(
             run.stdout.contains(&format!("ok    {id} ")),
