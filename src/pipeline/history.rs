@@ -204,10 +204,11 @@ pub(crate) fn scan_repo(
                 .ok()?;
         if timings {
             crate::messages::note(format_args!(
-                "timing: pack pass {:.2} s: {} blobs seen, {} flagged",
+                "timing: pack pass {:.2} s: {} blobs seen, {} flagged, mapping dropped {} times",
                 t.elapsed().as_secs_f64(),
                 pass.seen.len(),
                 pass.flagged.len(),
+                pass.trims,
             ));
         }
         Some(pass)
