@@ -16,6 +16,7 @@ use git2::{ObjectType, Oid, Repository};
 use super::{Context, Location, RepoSpec};
 use crate::finding::Disclosure;
 use crate::pipeline::blob::BlobScanner;
+use crate::pipeline::history::{exposure_findings, exposure_named};
 use crate::source::git::{self, History, Selection};
 use crate::source::pack::{self, PackPass};
 use crate::source::{At, Event};
@@ -235,7 +236,15 @@ fn scan_inner(
     // is not read again; what it held is placed here as it is.
     let mut held: HashMap<Oid, Vec<BlobFinding>> = HashMap::new();
     let mut to_read: Vec<Oid> = Vec::new();
+    let doors = ctx.exposure.any();
     for &b in &h.blobs {
+        // A file the exposure checks read by its name (Terraform, sshd_config) is read in
+        // each repository: its doors depend on the path it is at, which the ledger, keyed
+        // by the blob alone, does not know.
+        if doors && exposure_named(&h, b) {
+            to_read.push(b);
+            continue;
+        }
         match store.scanned(&b.to_string(), ctx.fingerprint, ctx.engine)? {
             Some(found) => {
                 report.known += 1;
@@ -250,7 +259,11 @@ fn scan_inner(
     let mut clean = Vec::new();
     if let Some(pass) = &pass {
         to_read.retain(|b| match pass.seen.get(b) {
-            Some(&len) if len <= ctx.max_blob_size && !pass.flagged.contains(b) => {
+            Some(&len)
+                if len <= ctx.max_blob_size
+                    && !pass.flagged.contains(b)
+                    && !(doors && exposure_named(&h, *b)) =>
+            {
                 clean.push(*b);
                 false
             }
@@ -291,7 +304,7 @@ fn scan_inner(
     let mut unread: HashMap<String, Vec<String>> = HashMap::new();
     for (path, b) in git::paths_at_head(&repo) {
         match held.get(&b) {
-            Some(f) => at_head.extend(f.iter().map(|f| (f.content_id.clone(), path.clone()))),
+            Some(f) => at_head.extend(f.iter().map(|f| (placed_id(f, &path), path.clone()))),
             None => unread.entry(b.to_string()).or_default().push(path),
         }
     }
@@ -367,7 +380,9 @@ fn mostly_known(
 /// Decodes and scans every blob of `packs` (see [`pack`]); `None` if the pass failed.
 fn pack_pass(ctx: &Context<'_>, packs: &[PathBuf], stop: &AtomicBool) -> Option<PackPass> {
     let mut blobs = BlobScanner::new(ctx.scanner, Disclosure::Redacted);
-    let test = move |data: &[u8]| blobs.flags(data);
+    let doors = ctx.exposure.any();
+    // A file the exposure checks choose by its contents is read again too, as in `history`.
+    let test = move |data: &[u8]| blobs.flags(data) || (doors && crate::exposure::by_content(data));
     // A panic in the pass (a pack gitoxide cannot cope with) loses nothing: every blob
     // is then read the usual way.
     let _one_at_a_time = ctx.pass.lock().unwrap_or_else(|e| e.into_inner());
@@ -429,7 +444,7 @@ fn read(ctx: &Context<'_>, repo: &Repository, path: &Path, h: &History, blobs: &
             } => {
                 bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
                 ctx.progress.blob();
-                let f = scanner.findings_at(data, || {
+                let mut f = scanner.findings_at(data, || {
                     let first = h
                         .origins
                         .get(&blob)
@@ -438,6 +453,12 @@ fn read(ctx: &Context<'_>, repo: &Repository, path: &Path, h: &History, blobs: &
                         .unwrap_or_default();
                     PathBuf::from(String::from_utf8_lossy(&first).into_owned())
                 });
+                // The doors the file opens, read at the first of its paths the checks
+                // choose, as `history` reads them (and keyed again at each path when
+                // placed).
+                if ctx.exposure.any() {
+                    f.extend(exposure_findings(h, blob, data, ctx.exposure));
+                }
                 // A `keysweep:allow` on the line is honoured, as everywhere.
                 let f: Vec<BlobFinding> = f
                     .into_iter()
@@ -488,6 +509,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The id a finding has at `path`: a secret's is its content's; a door's (an exposure
+/// finding, about a place) is keyed by the path, as `history` keys it.
+fn placed_id(f: &BlobFinding, path: &str) -> String {
+    let category = crate::finding::Category::from(f.category.as_str());
+    if crate::exposure::is_door(&category) {
+        crate::exposure::door_id(
+            &f.rule,
+            category,
+            path,
+            &f.name,
+            super::view::severity(&f.severity),
+        )
+    } else {
+        f.content_id.clone()
+    }
+}
+
 /// Each secret the blobs hold at each of their paths, once per (secret, path), at the
 /// oldest commit that brought it there.
 fn place(repo: &Repository, h: &History, held: &HashMap<Oid, Vec<BlobFinding>>) -> Vec<Placed> {
@@ -501,7 +539,9 @@ fn place(repo: &Repository, h: &History, held: &HashMap<Oid, Vec<BlobFinding>>) 
         for origin in h.origins.get(blob).map(Vec::as_slice).unwrap_or_default() {
             let order = origin.commit.unwrap_or(usize::MAX);
             for f in found {
-                let key = (f.content_id.clone(), origin.path.clone());
+                let path_text = String::from_utf8_lossy(&origin.path);
+                let id = placed_id(f, &path_text);
+                let key = (id.clone(), origin.path.clone());
                 if placed.get(&key).is_some_and(|(o, _)| *o <= order) {
                     continue;
                 }
@@ -523,7 +563,10 @@ fn place(repo: &Repository, h: &History, held: &HashMap<Oid, Vec<BlobFinding>>) 
                     (
                         order,
                         Placed {
-                            found: f.clone(),
+                            found: BlobFinding {
+                                content_id: id,
+                                ..f.clone()
+                            },
                             path,
                             blob: blob.to_string(),
                             commit: commit.map(|c| c.to_string()),

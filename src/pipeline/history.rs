@@ -571,14 +571,14 @@ pub fn scan_listed(
 }
 
 /// Whether one of the paths `blob` is at names a file the exposure checks read by name.
-fn exposure_named(h: &History, blob: Oid) -> bool {
+pub(crate) fn exposure_named(h: &History, blob: Oid) -> bool {
     h.origins
         .get(&blob)
         .is_some_and(|o| o.iter().any(|o| crate::exposure::named(&o.path)))
 }
 
 /// The exposure findings of a blob, read at the first of its paths the checks choose.
-fn exposure_findings(
+pub(crate) fn exposure_findings(
     h: &History,
     blob: Oid,
     data: &[u8],

@@ -31,6 +31,7 @@ mod key_risk;
 mod keys;
 mod near_miss;
 mod org;
+mod org_exposure;
 mod pack_memory;
 mod permissions;
 mod report;
