@@ -190,6 +190,7 @@ fn run_scan(
     };
     let (mut unchanged, mut scanned, mut failed, mut listed, mut known) = (0, 0, 0, 0u64, 0u64);
     let mut trouble = Vec::new();
+    let silenced: u64 = run.reports.iter().map(|r| r.silenced).sum();
     for r in &run.reports {
         summary.blobs += r.read;
         summary.bytes += r.bytes;
@@ -247,6 +248,12 @@ fn run_scan(
                 String::new()
             }
         );
+        if silenced > 0 {
+            eprintln!(
+                "keysweep org: {silenced} findings left out by the scanned repositories' own \
+                 config or baseline"
+            );
+        }
         if let Some(c) = &run.cache {
             eprintln!(
                 "keysweep org: cache {}: {} in {} clones{}{}",

@@ -12,6 +12,7 @@
 pub mod cache;
 pub mod discover;
 pub mod repo;
+pub mod settings;
 pub mod view;
 pub mod work;
 

@@ -50,6 +50,8 @@ pub struct Report {
     pub skipped: u64,
     pub new: Vec<FindingRow>,
     pub ms: u64,
+    /// Findings the repository's own config and baseline left out.
+    pub silenced: u64,
 }
 
 /// The key a repository is stored under: its URL (without a password), or its absolute
@@ -97,6 +99,12 @@ fn selection(
 ) -> Selection {
     let all = Selection::All { all_objects: false };
     let Some(stored) = stored else { return all };
+    // The repository's own settings changed (or came, or went): every finding is placed
+    // and filtered again, from a whole walk whose blobs the ledger holds.
+    let key = super::settings::TIPS_KEY;
+    if stored.get(key) != tips.get(key) {
+        return all;
+    }
     let commit = |v: &str| -> Option<Oid> {
         let oid = Oid::from_str(v).ok()?;
         Some(
@@ -153,6 +161,7 @@ pub(super) fn scan(ctx: &Context<'_>, store: &mut dyn Store, spec: &RepoSpec) ->
         skipped: 0,
         new: Vec::new(),
         ms: 0,
+        silenced: 0,
     };
     let result = scan_inner(ctx, store, spec, &url, &mut report, start);
     report.ms = start.elapsed().as_millis() as u64;
@@ -181,7 +190,13 @@ fn scan_inner(
         Location::Remote(u) => super::cache::sync(ctx.cache, u).map_err(anyhow::Error::msg)?,
     };
     let repo = git::open(&path)?;
-    let tips = ref_tips(&repo).map_err(|e| anyhow::anyhow!("reading the refs: {}", e.message()))?;
+    let mut tips =
+        ref_tips(&repo).map_err(|e| anyhow::anyhow!("reading the refs: {}", e.message()))?;
+    // The repository's own config and baseline; a change to them is a change of tips.
+    let settings = super::settings::load(&repo)?;
+    if let Some(d) = &settings.digest {
+        tips.insert(super::settings::TIPS_KEY.to_string(), d.clone());
+    }
     let prev = store.repository(url)?;
     timing(&start, "refs");
     let same_rules = prev
@@ -296,7 +311,8 @@ fn scan_inner(
         ledger.push((b.to_string(), found));
     }
 
-    let placed = place(&repo, &h, &held);
+    let mut placed = place(&repo, &h, &held);
+    report.silenced = settings.apply(url, &mut placed) as u64;
     timing(&start, "placed");
     // Which secrets are in HEAD's tree now, and at which path, for every finding of the
     // repository: a finding is at HEAD where its own path still holds it.

@@ -32,6 +32,7 @@ mod keys;
 mod near_miss;
 mod org;
 mod org_exposure;
+mod org_settings;
 mod pack_memory;
 mod permissions;
 mod report;
