@@ -137,11 +137,24 @@ fn with_forges(
                 if !scan.quiet {
                     crate::messages::note(format_args!("{query}: {} repositories", listed.len()));
                 }
-                scan.repos.extend(
-                    listed
-                        .into_iter()
-                        .map(|r| org::RepoSpec::remote(r.full_name, r.clone_url)),
-                );
+                // Cloned and fetched with the token the listing used, where the clone URL
+                // is on the forge's own host.
+                let mut elsewhere = 0;
+                let has_token = options.token_for(query).is_some();
+                scan.repos.extend(listed.into_iter().map(|r| {
+                    let auth = crate::source::forge::git_auth(query, options, &r.clone_url);
+                    if has_token && auth.is_none() {
+                        elsewhere += 1;
+                    }
+                    org::RepoSpec::remote(r.full_name, r.clone_url).with_auth(auth)
+                }));
+                if elsewhere > 0 && !scan.quiet {
+                    crate::messages::note(format_args!(
+                        "{query}: {elsewhere} clone URLs are not on the forge's host over \
+                         https: they are cloned with git's own credentials, not {}",
+                        query.token_var()
+                    ));
+                }
             }
             Err(e) => problems.push(format!("{query}: {e:#}")),
         }

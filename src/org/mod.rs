@@ -41,6 +41,9 @@ pub enum Location {
 pub struct RepoSpec {
     pub name: String,
     pub location: Location,
+    /// How git authenticates to a remote one a forge listed (its token, through git's
+    /// environment); `None`: git's own credentials.
+    pub auth: Option<crate::source::forge::GitAuth>,
 }
 
 impl RepoSpec {
@@ -49,7 +52,14 @@ impl RepoSpec {
         RepoSpec {
             name: name.into(),
             location: Location::Remote(clone_url.into()),
+            auth: None,
         }
+    }
+
+    /// This repository, cloned and fetched with `auth`.
+    pub fn with_auth(mut self, auth: Option<crate::source::forge::GitAuth>) -> RepoSpec {
+        self.auth = auth;
+        self
     }
 }
 

@@ -187,7 +187,9 @@ fn scan_inner(
 ) -> anyhow::Result<()> {
     let path: PathBuf = match &spec.location {
         Location::Local(p) => p.clone(),
-        Location::Remote(u) => super::cache::sync(ctx.cache, u).map_err(anyhow::Error::msg)?,
+        Location::Remote(u) => {
+            super::cache::sync(ctx.cache, u, spec.auth.as_ref()).map_err(anyhow::Error::msg)?
+        }
     };
     let repo = git::open(&path)?;
     let mut tips =
