@@ -327,9 +327,26 @@ fn scan_inner(
         }
     }
     let ask: Vec<String> = unread.keys().cloned().collect();
+    let mut with_findings: Vec<String> = Vec::new();
     for (blob, content) in store.contents(&ask, ctx.fingerprint, ctx.engine)? {
         for path in unread.get(&blob).into_iter().flatten() {
             at_head.insert((content.clone(), path.clone()));
+        }
+        with_findings.push(blob);
+    }
+    // A door the ledger holds was keyed at the path it was first read at (perhaps in
+    // another repository): keyed again at each path HEAD has its blob at. Such blobs are
+    // few (those with findings), so each is asked for in full.
+    if ctx.exposure.any() {
+        with_findings.sort();
+        with_findings.dedup();
+        for blob in &with_findings {
+            let Some(found) = store.scanned(blob, ctx.fingerprint, ctx.engine)? else {
+                continue;
+            };
+            for path in unread.get(blob).into_iter().flatten() {
+                at_head.extend(found.iter().map(|f| (placed_id(f, path), path.clone())));
+            }
         }
     }
     timing(&start, "at head");

@@ -171,6 +171,18 @@ fn a_door_closed_by_a_new_commit_is_no_longer_at_head_as_history_says() {
     let d = TestDir::new();
     fleet(&d);
     let store = d.path().join("org.db");
+    // `infra` first, alone: the ledger holds the shared files' doors as read at its
+    // paths, and `copy` takes them from there at its own.
+    let first = d.run(&[
+        "org",
+        "scan",
+        "fleet/infra",
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(first.code, 1, "{}", first.stderr);
     org_scan(&d, &store, &[]);
     let copy = d.path().join("fleet/copy");
     commit(
