@@ -194,11 +194,6 @@ fn scan_inner(
     let repo = git::open(&path)?;
     let mut tips =
         ref_tips(&repo).map_err(|e| anyhow::anyhow!("reading the refs: {}", e.message()))?;
-    // The repository's own config and baseline; a change to them is a change of tips.
-    let settings = super::settings::load(&repo)?;
-    if let Some(d) = &settings.digest {
-        tips.insert(super::settings::TIPS_KEY.to_string(), d.clone());
-    }
     let prev = store.repository(url)?;
     timing(&start, "refs");
     let same_rules = prev
@@ -208,7 +203,24 @@ fn scan_inner(
         .as_ref()
         .and_then(|p| p.tips.as_ref())
         .filter(|_| same_rules);
-    if stored == Some(&tips) {
+    // A bare repository's settings are in HEAD's tree: refs where they were mean the
+    // settings are too, and nothing need be read to know it.
+    let key = super::settings::TIPS_KEY;
+    let refs_unchanged = stored.is_some_and(|s| {
+        s.len() - usize::from(s.contains_key(key)) == tips.len()
+            && tips.iter().all(|(k, v)| s.get(k) == Some(v))
+    });
+    // The repository's own config and baseline; a change to them is a change of tips.
+    let settings = if repo.is_bare() && refs_unchanged {
+        None
+    } else {
+        let settings = super::settings::load(&repo)?;
+        if let Some(d) = &settings.digest {
+            tips.insert(key.to_string(), d.clone());
+        }
+        Some(settings)
+    };
+    if settings.is_none() || stored == Some(&tips) {
         store.record_unchanged(url, ctx.run, start.elapsed().as_millis() as i64)?;
         if let Location::Remote(u) = &spec.location {
             super::cache::touch(ctx.cache, u);
@@ -314,7 +326,9 @@ fn scan_inner(
     }
 
     let mut placed = place(&repo, &h, &held);
-    report.silenced = settings.apply(url, &mut placed) as u64;
+    if let Some(settings) = &settings {
+        report.silenced = settings.apply(url, &mut placed) as u64;
+    }
     timing(&start, "placed");
     // Which secrets are in HEAD's tree now, and at which path, for every finding of the
     // repository: a finding is at HEAD where its own path still holds it.
