@@ -204,11 +204,14 @@ pub(crate) fn scan_repo(
                 .ok()?;
         if timings {
             crate::messages::note(format_args!(
-                "timing: pack pass {:.2} s: {} blobs seen, {} flagged, mapping dropped {} times",
+                "timing: pack pass {:.2} s: {} blobs seen, {} flagged",
                 t.elapsed().as_secs_f64(),
                 pass.seen.len(),
                 pass.flagged.len(),
-                pass.trims,
+            ));
+            crate::messages::note(format_args!(
+                "timing: pack mapping dropped {} times",
+                pass.trims
             ));
         }
         Some(pass)
