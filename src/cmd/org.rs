@@ -148,11 +148,24 @@ fn with_forges(
                 if !scan.quiet {
                     crate::messages::note(format_args!("{query}: {} repositories", listed.len()));
                 }
-                scan.repos.extend(
-                    listed
-                        .into_iter()
-                        .map(|r| org::RepoSpec::remote(r.full_name, r.clone_url)),
-                );
+                // Cloned and fetched with the token the listing used, where the clone URL
+                // is on the forge's own host.
+                let mut elsewhere = 0;
+                let has_token = options.token_for(query).is_some();
+                scan.repos.extend(listed.into_iter().map(|r| {
+                    let auth = crate::source::forge::git_auth(query, options, &r.clone_url);
+                    if has_token && auth.is_none() {
+                        elsewhere += 1;
+                    }
+                    org::RepoSpec::remote(r.full_name, r.clone_url).with_auth(auth)
+                }));
+                if elsewhere > 0 && !scan.quiet {
+                    crate::messages::note(format_args!(
+                        "{query}: {elsewhere} clone URLs are not on the forge's host over \
+                         https: they are cloned with git's own credentials, not {}",
+                        query.token_var()
+                    ));
+                }
             }
             Err(e) => problems.push(format!("{query}: {e:#}")),
         }
@@ -201,6 +214,7 @@ fn run_scan(
     };
     let (mut unchanged, mut scanned, mut failed, mut listed, mut known) = (0, 0, 0, 0u64, 0u64);
     let mut trouble = Vec::new();
+    let silenced: u64 = run.reports.iter().map(|r| r.silenced).sum();
     for r in &run.reports {
         summary.blobs += r.read;
         summary.bytes += r.bytes;
@@ -258,6 +272,12 @@ fn run_scan(
                 String::new()
             }
         );
+        if silenced > 0 {
+            eprintln!(
+                "keysweep org: {silenced} findings left out by the scanned repositories' own \
+                 config or baseline"
+            );
+        }
         if let Some(c) = &run.cache {
             eprintln!(
                 "keysweep org: cache {}: {} in {} clones{}{}",

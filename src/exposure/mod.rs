@@ -205,22 +205,35 @@ pub fn alone(path: &Path, bytes: &[u8], checks: Checks) -> Vec<Finding> {
 /// a version read at one path of a history and placed at another is keyed again there.
 /// `None` for a finding of a secret, whose id is its content's.
 pub fn id_at(f: &Finding, path: &str) -> Option<String> {
-    let door = matches!(
-        f.category,
+    is_door(&f.category).then(|| door_id(&f.rule, f.category.clone(), path, &f.name, f.severity))
+}
+
+/// Whether findings of `category` are doors (about a place, keyed by it).
+pub fn is_door(category: &Category) -> bool {
+    matches!(
+        category,
         Category::SshOpenToWorld | Category::SshdWeakSetting | Category::AwsKeyRisk
-    );
-    door.then(|| {
-        Finding::exposure(
-            &f.rule,
-            f.category.clone(),
-            Path::new(path),
-            1,
-            f.name.clone(),
-            f.severity,
-            String::new(),
-        )
-        .id
-    })
+    )
+}
+
+/// The id of a door found by `rule` at `path` (see [`id_at`]).
+pub fn door_id(
+    rule: &str,
+    category: Category,
+    path: &str,
+    name: &str,
+    severity: Severity,
+) -> String {
+    Finding::exposure(
+        rule,
+        category,
+        Path::new(path),
+        1,
+        name.to_string(),
+        severity,
+        String::new(),
+    )
+    .id
 }
 
 /// An exposure as a finding.

@@ -140,11 +140,16 @@ impl Baseline {
             path: path.to_path_buf(),
             source,
         })?;
-        let b: Baseline =
-            serde_json::from_slice(&bytes).map_err(|source| BaselineError::Parse {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        Baseline::parse(path, &bytes)
+    }
+
+    /// A baseline from its bytes (read from a file, or a blob of a repository's tree),
+    /// checked as [`Baseline::load`] checks it; `path` names it in errors.
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Baseline, BaselineError> {
+        let b: Baseline = serde_json::from_slice(bytes).map_err(|source| BaselineError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })?;
         if b.version != VERSION {
             return Err(BaselineError::Version {
                 path: path.to_path_buf(),

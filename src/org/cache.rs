@@ -71,15 +71,44 @@ fn git() -> Command {
     c
 }
 
+/// Gives `c` the header `auth` holds for URLs under its scope, as configuration in its
+/// environment (after any the user's environment already gives git that way): never on
+/// the command line, where any user of the machine can read it, nor in a config file.
+fn with_header(c: &mut Command, auth: &crate::source::forge::GitAuth) {
+    let n: usize = std::env::var("GIT_CONFIG_COUNT")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    c.env(
+        format!("GIT_CONFIG_KEY_{n}"),
+        format!("http.{}.extraHeader", auth.scope),
+    )
+    .env(format!("GIT_CONFIG_VALUE_{n}"), auth.header())
+    .env("GIT_CONFIG_COUNT", (n + 1).to_string());
+}
+
 /// Brings the clone of `url` up to date (cloning it the first time) and returns its
 /// folder, or says why it could not, as a person would act on it.
-pub fn sync(cache: &Path, url: &str) -> Result<PathBuf, String> {
+pub fn sync(
+    cache: &Path,
+    url: &str,
+    auth: Option<&crate::source::forge::GitAuth>,
+) -> Result<PathBuf, String> {
     let dir = clone_dir(cache, url);
+    // The clone and the fetch are given the forge's token, if any, in their environment
+    // alone (the config of the clone made is written by a `git` without it).
+    let git_auth = || {
+        let mut c = git();
+        if let Some(a) = auth {
+            with_header(&mut c, a);
+        }
+        c
+    };
     let shown = redact_url(url);
     std::fs::create_dir_all(cache)
         .map_err(|e| format!("cannot create the cache folder {}: {e}", cache.display()))?;
     let out = if dir.join("HEAD").is_file() {
-        git()
+        git_auth()
             .arg("--git-dir")
             .arg(&dir)
             .args(["fetch", "--prune", "--quiet", "--", url])
@@ -90,7 +119,7 @@ pub fn sync(cache: &Path, url: &str) -> Result<PathBuf, String> {
         // taken for a clone.
         let tmp = dir.with_extension(format!("tmp-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
-        let out = git()
+        let out = git_auth()
             .args(["clone", "--bare", "--quiet", "--", url])
             .arg(&tmp)
             .output();

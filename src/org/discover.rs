@@ -43,6 +43,7 @@ pub fn spec(s: &str) -> anyhow::Result<RepoSpec> {
         return Ok(RepoSpec {
             name: name_of(s),
             location: Location::Remote(s.to_string()),
+            auth: None,
         });
     }
     let path = std::path::absolute(s).with_context(|| format!("{s}: not a usable path"))?;
@@ -54,6 +55,7 @@ fn local(path: PathBuf) -> RepoSpec {
     RepoSpec {
         name: name_of(&path.to_string_lossy()),
         location: Location::Local(path),
+        auth: None,
     }
 }
 

@@ -12,6 +12,7 @@
 pub mod cache;
 pub mod discover;
 pub mod repo;
+pub mod settings;
 pub mod view;
 pub mod work;
 
@@ -40,6 +41,9 @@ pub enum Location {
 pub struct RepoSpec {
     pub name: String,
     pub location: Location,
+    /// How git authenticates to a remote one a forge listed (its token, through git's
+    /// environment); `None`: git's own credentials.
+    pub auth: Option<crate::source::forge::GitAuth>,
 }
 
 impl RepoSpec {
@@ -48,7 +52,14 @@ impl RepoSpec {
         RepoSpec {
             name: name.into(),
             location: Location::Remote(clone_url.into()),
+            auth: None,
         }
+    }
+
+    /// This repository, cloned and fetched with `auth`.
+    pub fn with_auth(mut self, auth: Option<crate::source::forge::GitAuth>) -> RepoSpec {
+        self.auth = auth;
+        self
     }
 }
 
@@ -68,9 +79,13 @@ pub fn shard_of(key: &str, count: u64) -> u64 {
 pub const ENGINE: &str = concat!("keysweep-", env!("CARGO_PKG_VERSION"));
 
 /// The rule set's fingerprint: every rule as loaded (pattern, keywords, validator,
-/// examples), the options that change what is reported, and the engine. Equal
-/// fingerprints find the same things in the same bytes.
-pub fn fingerprint(scanner: &Scanner, options: ScanOptions) -> String {
+/// examples), the exposure checks run, the options that change what is reported, and the
+/// engine. Equal fingerprints find the same things in the same bytes.
+pub fn fingerprint(
+    scanner: &Scanner,
+    options: ScanOptions,
+    exposure: crate::exposure::Checks,
+) -> String {
     let mut rules: Vec<String> = scanner
         .rules()
         .map(|r| serde_json::to_string(r).unwrap_or_else(|_| format!("{r:?}")))
@@ -79,6 +94,13 @@ pub fn fingerprint(scanner: &Scanner, options: ScanOptions) -> String {
     let mut h = Sha256::new();
     h.update(ENGINE.as_bytes());
     h.update(format!("\0examples={}\0", options.include_examples).as_bytes());
+    h.update(
+        format!(
+            "exposure={},{},{}\0",
+            exposure.open, exposure.weak, exposure.risk
+        )
+        .as_bytes(),
+    );
     for r in rules {
         h.update(r.as_bytes());
         h.update(b"\0");
@@ -143,6 +165,9 @@ pub(crate) struct Context<'a> {
     pub threads: usize,
     pub max_blob_size: u64,
     pub progress: &'a Progress,
+    /// The exposure checks run on the files they read (`exposure::alone`), as `history`
+    /// runs them.
+    pub exposure: crate::exposure::Checks,
     /// Held by the one pass over packs running at a time: a pass maps its packs and keeps
     /// about 150 bytes per object, so two at once would double the peak.
     pub pass: &'a Mutex<()>,
@@ -242,7 +267,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
     }
     crate::source::git::configure();
     let scanner = cfg.rules.scanner(cfg.scan)?;
-    let fp = fingerprint(&scanner, cfg.scan);
+    let fp = fingerprint(&scanner, cfg.scan, cfg.rules.exposure_checks());
     let mut store = crate::store::open(&cfg.store, true)?;
     let run = store.begin_run(&fp)?;
     // One scan per repository, whatever the sources repeated.
@@ -270,6 +295,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
         threads: cfg.threads,
         max_blob_size: cfg.max_blob_size,
         progress: &progress,
+        exposure: cfg.rules.exposure_checks(),
         pass: &Mutex::new(()),
     };
     let next = AtomicUsize::new(0);

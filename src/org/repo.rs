@@ -16,6 +16,7 @@ use git2::{ObjectType, Oid, Repository};
 use super::{Context, Location, RepoSpec};
 use crate::finding::Disclosure;
 use crate::pipeline::blob::BlobScanner;
+use crate::pipeline::history::{config_named, exposure_findings, exposure_named};
 use crate::source::git::{self, History, Selection};
 use crate::source::pack::{self, PackPass};
 use crate::source::{At, Event};
@@ -49,6 +50,8 @@ pub struct Report {
     pub skipped: u64,
     pub new: Vec<FindingRow>,
     pub ms: u64,
+    /// Findings the repository's own config and baseline left out.
+    pub silenced: u64,
 }
 
 /// The key a repository is stored under: its URL (without a password), or its absolute
@@ -96,6 +99,12 @@ fn selection(
 ) -> Selection {
     let all = Selection::All { all_objects: false };
     let Some(stored) = stored else { return all };
+    // The repository's own settings changed (or came, or went): every finding is placed
+    // and filtered again, from a whole walk whose blobs the ledger holds.
+    let key = super::settings::TIPS_KEY;
+    if stored.get(key) != tips.get(key) {
+        return all;
+    }
     let commit = |v: &str| -> Option<Oid> {
         let oid = Oid::from_str(v).ok()?;
         Some(
@@ -152,6 +161,7 @@ pub(super) fn scan(ctx: &Context<'_>, store: &mut dyn Store, spec: &RepoSpec) ->
         skipped: 0,
         new: Vec::new(),
         ms: 0,
+        silenced: 0,
     };
     let result = scan_inner(ctx, store, spec, &url, &mut report, start);
     report.ms = start.elapsed().as_millis() as u64;
@@ -177,10 +187,13 @@ fn scan_inner(
 ) -> anyhow::Result<()> {
     let path: PathBuf = match &spec.location {
         Location::Local(p) => p.clone(),
-        Location::Remote(u) => super::cache::sync(ctx.cache, u).map_err(anyhow::Error::msg)?,
+        Location::Remote(u) => {
+            super::cache::sync(ctx.cache, u, spec.auth.as_ref()).map_err(anyhow::Error::msg)?
+        }
     };
     let repo = git::open(&path)?;
-    let tips = ref_tips(&repo).map_err(|e| anyhow::anyhow!("reading the refs: {}", e.message()))?;
+    let mut tips =
+        ref_tips(&repo).map_err(|e| anyhow::anyhow!("reading the refs: {}", e.message()))?;
     let prev = store.repository(url)?;
     timing(&start, "refs");
     let same_rules = prev
@@ -190,7 +203,24 @@ fn scan_inner(
         .as_ref()
         .and_then(|p| p.tips.as_ref())
         .filter(|_| same_rules);
-    if stored == Some(&tips) {
+    // A bare repository's settings are in HEAD's tree: refs where they were mean the
+    // settings are too, and nothing need be read to know it.
+    let key = super::settings::TIPS_KEY;
+    let refs_unchanged = stored.is_some_and(|s| {
+        s.len() - usize::from(s.contains_key(key)) == tips.len()
+            && tips.iter().all(|(k, v)| s.get(k) == Some(v))
+    });
+    // The repository's own config and baseline; a change to them is a change of tips.
+    let settings = if repo.is_bare() && refs_unchanged {
+        None
+    } else {
+        let settings = super::settings::load(&repo)?;
+        if let Some(d) = &settings.digest {
+            tips.insert(key.to_string(), d.clone());
+        }
+        Some(settings)
+    };
+    if settings.is_none() || stored == Some(&tips) {
         store.record_unchanged(url, ctx.run, start.elapsed().as_millis() as i64)?;
         if let Location::Remote(u) = &spec.location {
             super::cache::touch(ctx.cache, u);
@@ -235,7 +265,15 @@ fn scan_inner(
     // is not read again; what it held is placed here as it is.
     let mut held: HashMap<Oid, Vec<BlobFinding>> = HashMap::new();
     let mut to_read: Vec<Oid> = Vec::new();
+    let doors = ctx.exposure.any();
     for &b in &h.blobs {
+        // A file the exposure checks read by its name (Terraform, sshd_config) is read in
+        // each repository: its doors depend on the path it is at, which the ledger, keyed
+        // by the blob alone, does not know.
+        if doors && exposure_named(&h, b) {
+            to_read.push(b);
+            continue;
+        }
         match store.scanned(&b.to_string(), ctx.fingerprint, ctx.engine)? {
             Some(found) => {
                 report.known += 1;
@@ -250,7 +288,14 @@ fn scan_inner(
     let mut clean = Vec::new();
     if let Some(pass) = &pass {
         to_read.retain(|b| match pass.seen.get(b) {
-            Some(&len) if len <= ctx.max_blob_size && !pass.flagged.contains(b) => {
+            Some(&len)
+                if len <= ctx.max_blob_size
+                    && !pass.flagged.contains(b)
+                    && !(doors && exposure_named(&h, *b))
+                    // Bare base64 keys are looked for by a file's name, which the pass
+                    // over packs does not know (as in `history`).
+                    && !config_named(&h, *b) =>
+            {
                 clean.push(*b);
                 false
             }
@@ -283,7 +328,10 @@ fn scan_inner(
         ledger.push((b.to_string(), found));
     }
 
-    let placed = place(&repo, &h, &held);
+    let mut placed = place(&repo, &h, &held);
+    if let Some(settings) = &settings {
+        report.silenced = settings.apply(url, &mut placed) as u64;
+    }
     timing(&start, "placed");
     // Which secrets are in HEAD's tree now, and at which path, for every finding of the
     // repository: a finding is at HEAD where its own path still holds it.
@@ -291,14 +339,31 @@ fn scan_inner(
     let mut unread: HashMap<String, Vec<String>> = HashMap::new();
     for (path, b) in git::paths_at_head(&repo) {
         match held.get(&b) {
-            Some(f) => at_head.extend(f.iter().map(|f| (f.content_id.clone(), path.clone()))),
+            Some(f) => at_head.extend(f.iter().map(|f| (placed_id(f, &path), path.clone()))),
             None => unread.entry(b.to_string()).or_default().push(path),
         }
     }
     let ask: Vec<String> = unread.keys().cloned().collect();
+    let mut with_findings: Vec<String> = Vec::new();
     for (blob, content) in store.contents(&ask, ctx.fingerprint, ctx.engine)? {
         for path in unread.get(&blob).into_iter().flatten() {
             at_head.insert((content.clone(), path.clone()));
+        }
+        with_findings.push(blob);
+    }
+    // A door the ledger holds was keyed at the path it was first read at (perhaps in
+    // another repository): keyed again at each path HEAD has its blob at. Such blobs are
+    // few (those with findings), so each is asked for in full.
+    if ctx.exposure.any() {
+        with_findings.sort();
+        with_findings.dedup();
+        for blob in &with_findings {
+            let Some(found) = store.scanned(blob, ctx.fingerprint, ctx.engine)? else {
+                continue;
+            };
+            for path in unread.get(blob).into_iter().flatten() {
+                at_head.extend(found.iter().map(|f| (placed_id(f, path), path.clone())));
+            }
         }
     }
     timing(&start, "at head");
@@ -367,7 +432,11 @@ fn mostly_known(
 /// Decodes and scans every blob of `packs` (see [`pack`]); `None` if the pass failed.
 fn pack_pass(ctx: &Context<'_>, packs: &[PathBuf], stop: &AtomicBool) -> Option<PackPass> {
     let mut blobs = BlobScanner::new(ctx.scanner, Disclosure::Redacted);
-    let test = move |data: &[u8]| blobs.flags(data);
+    let doors = ctx.exposure.any();
+    // A file the exposure checks choose by its contents is read again too, as in `history`.
+    let test = move |data: &[u8]| {
+        blobs.flags(data) || (doors && crate::exposure::by_content(data, |m| blobs.met(m)))
+    };
     // A panic in the pass (a pack gitoxide cannot cope with) loses nothing: every blob
     // is then read the usual way.
     let _one_at_a_time = ctx.pass.lock().unwrap_or_else(|e| e.into_inner());
@@ -429,7 +498,7 @@ fn read(ctx: &Context<'_>, repo: &Repository, path: &Path, h: &History, blobs: &
             } => {
                 bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
                 ctx.progress.blob();
-                let f = scanner.findings_at(data, || {
+                let mut f = scanner.findings_at(data, || {
                     let first = h
                         .origins
                         .get(&blob)
@@ -438,6 +507,12 @@ fn read(ctx: &Context<'_>, repo: &Repository, path: &Path, h: &History, blobs: &
                         .unwrap_or_default();
                     PathBuf::from(String::from_utf8_lossy(&first).into_owned())
                 });
+                // The doors the file opens, read at the first of its paths the checks
+                // choose, as `history` reads them (and keyed again at each path when
+                // placed).
+                if ctx.exposure.any() {
+                    f.extend(exposure_findings(h, blob, data, ctx.exposure));
+                }
                 // A `keysweep:allow` on the line is honoured, as everywhere.
                 let f: Vec<BlobFinding> = f
                     .into_iter()
@@ -488,6 +563,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The id a finding has at `path`: a secret's is its content's; a door's (an exposure
+/// finding, about a place) is keyed by the path, as `history` keys it.
+fn placed_id(f: &BlobFinding, path: &str) -> String {
+    let category = crate::finding::Category::from(f.category.as_str());
+    if crate::exposure::is_door(&category) {
+        crate::exposure::door_id(
+            &f.rule,
+            category,
+            path,
+            &f.name,
+            super::view::severity(&f.severity),
+        )
+    } else {
+        f.content_id.clone()
+    }
+}
+
 /// Each secret the blobs hold at each of their paths, once per (secret, path), at the
 /// oldest commit that brought it there.
 fn place(repo: &Repository, h: &History, held: &HashMap<Oid, Vec<BlobFinding>>) -> Vec<Placed> {
@@ -501,7 +593,9 @@ fn place(repo: &Repository, h: &History, held: &HashMap<Oid, Vec<BlobFinding>>) 
         for origin in h.origins.get(blob).map(Vec::as_slice).unwrap_or_default() {
             let order = origin.commit.unwrap_or(usize::MAX);
             for f in found {
-                let key = (f.content_id.clone(), origin.path.clone());
+                let path_text = String::from_utf8_lossy(&origin.path);
+                let id = placed_id(f, &path_text);
+                let key = (id.clone(), origin.path.clone());
                 if placed.get(&key).is_some_and(|(o, _)| *o <= order) {
                     continue;
                 }
@@ -523,7 +617,10 @@ fn place(repo: &Repository, h: &History, held: &HashMap<Oid, Vec<BlobFinding>>) 
                     (
                         order,
                         Placed {
-                            found: f.clone(),
+                            found: BlobFinding {
+                                content_id: id,
+                                ..f.clone()
+                            },
                             path,
                             blob: blob.to_string(),
                             commit: commit.map(|c| c.to_string()),

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::finding::{Category, Detector, Finding, GitFacts, Origin, Severity};
-use crate::store::{FindingRow, RepoRow};
+use crate::store::{FindingRow, Placed, RepoRow};
 
 pub fn severity(s: &str) -> Severity {
     match s {
@@ -22,7 +22,11 @@ pub fn severity(s: &str) -> Severity {
 
 /// A stored finding as the report writers take it (its secret redacted, as stored).
 pub fn to_finding(row: &FindingRow) -> Finding {
-    let p = &row.placed;
+    placed_finding(&row.repository, &row.placed, row.present_at_head)
+}
+
+/// A finding placed in repository `url` as the report writers (and the filters) take it.
+pub fn placed_finding(url: &str, p: &Placed, present_at_head: bool) -> Finding {
     let category = Category::from(p.found.category.as_str());
     let detector = Detector {
         rule: &p.found.rule,
@@ -40,13 +44,13 @@ pub fn to_finding(row: &FindingRow) -> Finding {
     );
     f.path = p.path.clone();
     f.origin = Some(Origin::Git(GitFacts {
-        repository: row.repository.clone(),
+        repository: url.to_string(),
         commit: p.commit.clone(),
         author: p.author.clone(),
         email: p.email.clone(),
         date: p.date.clone(),
         blob: p.blob.clone(),
-        present_at_head: row.present_at_head,
+        present_at_head,
     }));
     f
 }

@@ -46,7 +46,7 @@ fn worker_name() -> String {
 pub fn work(cfg: &ScanConfig, lease: u64) -> anyhow::Result<Run> {
     crate::source::git::configure();
     let scanner = cfg.rules.scanner(cfg.scan)?;
-    let fp = super::fingerprint(&scanner, cfg.scan);
+    let fp = super::fingerprint(&scanner, cfg.scan, cfg.rules.exposure_checks());
     let mut store = crate::store::open(&cfg.store, true)?;
     let mut beat_store = crate::store::open(&cfg.store, true)?;
     let run = store.begin_run(&fp)?;
@@ -63,6 +63,7 @@ pub fn work(cfg: &ScanConfig, lease: u64) -> anyhow::Result<Run> {
         threads: cfg.threads,
         max_blob_size: cfg.max_blob_size,
         progress: &progress,
+        exposure: cfg.rules.exposure_checks(),
         pass: &Mutex::new(()),
     };
     let mut reports = Vec::new();

@@ -209,6 +209,10 @@ pub(crate) fn scan_repo(
                 pass.seen.len(),
                 pass.flagged.len(),
             ));
+            crate::messages::note(format_args!(
+                "timing: pack mapping dropped {} times",
+                pass.trims
+            ));
         }
         Some(pass)
     };
@@ -572,7 +576,7 @@ pub fn scan_listed(
 }
 
 /// Whether one of the paths `blob` is at names a file the exposure checks read by name.
-fn exposure_named(h: &History, blob: Oid) -> bool {
+pub(crate) fn exposure_named(h: &History, blob: Oid) -> bool {
     h.origins
         .get(&blob)
         .is_some_and(|o| o.iter().any(|o| crate::exposure::named(&o.path)))
@@ -581,7 +585,7 @@ fn exposure_named(h: &History, blob: Oid) -> bool {
 /// Whether a blob's first path is a configuration file's, whose values may be bare base64
 /// keys (`enrich::key_file::bare_bodies`, which the pass over packs cannot look for: it
 /// has no paths).
-fn config_named(h: &History, blob: Oid) -> bool {
+pub(crate) fn config_named(h: &History, blob: Oid) -> bool {
     h.origins
         .get(&blob)
         .and_then(|o| o.first())
@@ -589,7 +593,7 @@ fn config_named(h: &History, blob: Oid) -> bool {
 }
 
 /// The exposure findings of a blob, read at the first of its paths the checks choose.
-fn exposure_findings(
+pub(crate) fn exposure_findings(
     h: &History,
     blob: Oid,
     data: &[u8],

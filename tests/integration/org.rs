@@ -412,8 +412,11 @@ struct Daemon {
 impl Daemon {
     fn start(base: &Path) -> Daemon {
         let port = free_port();
-        let child = Command::new("git")
-            .arg("daemon")
+        // `git-daemon` itself, not `git daemon`: `git` would run it as a child of its own,
+        // which killing `git` leaves running after the test.
+        let exec_path = Command::new("git").arg("--exec-path").output().unwrap();
+        let exec_path = String::from_utf8(exec_path.stdout).unwrap();
+        let child = Command::new(Path::new(exec_path.trim()).join("git-daemon"))
             .arg("--export-all")
             .arg("--reuseaddr")
             .arg(format!("--base-path={}", base.display()))

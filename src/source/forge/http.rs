@@ -25,7 +25,7 @@ impl Token {
         }
     }
 
-    fn expose(&self) -> &str {
+    pub(super) fn expose(&self) -> &str {
         &self.0
     }
 }

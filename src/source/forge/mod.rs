@@ -153,6 +153,97 @@ impl ForgeOptions {
     }
 }
 
+impl ForgeOptions {
+    /// The token `query` is listed with, if any.
+    pub fn token_for(&self, query: &ForgeQuery) -> Option<Token> {
+        match &self.token {
+            TokenSource::Environment => std::env::var(query.token_var()).ok().and_then(Token::new),
+            TokenSource::Given(t) => Some(t.clone()),
+            TokenSource::Anonymous => None,
+        }
+    }
+}
+
+/// How git authenticates to a clone URL a forge listed: the forge's token as an HTTP
+/// `Authorization` header, for URLs under `scope` only. It is handed to git through its
+/// environment (`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`), so it is never
+/// in a command line, a URL, a clone's config or a message; its `Debug` shows the scope
+/// alone.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GitAuth {
+    /// `scheme://host[:port]/`: git sends the header to URLs under it only.
+    pub scope: String,
+    header: String,
+}
+
+impl GitAuth {
+    /// The header's `name: value`, for git's `http.<scope>.extraHeader`.
+    pub fn header(&self) -> &str {
+        &self.header
+    }
+}
+
+impl std::fmt::Debug for GitAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GitAuth({}, <redacted>)", self.scope)
+    }
+}
+
+/// (scheme, host without port, `scheme://host[:port]`) of a URL.
+fn origin(url: &str) -> Option<(String, String, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match hostport.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => hostport.split(':').next()?,
+    };
+    if host.is_empty() {
+        return None;
+    }
+    let scheme = scheme.to_ascii_lowercase();
+    Some((
+        scheme.clone(),
+        host.to_ascii_lowercase(),
+        format!("{scheme}://{}", hostport.to_ascii_lowercase()),
+    ))
+}
+
+/// How git is to authenticate to `clone_url`, which `query` listed: with the token the
+/// listing used, when there is one and the URL is on the forge's own host (the API's host,
+/// or the host under `api.`: `api.github.com` serves `github.com`), over https (or over
+/// http when the API was named on plain http too). A clone URL anywhere else gets no
+/// token: it is cloned with git's own credentials.
+pub fn git_auth(query: &ForgeQuery, options: &ForgeOptions, clone_url: &str) -> Option<GitAuth> {
+    let token = options.token_for(query)?;
+    let (base, user) = match query {
+        ForgeQuery::GithubOrg(_) | ForgeQuery::GithubUser(_) => (
+            github::api_base(options.base_url.as_deref()).ok()?,
+            // What GitHub takes for a token over https, whatever the token's kind.
+            "x-access-token",
+        ),
+        ForgeQuery::GitlabGroup(_) => (
+            gitlab::api_base(options.base_url.as_deref()).ok()?,
+            // What GitLab takes for a personal, group or OAuth token over https.
+            "oauth2",
+        ),
+    };
+    let (api_scheme, api_host, _) = origin(&base)?;
+    let (scheme, host, scope) = origin(clone_url)?;
+    let secure = scheme == "https" || (scheme == "http" && api_scheme == "http");
+    let same_host = host == api_host || api_host.strip_prefix("api.") == Some(host.as_str());
+    if !secure || !same_host {
+        return None;
+    }
+    use base64::Engine as _;
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{}", token.expose()));
+    Some(GitAuth {
+        scope: format!("{scope}/"),
+        header: format!("Authorization: Basic {basic}"),
+    })
+}
+
 impl Default for ForgeOptions {
     fn default() -> Self {
         ForgeOptions::new()
@@ -185,11 +276,7 @@ pub fn list_repositories(
     options: &ForgeOptions,
     note: &mut dyn FnMut(&str),
 ) -> Result<Vec<ForgeRepo>> {
-    let token = match &options.token {
-        TokenSource::Environment => std::env::var(query.token_var()).ok().and_then(Token::new),
-        TokenSource::Given(t) => Some(t.clone()),
-        TokenSource::Anonymous => None,
-    };
+    let token = options.token_for(query);
     if token.is_none() {
         note(&format!(
             "{query}: listed without a token ({}), so public repositories only",
@@ -380,3 +467,48 @@ mod stand_in;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod git_auth_tests {
+    use super::*;
+
+    fn opts(base: Option<&str>) -> ForgeOptions {
+        ForgeOptions {
+            base_url: base.map(str::to_string),
+            token: TokenSource::Given(Token::new("t0k3n").unwrap()),
+            ..ForgeOptions::new()
+        }
+    }
+
+    #[test]
+    fn the_token_goes_to_the_forges_own_host_over_https_only() {
+        let org = ForgeQuery::GithubOrg("acme".into());
+        let gh = opts(None);
+        let a = git_auth(&org, &gh, "https://github.com/acme/api.git").unwrap();
+        assert_eq!(a.scope, "https://github.com/");
+        // x-access-token:t0k3n
+        assert_eq!(
+            a.header(),
+            "Authorization: Basic eC1hY2Nlc3MtdG9rZW46dDBrM24="
+        );
+        assert!(!format!("{a:?}").contains("eC1h"));
+        assert!(git_auth(&org, &gh, "http://github.com/acme/api.git").is_none());
+        assert!(git_auth(&org, &gh, "https://evil.example/acme/api.git").is_none());
+        assert!(git_auth(&org, &gh, "ssh://git@github.com/acme/api.git").is_none());
+        assert!(git_auth(&org, &gh, "https://github.com.evil.example/x.git").is_none());
+        // Enterprise: the API's own host, its port kept in the scope.
+        let ghe = opts(Some("https://ghe.example.com:8443"));
+        let a = git_auth(&org, &ghe, "https://ghe.example.com:8443/acme/api.git").unwrap();
+        assert_eq!(a.scope, "https://ghe.example.com:8443/");
+        // GitLab: oauth2 and the token.
+        let group = ForgeQuery::GitlabGroup("acme".into());
+        let a = git_auth(&group, &opts(None), "https://gitlab.com/acme/api.git").unwrap();
+        assert_eq!(a.header(), "Authorization: Basic b2F1dGgyOnQwazNu");
+        // No token, no header.
+        let anon = ForgeOptions {
+            token: TokenSource::Anonymous,
+            ..ForgeOptions::new()
+        };
+        assert!(git_auth(&org, &anon, "https://github.com/acme/api.git").is_none());
+    }
+}
