@@ -10,8 +10,78 @@
 //! patterns. Sorted by their first bytes (case-folded) and dealt so that neighbours share a
 //! bucket, each bucket holds patterns that look alike.
 
-/// `keywords` (and, in step, `rules`) in the order that gives neighbours one bucket.
+//!
+//! For the built-in rules that heuristic is beaten by [`TUNED`], an order found by a
+//! search: a model of Teddy's buckets (which patterns share one, and so which 4-byte
+//! windows of text make it verify how many patterns) costed on samples of C source, the
+//! Rust docs' HTML and a git history's objects, improved swap by swap (the ignored test
+//! `tune` below does it again), then checked by timing the prefilter alone: -13% to
+//! -17% against the heuristic on each sample. A rule set whose strings are exactly those
+//! gets that order; any other (user signatures, `--rule`) gets the heuristic.
+
+/// The built-in rules' prefilter strings in the order found for them (see above). A
+/// change to the built-in keywords fails `the_tuned_order_is_the_builtin_set` until this is
+/// found again.
+pub(super) const TUNED: [&str; 32] = [
+    "ESSION_TOKEN",
+    "PrivateKey",
+    "ECURITY",
+    "ecurity",
+    "ASIA",
+    "essionToken",
+    "npm_",
+    "ECRET",
+    "ession_token",
+    "glpat-",
+    "AGE-SECRET-KEY-1",
+    "sk-ant-",
+    "ABIA",
+    "neinfile",
+    "LS0tLS1CRUdJTi",
+    "ghu_",
+    "T3BlbkFJ",
+    "ghs_",
+    "BEGIN SSH2 ENCRYPTED PRIVATE KEY",
+    "xoxb-",
+    "ACCA",
+    "PuTTY-User-Key-File-",
+    "AWS::EC2::SecurityGroup",
+    "gho_",
+    "ecret",
+    "ghp_",
+    "AIza",
+    "-----BEGIN",
+    "k_live_",
+    "AKIA",
+    "_pat_",
+    "ghr_",
+];
+
+/// `keywords` (and, in step, `rules`) in the order that gives neighbours one bucket, or
+/// [`TUNED`]'s where the set is exactly its.
 pub fn for_prefilter(keywords: Vec<&str>, rules: Vec<Vec<usize>>) -> (Vec<&str>, Vec<Vec<usize>>) {
+    if keywords.len() == TUNED.len() && TUNED.iter().all(|t| keywords.contains(t)) {
+        let mut rules: Vec<Option<Vec<usize>>> = rules.into_iter().map(Some).collect();
+        let order: Vec<usize> = TUNED
+            .iter()
+            .map(|t| keywords.iter().position(|k| k == t).unwrap_or_default())
+            .collect();
+        return (
+            order.iter().map(|&ki| keywords[ki]).collect(),
+            order
+                .iter()
+                .map(|&ki| rules[ki].take().unwrap_or_default())
+                .collect(),
+        );
+    }
+    heuristic(keywords, rules)
+}
+
+/// Sorted by first bytes, neighbours dealt into one bucket (see the module's comment).
+fn heuristic<'k>(
+    keywords: Vec<&'k str>,
+    rules: Vec<Vec<usize>>,
+) -> (Vec<&'k str>, Vec<Vec<usize>>) {
     const BUCKETS: usize = 8;
     let n = keywords.len();
     let mut by_look: Vec<usize> = (0..n).collect();
@@ -43,6 +113,111 @@ pub fn for_prefilter(keywords: Vec<&str>, rules: Vec<Vec<usize>>) -> (Vec<&str>,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// Teddy's buckets for patterns given in this order (aho-corasick 1.1's slim Teddy:
+    /// pattern `id` goes to bucket `7 - id % 8` unless an earlier pattern, longest first,
+    /// has its first four bytes' low nibbles) as nibble masks per position and bucket
+    /// sizes.
+    type Masks = ([[u8; 16]; 4], [[u8; 16]; 4], [u64; 8]);
+    fn masks(order: &[&[u8]]) -> Masks {
+        let mut ids: Vec<usize> = (0..order.len()).collect();
+        ids.sort_by_key(|&i| std::cmp::Reverse(order[i].len()));
+        let (mut lo, mut hi, mut sizes) = ([[0u8; 16]; 4], [[0u8; 16]; 4], [0u64; 8]);
+        let mut by_nibbles: HashMap<Vec<u8>, usize> = HashMap::new();
+        for id in ids {
+            let key: Vec<u8> = order[id][..4].iter().map(|b| b & 0xf).collect();
+            let b = *by_nibbles.entry(key).or_insert(7 - id % 8);
+            sizes[b] += 1;
+            for (j, &c) in order[id][..4].iter().enumerate() {
+                lo[j][usize::from(c & 0xf)] |= 1 << b;
+                hi[j][usize::from(c >> 4)] |= 1 << b;
+            }
+        }
+        (lo, hi, sizes)
+    }
+
+    /// What the prefilter would spend on text with these 4-byte windows (and counts): a
+    /// candidate position costs a branch, and each pattern of each bucket that fires there
+    /// a comparison.
+    fn cost(m: &Masks, grams: &[([u8; 4], u64)]) -> u64 {
+        let mut total = 0;
+        for (w, n) in grams {
+            let mut fire = 0xffu8;
+            for j in 0..4 {
+                fire &= m.0[j][usize::from(w[j] & 0xf)] & m.1[j][usize::from(w[j] >> 4)];
+            }
+            if fire != 0 {
+                let compares: u64 = (0..8)
+                    .filter(|b| fire & (1 << b) != 0)
+                    .map(|b| m.2[b])
+                    .sum();
+                total += n * (4 + compares);
+            }
+        }
+        total
+    }
+
+    /// Finds [`TUNED`] again: `KEYSWEEP_TUNE_SAMPLES=c.bin,docs.bin,history.bin cargo
+    /// test --release --lib tune -- --ignored --nocapture` (samples of a few tens of MB:
+    /// C source, HTML, `git cat-file --batch-all-objects --batch` output; the second is
+    /// weighted three times) prints the order to paste, starting from the heuristic's.
+    #[test]
+    #[ignore]
+    fn tune() {
+        let samples: Vec<Vec<([u8; 4], u64)>> = std::env::var("KEYSWEEP_TUNE_SAMPLES")
+            .expect("KEYSWEEP_TUNE_SAMPLES")
+            .split(',')
+            .map(|p| {
+                let d = std::fs::read(p).unwrap();
+                let mut m: HashMap<[u8; 4], u64> = HashMap::new();
+                for w in d.windows(4) {
+                    *m.entry([w[0], w[1], w[2], w[3]]).or_default() += 1;
+                }
+                m.into_iter().collect()
+            })
+            .collect();
+        let set = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = crate::scan::Scanner::new(&set, Default::default()).unwrap();
+        let strings: Vec<&str> = scanner.prefilter().iter().map(String::as_str).collect();
+        let rules = vec![Vec::new(); strings.len()];
+        let mut order = heuristic(strings, rules).0;
+        let total = |o: &[&str]| -> u64 {
+            let m = masks(&o.iter().map(|s| s.as_bytes()).collect::<Vec<_>>());
+            samples
+                .iter()
+                .enumerate()
+                .map(|(i, g)| if i == 1 { 3 } else { 1 } * cost(&m, g))
+                .sum()
+        };
+        let mut best = total(&order);
+        let mut seed = 0x1234_5678_u64;
+        for _ in 0..4000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let (i, j) = (
+                (seed % 32) as usize % order.len(),
+                (seed >> 32) as usize % order.len(),
+            );
+            order.swap(i, j);
+            let c = total(&order);
+            if c < best {
+                best = c;
+            } else {
+                order.swap(i, j);
+            }
+        }
+        println!("{order:#?}");
+    }
+
+    /// The built-in rules' strings are exactly [`TUNED`]'s, so they get its order.
+    #[test]
+    fn the_tuned_order_is_the_builtin_set() {
+        let set = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = crate::scan::Scanner::new(&set, Default::default()).unwrap();
+        assert_eq!(scanner.prefilter(), TUNED, "re-run the ignored test `tune`");
+    }
 
     #[test]
     fn it_is_a_permutation_with_rules_in_step() {

@@ -578,8 +578,10 @@ pub struct Scanner {
     /// The same automaton without its prefilter, for stretches dense with hits (see
     /// [`Scanner::keyword_hits`]), and the longest keyword's length.
     dense_automaton: aho_corasick::dfa::DFA,
-    /// Each anchor's length, for [`dense_find`]'s matches.
+    /// Each anchor's length, for [`Scanner::dense_find`]'s matches.
     anchor_lens: Vec<usize>,
+    /// The anchors, as given to the automata.
+    prefilter: Vec<String>,
     longest_keyword: usize,
     /// Rules with the same keywords see the same hits, so their windows' bounds are the
     /// same: each group of them keeps one set of books, and a hit is handled once per
@@ -695,6 +697,7 @@ impl Scanner {
             .prefilter(false)
             .build(&anchors)?;
         let anchor_lens: Vec<usize> = anchors.iter().map(|a| a.len()).collect();
+        let prefilter: Vec<String> = anchors.iter().map(|a| a.to_string()).collect();
         let anchored: Vec<Vec<(usize, usize)>> = anchored
             .iter()
             .map(|kis| kis.iter().map(|&ki| (ki, keywords[ki].len())).collect())
@@ -749,6 +752,7 @@ impl Scanner {
             automaton,
             dense_automaton,
             anchor_lens,
+            prefilter,
             longest_keyword,
             groups,
             keyword_groups,
@@ -989,7 +993,14 @@ impl Scanner {
     /// markers included).
     #[doc(hidden)]
     pub fn prefilter_strings(&self) -> usize {
-        self.anchored.len()
+        self.prefilter.len()
+    }
+
+    /// The strings the keyword automaton's prefilter looks for, in the order it was given
+    /// them.
+    #[doc(hidden)]
+    pub fn prefilter(&self) -> &[String] {
+        &self.prefilter
     }
 
     /// An automaton over the keywords themselves (no anchors): what the scan's hits
