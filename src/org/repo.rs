@@ -288,13 +288,13 @@ fn scan_inner(
     let mut clean = Vec::new();
     if let Some(pass) = &pass {
         to_read.retain(|b| match pass.seen.get(b) {
+            // Bare base64 keys are looked for by a file's name, which the pass over
+            // packs does not know (as in `history`): those files are read again.
             Some(&len)
-                if len <= ctx.max_blob_size
-                    && !pass.flagged.contains(b)
-                    && !(doors && exposure_named(&h, *b))
-                    // Bare base64 keys are looked for by a file's name, which the pass
-                    // over packs does not know (as in `history`).
-                    && !config_named(&h, *b) =>
+                if !(len > ctx.max_blob_size
+                    || pass.flagged.contains(b)
+                    || (doors && exposure_named(&h, *b))
+                    || config_named(&h, *b)) =>
             {
                 clean.push(*b);
                 false

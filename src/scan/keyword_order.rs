@@ -78,10 +78,7 @@ pub fn for_prefilter(keywords: Vec<&str>, rules: Vec<Vec<usize>>) -> (Vec<&str>,
 }
 
 /// Sorted by first bytes, neighbours dealt into one bucket (see the module's comment).
-fn heuristic<'k>(
-    keywords: Vec<&'k str>,
-    rules: Vec<Vec<usize>>,
-) -> (Vec<&'k str>, Vec<Vec<usize>>) {
+fn heuristic(keywords: Vec<&str>, rules: Vec<Vec<usize>>) -> (Vec<&str>, Vec<Vec<usize>>) {
     const BUCKETS: usize = 8;
     let n = keywords.len();
     let mut by_look: Vec<usize> = (0..n).collect();
@@ -144,8 +141,8 @@ mod tests {
         let mut total = 0;
         for (w, n) in grams {
             let mut fire = 0xffu8;
-            for j in 0..4 {
-                fire &= m.0[j][usize::from(w[j] & 0xf)] & m.1[j][usize::from(w[j] >> 4)];
+            for (j, &c) in w.iter().enumerate() {
+                fire &= m.0[j][usize::from(c & 0xf)] & m.1[j][usize::from(c >> 4)];
             }
             if fire != 0 {
                 let compares: u64 = (0..8)
