@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use crate::util::{self, TestDir, git};
 
-const OPEN_TF: &str = r#"resource "aws_security_group" "bastion" {
+/// A security group with SSH open to the world (also `org_exposure`'s).
+pub(crate) const OPEN_TF: &str = r#"resource "aws_security_group" "bastion" {
   name = "bastion"
 
   ingress {

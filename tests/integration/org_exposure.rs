@@ -11,18 +11,7 @@ use serde_json::Value;
 
 use crate::util::{self, TestDir, git, key};
 
-const OPEN_TF: &str = r#"resource "aws_security_group" "bastion" {
-  name = "bastion"
-
-  ingress {
-    description = "SSH"
-    from_port   = 22
-    to_port     = 22
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
-}
-"#;
+use crate::exposure_history::OPEN_TF;
 
 const CLOUD_INIT: &str = "#cloud-config\nssh_pwauth: true\ndisable_root: false\n";
 
