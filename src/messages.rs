@@ -18,7 +18,18 @@ pub fn line(what: impl Display) -> String {
 
 /// Prints a note on stderr.
 pub fn note(what: impl Display) {
-    eprintln!("{}", line(what));
+    crate::say!("{}", line(what));
+}
+
+/// `eprintln!` that never panics: with stderr closed (`keysweep … 2>&1 | head -1`, a
+/// reader gone) the line is lost, not the run's exit code (`eprintln!` panics, and a
+/// panic is exit 101, which the README does not promise).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
 }
 
 /// Prints an error on stderr (`keysweep: error: …`).

@@ -106,9 +106,9 @@ pub fn finish(output: &OutputConfig, outcome: &Outcome) -> anyhow::Result<ExitCo
     if !output.quiet {
         let line = human::summary_line(summary);
         if output.format == Format::Human && !findings.is_empty() {
-            eprintln!();
+            crate::say!();
         }
-        eprintln!("keysweep: {line}");
+        crate::say!("keysweep: {line}");
     }
     if summary.interrupted {
         return Ok(ExitCode::Interrupted);

@@ -115,7 +115,7 @@ pub fn run(cfg: &OrgConfig) -> anyhow::Result<ExitCode> {
             }
             let n = org::work::enqueue(scan)?;
             if !scan.quiet {
-                eprintln!(
+                crate::say!(
                     "keysweep org: {n} of {} repositories queued (the others are queued or \
                      being scanned already)",
                     scan.repos.len()
@@ -252,9 +252,9 @@ fn run_scan(
     write_report(output, &new, &summary, &run.rules)?;
     if !output.quiet {
         if output.format == Format::Human && !new.is_empty() {
-            eprintln!();
+            crate::say!();
         }
-        eprintln!(
+        crate::say!(
             "keysweep org: {} repositories ({scanned} scanned, {unchanged} unchanged, {failed} failed); \
              {listed} blobs listed, {} read, {known} known from the ledger ({}); \
              {} new findings ({open_new} open) in {:.2} s{}",
@@ -273,13 +273,13 @@ fn run_scan(
             }
         );
         if silenced > 0 {
-            eprintln!(
+            crate::say!(
                 "keysweep org: {silenced} findings left out by the scanned repositories' own \
                  config or baseline"
             );
         }
         if let Some(c) = &run.cache {
-            eprintln!(
+            crate::say!(
                 "keysweep org: cache {}: {} in {} clones{}{}",
                 run.cache_dir.display(),
                 human::human_bytes(c.bytes),
@@ -301,12 +301,12 @@ fn run_scan(
     }
     // Failures are said even in a quiet run: they decide the exit code.
     if !trouble.is_empty() {
-        eprintln!(
+        crate::say!(
             "keysweep org: {} repositories not fully scanned:",
             trouble.len()
         );
         for (r, e) in &trouble {
-            eprintln!("  {}: {}", report::printable(&r.name), report::printable(e));
+            crate::say!("  {}: {}", report::printable(&r.name), report::printable(e));
         }
     }
     if summary.interrupted {
@@ -375,7 +375,7 @@ fn findings(
     if !output.quiet {
         let repos: std::collections::HashSet<&str> =
             rows.iter().map(|r| r.repository.as_str()).collect();
-        eprintln!(
+        crate::say!(
             "keysweep org: {} secrets, {} findings in {} repositories",
             entries.len(),
             rows.len(),
@@ -421,7 +421,7 @@ fn triage(
                 .unwrap_or_default()
         );
     }
-    eprintln!(
+    crate::say!(
         "keysweep org: {id}: {status} at {n} place{}",
         if n == 1 { "" } else { "s" }
     );
@@ -446,7 +446,7 @@ fn merge(store: &std::path::Path, shards: &[PathBuf], quiet: bool) -> anyhow::Re
     let m = crate::store::merge(store, shards)
         .with_context(|| format!("nothing merged into {}", crate::store::shown(store)))?;
     if !quiet {
-        eprintln!(
+        crate::say!(
             "keysweep org merge: {} stores into {}: {} repositories added, {} updated; {} \
              findings added, {} merged with ones held ({} changed); {} ledger entries added",
             m.shards,

@@ -17,7 +17,7 @@ pub fn run(cfg: &SweepConfig) -> anyhow::Result<ExitCode> {
         && cfg.scan.output.format != Format::Human
         && let Some(d) = &outcome.summary.sweep
     {
-        eprintln!();
+        crate::say!();
         digest::write(&mut io::stderr().lock(), d)?;
     }
     Ok(code)

@@ -210,6 +210,29 @@ fn a_closed_stdout_keeps_exit_1() {
     }
 }
 
+/// A closed stderr (`2>&1 | head -1`, a reader gone) loses the notes, not the exit code:
+/// findings stay 1 and an input that cannot be read stays 2 (a write to it panicked: 101).
+#[test]
+fn a_closed_stderr_keeps_the_exit_code() {
+    let d = TestDir::new();
+    d.write("keys/id", key("openssh_ed25519"));
+    for (args, want) in [
+        (&["scan", "keys"][..], 1),
+        (&["scan", "--format", "jsonl", "keys"], 1),
+        (&["scan", "no-such-path"], 2),
+    ] {
+        let mut child = d
+            .cmd(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stderr.take());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(want), "{args:?}");
+    }
+}
+
 // Item 6: Ctrl-C reports what was found so far and exits 130.
 
 #[test]

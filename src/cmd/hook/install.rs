@@ -127,7 +127,7 @@ pub(super) fn install(c: &InstallConfig) -> anyhow::Result<ExitCode> {
                      replaces it); or add this to it yourself:",
                     path.display()
                 ));
-                eprintln!("{}", snippet(hook));
+                crate::say!("{}", snippet(hook));
                 refused = true;
                 continue;
             }
