@@ -583,6 +583,8 @@ pub struct Scanner {
     /// The anchors, as given to the automata.
     prefilter: Vec<String>,
     longest_keyword: usize,
+    /// How far past a hit any group's `hit_then` reads.
+    then_reach: usize,
     /// Rules with the same keywords see the same hits, so their windows' bounds are the
     /// same: each group of them keeps one set of books, and a hit is handled once per
     /// group, not once per rule (the three AWS rules that share `AKIA` and its siblings).
@@ -729,6 +731,12 @@ impl Scanner {
             .iter()
             .map(|(_, then)| then.and_then(|t| HitThen::parse(t).ok()))
             .collect();
+        let then_reach = group_then
+            .iter()
+            .flatten()
+            .map(|t| t.count)
+            .max()
+            .unwrap_or(0);
         let mut keyword_groups: Vec<Vec<usize>> = vec![Vec::new(); keywords.len()];
         for (gi, (kws, _)) in group_keywords.iter().enumerate() {
             for &ki in kws {
@@ -754,6 +762,7 @@ impl Scanner {
             anchor_lens,
             prefilter,
             longest_keyword,
+            then_reach,
             groups,
             keyword_groups,
             group_then,
@@ -931,14 +940,7 @@ impl Scanner {
         }
         let stretch_end = at.min(hay.len());
         // A hit's `hit_then` reads that far past it: the jumped hits' must repeat too.
-        let then_reach = self
-            .group_then
-            .iter()
-            .flatten()
-            .map(|t| t.count)
-            .max()
-            .unwrap_or(0);
-        let margin = 2 * d + self.longest_keyword + then_reach + 2;
+        let margin = 2 * d + self.longest_keyword + self.then_reach + 2;
         let room = stretch_end.saturating_sub(end + margin);
         room / d * d
     }
