@@ -25,7 +25,7 @@ pub struct BlobScanner<'s> {
     disclosure: Disclosure,
     /// The markers the automaton met in the bytes [`flags`](Self::flags) was last given
     /// (the decoding layer's own scans come after and do not count).
-    met: [bool; 2],
+    met: u32,
 }
 
 /// How far back from a hit a decoding region reaches for the start of its line.
@@ -42,7 +42,7 @@ impl<'s> BlobScanner<'s> {
             scratch: Scratch::new(),
             matches: Vec::new(),
             disclosure,
-            met: [false; 2],
+            met: 0,
         }
     }
 
@@ -52,7 +52,7 @@ impl<'s> BlobScanner<'s> {
 
     /// Whether the automaton met `marker` in the bytes last given to [`flags`](Self::flags).
     pub fn met(&self, marker: Marker) -> bool {
-        self.met[marker as usize]
+        self.met & marker.bit() != 0
     }
 
     /// What the scan core matches in `bytes`, before anything is made of it.
@@ -80,7 +80,7 @@ impl<'s> BlobScanner<'s> {
     /// a file that says "secret" or "security" has such hits).
     pub fn flags(&mut self, bytes: &[u8]) -> bool {
         let matched = !self.matches(bytes).is_empty();
-        self.met = [Marker::SecurityGroup, Marker::LineInFile].map(|m| self.scratch.met(m));
+        self.met = self.scratch.markers();
         if matched || !enrich::key_file::find(bytes).is_empty() {
             return true;
         }

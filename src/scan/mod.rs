@@ -462,9 +462,9 @@ impl Scratch {
         }
     }
 
-    /// Whether the last [`Scanner::scan`] met `marker`.
-    pub fn met(&self, marker: Marker) -> bool {
-        self.markers & (1 << marker as u32) != 0
+    /// The [`Marker`]s the last [`Scanner::scan`] met, one [`Marker::bit`] each.
+    pub fn markers(&self) -> u32 {
+        self.markers
     }
 }
 
@@ -484,6 +484,11 @@ pub enum Marker {
 }
 
 impl Marker {
+    /// The marker's bit in [`Scratch::markers`].
+    pub fn bit(self) -> u32 {
+        1 << self as u32
+    }
+
     const ALL: [(Marker, &'static str); 2] = [
         (Marker::SecurityGroup, "AWS::EC2::SecurityGroup"),
         (Marker::LineInFile, "neinfile"),
@@ -681,7 +686,7 @@ impl Scanner {
                 Marker::ALL
                     .iter()
                     .filter(|(_, w)| w == k)
-                    .map(|(m, _)| 1 << *m as u32)
+                    .map(|(m, _)| m.bit())
                     .sum()
             })
             .collect();
