@@ -227,14 +227,20 @@ impl ByLine {
     }
 }
 
-/// `[name]` and `[profile name]` headers of an AWS credentials or config file, by offset.
-fn profile_headers(path: &Path, bytes: &[u8]) -> Vec<(usize, String)> {
+/// Whether a file at `path` is an AWS credentials or config file, whose `[profile]`
+/// headers name the keys in it: in a `.aws` folder, or named `credentials`.
+pub fn profile_file(path: &Path) -> bool {
     let name = path.file_name().map(|n| n.to_string_lossy());
     let in_aws_dir = path
         .parent()
         .and_then(Path::file_name)
         .is_some_and(|d| d == ".aws");
-    if !(in_aws_dir || matches!(name.as_deref(), Some("credentials"))) {
+    in_aws_dir || matches!(name.as_deref(), Some("credentials"))
+}
+
+/// `[name]` and `[profile name]` headers of an AWS credentials or config file, by offset.
+fn profile_headers(path: &Path, bytes: &[u8]) -> Vec<(usize, String)> {
+    if !profile_file(path) {
         return Vec::new();
     }
     static RE: OnceLock<Regex> = OnceLock::new();

@@ -117,6 +117,41 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Option<Kind> {
     None
 }
 
+/// The tests [`kind_of`] makes of a file's name (not of its bytes), one bit each: two
+/// paths with the same bits are read as the same kind whatever the bytes, so a blob's
+/// exposure findings at one are its findings at the other (see
+/// `pipeline::blob::path_class`, what the org ledger records a blob was scanned at).
+pub fn name_class(path: &[u8]) -> u16 {
+    let Ok(p) = std::str::from_utf8(path) else {
+        // `history` and `org` read no exposure at a path that is not UTF-8.
+        return 0;
+    };
+    let p = Path::new(p);
+    let Some(name) = p.file_name().map(|n| n.as_encoded_bytes()) else {
+        return 0;
+    };
+    let ends = |s: &[u8]| name.len() > s.len() && name.ends_with(s);
+    let tests = [
+        ends(b".tfvars"),
+        ends(b".tfvars.json"),
+        ends(b".tf"),
+        ends(b".tf.json"),
+        ends(b".tfstate") || ends(b".tfstate.backup"),
+        ends(b".csv") && !name.starts_with(b"rootkey"),
+        sshd_name(name),
+        ends(b".conf")
+            && p.parent()
+                .and_then(Path::file_name)
+                .is_some_and(|d| d == "sshd_config.d"),
+        ends(b".yaml") || ends(b".yml"),
+        ends(b".json") || ends(b".template"),
+    ];
+    tests
+        .iter()
+        .enumerate()
+        .fold(0, |c, (i, &t)| c | (u16::from(t) << i))
+}
+
 /// Which exposure checks a run makes (`--rule` / `--skip-rule`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Checks {
@@ -324,6 +359,69 @@ pub fn line_of(text: &str, needle: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two paths with the same name class are read as the same kind, whatever the bytes:
+    /// every name test of `kind_of` is in the class (the org ledger trusts it).
+    #[test]
+    fn the_name_class_decides_the_kind_of_the_same_bytes() {
+        let names = [
+            "main.tf",
+            "vars.tfvars",
+            "x.tf.json",
+            "x.tfvars.json",
+            "terraform.tfstate",
+            "t.tfstate.backup",
+            "keys.csv",
+            "rootkey.csv",
+            "rootkey (1).csv",
+            "sshd_config",
+            "etc/ssh/sshd_config.orig",
+            "sshd_config.md",
+            "sshd_config.yaml",
+            "sshd_config.d/10-hardening.conf",
+            "other.d/10.conf",
+            "a.conf",
+            "sg.yaml",
+            "sg.yml",
+            "sg.json",
+            "sg.template",
+            "notes.txt",
+            "README",
+            ".tf",
+            "sshd_config.tf",
+            "sshd_config.csv",
+        ];
+        let words: [&[u8]; 5] = [
+            b"aws_iam_access_key",
+            b"Access key ID",
+            b"AWSTemplateFormatVersion",
+            b"lineinfile",
+            b"sshd_config",
+        ];
+        for (i, a) in names.iter().enumerate() {
+            for b in &names[i + 1..] {
+                if name_class(a.as_bytes()) != name_class(b.as_bytes()) {
+                    continue;
+                }
+                for mask in 0u32..(1 << words.len()) {
+                    let mut bytes = b"#cloud-config is not first\n".to_vec();
+                    for (w, word) in words.iter().enumerate() {
+                        if mask & (1 << w) != 0 {
+                            bytes.extend_from_slice(word);
+                            bytes.push(b'\n');
+                        }
+                    }
+                    assert_eq!(
+                        kind_of(Path::new(a), &bytes),
+                        kind_of(Path::new(b), &bytes),
+                        "{a} and {b}, words {mask:b}"
+                    );
+                }
+            }
+        }
+        assert_ne!(name_class(b"keys.csv"), name_class(b"rootkey.csv"));
+        assert_ne!(name_class(b"sg.yaml"), name_class(b"sg.txt"));
+    }
 
     #[test]
     fn dispatch_by_name_and_words() {

@@ -93,6 +93,10 @@ pub fn fingerprint(
     rules.sort();
     let mut h = Sha256::new();
     h.update(ENGINE.as_bytes());
+    // The ledger's keys: a blob with the kind of path it was scanned at
+    // (`repo::ledger_key`). Rows from before (a blob scanned at its first path, whatever
+    // its kind) are not trusted: a store from before is scanned again once.
+    h.update(b"\0ledger=path-kinds");
     h.update(format!("\0examples={}\0", options.include_examples).as_bytes());
     h.update(
         format!(

@@ -15,8 +15,8 @@ use git2::{ObjectType, Oid, Repository};
 
 use super::{Context, Location, RepoSpec};
 use crate::finding::Disclosure;
-use crate::pipeline::blob::BlobScanner;
-use crate::pipeline::history::{config_named, exposure_findings, exposure_named};
+use crate::pipeline::blob::{BlobScanner, PathClass, path_class};
+use crate::pipeline::history::{config_named, exposure_at, exposure_named, path_kinds, scan_path};
 use crate::source::git::{self, History, Selection};
 use crate::source::pack::{self, PackPass};
 use crate::source::{At, Event};
@@ -199,10 +199,30 @@ fn scan_inner(
     let same_rules = prev
         .as_ref()
         .is_some_and(|p| p.fingerprint.as_deref() == Some(ctx.fingerprint));
-    let stored = prev
+    let stored_all = prev
         .as_ref()
         .and_then(|p| p.tips.as_ref())
         .filter(|_| same_rules);
+    // The blobs the last scan could not read (a partial clone's missing blobs), kept
+    // beside its tips: that scan was incomplete, and stays so while they are missing.
+    let unread: Vec<Oid> = stored_all
+        .and_then(|s| s.get(UNREAD_KEY))
+        .map(|v| v.split(' ').filter_map(|o| Oid::from_str(o).ok()).collect())
+        .unwrap_or_default();
+    // One of them can be read now (fetched, or the promisor's pack came): the whole
+    // history is walked again, from the ledger but for what was missing.
+    let odb = repo
+        .odb()
+        .map_err(|e| anyhow::anyhow!("opening the object database: {}", e.message()))?;
+    let readable_now = unread.iter().any(|o| odb.exists(*o));
+    drop(odb);
+    let stored_refs: Option<BTreeMap<String, String>> =
+        stored_all.filter(|_| !readable_now).map(|s| {
+            let mut s = s.clone();
+            s.remove(UNREAD_KEY);
+            s
+        });
+    let stored = stored_refs.as_ref();
     // A bare repository's settings are in HEAD's tree: refs where they were mean the
     // settings are too, and nothing need be read to know it.
     let key = super::settings::TIPS_KEY;
@@ -221,14 +241,40 @@ fn scan_inner(
         Some(settings)
     };
     if settings.is_none() || stored == Some(&tips) {
-        store.record_unchanged(url, ctx.run, start.elapsed().as_millis() as i64)?;
         if let Location::Remote(u) = &spec.location {
             super::cache::touch(ctx.cache, u);
         }
-        report.status = Status::Unchanged;
+        if unread.is_empty() {
+            store.record_unchanged(url, ctx.run, start.elapsed().as_millis() as i64)?;
+            report.status = Status::Unchanged;
+            return Ok(());
+        }
+        // Nothing moved and what could not be read still cannot: the same incomplete
+        // result as last time (fail closed: never "unchanged"), and nothing else read.
+        let error = prev
+            .as_ref()
+            .and_then(|p| p.error.clone())
+            .unwrap_or_else(|| format!("{} blobs could not be read", unread.len()));
+        let scan = RepoScan {
+            url: url.to_string(),
+            name: spec.name.clone(),
+            run: ctx.run,
+            tips: stored_all.cloned(),
+            fingerprint: ctx.fingerprint.to_string(),
+            engine: ctx.engine.to_string(),
+            duration_ms: start.elapsed().as_millis() as i64,
+            result: "incomplete".into(),
+            error: Some(error.clone()),
+            ledger: Vec::new(),
+            placed: Vec::new(),
+            at_head: None,
+        };
+        report.new = store.record(&scan)?;
+        report.status = Status::Incomplete(error);
         return Ok(());
     }
-    let selection = selection(&repo, &tips, stored);
+    // A range from the stored tips would leave out the blobs the last scan missed.
+    let selection = selection(&repo, &tips, stored.filter(|_| unread.is_empty()));
     // A whole history never scanned under these rules (a first scan, new rules): the
     // packs are decoded and scanned in one pass beside the walk, as `history` does, and
     // only what the pass flagged or did not see is read blob by blob. Small histories
@@ -261,27 +307,41 @@ fn scan_inner(
     timing(&start, "walk");
     report.listed = h.blobs.len() as u64;
 
-    // The ledger first: a blob scanned under this rule set anywhere in the organisation
-    // is not read again; what it held is placed here as it is.
-    let mut held: HashMap<Oid, Vec<BlobFinding>> = HashMap::new();
+    // The ledger first: a blob scanned under this rule set anywhere in the organisation,
+    // at the same kind of path, is not read again; what it held is placed here as it is.
+    // (What a blob yields may depend on its path: a configuration file's bare base64 keys,
+    // `rootkey.csv`. The ledger is keyed by the kind of path too, so a blob recorded
+    // clean at `notes.txt` is scanned again where it is `app.properties`.)
+    let mut held: HashMap<(Oid, PathClass), Vec<BlobFinding>> = HashMap::new();
     let mut to_read: Vec<Oid> = Vec::new();
+    // The kinds of path each blob to read is scanned at: those the ledger lacks.
+    let mut want: HashMap<Oid, Vec<PathClass>> = HashMap::new();
     let doors = ctx.exposure.any();
     for &b in &h.blobs {
+        let kinds = path_kinds(&h, b);
         // A file the exposure checks read by its name (Terraform, sshd_config) is read in
-        // each repository: its doors depend on the path it is at, which the ledger, keyed
-        // by the blob alone, does not know.
+        // each repository: its doors are keyed by the path it is at.
         if doors && exposure_named(&h, b) {
             to_read.push(b);
+            want.insert(b, kinds.iter().map(|k| k.0).collect());
             continue;
         }
-        match store.scanned(&b.to_string(), ctx.fingerprint, ctx.engine)? {
-            Some(found) => {
-                report.known += 1;
-                if !found.is_empty() {
-                    held.insert(b, found);
+        let mut missing = Vec::new();
+        for (class, _) in kinds {
+            match store.scanned(&ledger_key(b, class), ctx.fingerprint, ctx.engine)? {
+                Some(found) => {
+                    if !found.is_empty() {
+                        held.insert((b, class), found);
+                    }
                 }
+                None => missing.push(class),
             }
-            None => to_read.push(b),
+        }
+        if missing.is_empty() {
+            report.known += 1;
+        } else {
+            to_read.push(b);
+            want.insert(b, missing);
         }
     }
     // What the pass scanned and found clean is done (no finding: nothing to place).
@@ -302,7 +362,7 @@ fn scan_inner(
             _ => true,
         });
     }
-    let read = read(ctx, &repo, &path, &h, &to_read);
+    let read = read(ctx, &repo, &path, &h, &to_read, &want);
     timing(&start, "ledger and read");
     if crate::interrupt::requested() {
         report.status = Status::Interrupted;
@@ -315,17 +375,24 @@ fn scan_inner(
             .filter_map(|b| pass.as_ref()?.seen.get(b))
             .sum::<u64>();
     report.skipped = read.skipped;
-    let mut ledger: Vec<(String, Vec<BlobFinding>)> =
-        clean.iter().map(|b| (b.to_string(), Vec::new())).collect();
+    // Clean in the pass: clean at every kind of path it is at (the pass finds all but
+    // configuration files' bare keys and the doors of files chosen by name, whose blobs
+    // it leaves to be read).
+    let mut ledger: Vec<(String, Vec<BlobFinding>)> = clean
+        .iter()
+        .flat_map(|b| want[b].iter().map(|&c| (ledger_key(*b, c), Vec::new())))
+        .collect();
     for &b in &to_read {
         if read.failed.contains(&b) || read.too_large.contains(&b) {
             continue;
         }
-        let found = read.found.get(&b).cloned().unwrap_or_default();
-        if !found.is_empty() {
-            held.insert(b, found.clone());
+        for &class in &want[&b] {
+            let found = read.found.get(&(b, class)).cloned().unwrap_or_default();
+            if !found.is_empty() {
+                held.insert((b, class), found.clone());
+            }
+            ledger.push((ledger_key(b, class), found));
         }
-        ledger.push((b.to_string(), found));
     }
 
     let mut placed = place(&repo, &h, &held);
@@ -338,9 +405,10 @@ fn scan_inner(
     let mut at_head: HashSet<(String, String)> = HashSet::new();
     let mut unread: HashMap<String, Vec<String>> = HashMap::new();
     for (path, b) in git::paths_at_head(&repo) {
-        match held.get(&b) {
+        let class = path_class(path.as_bytes());
+        match held.get(&(b, class)) {
             Some(f) => at_head.extend(f.iter().map(|f| (placed_id(f, &path), path.clone()))),
-            None => unread.entry(b.to_string()).or_default().push(path),
+            None => unread.entry(ledger_key(b, class)).or_default().push(path),
         }
     }
     let ask: Vec<String> = unread.keys().cloned().collect();
@@ -370,11 +438,26 @@ fn scan_inner(
     let mut problems: Vec<String> = h.problems.clone();
     problems.extend(read.errors);
     let complete = problems.is_empty();
+    // Incomplete only for blobs that could not be read (each error names its blob): the
+    // tips are recorded with those blobs beside them, so that a run with nothing changed
+    // asks only whether they can be read now. Any other trouble (a ref, a tree, a
+    // commit) keeps the old tips, and the next run scans the repository again.
+    let only_blobs = h.problems.is_empty() && !read.unattributed && !read.failed.is_empty();
+    let tips = if complete {
+        Some(tips)
+    } else if only_blobs {
+        let mut missing: Vec<String> = read.failed.iter().map(Oid::to_string).collect();
+        missing.sort();
+        tips.insert(UNREAD_KEY.to_string(), missing.join(" "));
+        Some(tips)
+    } else {
+        None
+    };
     let scan = RepoScan {
         url: url.to_string(),
         name: spec.name.clone(),
         run: ctx.run,
-        tips: complete.then_some(tips),
+        tips,
         fingerprint: ctx.fingerprint.to_string(),
         engine: ctx.engine.to_string(),
         duration_ms: start.elapsed().as_millis() as i64,
@@ -409,18 +492,19 @@ fn mostly_known(
     repo: &Repository,
 ) -> anyhow::Result<bool> {
     const SAMPLE: usize = 256;
-    let mut head: Vec<Oid> = git::paths_at_head(repo)
-        .into_iter()
-        .map(|(_, b)| b)
-        .collect();
-    head.sort();
-    head.dedup();
+    let mut head: Vec<(String, Oid)> = git::paths_at_head(repo);
+    head.sort_by_key(|h| h.1);
+    head.dedup_by_key(|h| h.1);
     let step = (head.len() / SAMPLE).max(1);
     let (mut asked, mut known) = (0, 0);
-    for b in head.iter().step_by(step).take(SAMPLE) {
+    for (path, b) in head.iter().step_by(step).take(SAMPLE) {
         asked += 1;
         if store
-            .scanned(&b.to_string(), ctx.fingerprint, ctx.engine)?
+            .scanned(
+                &ledger_key(*b, path_class(path.as_bytes())),
+                ctx.fingerprint,
+                ctx.engine,
+            )?
             .is_some()
         {
             known += 1;
@@ -472,10 +556,27 @@ fn timing(start: &Instant, step: &str) {
     }
 }
 
+/// The key a blob scanned at a kind of path is recorded under in the ledger: its id, and
+/// the kind (`pipeline::blob::path_class`) unless that is the plain one.
+pub fn ledger_key(blob: Oid, class: PathClass) -> String {
+    if class == 0 {
+        blob.to_string()
+    } else {
+        format!("{blob}:{class:x}")
+    }
+}
+
+/// The entry of a repository's stored tips that lists the blobs its last scan could not
+/// read (space-separated ids), beside its refs (see `settings::TIPS_KEY`).
+pub const UNREAD_KEY: &str = "(keysweep unread)";
+
 /// What reading the blobs gave.
 #[derive(Default)]
 struct Read {
-    found: HashMap<Oid, Vec<BlobFinding>>,
+    /// An error that named no blob.
+    unattributed: bool,
+    /// By blob and kind of path scanned at (those with findings only).
+    found: HashMap<(Oid, PathClass), Vec<BlobFinding>>,
     failed: HashSet<Oid>,
     too_large: HashSet<Oid>,
     errors: Vec<String>,
@@ -483,7 +584,14 @@ struct Read {
     skipped: u64,
 }
 
-fn read(ctx: &Context<'_>, repo: &Repository, path: &Path, h: &History, blobs: &[Oid]) -> Read {
+fn read(
+    ctx: &Context<'_>,
+    repo: &Repository,
+    path: &Path,
+    h: &History,
+    blobs: &[Oid],
+    want: &HashMap<Oid, Vec<PathClass>>,
+) -> Read {
     let out = Mutex::new(Read::default());
     let bytes = AtomicU64::new(0);
     git::read_blobs(repo, path, blobs, ctx.threads, ctx.max_blob_size, || {
@@ -498,39 +606,36 @@ fn read(ctx: &Context<'_>, repo: &Repository, path: &Path, h: &History, blobs: &
             } => {
                 bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
                 ctx.progress.blob();
-                let mut f = scanner.findings_at(data, || {
-                    let first = h
-                        .origins
-                        .get(&blob)
-                        .and_then(|o| o.first())
-                        .map(|o| o.path.clone())
-                        .unwrap_or_default();
-                    PathBuf::from(String::from_utf8_lossy(&first).into_owned())
-                });
-                // The doors the file opens, read at the first of its paths the checks
-                // choose, as `history` reads them (and keyed again at each path when
-                // placed).
-                if ctx.exposure.any() {
-                    f.extend(exposure_findings(h, blob, data, ctx.exposure));
-                }
-                // A `keysweep:allow` on the line is honoured, as everywhere.
-                let f: Vec<BlobFinding> = f
-                    .into_iter()
-                    .filter(|f| !f.allowed_inline)
-                    .map(|f| BlobFinding {
-                        content_id: f.id,
-                        rule: f.rule,
-                        name: f.name,
-                        category: f.category.as_str().to_string(),
-                        severity: f.severity.as_str().to_string(),
-                        line: f.line as i64,
-                        column: f.column as i64,
-                        redacted: f.secret,
-                    })
-                    .collect();
-                if !f.is_empty() {
-                    ctx.progress.found(f.len());
-                    lock(out).found.insert(blob, f);
+                let wanted = want.get(&blob).map(Vec::as_slice).unwrap_or_default();
+                // At the first path of each kind the ledger lacks, as `history` scans it.
+                for (class, first) in path_kinds(h, blob) {
+                    if !wanted.contains(&class) {
+                        continue;
+                    }
+                    let mut f = scanner.findings_at(data, || scan_path(first));
+                    // The doors the file opens (keyed again at each path when placed).
+                    if ctx.exposure.any() {
+                        f.extend(exposure_at(first, data, ctx.exposure));
+                    }
+                    // A `keysweep:allow` on the line is honoured, as everywhere.
+                    let f: Vec<BlobFinding> = f
+                        .into_iter()
+                        .filter(|f| !f.allowed_inline)
+                        .map(|f| BlobFinding {
+                            content_id: f.id,
+                            rule: f.rule,
+                            name: f.name,
+                            category: f.category.as_str().to_string(),
+                            severity: f.severity.as_str().to_string(),
+                            line: f.line as i64,
+                            column: f.column as i64,
+                            redacted: f.secret,
+                        })
+                        .collect();
+                    if !f.is_empty() {
+                        ctx.progress.found(f.len());
+                        lock(out).found.insert((blob, class), f);
+                    }
                 }
             }
             Event::Skipped {
@@ -543,8 +648,11 @@ fn read(ctx: &Context<'_>, repo: &Repository, path: &Path, h: &History, blobs: &
             Event::Skipped { .. } => lock(out).skipped += 1,
             Event::Error { at, message } => {
                 let mut o = lock(out);
-                if let Some(At::Blob(b)) = &at {
-                    o.failed.insert(*b);
+                match &at {
+                    Some(At::Blob(b)) => {
+                        o.failed.insert(*b);
+                    }
+                    _ => o.unattributed = true,
                 }
                 o.errors.push(match at {
                     Some(at) => format!("{at}: {message}"),
@@ -580,17 +688,25 @@ fn placed_id(f: &BlobFinding, path: &str) -> String {
     }
 }
 
-/// Each secret the blobs hold at each of their paths, once per (secret, path), at the
-/// oldest commit that brought it there.
-fn place(repo: &Repository, h: &History, held: &HashMap<Oid, Vec<BlobFinding>>) -> Vec<Placed> {
+/// Each secret the blobs hold at each of their paths (as scanned at that path's kind),
+/// once per (secret, path), at the oldest commit that brought it there.
+fn place(
+    repo: &Repository,
+    h: &History,
+    held: &HashMap<(Oid, PathClass), Vec<BlobFinding>>,
+) -> Vec<Placed> {
     let mut placed: HashMap<(String, Vec<u8>), (usize, Placed)> = HashMap::new();
     let mut facts = HashMap::new();
     // In walk order, so that the result does not depend on a hash map's.
+    let with: HashSet<Oid> = held.keys().map(|k| k.0).collect();
     for blob in &h.blobs {
-        let Some(found) = held.get(blob) else {
+        if !with.contains(blob) {
             continue;
-        };
+        }
         for origin in h.origins.get(blob).map(Vec::as_slice).unwrap_or_default() {
+            let Some(found) = held.get(&(*blob, path_class(&origin.path))) else {
+                continue;
+            };
             let order = origin.commit.unwrap_or(usize::MAX);
             for f in found {
                 let path_text = String::from_utf8_lossy(&origin.path);

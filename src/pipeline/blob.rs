@@ -399,6 +399,32 @@ impl<'s> BlobScanner<'s> {
     }
 }
 
+/// The kind of path a blob is scanned at, as far as what it yields goes: one bit for each
+/// test of its path that can change the findings of the same bytes (a configuration
+/// file's bare base64 bodies, `rootkey.csv`'s root key, an AWS credentials file's profile
+/// names, and each test of a name the exposure checks make, [`exposure::name_class`]).
+/// At two paths of one kind, a blob yields the same findings (but for the path itself):
+/// a history scans a blob once per kind of path it is at, and the org ledger records the
+/// kind a blob was scanned at.
+pub type PathClass = u16;
+
+/// The [`PathClass`] of a git path.
+pub fn path_class(path: &[u8]) -> PathClass {
+    // As the path is given to the scan: lossily, if it is not UTF-8.
+    let lossy = String::from_utf8_lossy(path);
+    let as_path = Path::new(&*lossy);
+    let own = [
+        enrich::key_file::config_kind(path),
+        is_root_key_file(as_path),
+        enrich::aws::profile_file(as_path),
+    ];
+    own.iter()
+        .enumerate()
+        .fold(crate::exposure::name_class(path) << 3, |c, (i, &t)| {
+            c | (u16::from(t) << i)
+        })
+}
+
 /// What a root user's access key is called in reports.
 /// The shortest run of base64 characters a key's region must hold, within
 /// [`BODY_WITHIN`] bytes of its armour, to be decoded.
@@ -496,6 +522,21 @@ fn aws_userinfo(region: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_classes_tell_apart_what_a_name_turns_on() {
+        let c = |p: &str| path_class(p.as_bytes());
+        assert_eq!(c("src/main.c"), 0);
+        assert_eq!(c("notes.txt"), c("src/main.c"));
+        assert_ne!(c("app.properties"), c("notes.txt"));
+        assert_eq!(c("app.properties"), c("config/other.properties"));
+        assert_ne!(c("rootkey.csv"), c("keys.csv"));
+        assert_ne!(c("home/.aws/credentials"), c("home/aws/credentials.txt"));
+        assert_ne!(c("main.tf"), c("main.c"));
+        assert_ne!(c(".env"), c("env"));
+        // A path that is not UTF-8 keeps its configuration suffix.
+        assert_eq!(path_class(b"\xffx.env"), c("x.env"));
+    }
 
     #[test]
     fn base64_runs_are_told_from_code() {

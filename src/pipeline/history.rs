@@ -13,7 +13,7 @@ use std::time::Instant;
 use git2::Oid;
 use indicatif::ProgressBar;
 
-use super::blob::BlobScanner;
+use super::blob::{BlobScanner, PathClass, path_class};
 use super::settings::{self, FilterOptions, Settings};
 use super::stream::Stream;
 use super::{Outcome, RuleSelection, Summary};
@@ -146,9 +146,11 @@ fn submodule_paths(repo: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// What scanning one blob found, before it is placed at the blob's paths.
+/// What scanning one blob at one kind of path found, before it is placed at the blob's
+/// paths of that kind.
 struct BlobFindings {
     blob: Oid,
+    class: PathClass,
     findings: Vec<Finding>,
 }
 
@@ -448,22 +450,27 @@ pub fn scan_listed(
                     ..
                 } => {
                     bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-                    // The findings are made at the blob's first path (a rule or a pairing
-                    // may look at the name); where else it is comes later.
-                    let mut f = blobs.findings_at(data, || {
-                        let first = first_path(h, blob);
-                        PathBuf::from(std::str::from_utf8(&first).unwrap_or("blob"))
-                    });
-                    if cfg.exposure.any() {
-                        f.extend(exposure_findings(h, blob, data, cfg.exposure));
-                    }
-                    if !f.is_empty() {
-                        found_count.fetch_add(f.len() as u64, Ordering::Relaxed);
-                        // Blobs with findings are rare: a lock each costs nothing.
-                        results
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push(BlobFindings { blob, findings: f });
+                    // The findings are made at the blob's first path of each kind it is
+                    // at (a check may look at the name: a configuration file's bare
+                    // keys, `rootkey.csv`); where else it is comes later. Almost every
+                    // blob is at one kind of path, and scanned once.
+                    for (class, first) in path_kinds(h, blob) {
+                        let mut f = blobs.findings_at(data, || scan_path(first));
+                        if cfg.exposure.any() {
+                            f.extend(exposure_at(first, data, cfg.exposure));
+                        }
+                        if !f.is_empty() {
+                            found_count.fetch_add(f.len() as u64, Ordering::Relaxed);
+                            // Blobs with findings are rare: a lock each costs nothing.
+                            results
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(BlobFindings {
+                                    blob,
+                                    class,
+                                    findings: f,
+                                });
+                        }
                     }
                 }
                 Event::Skipped {
@@ -475,7 +482,7 @@ pub fn scan_listed(
                         progress.suspend(|| {
                             crate::messages::note(format_args!(
                                 "{shown_repo}: skipped blob {blob} ({}): {} is over --max-file-size",
-                                String::from_utf8_lossy(&first_path(h, blob)),
+                                String::from_utf8_lossy(path_kinds(h, blob)[0].1),
                                 human::human_bytes(len)
                             ))
                         });
@@ -528,27 +535,33 @@ pub fn scan_listed(
     // A finding is still at HEAD when the blob at its own path there holds the same
     // secret (the file may have changed around it); a copy elsewhere does not count.
     let mut head = git::HeadPaths::new(repo);
-    let ids_in: HashMap<Oid, HashSet<&str>> = results
+    let ids_in: HashMap<(Oid, PathClass), HashSet<&str>> = results
         .iter()
-        .map(|r| (r.blob, r.findings.iter().map(|f| f.id.as_str()).collect()))
+        .map(|r| {
+            (
+                (r.blob, r.class),
+                r.findings.iter().map(|f| f.id.as_str()).collect(),
+            )
+        })
         .collect();
-    let by_blob: HashMap<Oid, &[Finding]> = results
+    let by_blob: HashMap<(Oid, PathClass), &[Finding]> = results
         .iter()
-        .map(|r| (r.blob, r.findings.as_slice()))
+        .map(|r| ((r.blob, r.class), r.findings.as_slice()))
         .collect();
-    // A secret is at HEAD when the blob at its own path there holds it; a door (an
-    // exposure finding, about a place) when HEAD's file at its path still opens it.
-    let mut at_head = |path: &[u8], f: &Finding, door: bool| {
+    // A secret is at HEAD when the blob at its own path there holds it (as read at that
+    // path's kind); a door (an exposure finding, about a place) when HEAD's file at its
+    // path still opens it.
+    let mut at_head = |path: &[u8], class: PathClass, f: &Finding, door: bool| {
         let Some(b) = head.blob_at(path) else {
             return false;
         };
         if door {
             by_blob
-                .get(&b)
+                .get(&(b, class))
                 .is_some_and(|found| found.iter().any(|g| g.rule == f.rule && g.name == f.name))
         } else {
             ids_in
-                .get(&b)
+                .get(&(b, class))
                 .is_some_and(|ids| ids.contains(f.id.as_str()))
         }
     };
@@ -562,6 +575,11 @@ pub fn scan_listed(
             .map(Vec::as_slice)
             .unwrap_or_default()
         {
+            // Placed at the blob's paths of the kind it was scanned at.
+            let class = path_class(&origin.path);
+            if class != r.class {
+                continue;
+            }
             let order = origin.commit.unwrap_or(usize::MAX);
             for f in &r.findings {
                 let door_id = crate::exposure::id_at(f, &String::from_utf8_lossy(&origin.path));
@@ -592,7 +610,7 @@ pub fn scan_listed(
                     email: facts.as_ref().map(|x| x.1.clone()),
                     date: facts.map(|x| x.2),
                     blob: r.blob.to_string(),
-                    present_at_head: at_head(&origin.path, &f, door_id.is_some()),
+                    present_at_head: at_head(&origin.path, class, &f, door_id.is_some()),
                 }));
                 placed.insert(key, (order, f));
             }
@@ -608,40 +626,49 @@ pub(crate) fn exposure_named(h: &History, blob: Oid) -> bool {
         .is_some_and(|o| o.iter().any(|o| crate::exposure::named(&o.path)))
 }
 
-/// Whether a blob's first path is a configuration file's, whose values may be bare base64
-/// keys (`enrich::key_file::bare_bodies`, which the pass over packs cannot look for: it
-/// has no paths).
+/// Whether one of a blob's paths is a configuration file's, whose values may be bare
+/// base64 keys (`enrich::key_file::bare_bodies`, which the pass over packs cannot look
+/// for: it has no paths). Any of them, not only the first: a blob first met as
+/// `notes.txt` and later at `app.properties` is scanned as a properties file there.
 pub(crate) fn config_named(h: &History, blob: Oid) -> bool {
-    h.origins
-        .get(&blob)
-        .and_then(|o| o.first())
-        .is_some_and(|o| crate::enrich::key_file::config_kind(&o.path))
+    h.origins.get(&blob).is_some_and(|o| {
+        o.iter()
+            .any(|o| crate::enrich::key_file::config_kind(&o.path))
+    })
 }
 
-/// The exposure findings of a blob, read at the first of its paths the checks choose.
-pub(crate) fn exposure_findings(
-    h: &History,
-    blob: Oid,
+/// The kinds of path ([`path_class`]) `blob` is at, each with the first of its paths of
+/// that kind (walk order, oldest first): what a blob yields is the same at every path of
+/// one kind, so it is scanned once per kind. A blob with no path (a lost blob) is at one
+/// kind, the empty path's.
+pub(crate) fn path_kinds(h: &History, blob: Oid) -> Vec<(PathClass, &[u8])> {
+    let mut out: Vec<(PathClass, &[u8])> = Vec::with_capacity(1);
+    for o in h.origins.get(&blob).map(Vec::as_slice).unwrap_or_default() {
+        let class = path_class(&o.path);
+        if !out.iter().any(|(c, _)| *c == class) {
+            out.push((class, &o.path));
+        }
+    }
+    if out.is_empty() {
+        out.push((path_class(b""), b""));
+    }
+    out
+}
+
+/// The path a blob is scanned at: its git path (lossily, if it is not UTF-8).
+pub(crate) fn scan_path(path: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(path).into_owned())
+}
+
+/// The exposure findings of a blob at `path` (none if the checks do not read a file of
+/// that name and those bytes, or the path is not UTF-8).
+pub(crate) fn exposure_at(
+    path: &[u8],
     data: &[u8],
     checks: crate::exposure::Checks,
 ) -> Vec<Finding> {
-    let origins = h.origins.get(&blob).map(Vec::as_slice).unwrap_or_default();
-    for o in origins {
-        let Ok(p) = std::str::from_utf8(&o.path) else {
-            continue;
-        };
-        let p = Path::new(p);
-        if crate::exposure::kind_of(p, data).is_some() {
-            return crate::exposure::alone(p, data, checks);
-        }
+    match std::str::from_utf8(path) {
+        Ok(p) => crate::exposure::alone(Path::new(p), data, checks),
+        Err(_) => Vec::new(),
     }
-    Vec::new()
-}
-
-fn first_path(h: &History, blob: Oid) -> Vec<u8> {
-    h.origins
-        .get(&blob)
-        .and_then(|o| o.first())
-        .map(|o| o.path.clone())
-        .unwrap_or_default()
 }

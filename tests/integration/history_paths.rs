@@ -216,3 +216,29 @@ fn a_baseline_made_before_a_rename_still_accepts_the_key_at_its_new_path() {
     assert_eq!((code, found.len()), (0, 0), "{err}");
     assert!(err.contains("2 in the baseline"), "{err}");
 }
+
+/// A bare base64 key body is looked for only in configuration files: a blob first met as
+/// a text file and renamed to a properties file is scanned at the properties file's path
+/// too (each distinct blob is read once, but scanned at each kind of path it is at), and
+/// its key reported there, from loose objects and from a pack alike.
+#[test]
+fn a_bare_key_first_met_at_a_text_path_is_found_at_its_config_path() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    let props = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/keyfiles/values/application.properties"),
+    )
+    .unwrap();
+    commit_file(&r, "notes.txt", &props, "notes");
+    std::fs::create_dir_all(r.join("config")).unwrap();
+    git(&r, &["mv", "notes.txt", "config/application.properties"]);
+    let renamed = commit(&r, "rename");
+    let (code, found, err) = history_loose_and_packed(&r);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        places(&found),
+        vec![("config/application.properties".into(), renamed, true)]
+    );
+    assert_eq!(found[0]["rule"], "private-key-base64");
+}

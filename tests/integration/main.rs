@@ -36,6 +36,7 @@ mod keys;
 mod near_miss;
 mod org;
 mod org_exposure;
+mod org_paths;
 mod org_scale;
 mod org_settings;
 mod pack_memory;

@@ -881,3 +881,54 @@ fn blobs_too_large_are_counted_and_strict_makes_them_an_error() {
     let r = scan(&d, &store, &["fleet", "--max-file-size", "1K", "--strict"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+/// A blob missing from the object store (a partial clone's, or a lost loose object): the
+/// scan is incomplete and the exit code says so; with nothing changed, the next run asks
+/// only whether that blob can be read now (it reads nothing else, and is still
+/// incomplete, exit 2); once the blob is back, it is scanned and its key is new.
+#[test]
+fn a_missing_blob_is_looked_for_again_and_scanned_once_it_is_back() {
+    let d = TestDir::new();
+    let a = d.git_repo("fleet/a");
+    let pem = key("openssh_ed25519");
+    commit(
+        &a,
+        &[("deploy/id_ed25519", &pem), ("notes.txt", "nothing\n")],
+        "key",
+    );
+    let blob = git(&a, &["rev-parse", "HEAD:deploy/id_ed25519"]);
+    let blob = blob.trim();
+    let loose = a.join(".git/objects").join(&blob[..2]).join(&blob[2..]);
+    std::fs::remove_file(&loose).unwrap();
+    let store = d.path().join("s.db");
+    let r = scan(&d, &store, &["fleet"]);
+    assert_eq!(r.code, 2, "incomplete, nothing found: {}", r.stderr);
+    assert!(r.stderr.contains("a: incomplete"), "{}", r.stderr);
+    // Nothing changed, the blob still missing: still incomplete, nothing listed or read.
+    for _ in 0..2 {
+        let r = scan(&d, &store, &["fleet"]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("a: incomplete"), "{}", r.stderr);
+        assert_eq!(counts(&r), [1, 0, 1, 0, 0, 0], "{}", r.stderr);
+    }
+    // A new commit while it is missing: walked again, still incomplete; the new blob
+    // read.
+    // (An empty commit: `git add` may write the work tree's copy of the blob back.)
+    git(&a, &["commit", "-q", "--allow-empty", "-m", "more"]);
+    assert!(!loose.exists());
+    let r = scan(&d, &store, &["fleet"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("a: incomplete"), "{}", r.stderr);
+    assert_eq!(counts(&r)[..3], [1, 0, 1], "{}", r.stderr);
+    // The blob is back: scanned, its key new, and the repository complete.
+    let back = git(&a, &["hash-object", "-w", "deploy/id_ed25519"]);
+    assert_eq!(back.trim(), blob);
+    let r = scan(&d, &store, &["fleet"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let found = r.findings();
+    assert_eq!(found.len(), 1, "{}", r.stdout);
+    assert_eq!(found[0]["path"], "deploy/id_ed25519");
+    let r = scan(&d, &store, &["fleet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(counts(&r), [0, 1, 0, 0, 0, 0], "{}", r.stderr);
+}
