@@ -315,18 +315,36 @@ fn scan_inner(
     let mut held: HashMap<(Oid, PathClass), Vec<BlobFinding>> = HashMap::new();
     let mut to_read: Vec<Oid> = Vec::new();
     // The kinds of path each blob to read is scanned at: those the ledger lacks.
+    // Kept only for a blob the ledger has at some of its kinds (rare): any other blob to
+    // read is scanned at every kind it is at (a map for every blob of a first scan of
+    // git/git would cost tens of MB).
     let mut want: HashMap<Oid, Vec<PathClass>> = HashMap::new();
     let doors = ctx.exposure.any();
+    // What the pass scanned and found clean is done (no finding: nothing to place), and
+    // costs no look-up in the ledger. Bare base64 keys are looked for by a file's name,
+    // which the pass over packs does not know (as in `history`), and so are the doors of
+    // files chosen by name: those blobs are read again.
+    let mut clean = Vec::new();
     for &b in &h.blobs {
-        let kinds = path_kinds(&h, b);
+        if let Some(pass) = &pass
+            && let Some(&len) = pass.seen.get(&b)
+            && !(len > ctx.max_blob_size
+                || pass.flagged.contains(&b)
+                || (doors && exposure_named(&h, b))
+                || config_named(&h, b))
+        {
+            clean.push(b);
+            continue;
+        }
         // A file the exposure checks read by its name (Terraform, sshd_config) is read in
         // each repository: its doors are keyed by the path it is at.
         if doors && exposure_named(&h, b) {
             to_read.push(b);
-            want.insert(b, kinds.iter().map(|k| k.0).collect());
             continue;
         }
+        let kinds = path_kinds(&h, b);
         let mut missing = Vec::new();
+        let all = kinds.len();
         for (class, _) in kinds {
             match store.scanned(&ledger_key(b, class), ctx.fingerprint, ctx.engine)? {
                 Some(found) => {
@@ -341,26 +359,10 @@ fn scan_inner(
             report.known += 1;
         } else {
             to_read.push(b);
-            want.insert(b, missing);
-        }
-    }
-    // What the pass scanned and found clean is done (no finding: nothing to place).
-    let mut clean = Vec::new();
-    if let Some(pass) = &pass {
-        to_read.retain(|b| match pass.seen.get(b) {
-            // Bare base64 keys are looked for by a file's name, which the pass over
-            // packs does not know (as in `history`): those files are read again.
-            Some(&len)
-                if !(len > ctx.max_blob_size
-                    || pass.flagged.contains(b)
-                    || (doors && exposure_named(&h, *b))
-                    || config_named(&h, *b)) =>
-            {
-                clean.push(*b);
-                false
+            if missing.len() < all {
+                want.insert(b, missing);
             }
-            _ => true,
-        });
+        }
     }
     let read = read(ctx, &repo, &path, &h, &to_read, &want);
     timing(&start, "ledger and read");
@@ -380,13 +382,17 @@ fn scan_inner(
     // it leaves to be read).
     let mut ledger: Vec<(String, Vec<BlobFinding>)> = clean
         .iter()
-        .flat_map(|b| want[b].iter().map(|&c| (ledger_key(*b, c), Vec::new())))
+        .flat_map(|&b| {
+            wanted(&h, &want, b)
+                .into_iter()
+                .map(move |c| (ledger_key(b, c), Vec::new()))
+        })
         .collect();
     for &b in &to_read {
         if read.failed.contains(&b) || read.too_large.contains(&b) {
             continue;
         }
-        for &class in &want[&b] {
+        for class in wanted(&h, &want, b) {
             let found = read.found.get(&(b, class)).cloned().unwrap_or_default();
             if !found.is_empty() {
                 held.insert((b, class), found.clone());
@@ -395,6 +401,9 @@ fn scan_inner(
         }
     }
 
+    // In key order: the ledger's index is written in one sweep rather than at random
+    // places (blob ids are random), which keeps the store's page cache of use.
+    ledger.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut placed = place(&repo, &h, &held);
     if let Some(settings) = &settings {
         report.silenced = settings.apply(url, &mut placed) as u64;
@@ -517,8 +526,16 @@ fn mostly_known(
 fn pack_pass(ctx: &Context<'_>, packs: &[PathBuf], stop: &AtomicBool) -> Option<PackPass> {
     let mut blobs = BlobScanner::new(ctx.scanner, Disclosure::Redacted);
     let doors = ctx.exposure.any();
+    // Each pass thread runs at a lower priority than the walk beside it, as in `history`
+    // (`yield_to_the_walk`): given the same priority, the pass slows the walk, the longer
+    // of the two, more than it gains.
+    let mut yielded = false;
     // A file the exposure checks choose by its contents is read again too, as in `history`.
     let test = move |data: &[u8]| {
+        if !yielded {
+            yielded = true;
+            crate::pipeline::history::yield_to_the_walk();
+        }
         blobs.flags(data) || (doors && crate::exposure::by_content(data, |m| blobs.met(m)))
     };
     // A panic in the pass (a pack gitoxide cannot cope with) loses nothing: every blob
@@ -553,6 +570,14 @@ fn timing(start: &Instant, step: &str) {
             "timing: {step} at {:.3} s",
             start.elapsed().as_secs_f64()
         ));
+    }
+}
+
+/// The kinds of path `blob` is read for: those `want` lists, or every kind it is at.
+fn wanted(h: &History, want: &HashMap<Oid, Vec<PathClass>>, blob: Oid) -> Vec<PathClass> {
+    match want.get(&blob) {
+        Some(w) => w.clone(),
+        None => path_kinds(h, blob).into_iter().map(|k| k.0).collect(),
     }
 }
 
@@ -606,10 +631,10 @@ fn read(
             } => {
                 bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
                 ctx.progress.blob();
-                let wanted = want.get(&blob).map(Vec::as_slice).unwrap_or_default();
+                let only = want.get(&blob);
                 // At the first path of each kind the ledger lacks, as `history` scans it.
                 for (class, first) in path_kinds(h, blob) {
-                    if !wanted.contains(&class) {
+                    if only.is_some_and(|w| !w.contains(&class)) {
                         continue;
                     }
                     let mut f = scanner.findings_at(data, || scan_path(first));

@@ -349,7 +349,7 @@ fn pack_pass(
 /// niceness, so that the walk, at the process's own priority, is never kept waiting for
 /// a core by the pass. On Linux niceness is a thread's own; elsewhere, or if refused, the
 /// thread simply keeps its priority.
-fn yield_to_the_walk() {
+pub(crate) fn yield_to_the_walk() {
     #[cfg(target_os = "linux")]
     // SAFETY: getpriority/setpriority on this thread's own id; errors are ignored.
     unsafe {

@@ -135,7 +135,7 @@ impl Sqlite {
             bail!("could not switch to WAL (journal mode is {mode})");
         }
         self.conn.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;
              CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);",
         )?;
         let tx = self
