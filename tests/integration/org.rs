@@ -580,6 +580,12 @@ fn recorded(store: &Path) -> i64 {
 /// A repository of `n` generated files in one commit (git fast-import: fast), with a key
 /// at the end.
 pub(crate) fn big_repo(d: &TestDir, rel: &str, n: usize, secret: &str) -> PathBuf {
+    big_repo_of(d, rel, n, secret, "txt")
+}
+
+/// [`big_repo`], its files named `*.EXT` (`properties`: configuration files, which a pass
+/// over the packs cannot clear, so each is looked up in the ledger and read).
+pub(crate) fn big_repo_of(d: &TestDir, rel: &str, n: usize, secret: &str, ext: &str) -> PathBuf {
     let r = d.git_repo(rel);
     let mut stream = String::from(
         "commit refs/heads/main\ncommitter A <a@example.invalid> 1767000000 +0000\ndata 4\nbig\nfrom refs/heads/main^0\n",
@@ -590,7 +596,7 @@ pub(crate) fn big_repo(d: &TestDir, rel: &str, n: usize, secret: &str) -> PathBu
             "some ordinary text, nothing secret\n".repeat(40)
         );
         stream.push_str(&format!(
-            "M 644 inline data/{i:05}.txt\ndata {}\n{body}\n",
+            "M 644 inline data/{i:05}.{ext}\ndata {}\n{body}\n",
             body.len()
         ));
     }
