@@ -499,7 +499,7 @@ impl Marker {
 /// form-encoding, HTML character references, JSON's `\u0020`. No rule's pattern can start
 /// there; a hit is handed straight to the decoding layer as a private key's (the rule
 /// index [`ARMOUR_CARRIER`] in [`Scratch::unmatched`]), which undoes the carrier and
-/// scans again. They share their first [`ANCHOR_LEN`] bytes with the armours, so the
+/// scans again. They share their first [`SHARED_PREFIX`] bytes with the armours, so the
 /// automaton looks for them through the one `-----BEGIN` anchor, at no cost to its
 /// prefilter.
 const ARMOUR_CARRIERS: [&str; 4] = [
@@ -604,49 +604,157 @@ pub struct Scanner {
     marker_bits: Vec<u32>,
     /// keyword index → whether it is one of [`ARMOUR_CARRIERS`] (and no rule's).
     carrier: Vec<bool>,
-    /// The automata look for anchors (see [`anchors`]): anchor index → its keywords
-    /// (index, length), longest first, and whether the anchor is its one keyword.
-    anchored: Vec<Vec<(usize, usize)>>,
+    /// The automata look for anchors (see [`anchors`]): anchor index → the keywords
+    /// found through it, leftmost and then longest first, and whether the anchor is its
+    /// one keyword.
+    anchored: Vec<Vec<Member>>,
     anchored_exactly: Vec<bool>,
     keyword_bytes: Vec<Box<[u8]>>,
     options: ScanOptions,
 }
 
-/// Keywords longer than this that share their first this many bytes with another are
-/// found through that shared prefix (an anchor) and told apart after it.
-const ANCHOR_LEN: usize = 10;
+/// Keywords that share their first this many bytes are found through their longest shared
+/// prefix (an anchor) and told apart after it.
+const SHARED_PREFIX: usize = 5;
 
-/// The strings the automata look for: each keyword, except that keywords sharing their
-/// first [`ANCHOR_LEN`] bytes (the seven `-----BEGIN … PRIVATE KEY` armours) are looked
-/// for as that prefix, once, and the keyword is read after it. The prefilter is fastest
-/// with at most 32 strings; the armours sit in one of its buckets whatever their number,
-/// but each took a slot, and each was compared at every `----` of a Markdown rule.
-/// Returns the anchors and, for each, its keywords (indexes into `keywords`), longest
-/// first: the keyword a leftmost-longest search would report where several start.
-fn anchors<'k>(keywords: &[&'k str]) -> (Vec<&'k str>, Vec<Vec<usize>>) {
+/// The shortest string the automata look for: aho-corasick's packed prefilter fingerprints
+/// every string by its first `min(4, shortest)` bytes.
+const MIN_ANCHOR: usize = 4;
+
+/// Where a keyword stands relative to the match of the anchor it is found through: it
+/// starts `back` bytes before the anchor's match and is `len` bytes long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Member {
+    ki: usize,
+    back: usize,
+    len: usize,
+}
+
+/// The strings the automata look for. The prefilter is fastest with at most 32 strings
+/// (see `rules`' `the_builtin_keywords_fit_the_fast_prefilter`), so keywords share them
+/// where they can without changing what the scan finds:
+///
+/// - a keyword that holds another keyword once (`AGE-SECRET-KEY-1` holds `ECRET`,
+///   `AWS::EC2::SecurityGroup` holds `ecurity`) is found through that one: where it
+///   matches, the bytes around it are compared with the longer keyword. Only where no
+///   other keyword could start in the longer one's bytes before it (see [`inner_safe`]),
+///   so the leftmost match is the same;
+/// - keywords that share their first [`SHARED_PREFIX`] bytes (the seven `-----BEGIN …
+///   PRIVATE KEY` armours, `ession_token` and `essionToken`) are looked for as their
+///   longest shared prefix, once, and the keyword is read after it.
+///
+/// Returns the anchors and, for each, the keywords found through it, leftmost and then
+/// longest first: the keyword a leftmost-longest search would report where several hold.
+fn anchors<'k>(keywords: &[&'k str]) -> (Vec<&'k str>, Vec<Vec<Member>>) {
+    let n = keywords.len();
+    // Keywords found inside another: keyword index → (the keyword it is found through,
+    // how far into it that one starts).
+    let inner: Vec<Option<(usize, usize)>> = (0..n)
+        .map(|ki| {
+            let k = keywords[ki].as_bytes();
+            let mut found = None;
+            for (ai, a) in keywords.iter().enumerate() {
+                let a = a.as_bytes();
+                if ai == ki || a.len() < MIN_ANCHOR || a.len() >= k.len() {
+                    continue;
+                }
+                let at: Vec<usize> = (0..=k.len() - a.len())
+                    .filter(|&o| &k[o..o + a.len()] == a)
+                    .collect();
+                if let [o] = at[..]
+                    && o > 0
+                    && found.is_none()
+                {
+                    found = Some((ai, o));
+                }
+            }
+            found.filter(|&(ai, o)| inner_safe(keywords, ki, ai, o))
+        })
+        .collect();
+    // An anchor keyword must be found itself, not through a third.
+    let inner: Vec<Option<(usize, usize)>> = inner
+        .iter()
+        .map(|i| i.filter(|&(ai, _)| inner[ai].is_none()))
+        .collect();
     let mut anchors: Vec<&str> = Vec::new();
-    let mut members: Vec<Vec<usize>> = Vec::new();
+    let mut members: Vec<Vec<Member>> = Vec::new();
+    let mut anchor_of: Vec<usize> = vec![usize::MAX; n];
     for (ki, kw) in keywords.iter().enumerate() {
-        let shared = kw.len() > ANCHOR_LEN
-            && kw.is_char_boundary(ANCHOR_LEN)
-            && keywords.iter().enumerate().any(|(kj, other)| {
-                kj != ki
-                    && other.len() > ANCHOR_LEN
-                    && other.as_bytes()[..ANCHOR_LEN] == kw.as_bytes()[..ANCHOR_LEN]
-            });
-        let anchor = if shared { &kw[..ANCHOR_LEN] } else { kw };
-        match anchors.iter().position(|a| *a == anchor) {
-            Some(ai) => members[ai].push(ki),
+        if inner[ki].is_some() {
+            continue;
+        }
+        let anchor = if kw.len() >= SHARED_PREFIX && kw.is_char_boundary(SHARED_PREFIX) {
+            // The longest prefix this keyword shares with every other keyword that shares
+            // its first SHARED_PREFIX bytes.
+            let mut lcp = kw.len();
+            let mut shared = false;
+            for (kj, other) in keywords.iter().enumerate() {
+                if kj == ki
+                    || inner[kj].is_some()
+                    || other.len() < SHARED_PREFIX
+                    || other.as_bytes()[..SHARED_PREFIX] != kw.as_bytes()[..SHARED_PREFIX]
+                {
+                    continue;
+                }
+                shared = true;
+                lcp = lcp.min(
+                    kw.bytes()
+                        .zip(other.bytes())
+                        .take_while(|(a, b)| a == b)
+                        .count(),
+                );
+            }
+            while !kw.is_char_boundary(lcp) {
+                lcp -= 1;
+            }
+            if shared { &kw[..lcp] } else { kw }
+        } else {
+            kw
+        };
+        let ai = match anchors.iter().position(|a| *a == anchor) {
+            Some(ai) => ai,
             None => {
                 anchors.push(anchor);
-                members.push(vec![ki]);
+                members.push(Vec::new());
+                anchors.len() - 1
             }
+        };
+        anchor_of[ki] = ai;
+        members[ai].push(Member {
+            ki,
+            back: 0,
+            len: kw.len(),
+        });
+    }
+    for (ki, i) in inner.iter().enumerate() {
+        if let Some((host, o)) = *i {
+            members[anchor_of[host]].push(Member {
+                ki,
+                back: o,
+                len: keywords[ki].len(),
+            });
         }
     }
     for m in &mut members {
-        m.sort_by_key(|&ki| std::cmp::Reverse(keywords[ki].len()));
+        m.sort_by_key(|m| (std::cmp::Reverse(m.back), std::cmp::Reverse(m.len)));
     }
     (anchors, members)
+}
+
+/// Whether keyword `ki` can be found through keyword `ai`, which it holds `o` bytes in,
+/// with the same leftmost-longest matches: no keyword but `ki` itself may start at
+/// `ki`'s first byte or in the `o` bytes before `ai` (it would start before the
+/// anchor's match, and the longer keyword would then be missed or found out of order).
+fn inner_safe(keywords: &[&str], ki: usize, ai: usize, o: usize) -> bool {
+    let k = keywords[ki].as_bytes();
+    keywords.iter().enumerate().all(|(wi, w)| {
+        let w = w.as_bytes();
+        wi == ki
+            || (0..o).all(|j| {
+                let rest = &k[j..];
+                !(rest.starts_with(w) || w.starts_with(rest))
+            })
+    }) && ai != ki
 }
 
 impl Scanner {
@@ -705,14 +813,10 @@ impl Scanner {
             .build(&anchors)?;
         let anchor_lens: Vec<usize> = anchors.iter().map(|a| a.len()).collect();
         let prefilter: Vec<String> = anchors.iter().map(|a| a.to_string()).collect();
-        let anchored: Vec<Vec<(usize, usize)>> = anchored
-            .iter()
-            .map(|kis| kis.iter().map(|&ki| (ki, keywords[ki].len())).collect())
-            .collect();
         let anchored_exactly: Vec<bool> = anchors
             .iter()
             .zip(&anchored)
-            .map(|(a, kis)| kis.len() == 1 && kis[0].1 == a.len())
+            .map(|(a, ms)| ms.len() == 1 && ms[0].back == 0 && ms[0].len == a.len())
             .collect();
         let keyword_bytes: Vec<Box<[u8]>> = keywords.iter().map(|k| k.as_bytes().into()).collect();
         let longest_keyword = keywords.iter().map(|k| k.len()).max().unwrap_or(1);
@@ -980,19 +1084,24 @@ impl Scanner {
         last
     }
 
-    /// The keyword that an anchor's match `m` starts: the longest of its keywords that
-    /// `hay` holds there.
+    /// The keyword that an anchor's match `m` (in a search that started at `from`) stands
+    /// for: the leftmost, then longest, of its keywords that `hay` holds there.
     #[inline]
-    fn keyword_at(&self, hay: &[u8], m: aho_corasick::Match) -> Option<aho_corasick::Match> {
+    fn keyword_at(
+        &self,
+        hay: &[u8],
+        from: usize,
+        m: aho_corasick::Match,
+    ) -> Option<aho_corasick::Match> {
         let ai = m.pattern().as_usize();
         if self.anchored_exactly[ai] {
-            let (ki, _) = self.anchored[ai][0];
+            let ki = self.anchored[ai][0].ki;
             return Some(aho_corasick::Match::must(ki, m.span()));
         }
-        let rest = &hay[m.start()..];
-        self.anchored[ai].iter().find_map(|&(ki, len)| {
-            rest.starts_with(&self.keyword_bytes[ki])
-                .then(|| aho_corasick::Match::must(ki, m.start()..m.start() + len))
+        self.anchored[ai].iter().find_map(|k| {
+            let start = m.start().checked_sub(k.back)?;
+            (start >= from && hay[start..].starts_with(&self.keyword_bytes[k.ki]))
+                .then(|| aho_corasick::Match::must(k.ki, start..start + k.len))
         })
     }
 
@@ -1298,7 +1407,7 @@ impl KeywordHits<'_> {
             };
             match found {
                 Some(m) => {
-                    let Some(m) = self.scanner.keyword_at(self.hay, m) else {
+                    let Some(m) = self.scanner.keyword_at(self.hay, self.pos, m) else {
                         // An anchor with none of its keywords after it: the search goes
                         // on from the next byte, as it would have without the anchor.
                         self.pos = m.start() + 1;
@@ -1505,6 +1614,11 @@ mod tests {
             hay.resize(hay.len() + 3 * DENSE_SPAN, b'.');
             hay.extend(b"ASIA\n".repeat(2000));
             hay.extend_from_slice(b"aws_secret_key");
+            // Keywords found through another inside them, or through a shared prefix; and
+            // the inner keyword where the longer one starts inside an earlier match.
+            hay.extend_from_slice(b"\nAGE-SECRET-KEY-1 ACCAGE-SECRET-KEY-1 AGE-SECRET-KEY-");
+            hay.extend_from_slice(b"\nType: AWS::EC2::SecurityGroup AWS::EC2::Security");
+            hay.extend_from_slice(b"\naws_session_token SessionToken expression essionToke");
             let want: Vec<_> = scanner
                 .keyword_automaton()
                 .find_iter(&hay[..])
@@ -1518,6 +1632,46 @@ mod tests {
             assert_eq!(got.len(), want.len(), "shift {shift}");
             assert!(got == want, "shift {shift}");
         }
+    }
+
+    /// Keywords share prefilter strings: inside another keyword, or by a shared prefix.
+    #[test]
+    fn keywords_are_found_through_shared_anchors() {
+        let kws = [
+            "ECRET",
+            "AGE-SECRET-KEY-1",
+            "ecurity",
+            "AWS::EC2::SecurityGroup",
+            "ession_token",
+            "essionToken",
+            "-----BEGIN RSA PRIVATE KEY",
+            "-----BEGIN PRIVATE KEY",
+            "-----BEGIN+",
+            "AKIA",
+        ];
+        let (anchors, members) = anchors(&kws);
+        assert_eq!(
+            anchors,
+            ["ECRET", "ecurity", "ession", "-----BEGIN", "AKIA"]
+        );
+        let found = |a: &str| -> Vec<(&str, usize)> {
+            let ai = anchors.iter().position(|x| *x == a).unwrap();
+            members[ai].iter().map(|m| (kws[m.ki], m.back)).collect()
+        };
+        assert_eq!(found("ECRET"), [("AGE-SECRET-KEY-1", 5), ("ECRET", 0)]);
+        assert_eq!(
+            found("ecurity"),
+            [("AWS::EC2::SecurityGroup", 11), ("ecurity", 0)]
+        );
+        assert_eq!(found("ession"), [("ession_token", 0), ("essionToken", 0)]);
+        // Not where another keyword could start before the inner one: `AKIA` may start
+        // at `ACCAKIA…`'s fourth byte.
+        let kws = ["AKIA", "ACCA", "ACCAKIA-X"];
+        assert_eq!(super::anchors(&kws).0, ["AKIA", "ACCA", "ACCAKIA-X"]);
+        // Nor where another keyword (`ECRET-KEY`) may start in the longer one before the
+        // inner one (`CRET`).
+        let kws = ["CRET", "ECRET-KEY", "AGE-SECRET-KEY-1"];
+        assert_eq!(super::anchors(&kws).0, ["CRET", "AGE-SECRET-KEY-1"]);
     }
 
     /// The scan as it was before keyword groups (commit d5d07b6): per rule, every hit

@@ -42,9 +42,8 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
         Validator::WireguardPrivateKey => ok(bounded(hay, m)
             && token::wireguard_key(secret).is_some()
             && section_of(hay, m.span.start).is_some_and(|s| s.eq_ignore_ascii_case(b"interface"))),
-        Validator::ProviderToken => {
-            ok(bounded(hay, m) && !token::looks_made_up(&random_part(secret)))
-        }
+        Validator::PypiToken => ok(bounded(hay, m) && token::pypi_macaroon(secret).is_some()),
+        Validator::ProviderToken => ok(bounded(hay, m) && !made_up(secret)),
     }
 }
 
@@ -108,6 +107,21 @@ fn random_part(secret: &[u8]) -> Vec<u8> {
     }
 }
 
+/// Whether a token with no checksum is a placeholder: its random part (see
+/// [`random_part`]; a Slack user token's last 32 hex characters, a webhook URL's last path
+/// segment) looks made up.
+fn made_up(secret: &[u8]) -> bool {
+    if secret.starts_with(b"xoxp-") {
+        let hex = secret.rsplit(|&b| b == b'-').next().unwrap_or_default();
+        return token::looks_made_up_hex(hex);
+    }
+    if memchr::memmem::find(secret, b"hooks.slack.com/").is_some() {
+        let last = secret.rsplit(|&b| b == b'/').next().unwrap_or_default();
+        return token::looks_made_up(last);
+    }
+    token::looks_made_up(&random_part(secret))
+}
+
 /// True when the token is not the middle of a longer run of token characters: no letter
 /// or digit just before it, none (nor `_`, `-`) just after.
 fn bounded(hay: &[u8], m: &Match) -> bool {
@@ -136,6 +150,8 @@ pub fn min_secret_len(v: Validator) -> usize {
         Validator::AgeSecretKey => 74,
         // `PrivateKey=` and 44 characters of base64.
         Validator::WireguardPrivateKey => 55,
+        // `pypi-AgE` and a macaroon of at least 45 bytes (location, identifier, signature).
+        Validator::PypiToken => 60,
         Validator::ProviderToken => 0,
     }
 }
