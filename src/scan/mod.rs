@@ -64,6 +64,11 @@ pub struct CompiledRule {
     /// For an anchored rule whose every match has one length (see [`Shape`]), its
     /// pattern as byte sets, checked without the regex.
     shape: OnceLock<Option<Shape>>,
+    /// A run of bytes of one class that every match holds (see [`ClassRun`]).
+    run: OnceLock<Option<ClassRun>>,
+    /// The rule's [`Shape`] holds wherever one of its keywords is followed by what its
+    /// `hit_then` asks (see [`Shape::given_by`]): a hit that counts fits it unchecked.
+    shape_given: OnceLock<bool>,
 }
 
 impl CompiledRule {
@@ -119,6 +124,26 @@ impl CompiledRule {
                 }
                 Shape::of(&parse_pattern(&self.rule.pattern)?)
             })
+            .as_ref()
+    }
+
+    fn shape_given(&self) -> bool {
+        *self.shape_given.get_or_init(|| {
+            let then = self
+                .rule
+                .hit_then
+                .as_deref()
+                .and_then(|t| HitThen::parse(t).ok());
+            match (self.shape(), then) {
+                (Some(shape), Some(then)) => shape.given_by(&self.rule.keywords, &then),
+                _ => false,
+            }
+        })
+    }
+
+    fn run(&self) -> Option<&ClassRun> {
+        self.run
+            .get_or_init(|| ClassRun::of(&parse_pattern(&self.rule.pattern)?))
             .as_ref()
     }
 
@@ -279,6 +304,26 @@ impl Shape {
     }
 
     /// Whether `bytes` starts with a match.
+    /// True when every keyword followed by what `then` asks fits one alternative: the
+    /// keyword's bytes, then `then`'s class `then.count` times, and nothing more (the
+    /// key-id rule: `AKIA` and its siblings, then `[A-Z2-7]{16}`). A hit that counts for
+    /// the rule is exactly that, so checking the shape again would only read the same
+    /// bytes a second time.
+    fn given_by(&self, keywords: &[String], then: &HitThen) -> bool {
+        let singleton = |set: &[bool; 256], b: u8| {
+            set[usize::from(b)] && set.iter().filter(|&&x| x).count() == 1
+        };
+        !keywords.is_empty()
+            && keywords.iter().all(|k| {
+                let k = k.as_bytes();
+                k.len() + then.count == self.len
+                    && self.alternatives.iter().any(|alt| {
+                        alt.iter().zip(k).all(|(set, &b)| singleton(set, b))
+                            && alt[k.len()..].iter().all(|set| *set == then.bytes)
+                    })
+            })
+    }
+
     fn fits(&self, bytes: &[u8]) -> bool {
         let Some(head) = bytes.get(..self.len) else {
             return false;
@@ -286,6 +331,92 @@ impl Shape {
         self.alternatives
             .iter()
             .any(|alt| alt.iter().zip(head).all(|(set, &b)| set[b as usize]))
+    }
+}
+
+/// `len` bytes in a row from one byte class, which every match of a rule's pattern holds:
+/// the AWS pairing rules' 40-character secret (`[A-Za-z0-9/+]{40}`). A window without such
+/// a run cannot hold a match, and looking for one is a table look-up per byte at most
+/// (fewer: see [`ClassRun::find`]) where the clean-stretch DFA (see [`Scanner::may_match`])
+/// walks a large state set: in text dense with placeholder key ids (each a hit, no two
+/// alike, none beside a secret) that DFA was a fifth of the scan.
+#[derive(Debug)]
+struct ClassRun {
+    class: [bool; 256],
+    len: usize,
+}
+
+impl ClassRun {
+    /// Shorter runs are too common to be worth a look of their own.
+    const MIN_LEN: usize = 16;
+
+    /// The longest run the pattern's top-level sequence requires: a repetition of one
+    /// class at least [`ClassRun::MIN_LEN`] times (inside captures and groups), found in
+    /// every match whatever its context.
+    fn of(hir: &regex_syntax::hir::Hir) -> Option<ClassRun> {
+        use regex_syntax::hir::{Class, HirKind};
+        match hir.kind() {
+            HirKind::Capture(c) => ClassRun::of(&c.sub),
+            HirKind::Concat(v) => v.iter().filter_map(ClassRun::of).max_by_key(|r| r.len),
+            HirKind::Repetition(r) => {
+                let len = usize::try_from(r.min).ok()?;
+                if len < ClassRun::MIN_LEN {
+                    return ClassRun::of(&r.sub).filter(|_| r.min >= 1);
+                }
+                let HirKind::Class(Class::Bytes(bytes)) = r.sub.kind() else {
+                    return ClassRun::of(&r.sub);
+                };
+                let mut class = [false; 256];
+                for range in bytes.ranges() {
+                    for b in range.start()..=range.end() {
+                        class[usize::from(b)] = true;
+                    }
+                }
+                Some(ClassRun { class, len })
+            }
+            _ => None,
+        }
+    }
+
+    /// Where the first run (the one that starts first) at or after `from` starts, if one
+    /// ends by `limit`. A class without the newline has its runs within lines: lines
+    /// shorter than a run are passed over at `memchr`'s speed, and only longer ones read.
+    fn find(&self, hay: &[u8], from: usize, limit: usize) -> Option<usize> {
+        if self.class[usize::from(b'\n')] {
+            return self.find_within(hay, from, limit);
+        }
+        let mut line = from;
+        for end in memchr::memchr_iter(b'\n', &hay[from..limit])
+            .map(|i| from + i)
+            .chain(std::iter::once(limit))
+        {
+            if end - line >= self.len
+                && let Some(at) = self.find_within(hay, line, end)
+            {
+                return Some(at);
+            }
+            line = end + 1;
+        }
+        None
+    }
+
+    /// [`ClassRun::find`], byte by byte. Each candidate start is tried from its far end
+    /// backwards: a byte out of the class there rules out every start up to it, so
+    /// ordinary text is read about once per run length, and no byte is read more than
+    /// twice.
+    fn find_within(&self, hay: &[u8], from: usize, limit: usize) -> Option<usize> {
+        let mut start = from;
+        while start + self.len <= limit {
+            let mut i = start + self.len;
+            while i > start && self.class[usize::from(hay[i - 1])] {
+                i -= 1;
+            }
+            if i == start {
+                return Some(start);
+            }
+            start = i;
+        }
+        None
     }
 }
 
@@ -521,6 +652,11 @@ struct Clean {
     /// The lazy DFA gave up on this haystack: no more passes.
     off: bool,
     cache: Option<regex_automata::hybrid::dfa::Cache>,
+    /// What the last look for the rule's [`ClassRun`] found: from `run_from` on, the
+    /// first run starts at `run_at`, or none ends by `run_limit`.
+    run_from: usize,
+    run_at: Option<usize>,
+    run_limit: usize,
 }
 
 /// How far past a window the clean-stretch pass looks when it finds no match: far enough
@@ -862,6 +998,8 @@ impl Scanner {
                 min_window: OnceLock::new(),
                 clean: OnceLock::new(),
                 shape: OnceLock::new(),
+                run: OnceLock::new(),
+                shape_given: OnceLock::new(),
             })
             .collect();
         Ok(Scanner {
@@ -923,6 +1061,7 @@ impl Scanner {
         scratch.clean.resize_with(n, Clean::default);
         for c in &mut scratch.clean {
             (c.from, c.until, c.off) = (0, 0, false);
+            (c.run_from, c.run_at, c.run_limit) = (0, None, 0);
         }
         scratch.examined = 0;
         scratch.unmatched.clear();
@@ -1196,7 +1335,7 @@ impl Scanner {
         if let Some(last) = &scratch.rejected[ri]
             && last.window == here.window
             && last.hit == here.hit
-            && hay[last.seen.clone()] == hay[here.seen.clone()]
+            && same_bytes(&hay[last.seen.clone()], &hay[here.seen.clone()])
         {
             return;
         }
@@ -1227,6 +1366,10 @@ impl Scanner {
     /// end of what it searched): in keyword-dense text with no secret (placeholder key
     /// ids, each window different) the secret-before-id rule makes one pass over the
     /// stretch instead of a search of its ~60-byte window per hit.
+    ///
+    /// Before the DFA, the same for the run of one class that every match of the rule
+    /// holds (see [`ClassRun`]), which is cheaper to look for: a window without one is
+    /// answered without the DFA.
     fn may_match(
         &self,
         ri: usize,
@@ -1237,12 +1380,18 @@ impl Scanner {
         let Some(dfa) = self.rules[ri].clean() else {
             return true;
         };
+        let c = &scratch.clean[ri];
+        if !c.off && window.start >= c.from && window.end < c.until {
+            return false;
+        }
+        if let Some(run) = self.rules[ri].run()
+            && !self.holds_run(run, ri, hay, window, scratch)
+        {
+            return false;
+        }
         let c = &mut scratch.clean[ri];
         if c.off {
             return true;
-        }
-        if window.start >= c.from && window.end < c.until {
-            return false;
         }
         let cache = c.cache.get_or_insert_with(|| dfa.create_cache());
         let limit = window.end.saturating_add(CLEAN_LOOKAHEAD).min(hay.len());
@@ -1263,6 +1412,33 @@ impl Scanner {
                 true
             }
         }
+    }
+
+    /// Whether `window` holds a whole `run` of rule `ri`. One look, from the window's start
+    /// to at most [`CLEAN_LOOKAHEAD`] past its end, answers for every later window that
+    /// starts no later than the run it found (or that ends by where it looked).
+    fn holds_run(
+        &self,
+        run: &ClassRun,
+        ri: usize,
+        hay: &[u8],
+        window: &Range<usize>,
+        scratch: &mut Scratch,
+    ) -> bool {
+        let c = &mut scratch.clean[ri];
+        let known = window.start >= c.run_from
+            && match c.run_at {
+                Some(at) => window.start <= at,
+                None => window.end <= c.run_limit,
+            };
+        if !known {
+            let limit = window.end.saturating_add(CLEAN_LOOKAHEAD).min(hay.len());
+            c.run_from = window.start;
+            c.run_at = run.find(hay, window.start, limit);
+            c.run_limit = limit;
+            scratch.examined += c.run_at.map_or(limit, |at| at + run.len) - window.start;
+        }
+        c.run_at.is_some_and(|at| at + run.len <= window.end)
     }
 
     /// The window of rule `ri` around `hit`: as far as the rule's `window` says, within
@@ -1309,7 +1485,12 @@ impl Scanner {
         if let Some(shape) = rule.shape() {
             // What the anchored regex's one attempt would find (a retry starts past `\A`).
             *examined += window.len();
-            if !shape.fits(window) || shape.len < he {
+            let fits = if rule.shape_given() {
+                window.len() >= shape.len
+            } else {
+                shape.fits(window)
+            };
+            if !fits || shape.len < he {
                 return None;
             }
             let m = Match {
@@ -1367,6 +1548,18 @@ impl Scanner {
             None => Verdict::Accept,
         }
     }
+}
+
+/// `a == b`, its first and last eight bytes compared in registers before the rest: in
+/// keyword-dense text whose windows all differ (placeholder key ids), every window is held
+/// against the last rejected one, and they differ near an end.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let ends = |x: &[u8]| -> Option<(u64, u64)> {
+        let head = x.first_chunk::<8>()?;
+        let tail = x.last_chunk::<8>()?;
+        Some((u64::from_ne_bytes(*head), u64::from_ne_bytes(*tail)))
+    };
+    a.len() == b.len() && (ends(a).is_none() || ends(a) == ends(b)) && a == b
 }
 
 /// Hits counted per density check, and the bytes per hit under which a stretch is dense.
@@ -1971,6 +2164,86 @@ mod tests {
             let mut got = Vec::new();
             scanner.scan(hay, &mut scratch, &mut got);
             assert!(got == want, "shape {i}: {} != {}", got.len(), want.len());
+        }
+    }
+
+    #[test]
+    fn the_key_id_shape_is_given_by_its_keyword_and_hit_then() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        let rule = |id: &str| scanner.rules.iter().find(|r| r.rule.id == id).unwrap();
+        let key_id = rule("aws-access-key-id");
+        assert!(key_id.shape_given());
+        let shape = key_id.shape().unwrap();
+        let then = HitThen::parse(key_id.rule.hit_then.as_deref().unwrap()).unwrap();
+        // What `given_by` promises: a keyword and sixteen bytes `then` accepts fit.
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut given = 0;
+        for _ in 0..20_000 {
+            let mut w = key_id.rule.keywords[rng.below(4)].as_bytes().to_vec();
+            let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ2345670189az-";
+            w.extend((0..16 + rng.below(4)).map(|_| alphabet[rng.below(alphabet.len())]));
+            if then.fits(&w, 4) {
+                given += 1;
+                assert!(shape.fits(&w), "{:?}", String::from_utf8_lossy(&w));
+            }
+        }
+        assert!(given > 300);
+        // Not given: a keyword the shape does not start with, a tail longer than `then`
+        // reads, a class wider than `then`'s.
+        let other = |keywords: &[&str], then: &str| {
+            shape.given_by(
+                &keywords.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+                &HitThen::parse(then).unwrap(),
+            )
+        };
+        assert!(other(&["AKIA", "ACCA"], "[A-Z2-7]{16}"));
+        assert!(!other(&["AKIA", "AIDA"], "[A-Z2-7]{16}"));
+        assert!(!other(&["AKIA"], "[A-Z2-7]{15}"));
+        assert!(!other(&["AKIA"], "[A-Z0-9]{16}"));
+        assert!(!other(&["AKI"], "[A-Z2-7]{16}"));
+        assert!(!other(&[], "[A-Z2-7]{16}"));
+        // The pairing rules have no shape to be given.
+        assert!(!rule("aws-secret-key-after-id").shape_given());
+    }
+
+    #[test]
+    fn a_class_run_is_the_first_whole_run_a_plain_search_finds() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        let before = scanner
+            .rules
+            .iter()
+            .find(|r| r.rule.id == "aws-secret-key-before-id")
+            .unwrap();
+        let run = before.run().expect("the secret before its id");
+        assert_eq!(run.len, 40);
+        let with_newline = ClassRun::of(&parse_pattern(r"x[A-Za-z\n]{20}").unwrap()).unwrap();
+        assert_eq!(with_newline.len, 20);
+        assert!(ClassRun::of(&parse_pattern(r"x[A-Z]{15}|y[A-Z]{30}").unwrap()).is_none());
+        assert!(ClassRun::of(&parse_pattern(r"x(?:[A-Z]{30})?").unwrap()).is_none());
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for r in [run, &with_newline] {
+            for _ in 0..3_000 {
+                let alphabet = b"aZ09/+\n -=";
+                let len = rng.below(200);
+                let mut hay: Vec<u8> = (0..len).map(|_| alphabet[rng.below(4)]).collect();
+                for _ in 0..rng.below(6) {
+                    if len > 0 {
+                        hay[rng.below(len)] = alphabet[rng.below(alphabet.len())];
+                    }
+                }
+                let from = rng.below(len + 1);
+                let limit = from + rng.below(len + 1 - from);
+                let plain = (from..limit.saturating_sub(r.len - 1))
+                    .find(|&at| hay[at..at + r.len].iter().all(|&b| r.class[usize::from(b)]));
+                assert_eq!(
+                    r.find(&hay, from, limit),
+                    plain,
+                    "{:?}",
+                    String::from_utf8_lossy(&hay)
+                );
+            }
         }
     }
 
