@@ -33,10 +33,11 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
                 Verdict::Reject
             }
         }
-        Validator::AwsSessionToken => ok(stands_alone(hay, m)),
-        Validator::AwsLabelledSessionToken => {
-            ok(session_label_before(hay, m) && stands_alone(hay, m))
-        }
+        Validator::AwsSessionToken => aws_example(secret, ok(stands_alone(hay, m))),
+        Validator::AwsLabelledSessionToken => aws_example(
+            secret,
+            ok(session_label_before(hay, m) && stands_alone(hay, m)),
+        ),
         Validator::GithubToken => ok(bounded(hay, m) && token::github_checksum_holds(secret)),
         Validator::AgeSecretKey => ok(bounded(hay, m) && token::age_secret_key(secret).is_some()),
         Validator::WireguardPrivateKey => ok(bounded(hay, m)
@@ -248,10 +249,19 @@ fn aws_key_id(hay: &[u8], m: &Match) -> Verdict {
     if distinct_bytes(&id[4..]) < 6 {
         return Verdict::Reject;
     }
-    if id.ends_with(b"EXAMPLE") {
-        return Verdict::Example;
+    aws_example(id, Verdict::Accept)
+}
+
+/// AWS's documentation marks its made-up credentials with `EXAMPLE`: at the end of a key
+/// id (`AKIAIOSFODNN7EXAMPLE`), inside one (`AKIAEXAMPLEPBUMBC3GA`, in published
+/// presigned URLs) and inside session tokens (`…wEXAMPLEtc764…`). No random id or token
+/// spells it (seven given letters: one in 2^35 places for a key id's base32). An accepted
+/// secret that holds it is an example.
+fn aws_example(secret: &[u8], verdict: Verdict) -> Verdict {
+    match verdict {
+        Verdict::Accept if memchr::memmem::find(secret, b"EXAMPLE").is_some() => Verdict::Example,
+        v => v,
     }
-    Verdict::Accept
 }
 
 /// How many different bytes `bytes` holds: for a key id's characters (bytes 48 to 111,
@@ -328,15 +338,43 @@ fn aws_secret_key(hay: &[u8], m: &Match) -> Verdict {
     if !(upper && lower && digit_or_symbol) {
         return Verdict::Reject;
     }
-    if s.ends_with(b"EXAMPLEKEY") {
-        return Verdict::Example;
-    }
-    Verdict::Accept
+    aws_example(s, Verdict::Accept)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aws_marks_its_examples_with_example_anywhere() {
+        assert_eq!(
+            aws_example(b"AKIAIOSFODNN7EXAMPLE", Verdict::Accept),
+            Verdict::Example
+        );
+        assert_eq!(
+            aws_example(b"AKIAEXAMPLEPBUMBC3GA", Verdict::Accept),
+            Verdict::Example
+        );
+        assert_eq!(
+            aws_example(
+                b"AQoDYXdzEPT//wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4H",
+                Verdict::Accept
+            ),
+            Verdict::Example
+        );
+        assert_eq!(
+            aws_example(b"AKIAJ2FAN53GZUWG6CJZ", Verdict::Accept),
+            Verdict::Accept
+        );
+        assert_eq!(
+            aws_example(b"AKIAEXAMPLEPBUMBC3GA", Verdict::Reject),
+            Verdict::Reject
+        );
+        assert_eq!(
+            aws_example(b"AKIAEXAMPLXPBUMBC3GA", Verdict::Accept),
+            Verdict::Accept
+        );
+    }
 
     #[test]
     fn distinct_bytes_counts_each_byte_once() {
