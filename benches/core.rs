@@ -66,14 +66,26 @@ fn dense(clean: &[u8]) -> Vec<u8> {
     out
 }
 
-/// `size` bytes of each keyword-dense shape: BEGIN lines, the base64 of BEGIN lines, and
-/// runs of `AKIA`.
+/// `size` bytes of each keyword-dense shape: BEGIN lines, the base64 of BEGIN lines, runs
+/// of `AKIA`, and placeholder key ids all different (`AKIA` and sixteen of five letters,
+/// counted in base 5: each a whole id the key-id rule verifies, none a real one).
 fn keyword_dense(size: usize) -> Vec<(&'static str, Vec<u8>)> {
     use base64::Engine as _;
     let repeat = |unit: &[u8]| -> Vec<u8> { unit.iter().copied().cycle().take(size).collect() };
     let rsa = repeat(b"-----BEGIN RSA PRIVATE KEY-----\n");
     let b64 = base64::engine::general_purpose::STANDARD.encode(&rsa[..size / 4 * 3]);
+    let mut ids = Vec::with_capacity(size + 32);
+    for n in 0u64.. {
+        if ids.len() >= size {
+            break;
+        }
+        ids.extend_from_slice(b"AKIA");
+        ids.extend((0..16).map(|d| b"ABCDE"[(n / 5u64.pow(d) % 5) as usize]));
+        ids.push(b'\n');
+    }
+    ids.truncate(size);
     vec![
+        ("akia-placeholder-ids", ids),
         ("rsa-begin-lines", rsa),
         (
             "openssh-begin-lines",

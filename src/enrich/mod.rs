@@ -56,9 +56,12 @@ pub fn blob_findings(
             }
             f = f.with_key(key);
         }
-        if let Some((facts, revoke)) = token::analyse(rule.validator, secret) {
+        if let Some((facts, revoke, severity)) = token::analyse(rule.validator, secret) {
             f.token = Some(facts);
             f.advice = Some(revoke);
+            if let Some(s) = severity {
+                f.severity = s;
+            }
         }
         let text = if rule.category == Category::AwsAccessKey {
             String::from_utf8_lossy(secret).into_owned()

@@ -65,6 +65,7 @@ pub fn analyse(validator: Option<Validator>, secret: &[u8]) -> Option<KeyFacts> 
         | Validator::AwsSessionToken
         | Validator::AwsLabelledSessionToken
         | Validator::GithubToken
+        | Validator::PypiToken
         | Validator::ProviderToken => None,
     }
 }

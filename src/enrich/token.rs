@@ -2,7 +2,7 @@
 //! provider and the kind, its checksum, where it has one, is recomputed), and how the
 //! provider revokes it. Never asks the provider anything.
 
-use crate::finding::TokenFacts;
+use crate::finding::{Severity, TokenFacts};
 use crate::rules::Validator;
 use crate::scan::token;
 
@@ -152,6 +152,41 @@ const KINDS: &[Kind] = &[
         mode: None,
         revoke: "delete it now: platform.openai.com → Organization settings → Admin keys, then check the organisation's members, projects and keys for changes nobody made",
     },
+    Kind {
+        prefix_nul: "xoxp-\0",
+        provider: "slack",
+        kind: "user token",
+        mode: None,
+        revoke: "revoke it: the user (or a workspace admin) removes the app under the workspace's Manage apps, or call auth.revoke with the token; then read the workspace's access logs for the user's sessions and the app's use",
+    },
+    Kind {
+        prefix_nul: "hooks.slack.com/services/\0",
+        provider: "slack",
+        kind: "incoming webhook URL",
+        mode: None,
+        revoke: "delete it: api.slack.com/apps → the app → Incoming Webhooks → Remove (or remove the legacy Incoming WebHooks integration under the workspace's Manage apps), then make a new one and keep it in a secret store",
+    },
+    Kind {
+        prefix_nul: "hooks.slack.com/workflows/\0",
+        provider: "slack",
+        kind: "workflow webhook URL",
+        mode: None,
+        revoke: "turn the workflow's webhook trigger off or make a new one: Workflow Builder → the workflow → its webhook step, then read the workflow's activity for runs nobody started",
+    },
+    Kind {
+        prefix_nul: "pypi-AgEIcHlwaS5vcmc\0",
+        provider: "pypi",
+        kind: "API token",
+        mode: None,
+        revoke: "remove it now: pypi.org → Account settings → API tokens → Options → Remove token (a token of a trusted publisher expires within 15 minutes); then check the release history of every project it could upload to for files nobody uploaded, and yank them",
+    },
+    Kind {
+        prefix_nul: "pypi-AgENdGVzdC5weXBpLm9yZw\0",
+        provider: "pypi",
+        kind: "TestPyPI API token",
+        mode: Some("test"),
+        revoke: "remove it: test.pypi.org → Account settings → API tokens → Options → Remove token",
+    },
     // After the longer `sk-` prefixes above: the first that fits names the kind.
     Kind {
         prefix_nul: "sk-\0",
@@ -164,23 +199,57 @@ const KINDS: &[Kind] = &[
 
 /// A token's facts and its revocation step, for a secret found by a token rule
 /// (`validator`); `None` for any other secret.
-pub fn analyse(validator: Option<Validator>, secret: &[u8]) -> Option<(TokenFacts, String)> {
+/// A URL's scheme is left out of the prefix (`hooks.slack.com/…`). The severity, where the
+/// token's own bytes make it other than its rule's: a PyPI token with no project caveat
+/// (critical: every project of the account), a TestPyPI one (low).
+pub fn analyse(
+    validator: Option<Validator>,
+    secret: &[u8],
+) -> Option<(TokenFacts, String, Option<Severity>)> {
     let checksum = match validator? {
         Validator::GithubToken => Some(token::github_checksum_holds(secret)),
-        Validator::ProviderToken => None,
+        Validator::ProviderToken | Validator::PypiToken => None,
         _ => return None,
     };
+    let bare = secret
+        .strip_prefix(b"https://")
+        .or_else(|| secret.strip_prefix(b"http://"))
+        .unwrap_or(secret);
     let k = KINDS
         .iter()
-        .find(|k| secret.starts_with(k.prefix().as_bytes()))?;
+        .find(|k| bare.starts_with(k.prefix().as_bytes()))?;
+    let (mut scope, mut severity) = (None, None);
+    if validator == Some(Validator::PypiToken)
+        && let Some(p) = token::pypi_macaroon(secret)
+    {
+        scope = Some(if p.trusted_publisher {
+            "a trusted publisher's (expires within 15 minutes)".to_string()
+        } else if !p.projects.is_empty() {
+            let what = if p.by_id { "project ids" } else { "projects" };
+            format!("{what}: {}", p.projects.join(", "))
+        } else if p.unread {
+            "not read (a caveat is not JSON)".to_string()
+        } else {
+            "every project of the account".to_string()
+        });
+        severity = if p.test {
+            Some(Severity::Low)
+        } else if p.projects.is_empty() && !p.unread && !p.trusted_publisher {
+            Some(Severity::Critical)
+        } else {
+            None
+        };
+    }
     Some((
         TokenFacts {
             provider: k.provider,
             kind: k.kind,
             checksum,
             mode: k.mode,
+            scope,
         },
         k.revoke.to_string(),
+        severity,
     ))
 }
 
@@ -194,11 +263,18 @@ mod tests {
         for r in &rules.rules {
             if matches!(
                 r.validator,
-                Some(Validator::GithubToken | Validator::ProviderToken)
+                Some(Validator::GithubToken | Validator::ProviderToken | Validator::PypiToken)
             ) {
-                let prefix = r.pattern.trim_start_matches('(');
+                let prefix = r
+                    .pattern
+                    .trim_start_matches('(')
+                    .trim_start_matches("https?://")
+                    .replace("\\.", ".");
+                // The pattern's literal head (up to its first group or class).
+                let head = &prefix[..prefix.find(['(', '[', '{']).unwrap_or(prefix.len())];
                 assert!(
-                    KINDS.iter().any(|k| prefix.starts_with(k.prefix())),
+                    KINDS.iter().any(|k| prefix.starts_with(k.prefix())
+                        || (head.len() >= 4 && k.prefix().starts_with(head))),
                     "rule {} has no kind",
                     r.id
                 );
@@ -209,7 +285,8 @@ mod tests {
     #[test]
     fn the_longest_sk_prefix_names_the_kind() {
         let kind = |s: &str| {
-            analyse(Some(Validator::ProviderToken), s.as_bytes()).map(|(f, _)| (f.provider, f.kind))
+            analyse(Some(Validator::ProviderToken), s.as_bytes())
+                .map(|(f, ..)| (f.provider, f.kind))
         };
         assert_eq!(
             kind("sk-ant-admin01-x"),

@@ -184,7 +184,7 @@ pub struct AwsFacts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenFacts {
     /// `github`, `npm`, `gitlab`, `docker-hub`, `stripe`, `google`, `slack`, `anthropic`,
-    /// `openai`.
+    /// `openai`, `pypi`.
     pub provider: &'static str,
     /// What kind of token of that provider: `personal access token (classic)`, …
     pub kind: &'static str,
@@ -194,6 +194,10 @@ pub struct TokenFacts {
     /// Live or test mode, where the token says (`stripe`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<&'static str>,
+    /// What the token may do, where its bytes say (`pypi`: `every project of the
+    /// account`, `projects: a, b`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// What makes a key at rest weaker.

@@ -12,6 +12,9 @@ pub fn token_facts(t: &TokenFacts) -> String {
     if let Some(mode) = t.mode {
         line.push_str(&format!(" · {mode} mode"));
     }
+    if let Some(scope) = &t.scope {
+        line.push_str(&format!(" · scope: {scope}"));
+    }
     match t.checksum {
         Some(true) => line.push_str(" · checksum holds"),
         Some(false) => line.push_str(" · checksum fails"),

@@ -91,6 +91,9 @@ pub enum Validator {
     AgeSecretKey,
     /// A WireGuard `PrivateKey =` of 32 bytes in an `[Interface]` section.
     WireguardPrivateKey,
+    /// A PyPI API token: `pypi-` and a macaroon whose binary structure holds (see
+    /// `scan::token::pypi_macaroon`), standing on its own.
+    PypiToken,
     /// A provider token with no checksum (fine-grained GitHub, GitLab, Docker Hub, Stripe,
     /// Google API keys, Slack, Anthropic, OpenAI):
     /// standing on its own, its random part not a placeholder.
@@ -342,7 +345,8 @@ mod tests {
     /// Past 32 strings aho-corasick's packed prefilter switches from Slim to Fat Teddy
     /// (16 bytes a step instead of 32): +20% CPU on a large clean tree. Keywords of 4
     /// bytes or more keep its fingerprint at 4 bytes. The strings are the keywords, less
-    /// those found through a shared anchor (the `-----BEGIN` armours), plus the scan's
+    /// those found through a shared anchor (the `-----BEGIN` armours, `ession_token` and
+    /// `essionToken`) or through a keyword inside them (`AGE-SECRET-KEY-1`), plus the scan's
     /// markers. A new rule must share or replace a keyword, or join an anchor (see
     /// benches/results/2026-12-02-tokens.md).
     #[test]

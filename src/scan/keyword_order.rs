@@ -23,45 +23,45 @@
 /// change to the built-in keywords fails `the_tuned_order_is_the_builtin_set` until this is
 /// found again.
 pub(super) const TUNED: [&str; 32] = [
-    "ESSION_TOKEN",
-    "PrivateKey",
-    "ECURITY",
-    "ecurity",
-    "ASIA",
-    "essionToken",
-    "npm_",
-    "ECRET",
-    "ession_token",
-    "glpat-",
-    "AGE-SECRET-KEY-1",
-    "sk-ant-",
-    "ABIA",
-    "neinfile",
-    "LS0tLS1CRUdJTi",
-    "ghu_",
-    "T3BlbkFJ",
-    "ghs_",
-    "BEGIN SSH2 ENCRYPTED PRIVATE KEY",
-    "xoxb-",
-    "ACCA",
-    "PuTTY-User-Key-File-",
-    "AWS::EC2::SecurityGroup",
-    "gho_",
-    "ecret",
-    "ghp_",
-    "AIza",
     "-----BEGIN",
-    "k_live_",
-    "AKIA",
+    "ghu_",
+    "ghs_",
+    "ession",
     "_pat_",
+    "PrivateKey",
+    "neinfile",
+    "AIza",
+    "sk-ant-",
+    "xoxp-",
+    "ECRET",
+    "ESSION_TOKEN",
+    "gho_",
+    "k_live_",
+    "ecret",
+    "ABIA",
+    "AKIA",
+    "pypi-AgE",
+    "ecurity",
+    "LS0tLS1CRUdJTi",
+    "ghp_",
+    "ECURITY",
+    "xoxb-",
+    "BEGIN SSH2 ENCRYPTED PRIVATE KEY",
+    "ASIA",
+    "glpat-",
     "ghr_",
+    "T3BlbkFJ",
+    "npm_",
+    "PuTTY-User-Key-File-",
+    "hooks.slack.com",
+    "ACCA",
 ];
 
 /// `keywords` (and, in step, `rules`) in the order that gives neighbours one bucket, or
 /// [`TUNED`]'s where the set is exactly its.
-pub fn for_prefilter(keywords: Vec<&str>, rules: Vec<Vec<usize>>) -> (Vec<&str>, Vec<Vec<usize>>) {
+pub fn for_prefilter<T: Default>(keywords: Vec<&str>, rules: Vec<T>) -> (Vec<&str>, Vec<T>) {
     if keywords.len() == TUNED.len() && TUNED.iter().all(|t| keywords.contains(t)) {
-        let mut rules: Vec<Option<Vec<usize>>> = rules.into_iter().map(Some).collect();
+        let mut rules: Vec<Option<T>> = rules.into_iter().map(Some).collect();
         let order: Vec<usize> = TUNED
             .iter()
             .map(|t| keywords.iter().position(|k| k == t).unwrap_or_default())
@@ -78,7 +78,7 @@ pub fn for_prefilter(keywords: Vec<&str>, rules: Vec<Vec<usize>>) -> (Vec<&str>,
 }
 
 /// Sorted by first bytes, neighbours dealt into one bucket (see the module's comment).
-fn heuristic(keywords: Vec<&str>, rules: Vec<Vec<usize>>) -> (Vec<&str>, Vec<Vec<usize>>) {
+fn heuristic<T: Default>(keywords: Vec<&str>, rules: Vec<T>) -> (Vec<&str>, Vec<T>) {
     const BUCKETS: usize = 8;
     let n = keywords.len();
     let mut by_look: Vec<usize> = (0..n).collect();
@@ -97,7 +97,7 @@ fn heuristic(keywords: Vec<&str>, rules: Vec<Vec<usize>>) -> (Vec<&str>, Vec<Vec
     for (pos, &ki) in by_look.iter().enumerate() {
         order[slots[pos]] = ki;
     }
-    let mut rules: Vec<Option<Vec<usize>>> = rules.into_iter().map(Some).collect();
+    let mut rules: Vec<Option<T>> = rules.into_iter().map(Some).collect();
     (
         order.iter().map(|&ki| keywords[ki]).collect(),
         order
@@ -177,7 +177,7 @@ mod tests {
         let set = crate::rules::RuleSet::builtin().unwrap();
         let scanner = crate::scan::Scanner::new(&set, Default::default()).unwrap();
         let strings: Vec<&str> = scanner.prefilter().iter().map(String::as_str).collect();
-        let rules = vec![Vec::new(); strings.len()];
+        let rules: Vec<Vec<usize>> = vec![Vec::new(); strings.len()];
         let mut order = heuristic(strings, rules).0;
         let total = |o: &[&str]| -> u64 {
             let m = masks(&o.iter().map(|s| s.as_bytes()).collect::<Vec<_>>());

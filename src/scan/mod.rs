@@ -64,6 +64,11 @@ pub struct CompiledRule {
     /// For an anchored rule whose every match has one length (see [`Shape`]), its
     /// pattern as byte sets, checked without the regex.
     shape: OnceLock<Option<Shape>>,
+    /// A run of bytes of one class that every match holds (see [`ClassRun`]).
+    run: OnceLock<Option<ClassRun>>,
+    /// The rule's [`Shape`] holds wherever one of its keywords is followed by what its
+    /// `hit_then` asks (see [`Shape::given_by`]): a hit that counts fits it unchecked.
+    shape_given: OnceLock<bool>,
 }
 
 impl CompiledRule {
@@ -119,6 +124,26 @@ impl CompiledRule {
                 }
                 Shape::of(&parse_pattern(&self.rule.pattern)?)
             })
+            .as_ref()
+    }
+
+    fn shape_given(&self) -> bool {
+        *self.shape_given.get_or_init(|| {
+            let then = self
+                .rule
+                .hit_then
+                .as_deref()
+                .and_then(|t| HitThen::parse(t).ok());
+            match (self.shape(), then) {
+                (Some(shape), Some(then)) => shape.given_by(&self.rule.keywords, &then),
+                _ => false,
+            }
+        })
+    }
+
+    fn run(&self) -> Option<&ClassRun> {
+        self.run
+            .get_or_init(|| ClassRun::of(&parse_pattern(&self.rule.pattern)?))
             .as_ref()
     }
 
@@ -279,6 +304,26 @@ impl Shape {
     }
 
     /// Whether `bytes` starts with a match.
+    /// True when every keyword followed by what `then` asks fits one alternative: the
+    /// keyword's bytes, then `then`'s class `then.count` times, and nothing more (the
+    /// key-id rule: `AKIA` and its siblings, then `[A-Z2-7]{16}`). A hit that counts for
+    /// the rule is exactly that, so checking the shape again would only read the same
+    /// bytes a second time.
+    fn given_by(&self, keywords: &[String], then: &HitThen) -> bool {
+        let singleton = |set: &[bool; 256], b: u8| {
+            set[usize::from(b)] && set.iter().filter(|&&x| x).count() == 1
+        };
+        !keywords.is_empty()
+            && keywords.iter().all(|k| {
+                let k = k.as_bytes();
+                k.len() + then.count == self.len
+                    && self.alternatives.iter().any(|alt| {
+                        alt.iter().zip(k).all(|(set, &b)| singleton(set, b))
+                            && alt[k.len()..].iter().all(|set| *set == then.bytes)
+                    })
+            })
+    }
+
     fn fits(&self, bytes: &[u8]) -> bool {
         let Some(head) = bytes.get(..self.len) else {
             return false;
@@ -286,6 +331,92 @@ impl Shape {
         self.alternatives
             .iter()
             .any(|alt| alt.iter().zip(head).all(|(set, &b)| set[b as usize]))
+    }
+}
+
+/// `len` bytes in a row from one byte class, which every match of a rule's pattern holds:
+/// the AWS pairing rules' 40-character secret (`[A-Za-z0-9/+]{40}`). A window without such
+/// a run cannot hold a match, and looking for one is a table look-up per byte at most
+/// (fewer: see [`ClassRun::find`]) where the clean-stretch DFA (see [`Scanner::may_match`])
+/// walks a large state set: in text dense with placeholder key ids (each a hit, no two
+/// alike, none beside a secret) that DFA was a fifth of the scan.
+#[derive(Debug)]
+struct ClassRun {
+    class: [bool; 256],
+    len: usize,
+}
+
+impl ClassRun {
+    /// Shorter runs are too common to be worth a look of their own.
+    const MIN_LEN: usize = 16;
+
+    /// The longest run the pattern's top-level sequence requires: a repetition of one
+    /// class at least [`ClassRun::MIN_LEN`] times (inside captures and groups), found in
+    /// every match whatever its context.
+    fn of(hir: &regex_syntax::hir::Hir) -> Option<ClassRun> {
+        use regex_syntax::hir::{Class, HirKind};
+        match hir.kind() {
+            HirKind::Capture(c) => ClassRun::of(&c.sub),
+            HirKind::Concat(v) => v.iter().filter_map(ClassRun::of).max_by_key(|r| r.len),
+            HirKind::Repetition(r) => {
+                let len = usize::try_from(r.min).ok()?;
+                if len < ClassRun::MIN_LEN {
+                    return ClassRun::of(&r.sub).filter(|_| r.min >= 1);
+                }
+                let HirKind::Class(Class::Bytes(bytes)) = r.sub.kind() else {
+                    return ClassRun::of(&r.sub);
+                };
+                let mut class = [false; 256];
+                for range in bytes.ranges() {
+                    for b in range.start()..=range.end() {
+                        class[usize::from(b)] = true;
+                    }
+                }
+                Some(ClassRun { class, len })
+            }
+            _ => None,
+        }
+    }
+
+    /// Where the first run (the one that starts first) at or after `from` starts, if one
+    /// ends by `limit`. A class without the newline has its runs within lines: lines
+    /// shorter than a run are passed over at `memchr`'s speed, and only longer ones read.
+    fn find(&self, hay: &[u8], from: usize, limit: usize) -> Option<usize> {
+        if self.class[usize::from(b'\n')] {
+            return self.find_within(hay, from, limit);
+        }
+        let mut line = from;
+        for end in memchr::memchr_iter(b'\n', &hay[from..limit])
+            .map(|i| from + i)
+            .chain(std::iter::once(limit))
+        {
+            if end - line >= self.len
+                && let Some(at) = self.find_within(hay, line, end)
+            {
+                return Some(at);
+            }
+            line = end + 1;
+        }
+        None
+    }
+
+    /// [`ClassRun::find`], byte by byte. Each candidate start is tried from its far end
+    /// backwards: a byte out of the class there rules out every start up to it, so
+    /// ordinary text is read about once per run length, and no byte is read more than
+    /// twice.
+    fn find_within(&self, hay: &[u8], from: usize, limit: usize) -> Option<usize> {
+        let mut start = from;
+        while start + self.len <= limit {
+            let mut i = start + self.len;
+            while i > start && self.class[usize::from(hay[i - 1])] {
+                i -= 1;
+            }
+            if i == start {
+                return Some(start);
+            }
+            start = i;
+        }
+        None
     }
 }
 
@@ -499,7 +630,7 @@ impl Marker {
 /// form-encoding, HTML character references, JSON's `\u0020`. No rule's pattern can start
 /// there; a hit is handed straight to the decoding layer as a private key's (the rule
 /// index [`ARMOUR_CARRIER`] in [`Scratch::unmatched`]), which undoes the carrier and
-/// scans again. They share their first [`ANCHOR_LEN`] bytes with the armours, so the
+/// scans again. They share their first [`SHARED_PREFIX`] bytes with the armours, so the
 /// automaton looks for them through the one `-----BEGIN` anchor, at no cost to its
 /// prefilter.
 const ARMOUR_CARRIERS: [&str; 4] = [
@@ -521,6 +652,11 @@ struct Clean {
     /// The lazy DFA gave up on this haystack: no more passes.
     off: bool,
     cache: Option<regex_automata::hybrid::dfa::Cache>,
+    /// What the last look for the rule's [`ClassRun`] found: from `run_from` on, the
+    /// first run starts at `run_at`, or none ends by `run_limit`.
+    run_from: usize,
+    run_at: Option<usize>,
+    run_limit: usize,
 }
 
 /// How far past a window the clean-stretch pass looks when it finds no match: far enough
@@ -604,49 +740,157 @@ pub struct Scanner {
     marker_bits: Vec<u32>,
     /// keyword index → whether it is one of [`ARMOUR_CARRIERS`] (and no rule's).
     carrier: Vec<bool>,
-    /// The automata look for anchors (see [`anchors`]): anchor index → its keywords
-    /// (index, length), longest first, and whether the anchor is its one keyword.
-    anchored: Vec<Vec<(usize, usize)>>,
+    /// The automata look for anchors (see [`anchors`]): anchor index → the keywords
+    /// found through it, leftmost and then longest first, and whether the anchor is its
+    /// one keyword.
+    anchored: Vec<Vec<Member>>,
     anchored_exactly: Vec<bool>,
     keyword_bytes: Vec<Box<[u8]>>,
     options: ScanOptions,
 }
 
-/// Keywords longer than this that share their first this many bytes with another are
-/// found through that shared prefix (an anchor) and told apart after it.
-const ANCHOR_LEN: usize = 10;
+/// Keywords that share their first this many bytes are found through their longest shared
+/// prefix (an anchor) and told apart after it.
+const SHARED_PREFIX: usize = 5;
 
-/// The strings the automata look for: each keyword, except that keywords sharing their
-/// first [`ANCHOR_LEN`] bytes (the seven `-----BEGIN … PRIVATE KEY` armours) are looked
-/// for as that prefix, once, and the keyword is read after it. The prefilter is fastest
-/// with at most 32 strings; the armours sit in one of its buckets whatever their number,
-/// but each took a slot, and each was compared at every `----` of a Markdown rule.
-/// Returns the anchors and, for each, its keywords (indexes into `keywords`), longest
-/// first: the keyword a leftmost-longest search would report where several start.
-fn anchors<'k>(keywords: &[&'k str]) -> (Vec<&'k str>, Vec<Vec<usize>>) {
+/// The shortest string the automata look for: aho-corasick's packed prefilter fingerprints
+/// every string by its first `min(4, shortest)` bytes.
+const MIN_ANCHOR: usize = 4;
+
+/// Where a keyword stands relative to the match of the anchor it is found through: it
+/// starts `back` bytes before the anchor's match and is `len` bytes long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Member {
+    ki: usize,
+    back: usize,
+    len: usize,
+}
+
+/// The strings the automata look for. The prefilter is fastest with at most 32 strings
+/// (see `rules`' `the_builtin_keywords_fit_the_fast_prefilter`), so keywords share them
+/// where they can without changing what the scan finds:
+///
+/// - a keyword that holds another keyword once (`AGE-SECRET-KEY-1` holds `ECRET`,
+///   `AWS::EC2::SecurityGroup` holds `ecurity`) is found through that one: where it
+///   matches, the bytes around it are compared with the longer keyword. Only where no
+///   other keyword could start in the longer one's bytes before it (see [`inner_safe`]),
+///   so the leftmost match is the same;
+/// - keywords that share their first [`SHARED_PREFIX`] bytes (the seven `-----BEGIN …
+///   PRIVATE KEY` armours, `ession_token` and `essionToken`) are looked for as their
+///   longest shared prefix, once, and the keyword is read after it.
+///
+/// Returns the anchors and, for each, the keywords found through it, leftmost and then
+/// longest first: the keyword a leftmost-longest search would report where several hold.
+fn anchors<'k>(keywords: &[&'k str]) -> (Vec<&'k str>, Vec<Vec<Member>>) {
+    let n = keywords.len();
+    // Keywords found inside another: keyword index → (the keyword it is found through,
+    // how far into it that one starts).
+    let inner: Vec<Option<(usize, usize)>> = (0..n)
+        .map(|ki| {
+            let k = keywords[ki].as_bytes();
+            let mut found = None;
+            for (ai, a) in keywords.iter().enumerate() {
+                let a = a.as_bytes();
+                if ai == ki || a.len() < MIN_ANCHOR || a.len() >= k.len() {
+                    continue;
+                }
+                let at: Vec<usize> = (0..=k.len() - a.len())
+                    .filter(|&o| &k[o..o + a.len()] == a)
+                    .collect();
+                if let [o] = at[..]
+                    && o > 0
+                    && found.is_none()
+                {
+                    found = Some((ai, o));
+                }
+            }
+            found.filter(|&(ai, o)| inner_safe(keywords, ki, ai, o))
+        })
+        .collect();
+    // An anchor keyword must be found itself, not through a third.
+    let inner: Vec<Option<(usize, usize)>> = inner
+        .iter()
+        .map(|i| i.filter(|&(ai, _)| inner[ai].is_none()))
+        .collect();
     let mut anchors: Vec<&str> = Vec::new();
-    let mut members: Vec<Vec<usize>> = Vec::new();
+    let mut members: Vec<Vec<Member>> = Vec::new();
+    let mut anchor_of: Vec<usize> = vec![usize::MAX; n];
     for (ki, kw) in keywords.iter().enumerate() {
-        let shared = kw.len() > ANCHOR_LEN
-            && kw.is_char_boundary(ANCHOR_LEN)
-            && keywords.iter().enumerate().any(|(kj, other)| {
-                kj != ki
-                    && other.len() > ANCHOR_LEN
-                    && other.as_bytes()[..ANCHOR_LEN] == kw.as_bytes()[..ANCHOR_LEN]
-            });
-        let anchor = if shared { &kw[..ANCHOR_LEN] } else { kw };
-        match anchors.iter().position(|a| *a == anchor) {
-            Some(ai) => members[ai].push(ki),
+        if inner[ki].is_some() {
+            continue;
+        }
+        let anchor = if kw.len() >= SHARED_PREFIX && kw.is_char_boundary(SHARED_PREFIX) {
+            // The longest prefix this keyword shares with every other keyword that shares
+            // its first SHARED_PREFIX bytes.
+            let mut lcp = kw.len();
+            let mut shared = false;
+            for (kj, other) in keywords.iter().enumerate() {
+                if kj == ki
+                    || inner[kj].is_some()
+                    || other.len() < SHARED_PREFIX
+                    || other.as_bytes()[..SHARED_PREFIX] != kw.as_bytes()[..SHARED_PREFIX]
+                {
+                    continue;
+                }
+                shared = true;
+                lcp = lcp.min(
+                    kw.bytes()
+                        .zip(other.bytes())
+                        .take_while(|(a, b)| a == b)
+                        .count(),
+                );
+            }
+            while !kw.is_char_boundary(lcp) {
+                lcp -= 1;
+            }
+            if shared { &kw[..lcp] } else { kw }
+        } else {
+            kw
+        };
+        let ai = match anchors.iter().position(|a| *a == anchor) {
+            Some(ai) => ai,
             None => {
                 anchors.push(anchor);
-                members.push(vec![ki]);
+                members.push(Vec::new());
+                anchors.len() - 1
             }
+        };
+        anchor_of[ki] = ai;
+        members[ai].push(Member {
+            ki,
+            back: 0,
+            len: kw.len(),
+        });
+    }
+    for (ki, i) in inner.iter().enumerate() {
+        if let Some((host, o)) = *i {
+            members[anchor_of[host]].push(Member {
+                ki,
+                back: o,
+                len: keywords[ki].len(),
+            });
         }
     }
     for m in &mut members {
-        m.sort_by_key(|&ki| std::cmp::Reverse(keywords[ki].len()));
+        m.sort_by_key(|m| (std::cmp::Reverse(m.back), std::cmp::Reverse(m.len)));
     }
     (anchors, members)
+}
+
+/// Whether keyword `ki` can be found through keyword `ai`, which it holds `o` bytes in,
+/// with the same leftmost-longest matches: no keyword but `ki` itself may start at
+/// `ki`'s first byte or in the `o` bytes before `ai` (it would start before the
+/// anchor's match, and the longer keyword would then be missed or found out of order).
+fn inner_safe(keywords: &[&str], ki: usize, ai: usize, o: usize) -> bool {
+    let k = keywords[ki].as_bytes();
+    keywords.iter().enumerate().all(|(wi, w)| {
+        let w = w.as_bytes();
+        wi == ki
+            || (0..o).all(|j| {
+                let rest = &k[j..];
+                !(rest.starts_with(w) || w.starts_with(rest))
+            })
+    }) && ai != ki
 }
 
 impl Scanner {
@@ -705,14 +949,10 @@ impl Scanner {
             .build(&anchors)?;
         let anchor_lens: Vec<usize> = anchors.iter().map(|a| a.len()).collect();
         let prefilter: Vec<String> = anchors.iter().map(|a| a.to_string()).collect();
-        let anchored: Vec<Vec<(usize, usize)>> = anchored
-            .iter()
-            .map(|kis| kis.iter().map(|&ki| (ki, keywords[ki].len())).collect())
-            .collect();
         let anchored_exactly: Vec<bool> = anchors
             .iter()
             .zip(&anchored)
-            .map(|(a, kis)| kis.len() == 1 && kis[0].1 == a.len())
+            .map(|(a, ms)| ms.len() == 1 && ms[0].back == 0 && ms[0].len == a.len())
             .collect();
         let keyword_bytes: Vec<Box<[u8]>> = keywords.iter().map(|k| k.as_bytes().into()).collect();
         let longest_keyword = keywords.iter().map(|k| k.len()).max().unwrap_or(1);
@@ -758,6 +998,8 @@ impl Scanner {
                 min_window: OnceLock::new(),
                 clean: OnceLock::new(),
                 shape: OnceLock::new(),
+                run: OnceLock::new(),
+                shape_given: OnceLock::new(),
             })
             .collect();
         Ok(Scanner {
@@ -819,6 +1061,7 @@ impl Scanner {
         scratch.clean.resize_with(n, Clean::default);
         for c in &mut scratch.clean {
             (c.from, c.until, c.off) = (0, 0, false);
+            (c.run_from, c.run_at, c.run_limit) = (0, None, 0);
         }
         scratch.examined = 0;
         scratch.unmatched.clear();
@@ -980,19 +1223,24 @@ impl Scanner {
         last
     }
 
-    /// The keyword that an anchor's match `m` starts: the longest of its keywords that
-    /// `hay` holds there.
+    /// The keyword that an anchor's match `m` (in a search that started at `from`) stands
+    /// for: the leftmost, then longest, of its keywords that `hay` holds there.
     #[inline]
-    fn keyword_at(&self, hay: &[u8], m: aho_corasick::Match) -> Option<aho_corasick::Match> {
+    fn keyword_at(
+        &self,
+        hay: &[u8],
+        from: usize,
+        m: aho_corasick::Match,
+    ) -> Option<aho_corasick::Match> {
         let ai = m.pattern().as_usize();
         if self.anchored_exactly[ai] {
-            let (ki, _) = self.anchored[ai][0];
+            let ki = self.anchored[ai][0].ki;
             return Some(aho_corasick::Match::must(ki, m.span()));
         }
-        let rest = &hay[m.start()..];
-        self.anchored[ai].iter().find_map(|&(ki, len)| {
-            rest.starts_with(&self.keyword_bytes[ki])
-                .then(|| aho_corasick::Match::must(ki, m.start()..m.start() + len))
+        self.anchored[ai].iter().find_map(|k| {
+            let start = m.start().checked_sub(k.back)?;
+            (start >= from && hay[start..].starts_with(&self.keyword_bytes[k.ki]))
+                .then(|| aho_corasick::Match::must(k.ki, start..start + k.len))
         })
     }
 
@@ -1087,7 +1335,7 @@ impl Scanner {
         if let Some(last) = &scratch.rejected[ri]
             && last.window == here.window
             && last.hit == here.hit
-            && hay[last.seen.clone()] == hay[here.seen.clone()]
+            && same_bytes(&hay[last.seen.clone()], &hay[here.seen.clone()])
         {
             return;
         }
@@ -1118,6 +1366,10 @@ impl Scanner {
     /// end of what it searched): in keyword-dense text with no secret (placeholder key
     /// ids, each window different) the secret-before-id rule makes one pass over the
     /// stretch instead of a search of its ~60-byte window per hit.
+    ///
+    /// Before the DFA, the same for the run of one class that every match of the rule
+    /// holds (see [`ClassRun`]), which is cheaper to look for: a window without one is
+    /// answered without the DFA.
     fn may_match(
         &self,
         ri: usize,
@@ -1128,12 +1380,18 @@ impl Scanner {
         let Some(dfa) = self.rules[ri].clean() else {
             return true;
         };
+        let c = &scratch.clean[ri];
+        if !c.off && window.start >= c.from && window.end < c.until {
+            return false;
+        }
+        if let Some(run) = self.rules[ri].run()
+            && !self.holds_run(run, ri, hay, window, scratch)
+        {
+            return false;
+        }
         let c = &mut scratch.clean[ri];
         if c.off {
             return true;
-        }
-        if window.start >= c.from && window.end < c.until {
-            return false;
         }
         let cache = c.cache.get_or_insert_with(|| dfa.create_cache());
         let limit = window.end.saturating_add(CLEAN_LOOKAHEAD).min(hay.len());
@@ -1154,6 +1412,33 @@ impl Scanner {
                 true
             }
         }
+    }
+
+    /// Whether `window` holds a whole `run` of rule `ri`. One look, from the window's start
+    /// to at most [`CLEAN_LOOKAHEAD`] past its end, answers for every later window that
+    /// starts no later than the run it found (or that ends by where it looked).
+    fn holds_run(
+        &self,
+        run: &ClassRun,
+        ri: usize,
+        hay: &[u8],
+        window: &Range<usize>,
+        scratch: &mut Scratch,
+    ) -> bool {
+        let c = &mut scratch.clean[ri];
+        let known = window.start >= c.run_from
+            && match c.run_at {
+                Some(at) => window.start <= at,
+                None => window.end <= c.run_limit,
+            };
+        if !known {
+            let limit = window.end.saturating_add(CLEAN_LOOKAHEAD).min(hay.len());
+            c.run_from = window.start;
+            c.run_at = run.find(hay, window.start, limit);
+            c.run_limit = limit;
+            scratch.examined += c.run_at.map_or(limit, |at| at + run.len) - window.start;
+        }
+        c.run_at.is_some_and(|at| at + run.len <= window.end)
     }
 
     /// The window of rule `ri` around `hit`: as far as the rule's `window` says, within
@@ -1200,7 +1485,12 @@ impl Scanner {
         if let Some(shape) = rule.shape() {
             // What the anchored regex's one attempt would find (a retry starts past `\A`).
             *examined += window.len();
-            if !shape.fits(window) || shape.len < he {
+            let fits = if rule.shape_given() {
+                window.len() >= shape.len
+            } else {
+                shape.fits(window)
+            };
+            if !fits || shape.len < he {
                 return None;
             }
             let m = Match {
@@ -1260,6 +1550,18 @@ impl Scanner {
     }
 }
 
+/// `a == b`, its first and last eight bytes compared in registers before the rest: in
+/// keyword-dense text whose windows all differ (placeholder key ids), every window is held
+/// against the last rejected one, and they differ near an end.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let ends = |x: &[u8]| -> Option<(u64, u64)> {
+        let head = x.first_chunk::<8>()?;
+        let tail = x.last_chunk::<8>()?;
+        Some((u64::from_ne_bytes(*head), u64::from_ne_bytes(*tail)))
+    };
+    a.len() == b.len() && (ends(a).is_none() || ends(a) == ends(b)) && a == b
+}
+
 /// Hits counted per density check, and the bytes per hit under which a stretch is dense.
 const DENSITY_BLOCK: u32 = 256;
 const DENSE_BYTES_PER_HIT: usize = 64;
@@ -1298,7 +1600,7 @@ impl KeywordHits<'_> {
             };
             match found {
                 Some(m) => {
-                    let Some(m) = self.scanner.keyword_at(self.hay, m) else {
+                    let Some(m) = self.scanner.keyword_at(self.hay, self.pos, m) else {
                         // An anchor with none of its keywords after it: the search goes
                         // on from the next byte, as it would have without the anchor.
                         self.pos = m.start() + 1;
@@ -1505,6 +1807,11 @@ mod tests {
             hay.resize(hay.len() + 3 * DENSE_SPAN, b'.');
             hay.extend(b"ASIA\n".repeat(2000));
             hay.extend_from_slice(b"aws_secret_key");
+            // Keywords found through another inside them, or through a shared prefix; and
+            // the inner keyword where the longer one starts inside an earlier match.
+            hay.extend_from_slice(b"\nAGE-SECRET-KEY-1 ACCAGE-SECRET-KEY-1 AGE-SECRET-KEY-");
+            hay.extend_from_slice(b"\nType: AWS::EC2::SecurityGroup AWS::EC2::Security");
+            hay.extend_from_slice(b"\naws_session_token SessionToken expression essionToke");
             let want: Vec<_> = scanner
                 .keyword_automaton()
                 .find_iter(&hay[..])
@@ -1518,6 +1825,46 @@ mod tests {
             assert_eq!(got.len(), want.len(), "shift {shift}");
             assert!(got == want, "shift {shift}");
         }
+    }
+
+    /// Keywords share prefilter strings: inside another keyword, or by a shared prefix.
+    #[test]
+    fn keywords_are_found_through_shared_anchors() {
+        let kws = [
+            "ECRET",
+            "AGE-SECRET-KEY-1",
+            "ecurity",
+            "AWS::EC2::SecurityGroup",
+            "ession_token",
+            "essionToken",
+            "-----BEGIN RSA PRIVATE KEY",
+            "-----BEGIN PRIVATE KEY",
+            "-----BEGIN+",
+            "AKIA",
+        ];
+        let (anchors, members) = anchors(&kws);
+        assert_eq!(
+            anchors,
+            ["ECRET", "ecurity", "ession", "-----BEGIN", "AKIA"]
+        );
+        let found = |a: &str| -> Vec<(&str, usize)> {
+            let ai = anchors.iter().position(|x| *x == a).unwrap();
+            members[ai].iter().map(|m| (kws[m.ki], m.back)).collect()
+        };
+        assert_eq!(found("ECRET"), [("AGE-SECRET-KEY-1", 5), ("ECRET", 0)]);
+        assert_eq!(
+            found("ecurity"),
+            [("AWS::EC2::SecurityGroup", 11), ("ecurity", 0)]
+        );
+        assert_eq!(found("ession"), [("ession_token", 0), ("essionToken", 0)]);
+        // Not where another keyword could start before the inner one: `AKIA` may start
+        // at `ACCAKIA…`'s fourth byte.
+        let kws = ["AKIA", "ACCA", "ACCAKIA-X"];
+        assert_eq!(super::anchors(&kws).0, ["AKIA", "ACCA", "ACCAKIA-X"]);
+        // Nor where another keyword (`ECRET-KEY`) may start in the longer one before the
+        // inner one (`CRET`).
+        let kws = ["CRET", "ECRET-KEY", "AGE-SECRET-KEY-1"];
+        assert_eq!(super::anchors(&kws).0, ["CRET", "AGE-SECRET-KEY-1"]);
     }
 
     /// The scan as it was before keyword groups (commit d5d07b6): per rule, every hit
@@ -1817,6 +2164,86 @@ mod tests {
             let mut got = Vec::new();
             scanner.scan(hay, &mut scratch, &mut got);
             assert!(got == want, "shape {i}: {} != {}", got.len(), want.len());
+        }
+    }
+
+    #[test]
+    fn the_key_id_shape_is_given_by_its_keyword_and_hit_then() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        let rule = |id: &str| scanner.rules.iter().find(|r| r.rule.id == id).unwrap();
+        let key_id = rule("aws-access-key-id");
+        assert!(key_id.shape_given());
+        let shape = key_id.shape().unwrap();
+        let then = HitThen::parse(key_id.rule.hit_then.as_deref().unwrap()).unwrap();
+        // What `given_by` promises: a keyword and sixteen bytes `then` accepts fit.
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut given = 0;
+        for _ in 0..20_000 {
+            let mut w = key_id.rule.keywords[rng.below(4)].as_bytes().to_vec();
+            let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ2345670189az-";
+            w.extend((0..16 + rng.below(4)).map(|_| alphabet[rng.below(alphabet.len())]));
+            if then.fits(&w, 4) {
+                given += 1;
+                assert!(shape.fits(&w), "{:?}", String::from_utf8_lossy(&w));
+            }
+        }
+        assert!(given > 300);
+        // Not given: a keyword the shape does not start with, a tail longer than `then`
+        // reads, a class wider than `then`'s.
+        let other = |keywords: &[&str], then: &str| {
+            shape.given_by(
+                &keywords.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+                &HitThen::parse(then).unwrap(),
+            )
+        };
+        assert!(other(&["AKIA", "ACCA"], "[A-Z2-7]{16}"));
+        assert!(!other(&["AKIA", "AIDA"], "[A-Z2-7]{16}"));
+        assert!(!other(&["AKIA"], "[A-Z2-7]{15}"));
+        assert!(!other(&["AKIA"], "[A-Z0-9]{16}"));
+        assert!(!other(&["AKI"], "[A-Z2-7]{16}"));
+        assert!(!other(&[], "[A-Z2-7]{16}"));
+        // The pairing rules have no shape to be given.
+        assert!(!rule("aws-secret-key-after-id").shape_given());
+    }
+
+    #[test]
+    fn a_class_run_is_the_first_whole_run_a_plain_search_finds() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        let before = scanner
+            .rules
+            .iter()
+            .find(|r| r.rule.id == "aws-secret-key-before-id")
+            .unwrap();
+        let run = before.run().expect("the secret before its id");
+        assert_eq!(run.len, 40);
+        let with_newline = ClassRun::of(&parse_pattern(r"x[A-Za-z\n]{20}").unwrap()).unwrap();
+        assert_eq!(with_newline.len, 20);
+        assert!(ClassRun::of(&parse_pattern(r"x[A-Z]{15}|y[A-Z]{30}").unwrap()).is_none());
+        assert!(ClassRun::of(&parse_pattern(r"x(?:[A-Z]{30})?").unwrap()).is_none());
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for r in [run, &with_newline] {
+            for _ in 0..3_000 {
+                let alphabet = b"aZ09/+\n -=";
+                let len = rng.below(200);
+                let mut hay: Vec<u8> = (0..len).map(|_| alphabet[rng.below(4)]).collect();
+                for _ in 0..rng.below(6) {
+                    if len > 0 {
+                        hay[rng.below(len)] = alphabet[rng.below(alphabet.len())];
+                    }
+                }
+                let from = rng.below(len + 1);
+                let limit = from + rng.below(len + 1 - from);
+                let plain = (from..limit.saturating_sub(r.len - 1))
+                    .find(|&at| hay[at..at + r.len].iter().all(|&b| r.class[usize::from(b)]));
+                assert_eq!(
+                    r.find(&hay, from, limit),
+                    plain,
+                    "{:?}",
+                    String::from_utf8_lossy(&hay)
+                );
+            }
         }
     }
 

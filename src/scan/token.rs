@@ -193,6 +193,175 @@ pub fn looks_made_up(random: &[u8]) -> bool {
     false
 }
 
+/// [`looks_made_up`] for a random part in lower-case hex (a Slack user token's last 32
+/// characters): no digit or no letter, or a run of five of one character or six ascending.
+pub fn looks_made_up_hex(random: &[u8]) -> bool {
+    if !random.iter().any(u8::is_ascii_digit) || !random.iter().any(u8::is_ascii_lowercase) {
+        return true;
+    }
+    // A letter and a digit are there: the case test of `looks_made_up` is the one to skip.
+    let mut same = 1;
+    let mut up = 1;
+    for w in random.windows(2) {
+        same = if w[1] == w[0] { same + 1 } else { 1 };
+        up = if w[1] == w[0].wrapping_add(1) {
+            up + 1
+        } else {
+            1
+        };
+        if same >= 5 || up >= 6 {
+            return true;
+        }
+    }
+    false
+}
+
+/// What a PyPI API token's macaroon says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pypi {
+    /// Issued by TestPyPI (`test.pypi.org`), not PyPI.
+    pub test: bool,
+    /// The projects it may upload to, by name or by id (`[]`: no project caveat, every
+    /// project of the account).
+    pub projects: Vec<String>,
+    /// Whether a caveat names them by id rather than by name.
+    pub by_id: bool,
+    /// Minted by a trusted publisher (OIDC): short-lived.
+    pub trusted_publisher: bool,
+    /// A caveat was not JSON: the scope is not known.
+    pub unread: bool,
+}
+
+/// One field of a libmacaroons v2 macaroon at `d[*i..]`: its type and data, or `(0, [])`
+/// for an end-of-section byte.
+fn macaroon_field<'d>(d: &'d [u8], i: &mut usize) -> Option<(u8, &'d [u8])> {
+    let kind = *d.get(*i)?;
+    *i += 1;
+    if kind == 0 {
+        return Some((0, &[]));
+    }
+    let mut len = 0usize;
+    for shift in (0..35).step_by(7) {
+        let b = *d.get(*i)?;
+        *i += 1;
+        len |= usize::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            let data = d.get(*i..i.checked_add(len)?)?;
+            *i += len;
+            return Some((kind, data));
+        }
+    }
+    None
+}
+
+/// A PyPI API token (`pypi-` and a base64url macaroon in libmacaroons' binary format,
+/// version 2): `Some` when every field stands where the format puts it (the version byte;
+/// the location `pypi.org` or `test.pypi.org` and an identifier, then an end byte; each
+/// caveat's fields and its end byte; an empty section; a 32-byte signature; nothing after
+/// it). The signature is an HMAC only PyPI can check: this is the structure, not a
+/// checksum. The caveats (JSON) give the scope; one that is not JSON leaves it unknown and
+/// does not make the token any less one.
+pub fn pypi_macaroon(token: &[u8]) -> Option<Pypi> {
+    use base64::Engine as _;
+    let b64 = token.strip_prefix(b"pypi-")?;
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let d = engine.decode(b64).ok()?;
+    if d.first() != Some(&2) {
+        return None;
+    }
+    let mut i = 1;
+    let (mut location, mut identifier) = (None, None);
+    loop {
+        match macaroon_field(&d, &mut i)? {
+            (0, _) => break,
+            (1, loc) if location.is_none() && identifier.is_none() => location = Some(loc),
+            (2, id) if identifier.is_none() => identifier = Some(id),
+            _ => return None,
+        }
+    }
+    identifier.filter(|id| !id.is_empty())?;
+    let test = match location? {
+        b"pypi.org" => false,
+        b"test.pypi.org" => true,
+        _ => return None,
+    };
+    let mut caveats: Vec<&[u8]> = Vec::new();
+    loop {
+        // A caveat: [location] identifier [verification id], then its end byte; an end
+        // byte straight away ends the caveats.
+        let mut id = None;
+        let mut first = true;
+        loop {
+            match macaroon_field(&d, &mut i)? {
+                (0, _) => break,
+                (1, _) if id.is_none() => {}
+                (2, c) if id.is_none() => id = Some(c),
+                (4, _) if id.is_some() => {}
+                _ => return None,
+            }
+            first = false;
+        }
+        if first {
+            break;
+        }
+        caveats.push(id?);
+    }
+    match macaroon_field(&d, &mut i)? {
+        (6, sig) if sig.len() == 32 && i == d.len() => {}
+        _ => return None,
+    }
+    let mut out = Pypi {
+        test,
+        projects: Vec::new(),
+        by_id: false,
+        trusted_publisher: false,
+        unread: false,
+    };
+    for c in caveats {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(c) else {
+            out.unread = true;
+            continue;
+        };
+        let names = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|p| p.as_str())
+                        .filter(|p| {
+                            !p.is_empty()
+                                && p.len() <= 100
+                                && p.bytes()
+                                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+                        })
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // Legacy caveats: {"version": 1, "permissions": "user" | {"projects": [...]}}.
+        if let Some(p) = v.get("permissions").and_then(|p| p.get("projects")) {
+            out.projects.extend(names(p));
+        }
+        // Current ones: [tag, ...]: 1 project names, 2 project ids, 4 a trusted publisher.
+        if let Some(a) = v.as_array() {
+            match a.first().and_then(serde_json::Value::as_u64) {
+                Some(1) => out.projects.extend(a.get(1).map(names).unwrap_or_default()),
+                Some(2) => {
+                    out.by_id = true;
+                    out.projects.extend(a.get(1).map(names).unwrap_or_default());
+                }
+                Some(4) => out.trusted_publisher = true,
+                _ => {}
+            }
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +394,46 @@ mod tests {
         // BIP 173's own test vector.
         assert!(bech32_decode(b"A12UEL5L").is_some());
         assert!(bech32_decode(b"a12uEL5L").is_none());
+    }
+
+    /// Tokens from tests/fixtures/tokens/generate.py (a random identifier and signature;
+    /// never real credentials).
+    #[test]
+    fn pypi_macaroons_say_their_scope() {
+        let user = "pypi-AgEIcHlwaS5vcmcCJGY3OTdmNTVjLTg2NjItN2NlMC1iMDY3LWEyMWU3ZmE0Y2UwMgACJXsidmVyc2lvbiI6IDEsICJwZXJtaXNzaW9ucyI6ICJ1c2VyIn0AAAYg7Y7EgwmerLzPlEzpEIzit3AuiPr5q6elNrc2REnqo6w";
+        let p = pypi_macaroon(user.as_bytes()).unwrap();
+        assert!(!p.test && p.projects.is_empty() && !p.unread);
+        let legacy = pypi_macaroon(b"pypi-AgEIcHlwaS5vcmcCJGY5ZjRmMDU3LTdkYWQtODlmMi0xMzNiLTYyYWYxOWY1YTFkMQACPHsidmVyc2lvbiI6IDEsICJwZXJtaXNzaW9ucyI6IHsicHJvamVjdHMiOiBbImV4YW1wbGUtcGtnIl19fQAABiAhorRoM2ENvucYno9OQWC9OaOLNGYPP0hsfnRgS0Ul8A").unwrap();
+        assert_eq!(legacy.projects, ["example-pkg"]);
+        let current = pypi_macaroon(b"pypi-AgEIcHlwaS5vcmcCJDI0ZTc0OWIyLTliZDgtODFiYS03YzEzLTQ5MGYxYzczZWRkNQACIVsxLCBbImV4YW1wbGUtcGtnIiwgIm90aGVyLnBrZyJdXQACG1swLCAxODkzNDU2MDAwLCAxODYxOTIwMDAwXQAABiCWSjf9Iv08vi_hbw7ZzFdS6ZSv1wGltDu0SL5lgigrJw").unwrap();
+        assert_eq!(current.projects, ["example-pkg", "other.pkg"]);
+        assert!(!current.by_id);
+        let test = pypi_macaroon(b"pypi-AgENdGVzdC5weXBpLm9yZwIkZjVhYzQ5NmMtZjVkYy05YzE4LWE0MTItZmU0MmRiNjE0MDA2AAIrWzMsICIwZThmM2MyYS01YjdkLTRlMWYtOWE2Yy0yZDRiOGUwZjFhM2MiXQAABiD7CRkDuxAUJ-zyE9QCWi2llXJ4di0utVD_mt0JoQa2xg").unwrap();
+        assert!(test.test && test.projects.is_empty());
+        // Truncated anywhere, or a byte more: the structure no longer holds.
+        for n in [1, 2, 3, 4, 10, 40] {
+            assert_eq!(
+                pypi_macaroon(&user.as_bytes()[..user.len() - n]),
+                None,
+                "{n}"
+            );
+        }
+        assert_eq!(pypi_macaroon(format!("{user}AA").as_bytes()), None);
+        // Another location, or a length changed.
+        assert_eq!(
+            pypi_macaroon(user.replace("cHlwaS5vcmc", "cHlwaS5vcmd").as_bytes()),
+            None
+        );
+        assert_eq!(pypi_macaroon(user.replacen("CJ", "CK", 1).as_bytes()), None);
+        assert_eq!(pypi_macaroon(b"pypi-AgEIcHlwaS5vcmc"), None);
+    }
+
+    #[test]
+    fn hex_placeholders_are_made_up() {
+        assert!(looks_made_up_hex(b"0123456789abcdef0123456789abcdef"));
+        assert!(looks_made_up_hex(b"00000000000000000000000000000000"));
+        assert!(looks_made_up_hex(b"dddddddddddddddddddddddddddddddd"));
+        assert!(!looks_made_up_hex(b"608c2e22ddcdfec5e4d1cf8298e911b5"));
     }
 
     #[test]

@@ -33,18 +33,18 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
                 Verdict::Reject
             }
         }
-        Validator::AwsSessionToken => ok(stands_alone(hay, m)),
-        Validator::AwsLabelledSessionToken => {
-            ok(session_label_before(hay, m) && stands_alone(hay, m))
-        }
+        Validator::AwsSessionToken => aws_example(secret, ok(stands_alone(hay, m))),
+        Validator::AwsLabelledSessionToken => aws_example(
+            secret,
+            ok(session_label_before(hay, m) && stands_alone(hay, m)),
+        ),
         Validator::GithubToken => ok(bounded(hay, m) && token::github_checksum_holds(secret)),
         Validator::AgeSecretKey => ok(bounded(hay, m) && token::age_secret_key(secret).is_some()),
         Validator::WireguardPrivateKey => ok(bounded(hay, m)
             && token::wireguard_key(secret).is_some()
             && section_of(hay, m.span.start).is_some_and(|s| s.eq_ignore_ascii_case(b"interface"))),
-        Validator::ProviderToken => {
-            ok(bounded(hay, m) && !token::looks_made_up(&random_part(secret)))
-        }
+        Validator::PypiToken => ok(bounded(hay, m) && token::pypi_macaroon(secret).is_some()),
+        Validator::ProviderToken => ok(bounded(hay, m) && !made_up(secret)),
     }
 }
 
@@ -108,6 +108,21 @@ fn random_part(secret: &[u8]) -> Vec<u8> {
     }
 }
 
+/// Whether a token with no checksum is a placeholder: its random part (see
+/// [`random_part`]; a Slack user token's last 32 hex characters, a webhook URL's last path
+/// segment) looks made up.
+fn made_up(secret: &[u8]) -> bool {
+    if secret.starts_with(b"xoxp-") {
+        let hex = secret.rsplit(|&b| b == b'-').next().unwrap_or_default();
+        return token::looks_made_up_hex(hex);
+    }
+    if memchr::memmem::find(secret, b"hooks.slack.com/").is_some() {
+        let last = secret.rsplit(|&b| b == b'/').next().unwrap_or_default();
+        return token::looks_made_up(last);
+    }
+    token::looks_made_up(&random_part(secret))
+}
+
 /// True when the token is not the middle of a longer run of token characters: no letter
 /// or digit just before it, none (nor `_`, `-`) just after.
 fn bounded(hay: &[u8], m: &Match) -> bool {
@@ -136,6 +151,8 @@ pub fn min_secret_len(v: Validator) -> usize {
         Validator::AgeSecretKey => 74,
         // `PrivateKey=` and 44 characters of base64.
         Validator::WireguardPrivateKey => 55,
+        // `pypi-AgE` and a macaroon of at least 45 bytes (location, identifier, signature).
+        Validator::PypiToken => 60,
         Validator::ProviderToken => 0,
     }
 }
@@ -229,18 +246,40 @@ fn aws_key_id(hay: &[u8], m: &Match) -> Verdict {
         return Verdict::Reject;
     }
     // Placeholders (`AKIAXXXXXXXXXXXXXXXX`) repeat a few characters; real ids do not.
-    let mut seen = [false; 256];
-    let distinct = id[4..]
-        .iter()
-        .filter(|&&b| !std::mem::replace(&mut seen[b as usize], true))
-        .count();
-    if distinct < 6 {
+    if distinct_bytes(&id[4..]) < 6 {
         return Verdict::Reject;
     }
-    if id.ends_with(b"EXAMPLE") {
-        return Verdict::Example;
+    aws_example(id, Verdict::Accept)
+}
+
+/// AWS's documentation marks its made-up credentials with `EXAMPLE`: at the end of a key
+/// id (`AKIAIOSFODNN7EXAMPLE`), inside one (`AKIAEXAMPLEPBUMBC3GA`, in published
+/// presigned URLs) and inside session tokens (`…wEXAMPLEtc764…`). No random id or token
+/// spells it (seven given letters: one in 2^35 places for a key id's base32). An accepted
+/// secret that holds it is an example.
+fn aws_example(secret: &[u8], verdict: Verdict) -> Verdict {
+    match verdict {
+        Verdict::Accept if memchr::memmem::find(secret, b"EXAMPLE").is_some() => Verdict::Example,
+        v => v,
     }
-    Verdict::Accept
+}
+
+/// How many different bytes `bytes` holds: for a key id's characters (bytes 48 to 111,
+/// which differ in their low six bits) one bit each in a register. A table in memory, set
+/// anew for every id, ran once for every key id of a file, placeholders included.
+fn distinct_bytes(bytes: &[u8]) -> u32 {
+    let mut seen = 0u64;
+    for &b in bytes {
+        if !(48..112).contains(&b) {
+            let mut table = [false; 256];
+            return bytes
+                .iter()
+                .filter(|&&b| !std::mem::replace(&mut table[usize::from(b)], true))
+                .count() as u32;
+        }
+        seen |= 1 << (b & 63);
+    }
+    seen.count_ones()
 }
 
 /// The match starts at `ecret` of its label: the letter before it is `s`, and a label
@@ -299,15 +338,60 @@ fn aws_secret_key(hay: &[u8], m: &Match) -> Verdict {
     if !(upper && lower && digit_or_symbol) {
         return Verdict::Reject;
     }
-    if s.ends_with(b"EXAMPLEKEY") {
-        return Verdict::Example;
-    }
-    Verdict::Accept
+    aws_example(s, Verdict::Accept)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aws_marks_its_examples_with_example_anywhere() {
+        assert_eq!(
+            aws_example(b"AKIAIOSFODNN7EXAMPLE", Verdict::Accept),
+            Verdict::Example
+        );
+        assert_eq!(
+            aws_example(b"AKIAEXAMPLEPBUMBC3GA", Verdict::Accept),
+            Verdict::Example
+        );
+        assert_eq!(
+            aws_example(
+                b"AQoDYXdzEPT//wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4H",
+                Verdict::Accept
+            ),
+            Verdict::Example
+        );
+        assert_eq!(
+            aws_example(b"AKIAJ2FAN53GZUWG6CJZ", Verdict::Accept),
+            Verdict::Accept
+        );
+        assert_eq!(
+            aws_example(b"AKIAEXAMPLEPBUMBC3GA", Verdict::Reject),
+            Verdict::Reject
+        );
+        assert_eq!(
+            aws_example(b"AKIAEXAMPLXPBUMBC3GA", Verdict::Accept),
+            Verdict::Accept
+        );
+    }
+
+    #[test]
+    fn distinct_bytes_counts_each_byte_once() {
+        assert_eq!(distinct_bytes(b""), 0);
+        assert_eq!(distinct_bytes(b"AAAA"), 1);
+        assert_eq!(distinct_bytes(b"J2FAN53GZUWG6CJZ"), 13);
+        // `A` (65) and `\x01`, `0` (48) and `p` (112) share their low six bits: told apart.
+        assert_eq!(distinct_bytes(b"A\x01A\x01"), 2);
+        assert_eq!(distinct_bytes(b"0p0p"), 2);
+        assert_eq!(distinct_bytes(b"A\x01\x81\xc1\xff\xff"), 5);
+        assert_eq!(
+            distinct_bytes(b"0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmno"),
+            64
+        );
+        let every: Vec<u8> = (0..=255).collect();
+        assert_eq!(distinct_bytes(&every), 256);
+    }
 
     #[test]
     fn the_random_part_leaves_out_prefixes_and_fixed_parts() {

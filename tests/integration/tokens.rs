@@ -673,3 +673,223 @@ fn an_openvpn_inline_key_block_is_found() {
     assert_eq!(found[0]["line"], key_line);
     assert_eq!(found[0]["key"]["algorithm"], "rsa");
 }
+
+/// A PyPI token: `pypi-` and a libmacaroons v2 macaroon (location, a random identifier,
+/// one caveat per JSON text, 32 random bytes for the signature) in base64url, built here
+/// from the format's definition.
+fn pypi_token(rng: &mut Rng, location: &str, caveats: &[&str]) -> String {
+    use base64::Engine as _;
+    fn field(out: &mut Vec<u8>, kind: u8, data: &[u8]) {
+        out.push(kind);
+        let mut n = data.len();
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(b);
+                break;
+            }
+            out.push(b | 0x80);
+        }
+        out.extend_from_slice(data);
+    }
+    let mut m = vec![2u8];
+    field(&mut m, 1, location.as_bytes());
+    field(&mut m, 2, rng.chars(b"0123456789abcdef", 36).as_bytes());
+    m.push(0);
+    for c in caveats {
+        field(&mut m, 2, c.as_bytes());
+        m.push(0);
+    }
+    m.push(0);
+    let sig: Vec<u8> = (0..32).map(|_| rng.next() as u8).collect();
+    field(&mut m, 6, &sig);
+    format!(
+        "pypi-{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&m)
+    )
+}
+
+/// `xoxp-`, three numbers, 32 lower-case hex characters.
+fn slack_user(rng: &mut Rng) -> String {
+    let n: Vec<String> = (0..3).map(|_| rng.chars(DIGITS, 12)).collect();
+    format!(
+        "xoxp-{}-{}",
+        n.join("-"),
+        rng.chars(b"0123456789abcdef", 32)
+    )
+}
+
+/// An incoming webhook URL: workspace `T…`, hook `B…`, 24 base62 characters.
+fn slack_webhook(rng: &mut Rng) -> String {
+    let upper = &B62[..36];
+    format!(
+        "https://hooks.slack.com/services/T{}/B{}/{}",
+        rng.chars(upper, 10),
+        rng.chars(upper, 10),
+        rng.chars(B62, 24)
+    )
+}
+
+/// PyPI tokens say their scope (every project of the account: critical; named projects:
+/// high; TestPyPI: low), Slack user tokens and webhook URLs are found, each with its
+/// revocation step in every report format; truncated, lengthened or corrupted ones and
+/// placeholders are not.
+#[test]
+fn pypi_and_slack_user_and_webhook_tokens() {
+    let mut rng = Rng(0x5eed_0021_0008);
+    let user = pypi_token(
+        &mut rng,
+        "pypi.org",
+        &[r#"{"version": 1, "permissions": "user"}"#],
+    );
+    let project = pypi_token(
+        &mut rng,
+        "pypi.org",
+        &[
+            r#"[1, ["example-pkg", "other.pkg"]]"#,
+            "[0, 1893456000, 1861920000]",
+        ],
+    );
+    let test = pypi_token(
+        &mut rng,
+        "test.pypi.org",
+        &[r#"{"version": 1, "permissions": {"projects": ["demo"]}}"#],
+    );
+    let xoxp = slack_user(&mut rng);
+    let hook = slack_webhook(&mut rng);
+    let d = TestDir::new();
+    d.write(
+        ".pypirc",
+        format!("[pypi]\nusername = __token__\npassword = {user}\n"),
+    );
+    d.write("ci.yml", format!("env:\n  TWINE_PASSWORD: \"{project}\"\n"));
+    d.write("test.ini", format!("password={test}\n"));
+    d.write(
+        "slack.env",
+        format!("SLACK_USER_TOKEN={xoxp}\nSLACK_WEBHOOK={hook}\n"),
+    );
+    let (code, found) = scan(&d);
+    assert_eq!(code, 1);
+    let by_path = |p: &str| -> Vec<&Value> {
+        found
+            .iter()
+            .filter(|f| f["path"].as_str().is_some_and(|x| x.ends_with(p)))
+            .collect()
+    };
+    let one = |p: &str| -> &Value {
+        let v = by_path(p);
+        assert_eq!(v.len(), 1, "{p}: {found:#?}");
+        v[0]
+    };
+    let f = one(".pypirc");
+    assert_eq!(f["rule"], "pypi-api-token");
+    assert_eq!(f["severity"], "critical");
+    assert_eq!(f["token"]["provider"], "pypi");
+    assert_eq!(f["token"]["scope"], "every project of the account");
+    assert!(
+        f["advice"]
+            .as_str()
+            .unwrap()
+            .contains("pypi.org → Account settings → API tokens")
+    );
+    let f = one("ci.yml");
+    assert_eq!(f["severity"], "high");
+    assert_eq!(f["token"]["scope"], "projects: example-pkg, other.pkg");
+    let f = one("test.ini");
+    assert_eq!(f["severity"], "low");
+    assert_eq!(f["token"]["kind"], "TestPyPI API token");
+    assert_eq!(f["token"]["scope"], "projects: demo");
+    let slack = by_path("slack.env");
+    assert_eq!(slack.len(), 2, "{found:#?}");
+    assert_eq!(slack[0]["rule"], "slack-user-token");
+    assert_eq!(slack[0]["severity"], "high");
+    assert_eq!(slack[0]["token"]["kind"], "user token");
+    assert_eq!(slack[1]["rule"], "slack-webhook-url");
+    assert_eq!(slack[1]["severity"], "medium");
+    assert_eq!(slack[1]["token"]["kind"], "incoming webhook URL");
+    assert_eq!(found.len(), 5, "{found:#?}");
+    let all = [&user, &project, &test, &xoxp, &hook];
+    // Human, HTML, SARIF: the facts and the advice, never the token.
+    let human = d.run(&["scan", "--skip-rule", "insecure-permissions", "."]);
+    for line in [
+        "pypi · API token · scope: every project of the account · no checksum in this format",
+        "pypi · API token · scope: projects: example-pkg, other.pkg",
+        "pypi · TestPyPI API token · test mode · scope: projects: demo",
+        "slack · user token · no checksum in this format",
+        "slack · incoming webhook URL · no checksum in this format",
+        "what to do: remove it now: pypi.org",
+        "Incoming Webhooks → Remove",
+    ] {
+        assert!(human.stdout.contains(line), "{line}: {}", human.stdout);
+    }
+    let html = d.run(&[
+        "scan",
+        "--format",
+        "html",
+        "--skip-rule",
+        "insecure-permissions",
+        ".",
+    ]);
+    assert!(
+        html.stdout
+            .contains("scope: projects: example-pkg, other.pkg")
+    );
+    let sarif = d.run(&[
+        "scan",
+        "--format",
+        "sarif",
+        "--skip-rule",
+        "insecure-permissions",
+        ".",
+    ]);
+    let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let scopes: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["properties"]["token"]["scope"].as_str())
+        .collect();
+    assert_eq!(scopes.len(), 3, "{scopes:?}");
+    for t in all {
+        for out in [&human.stdout, &html.stdout, &sarif.stdout] {
+            assert!(!out.contains(&t[10..]), "token shown");
+        }
+    }
+    // Truncated, a character more, a length byte changed, a placeholder: nothing.
+    let mut bad = Vec::new();
+    for t in [&user, &project, &test] {
+        bad.push(t[..t.len() - 1].to_string());
+        bad.push(t[..t.len() - 4].to_string());
+        bad.push(format!("{t}AB"));
+        // The identifier's length one more (pypi.org's tokens: its type and length sit
+        // in the 16th base64 character).
+        let longer = t.replacen("AgEIcHlwaS5vcmcC", "AgEIcHlwaS5vcmcD", 1);
+        if longer != *t {
+            bad.push(longer);
+        }
+    }
+    bad.push(xoxp[..xoxp.len() - 1].to_string());
+    bad.push(format!("{xoxp}a"));
+    bad.push(format!("x{xoxp}"));
+    bad.push(hook[..hook.len() - 1].to_string());
+    bad.push(format!("{hook}Q"));
+    bad.extend(
+        [
+            "pypi-AgEIcHlwaS5vcmcxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "xoxp-123456789012-123456789012-123456789012-0123456789abcdef0123456789abcdef",
+            "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+        ]
+        .map(String::from),
+    );
+    let d = TestDir::new();
+    let text: String = bad.iter().map(|t| format!("value = {t}\n")).collect();
+    d.write("bad.env", &text);
+    let (code, found) = scan(&d);
+    assert_eq!((code, found.len()), (0, 0), "{found:#?}");
+    // The same tokens whole are found: the test is not blind.
+    let text: String = all.iter().map(|t| format!("value = {t}\n")).collect();
+    d.write("bad.env", &text);
+    let (code, found) = scan(&d);
+    assert_eq!((code, found.len()), (1, 5), "{found:#?}");
+}
