@@ -177,6 +177,11 @@ pub fn looks_made_up(random: &[u8]) -> bool {
     if !has(u8::is_ascii_digit) || !has(u8::is_ascii_uppercase) || !has(u8::is_ascii_lowercase) {
         return true;
     }
+    typed_by_hand(random)
+}
+
+/// A run of five or more of one character, or of six ascending ones.
+fn typed_by_hand(random: &[u8]) -> bool {
     let mut same = 1;
     let mut up = 1;
     for w in random.windows(2) {
@@ -200,20 +205,7 @@ pub fn looks_made_up_hex(random: &[u8]) -> bool {
         return true;
     }
     // A letter and a digit are there: the case test of `looks_made_up` is the one to skip.
-    let mut same = 1;
-    let mut up = 1;
-    for w in random.windows(2) {
-        same = if w[1] == w[0] { same + 1 } else { 1 };
-        up = if w[1] == w[0].wrapping_add(1) {
-            up + 1
-        } else {
-            1
-        };
-        if same >= 5 || up >= 6 {
-            return true;
-        }
-    }
-    false
+    typed_by_hand(random)
 }
 
 /// What a PyPI API token's macaroon says about itself.

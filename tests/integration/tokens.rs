@@ -290,6 +290,25 @@ fn openai_key(rng: &mut Rng, prefix: &str, half: usize) -> String {
     format!("{prefix}{a}T3BlbkFJ{b}")
 }
 
+/// Scans `bad` (each a `value = …` line), which must give nothing and exit 0, then
+/// `good` in the same file, which must exit 1: the test is not blind. Returns how many
+/// findings `good` gave.
+fn silent_then_found(bad: &[String], good: &[impl AsRef<str>]) -> usize {
+    let d = TestDir::new();
+    let text: String = bad.iter().map(|t| format!("value = {t}\n")).collect();
+    d.write("bad.env", &text);
+    let (code, found) = scan(&d);
+    assert_eq!((code, found.len()), (0, 0), "{found:#?}");
+    let text: String = good
+        .iter()
+        .map(|t| format!("value = {}\n", t.as_ref()))
+        .collect();
+    d.write("bad.env", &text);
+    let (code, found) = scan(&d);
+    assert_eq!(code, 1, "{found:#?}");
+    found.len()
+}
+
 fn scan(d: &TestDir) -> (i32, Vec<Value>) {
     let run = d.run(&[
         "scan",
@@ -465,16 +484,7 @@ fn google_slack_anthropic_openai_near_misses_are_silent() {
         "A".repeat(74),
         "a".repeat(74)
     ));
-    let d = TestDir::new();
-    let text: String = bad.iter().map(|t| format!("value = {t}\n")).collect();
-    d.write("bad.env", &text);
-    let (code, found) = scan(&d);
-    assert_eq!((code, found.len()), (0, 0), "{found:#?}");
-    // The same tokens whole are found: the test is not blind.
-    let text: String = good.iter().map(|t| format!("value = {t}\n")).collect();
-    d.write("bad.env", &text);
-    let (code, found) = scan(&d);
-    assert_eq!((code, found.len()), (1, good.len()), "{found:#?}");
+    assert_eq!(silent_then_found(&bad, &good), good.len());
 }
 
 /// A checksum that fails by one character, a token one character short or one too long,
@@ -882,14 +892,5 @@ fn pypi_and_slack_user_and_webhook_tokens() {
         ]
         .map(String::from),
     );
-    let d = TestDir::new();
-    let text: String = bad.iter().map(|t| format!("value = {t}\n")).collect();
-    d.write("bad.env", &text);
-    let (code, found) = scan(&d);
-    assert_eq!((code, found.len()), (0, 0), "{found:#?}");
-    // The same tokens whole are found: the test is not blind.
-    let text: String = all.iter().map(|t| format!("value = {t}\n")).collect();
-    d.write("bad.env", &text);
-    let (code, found) = scan(&d);
-    assert_eq!((code, found.len()), (1, 5), "{found:#?}");
+    assert_eq!(silent_then_found(&bad, &all), 5);
 }
