@@ -193,15 +193,7 @@ impl Shape {
 
     fn parts(hir: &regex_syntax::hir::Hir) -> Option<Parts> {
         use regex_syntax::hir::{Class, HirKind};
-        let set_of = |ranges: &mut dyn Iterator<Item = (u32, u32)>| {
-            let mut set = [false; 256];
-            for (lo, hi) in ranges {
-                for b in lo..=hi.min(255) {
-                    set[b as usize] = true;
-                }
-            }
-            set
-        };
+        let set_of = byte_set;
         match hir.kind() {
             HirKind::Empty => Some((vec![Vec::new()], None)),
             HirKind::Literal(lit) => Some((
@@ -334,6 +326,17 @@ impl Shape {
     }
 }
 
+/// The bytes in `ranges` (inclusive, clipped to a byte), as a table.
+fn byte_set(ranges: &mut dyn Iterator<Item = (u32, u32)>) -> [bool; 256] {
+    let mut set = [false; 256];
+    for (lo, hi) in ranges {
+        for b in lo..=hi.min(255) {
+            set[b as usize] = true;
+        }
+    }
+    set
+}
+
 /// `len` bytes in a row from one byte class, which every match of a rule's pattern holds:
 /// the AWS pairing rules' 40-character secret (`[A-Za-z0-9/+]{40}`). A window without such
 /// a run cannot hold a match, and looking for one is a table look-up per byte at most
@@ -366,13 +369,14 @@ impl ClassRun {
                 let HirKind::Class(Class::Bytes(bytes)) = r.sub.kind() else {
                     return ClassRun::of(&r.sub);
                 };
-                let mut class = [false; 256];
-                for range in bytes.ranges() {
-                    for b in range.start()..=range.end() {
-                        class[usize::from(b)] = true;
-                    }
-                }
-                Some(ClassRun { class, len })
+                let mut ranges = bytes
+                    .ranges()
+                    .iter()
+                    .map(|r| (u32::from(r.start()), u32::from(r.end())));
+                Some(ClassRun {
+                    class: byte_set(&mut ranges),
+                    len,
+                })
             }
             _ => None,
         }
