@@ -57,6 +57,12 @@ pub(super) const TUNED: [&str; 32] = [
     "ACCA",
 ];
 
+/// Whether `anchors` are the built-in set in [`TUNED`]'s order: the scanner then searches
+/// them with Slim Teddy whatever their number.
+pub fn is_tuned(anchors: &[&str]) -> bool {
+    anchors == TUNED
+}
+
 /// `keywords` (and, in step, `rules`) in the order that gives neighbours one bucket, or
 /// [`TUNED`]'s where the set is exactly its.
 pub fn for_prefilter<T: Default>(keywords: Vec<&str>, rules: Vec<T>) -> (Vec<&str>, Vec<T>) {
@@ -155,57 +161,135 @@ mod tests {
         total
     }
 
+    /// The samples' 4-byte windows and their counts (`KEYSWEEP_TUNE_SAMPLES`, see
+    /// [`tune`]), and the modelled cost of an order on them: the second sample (HTML)
+    /// weighs three times.
+    struct Model(Vec<Vec<([u8; 4], u64)>>);
+
+    impl Model {
+        fn load() -> Model {
+            Model(
+                std::env::var("KEYSWEEP_TUNE_SAMPLES")
+                    .expect("KEYSWEEP_TUNE_SAMPLES")
+                    .split(',')
+                    .map(|p| {
+                        let d = std::fs::read(p).unwrap();
+                        let mut m: HashMap<[u8; 4], u64> = HashMap::new();
+                        for w in d.windows(4) {
+                            *m.entry([w[0], w[1], w[2], w[3]]).or_default() += 1;
+                        }
+                        m.into_iter().collect()
+                    })
+                    .collect(),
+            )
+        }
+
+        fn total(&self, order: &[&str]) -> u64 {
+            let m = masks(&order.iter().map(|s| s.as_bytes()).collect::<Vec<_>>());
+            self.0
+                .iter()
+                .enumerate()
+                .map(|(i, g)| if i == 1 { 3 } else { 1 } * cost(&m, g))
+                .sum()
+        }
+
+        /// Swaps two strings at random, `rounds` times, keeping each swap that lowers the
+        /// cost; returns the cost reached.
+        fn improve(&self, order: &mut [&str], rounds: usize, seed: &mut u64) -> u64 {
+            let mut best = self.total(order);
+            for _ in 0..rounds {
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 7;
+                *seed ^= *seed << 17;
+                let n = order.len();
+                let (i, j) = ((*seed % 1024) as usize % n, (*seed >> 32) as usize % n);
+                order.swap(i, j);
+                let c = self.total(order);
+                if c < best {
+                    best = c;
+                } else {
+                    order.swap(i, j);
+                }
+            }
+            best
+        }
+    }
+
+    fn rounds() -> usize {
+        std::env::var("KEYSWEEP_TUNE_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(20_000)
+    }
+
     /// Finds [`TUNED`] again: `KEYSWEEP_TUNE_SAMPLES=c.bin,docs.bin,history.bin cargo
     /// test --release --lib tune -- --ignored --nocapture` (samples of a few tens of MB:
     /// C source, HTML, `git cat-file --batch-all-objects --batch` output; the second is
-    /// weighted three times) prints the order to paste, starting from the heuristic's.
+    /// weighted three times) prints the order to paste, starting from the heuristic's,
+    /// and its modelled cost against [`TUNED`]'s.
     #[test]
     #[ignore]
     fn tune() {
-        let samples: Vec<Vec<([u8; 4], u64)>> = std::env::var("KEYSWEEP_TUNE_SAMPLES")
-            .expect("KEYSWEEP_TUNE_SAMPLES")
-            .split(',')
-            .map(|p| {
-                let d = std::fs::read(p).unwrap();
-                let mut m: HashMap<[u8; 4], u64> = HashMap::new();
-                for w in d.windows(4) {
-                    *m.entry([w[0], w[1], w[2], w[3]]).or_default() += 1;
-                }
-                m.into_iter().collect()
-            })
-            .collect();
+        let model = Model::load();
         let set = crate::rules::RuleSet::builtin().unwrap();
         let scanner = crate::scan::Scanner::new(&set, Default::default()).unwrap();
         let strings: Vec<&str> = scanner.prefilter().iter().map(String::as_str).collect();
         let rules: Vec<Vec<usize>> = vec![Vec::new(); strings.len()];
         let mut order = heuristic(strings, rules).0;
-        let total = |o: &[&str]| -> u64 {
-            let m = masks(&o.iter().map(|s| s.as_bytes()).collect::<Vec<_>>());
-            samples
-                .iter()
-                .enumerate()
-                .map(|(i, g)| if i == 1 { 3 } else { 1 } * cost(&m, g))
-                .sum()
-        };
-        let mut best = total(&order);
-        let mut seed = 0x1234_5678_u64;
-        for _ in 0..4000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let (i, j) = (
-                (seed % 32) as usize % order.len(),
-                (seed >> 32) as usize % order.len(),
-            );
-            order.swap(i, j);
-            let c = total(&order);
-            if c < best {
-                best = c;
-            } else {
-                order.swap(i, j);
-            }
-        }
+        let best = model.improve(&mut order, rounds(), &mut 0x1234_5678);
+        println!(
+            "cost {best}, {:.3} of TUNED's ({})",
+            best as f64 / model.total(&TUNED) as f64,
+            model.total(&TUNED)
+        );
         println!("{order:#?}");
+    }
+
+    /// Which prefilter strings a new rule could add most cheaply: from the built-in
+    /// strings, adds the candidates (`KEYSWEEP_TUNE_CANDIDATES=a,b,…`) one at a time, the
+    /// cheapest first (each tried in every bucket, then the order improved), and prints
+    /// the modelled cost after each against [`TUNED`]'s. Costs climb steeply once the
+    /// eight buckets are crowded (`benches/results/2026-12-02-prefilter-capacity.md`).
+    #[test]
+    #[ignore]
+    fn cheapest_additions() {
+        let model = Model::load();
+        let set = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = crate::scan::Scanner::new(&set, Default::default()).unwrap();
+        let mut order: Vec<&str> = scanner.prefilter().iter().map(String::as_str).collect();
+        let cands = std::env::var("KEYSWEEP_TUNE_CANDIDATES").expect("KEYSWEEP_TUNE_CANDIDATES");
+        let mut left: Vec<&str> = cands.split(',').collect();
+        let budget = model.total(&TUNED) as f64;
+        let mut seed = 0x1234_5678;
+        model.improve(&mut order, 3000, &mut seed);
+        while !left.is_empty() {
+            let mut best: Option<(u64, usize, usize)> = None;
+            for (ci, c) in left.iter().enumerate() {
+                let mut o = order.clone();
+                o.push(c);
+                let n = o.len() - 1;
+                for j in 0..=n {
+                    o.swap(j, n);
+                    let t = model.total(&o);
+                    if best.is_none_or(|b| t < b.0) {
+                        best = Some((t, ci, j));
+                    }
+                    o.swap(j, n);
+                }
+            }
+            let Some((_, ci, j)) = best else { break };
+            let c = left.remove(ci);
+            order.push(c);
+            let n = order.len() - 1;
+            order.swap(j, n);
+            let t = model.improve(&mut order, 3000, &mut seed);
+            println!(
+                "+ {c}: {:.3} of TUNED's, {} strings",
+                t as f64 / budget,
+                n + 1
+            );
+            println!("  {}", order.join(","));
+        }
     }
 
     /// The built-in rules' strings are exactly [`TUNED`]'s, so they get its order.

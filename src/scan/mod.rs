@@ -720,6 +720,14 @@ pub struct ScanOptions {
 pub struct Scanner {
     rules: Vec<CompiledRule>,
     automaton: AhoCorasick,
+    /// The built-in set's prefilter: aho-corasick's packed Slim Teddy (8 buckets, 32
+    /// bytes a step) over the anchors in [`keyword_order::TUNED`]'s order, searched
+    /// directly. Past 32 strings the library itself would choose Fat Teddy (16 buckets,
+    /// 16 bytes a step), which cost 26% more CPU on the Rust docs tree than this with 57
+    /// strings, where Slim Teddy in a tuned order cost 3.5% more with 44
+    /// (`benches/results/2026-12-02-prefilter-capacity.md`). `None` for any other set
+    /// (user signatures, `--rule`) or where Teddy cannot run: `automaton` then.
+    slim: Option<aho_corasick::packed::Searcher>,
     /// The same automaton without its prefilter, for stretches dense with hits (see
     /// [`Scanner::keyword_hits`]), and the longest keyword's length.
     dense_automaton: aho_corasick::dfa::DFA,
@@ -770,9 +778,10 @@ struct Member {
     len: usize,
 }
 
-/// The strings the automata look for. The prefilter is fastest with at most 32 strings
-/// (see `rules`' `the_builtin_keywords_fit_the_fast_prefilter`), so keywords share them
-/// where they can without changing what the scan finds:
+/// The strings the automata look for. Every string widens one of the prefilter's eight
+/// buckets, and with it what clean text costs (`keyword_order`'s model; see `rules`'
+/// `the_builtin_keywords_fit_the_fast_prefilter`), so keywords share them where they can
+/// without changing what the scan finds:
 ///
 /// - a keyword that holds another keyword once (`AGE-SECRET-KEY-1` holds `ECRET`,
 ///   `AWS::EC2::SecurityGroup` holds `ecurity`) is found through that one: where it
@@ -951,6 +960,19 @@ impl Scanner {
             .match_kind(MatchKind::LeftmostLongest)
             .prefilter(false)
             .build(&anchors)?;
+        // The built-in set in its tuned order gets Slim Teddy whatever its size (see
+        // `slim`); any other set, the library's own choice.
+        let slim = if keyword_order::is_tuned(&anchors) {
+            aho_corasick::packed::Config::new()
+                .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
+                .only_teddy_fat(Some(false))
+                .heuristic_pattern_limits(false)
+                .builder()
+                .extend(&anchors)
+                .build()
+        } else {
+            None
+        };
         let anchor_lens: Vec<usize> = anchors.iter().map(|a| a.len()).collect();
         let prefilter: Vec<String> = anchors.iter().map(|a| a.to_string()).collect();
         let anchored_exactly: Vec<bool> = anchors
@@ -1009,6 +1031,7 @@ impl Scanner {
         Ok(Scanner {
             rules,
             automaton,
+            slim,
             dense_automaton,
             anchor_lens,
             prefilter,
@@ -1246,6 +1269,11 @@ impl Scanner {
             (start >= from && hay[start..].starts_with(&self.keyword_bytes[k.ki]))
                 .then(|| aho_corasick::Match::must(k.ki, start..start + k.len))
         })
+    }
+
+    /// Whether the keyword search runs on the tuned Slim Teddy (see `Scanner::slim`).
+    pub fn slim_prefilter(&self) -> bool {
+        self.slim.is_some()
     }
 
     /// How many strings the keyword automaton's prefilter looks for (anchors and
@@ -1599,8 +1627,16 @@ impl KeywordHits<'_> {
                 let end = len.min(self.pos.saturating_add(DENSE_SPAN));
                 (self.scanner.dense_find(self.hay, self.pos, end), end)
             } else {
-                let input = aho_corasick::Input::new(self.hay).span(self.pos..len);
-                (self.scanner.automaton.find(input), len)
+                let found = match &self.scanner.slim {
+                    Some(p) => p
+                        .find_in(self.hay, aho_corasick::Span::from(self.pos..len))
+                        .map(|m| aho_corasick::Match::new(m.pattern(), m.start()..m.end())),
+                    None => {
+                        let input = aho_corasick::Input::new(self.hay).span(self.pos..len);
+                        self.scanner.automaton.find(input)
+                    }
+                };
+                (found, len)
             };
             match found {
                 Some(m) => {
@@ -1828,6 +1864,61 @@ mod tests {
             }
             assert_eq!(got.len(), want.len(), "shift {shift}");
             assert!(got == want, "shift {shift}");
+        }
+    }
+
+    /// The tuned Slim Teddy (searched directly) finds what the keyword automaton finds:
+    /// random haystacks of every anchor and keyword, whole, cut short or overlapping,
+    /// among random bytes, from a few bytes long (under Teddy's minimum, where the
+    /// library searches another way) to a few KiB.
+    #[test]
+    fn the_slim_prefilter_finds_what_the_automaton_finds() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
+        let mut words: Vec<Vec<u8>> = scanner
+            .prefilter
+            .iter()
+            .map(|a| a.as_bytes().to_vec())
+            .collect();
+        words.extend(scanner.keyword_bytes.iter().map(|k| k.to_vec()));
+        let mut rng = Rng(0x5eed_0f7e_dd01);
+        let filler = b"abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ_-.=0123456789\n";
+        let automaton = scanner.keyword_automaton();
+        for round in 0..3000 {
+            let target = [3, 9, 17, 40, 100, 700, 4000][round % 7];
+            let mut hay = Vec::new();
+            while hay.len() < target {
+                match rng.below(4) {
+                    0 | 1 => {
+                        let w = &words[rng.below(words.len())];
+                        let cut = if rng.below(3) == 0 {
+                            rng.below(w.len()) + 1
+                        } else {
+                            w.len()
+                        };
+                        hay.extend_from_slice(&w[..cut]);
+                    }
+                    _ => {
+                        for _ in 0..rng.below(12) {
+                            hay.push(filler[rng.below(filler.len())]);
+                        }
+                    }
+                }
+            }
+            let want: Vec<_> = automaton
+                .find_iter(&hay[..])
+                .map(|m| (m.pattern(), m.span()))
+                .collect();
+            let mut got = Vec::new();
+            let mut hits = scanner.keyword_hits(&hay);
+            while let Some(m) = hits.next_hit() {
+                got.push((m.pattern(), m.span()));
+            }
+            assert!(
+                got == want,
+                "round {round}: {:?}",
+                String::from_utf8_lossy(&hay)
+            );
         }
     }
 
