@@ -532,9 +532,8 @@ pub fn analyse(
 /// within 1 KiB either side, split at `;`), when its value is a storage account's name
 /// (3 to 24 lower-case letters and digits).
 fn azure_account(hay: &[u8], at: &Range<usize>) -> Option<String> {
-    let outside = |b: &u8| {
-        b.is_ascii_whitespace() || b"\"'`,<>()[]{}".contains(b) || !b.is_ascii_graphic()
-    };
+    let outside =
+        |b: &u8| b.is_ascii_whitespace() || b"\"'`,<>()[]{}".contains(b) || !b.is_ascii_graphic();
     let from = at.start.saturating_sub(1 << 10);
     let to = at.end.saturating_add(1 << 10).min(hay.len());
     let start = hay[from..at.start]
@@ -658,7 +657,8 @@ mod tests {
     /// its account from the connection string around it.
     #[test]
     fn markers_and_labels_name_what_prefixes_cannot() {
-        let tf = "AIzaT3n57ZL8ab.atlasv1.svZyQIS9m6b4tO-2JkCtjloCPblEHBNfPYYblbp1DKs-7mumomxh7uJ5xkKIw0";
+        let tf =
+            "AIzaT3n57ZL8ab.atlasv1.svZyQIS9m6b4tO-2JkCtjloCPblEHBNfPYYblbp1DKs-7mumomxh7uJ5xkKIw0";
         assert_eq!(kind(tf), Some(("terraform-cloud", "API token")));
         let key = "AIzaXHARqglvRmiSu29Nvpj5X4IJi1oSpkKwninmLPicOrmbALa9lZ4Z8V67+c/xCnjSjgEHNn76cgtthYoG9g==";
         let facts = |hay: &str| {

@@ -518,7 +518,10 @@ mod tests {
         for t in real {
             assert!(!made_up(t), "{}", String::from_utf8_lossy(t));
             let hex = hex_random_part(t).unwrap();
-            assert!(token::looks_made_up(&hex), "the base62 test would refuse it");
+            assert!(
+                token::looks_made_up(&hex),
+                "the base62 test would refuse it"
+            );
         }
         assert_eq!(
             hex_random_part(b"PMAK-855e-9b5f").as_deref(),
