@@ -102,7 +102,8 @@ fn section_of(hay: &[u8], at: usize) -> Option<&[u8]> {
 
 /// Prefixes the rule below would cut wrongly: longer than a dozen bytes, ending in no `_`
 /// or `-`, or followed by random characters that may hold them; each with the fixed part
-/// its format ends in (Anthropic's `AA`). Atlassian's tokens since 2022 all start
+/// its format ends in (Anthropic's `AA`). Vault's batch tokens start `hvb.AAAAAQ` (five
+/// `A`s: a placeholder's run) and Atlassian's tokens since 2022 all start
 /// `ATATT3xFfGF0`: fixed, with a digit and both cases, so the longer prefix goes first.
 const PREFIXES: &[(&[u8], &[u8])] = &[
     (b"sk-ant-api03-", b"AA"),
@@ -113,6 +114,8 @@ const PREFIXES: &[(&[u8], &[u8])] = &[
     (b"sk-", b""),
     (b"AIza", b""),
     (b"hvs.", b""),
+    // A batch token is a protobuf in base64 whose first four bytes are 0, 0, 0, 1.
+    (b"hvb.AAAAAQ", b""),
     (b"hvb.", b""),
     (b"ATATT3xFfGF0", b""),
     (b"ATATT3", b""),
@@ -491,6 +494,8 @@ mod tests {
         assert_eq!(random_part(b"ATATT3aB-c"), b"aB-c");
         assert_eq!(random_part(b"glrt-t1_aB3dEf.01.abc1234"), b"aB3dEf");
         assert_eq!(random_part(b"hvs.ab-cd_EF"), b"ab-cd_EF");
+        // A batch token's fixed start is no run of a hand-typed placeholder.
+        assert_eq!(random_part(b"hvb.AAAAAQJgxDg-q"), b"JgxDg-q");
         for placeholder in [
             &b"xxxxxxxxxxxxxx.atlasv1.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"[..],
             &b"ATATT3xFfGF0xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"[..],
