@@ -56,7 +56,9 @@ pub fn blob_findings(
             }
             f = f.with_key(key);
         }
-        if let Some((facts, revoke, severity)) = token::analyse(rule.validator, secret) {
+        if let Some((facts, revoke, severity)) =
+            token::analyse(rule.validator, data, m.secret.clone())
+        {
             f.token = Some(facts);
             f.advice = Some(revoke);
             if let Some(s) = severity {

@@ -95,8 +95,10 @@ pub enum Validator {
     /// `scan::token::pypi_macaroon`), standing on its own.
     PypiToken,
     /// A provider token with no checksum (fine-grained GitHub, GitLab, Docker Hub, Stripe,
-    /// Google API keys, Slack, Anthropic, OpenAI):
-    /// standing on its own, its random part not a placeholder.
+    /// Google API keys, Slack, Anthropic, OpenAI, Postman, Azure Storage account keys,
+    /// Vault, Terraform, DigitalOcean, Databricks, Atlassian, Shopify, Linear):
+    /// standing on its own, its random part not a placeholder (an Azure key also the
+    /// canonical base64 of 64 bytes).
     ProviderToken,
 }
 

@@ -208,6 +208,17 @@ pub fn looks_made_up_hex(random: &[u8]) -> bool {
     typed_by_hand(random)
 }
 
+/// An Azure Storage account key: 64 bytes in canonical base64 (88 characters ending
+/// `==`, the four bits after the last byte zero, as every encoder writes them: three
+/// characters in four of a made-up run fail here), not one byte repeated.
+pub fn azure_account_key(s: &[u8]) -> bool {
+    use base64::Engine as _;
+    s.len() == 88
+        && base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .is_ok_and(|k| k.len() == 64 && !k.iter().all(|&b| b == k[0]))
+}
+
 /// What a PyPI API token's macaroon says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pypi {

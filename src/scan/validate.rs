@@ -44,8 +44,39 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
             && token::wireguard_key(secret).is_some()
             && section_of(hay, m.span.start).is_some_and(|s| s.eq_ignore_ascii_case(b"interface"))),
         Validator::PypiToken => ok(bounded(hay, m) && token::pypi_macaroon(secret).is_some()),
-        Validator::ProviderToken => ok(bounded(hay, m) && !made_up(secret)),
+        Validator::ProviderToken => provider_token(hay, m),
     }
+}
+
+/// The label an Azure Storage account key follows (its rule's secret is the bare key),
+/// with a NUL after it, as `enrich::token` writes its texts: a literal that ran on into
+/// the next one in the binary would be a label with a key after it.
+const AZURE_KEY_LABEL_NUL: &[u8] = b"AccountKey=\0";
+
+/// The storage emulator's account key (Azurite's and the older emulator's
+/// `devstoreaccount1`), published in Microsoft's documentation and in every project that
+/// tests against the emulator: an example, not a leak.
+const AZURE_EMULATOR_KEY: &[u8] =
+    b"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// A provider token with no checksum: standing alone, its random part not a placeholder;
+/// an Azure account key (the secret right after `AccountKey=`) also the canonical base64
+/// of 64 bytes, and the emulator's published key an example.
+fn provider_token(hay: &[u8], m: &Match) -> Verdict {
+    let secret = &hay[m.secret.clone()];
+    if !bounded(hay, m) || made_up(secret) {
+        return Verdict::Reject;
+    }
+    let label = &AZURE_KEY_LABEL_NUL[..AZURE_KEY_LABEL_NUL.len() - 1];
+    if hay[..m.secret.start].ends_with(label) {
+        if !token::azure_account_key(secret) {
+            return Verdict::Reject;
+        }
+        if secret == AZURE_EMULATOR_KEY {
+            return Verdict::Example;
+        }
+    }
+    Verdict::Accept
 }
 
 /// The name of the INI section (`[Interface]`) that the line holding `at` belongs to: the
@@ -71,7 +102,9 @@ fn section_of(hay: &[u8], at: usize) -> Option<&[u8]> {
 
 /// Prefixes the rule below would cut wrongly: longer than a dozen bytes, ending in no `_`
 /// or `-`, or followed by random characters that may hold them; each with the fixed part
-/// its format ends in (Anthropic's `AA`).
+/// its format ends in (Anthropic's `AA`). Vault's batch tokens start `hvb.AAAAAQ` (five
+/// `A`s: a placeholder's run) and Atlassian's tokens since 2022 all start
+/// `ATATT3xFfGF0`: fixed, with a digit and both cases, so the longer prefix goes first.
 const PREFIXES: &[(&[u8], &[u8])] = &[
     (b"sk-ant-api03-", b"AA"),
     (b"sk-ant-admin01-", b"AA"),
@@ -80,10 +113,26 @@ const PREFIXES: &[(&[u8], &[u8])] = &[
     (b"sk-admin-", b""),
     (b"sk-", b""),
     (b"AIza", b""),
+    (b"hvs.", b""),
+    // A batch token is a protobuf in base64 whose first four bytes are 0, 0, 0, 1.
+    (b"hvb.AAAAAQ", b""),
+    (b"hvb.", b""),
+    (b"ATATT3xFfGF0", b""),
+    (b"ATATT3", b""),
 ];
 
-/// Fixed markers inside a token's random part: OpenAI's `T3BlbkFJ` (base64 of `OpenAI`).
-const MARKER: &[u8] = b"T3BlbkFJ";
+/// Fixed markers inside a token's random part: OpenAI's `T3BlbkFJ` (base64 of `OpenAI`),
+/// Terraform's `.atlasv1.` (between the token's two random parts).
+const MARKERS: &[&[u8]] = &[b"T3BlbkFJ", b".atlasv1."];
+
+/// Formats whose random part is lower-case hex, by prefix: Postman (two parts), GitLab's
+/// pipeline trigger tokens, DigitalOcean, Databricks (less its `-<digit>` suffix),
+/// Shopify. Slack's user and app-level tokens (and the numbered form of its legacy
+/// workspace tokens) end in hex after other parts: see [`hex_random_part`].
+const HEX_PREFIXES: &[&[u8]] = &[
+    b"PMAK-", b"glptt-", b"dop_v1_", b"doo_v1_", b"dor_v1_", b"dapi", b"shpat_", b"shpca_",
+    b"shppa_", b"shpss_",
+];
 
 /// A token's random characters: what follows its prefix (one of [`PREFIXES`], or up to the
 /// last `_` or `-` within the first dozen bytes), less the fixed parts of its format, which
@@ -102,19 +151,52 @@ fn random_part(secret: &[u8]) -> Vec<u8> {
             }
         }
     };
-    match memchr::memmem::find(rest, MARKER) {
-        Some(i) => [&rest[..i], &rest[i + MARKER.len()..]].concat(),
-        None => rest.to_vec(),
+    // GitLab's routable tokens end in `.<version>.<check>` (or `.<version><check>`): not
+    // random, and their digits would count for a placeholder before them.
+    let rest = match rest.iter().position(|&b| b == b'.') {
+        Some(i) if secret.starts_with(b"gl") => &rest[..i],
+        _ => rest,
+    };
+    for marker in MARKERS {
+        if let Some(i) = memchr::memmem::find(rest, marker) {
+            return [&rest[..i], &rest[i + marker.len()..]].concat();
+        }
     }
+    rest.to_vec()
+}
+
+/// The random part of a token whose random part is lower-case hex: what follows its
+/// prefix ([`HEX_PREFIXES`], the `-` between Postman's two parts left out, Databricks'
+/// `-<digit>` suffix cut off), or the last `-`-separated part of a Slack user or
+/// app-level token, or of a legacy workspace token in its numbered form
+/// (`xoxa-2-<n>-<n>-<n>-<hex>`). `None` for any other token.
+fn hex_random_part(secret: &[u8]) -> Option<Vec<u8>> {
+    let last = || secret.rsplit(|&b| b == b'-').next().map(<[u8]>::to_vec);
+    if secret.starts_with(b"xoxp-") || secret.starts_with(b"xapp-") {
+        return last();
+    }
+    if (secret.starts_with(b"xoxa-") || secret.starts_with(b"xoxr-"))
+        && secret.iter().filter(|&&b| b == b'-').count() >= 4
+    {
+        return last();
+    }
+    let p = HEX_PREFIXES.iter().find(|p| secret.starts_with(p))?;
+    let rest = &secret[p.len()..];
+    let rest = if *p == b"dapi" {
+        rest.split(|&b| b == b'-').next().unwrap_or_default()
+    } else {
+        rest
+    };
+    Some(rest.iter().copied().filter(|&b| b != b'-').collect())
 }
 
 /// Whether a token with no checksum is a placeholder: its random part (see
-/// [`random_part`]; a Slack user token's last 32 hex characters, a webhook URL's last path
+/// [`random_part`]; in lower-case hex, [`hex_random_part`], tested as hex: the base62
+/// test would ask for an upper-case letter no such token has; a webhook URL's last path
 /// segment) looks made up.
 fn made_up(secret: &[u8]) -> bool {
-    if secret.starts_with(b"xoxp-") {
-        let hex = secret.rsplit(|&b| b == b'-').next().unwrap_or_default();
-        return token::looks_made_up_hex(hex);
+    if let Some(hex) = hex_random_part(secret) {
+        return token::looks_made_up_hex(&hex);
     }
     if memchr::memmem::find(secret, b"hooks.slack.com/").is_some() {
         let last = secret.rsplit(|&b| b == b'/').next().unwrap_or_default();
@@ -403,5 +485,112 @@ mod tests {
         // The marker alone lends no placeholder a digit and both cases.
         let placeholder = b"sk-xxxxxxxxxxxxxxxxxxxxT3BlbkFJxxxxxxxxxxxxxxxxxxxx";
         assert!(token::looks_made_up(&random_part(placeholder)));
+        // Terraform's marker, Atlassian's fixed start, GitLab's routable suffix: left out.
+        assert_eq!(
+            random_part(b"GMPSAzT3n57ZL8.atlasv1.svZy-Q9"),
+            b"GMPSAzT3n57ZL8svZy-Q9"
+        );
+        assert_eq!(random_part(b"ATATT3xFfGF0aB-c=D1"), b"aB-c=D1");
+        assert_eq!(random_part(b"ATATT3aB-c"), b"aB-c");
+        assert_eq!(random_part(b"glrt-t1_aB3dEf.01.abc1234"), b"aB3dEf");
+        assert_eq!(random_part(b"hvs.ab-cd_EF"), b"ab-cd_EF");
+        // A batch token's fixed start is no run of a hand-typed placeholder.
+        assert_eq!(random_part(b"hvb.AAAAAQJgxDg-q"), b"JgxDg-q");
+        for placeholder in [
+            &b"xxxxxxxxxxxxxx.atlasv1.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"[..],
+            &b"ATATT3xFfGF0xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"[..],
+            &b"glrt-t1_xxxxxxxxxxxxxxxxxxxxxxxxxxx.01.abc1234"[..],
+        ] {
+            assert!(made_up(placeholder), "{}", String::from_utf8_lossy(placeholder));
+        }
+    }
+
+    /// Hex-bodied formats are tested as hex: a real lower-case hex token (no upper-case
+    /// letter) passes, where the base62 test would refuse every one; hex placeholders,
+    /// and a token's fixed parts (`PMAK-`, Slack's numbers, Databricks' suffix), lend
+    /// nothing.
+    #[test]
+    fn hex_bodied_tokens_are_tested_as_hex() {
+        let real: &[&[u8]] = &[
+            b"PMAK-855ebcdddaf8837ebd94a000-9b5f7cd86faa72e3c82cd502366f0c5254",
+            b"glptt-e21ad4d070019a2355d783ad7b08f1682b753076",
+            b"dop_v1_7733c85e434e00a2f0d23924bd43b814eb48bc03ca8ca34b4e0d2a8a9544ef5c",
+            b"dapi12ddf5d5418faaa6bf7d19c858dd09e2-0",
+            b"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",
+            b"xapp-1-A0Q1AGDUP3B-0437756794010-bf2019ca4d0141c04e2969a4268241503a9b688202136acfbeebe48ef704e466",
+            b"xoxa-2-517087909213-512418489081-1943682195388-ba6324bade3064f8c8af197bd59188be",
+        ];
+        for t in real {
+            assert!(!made_up(t), "{}", String::from_utf8_lossy(t));
+            let hex = hex_random_part(t).unwrap();
+            assert!(
+                token::looks_made_up(&hex),
+                "the base62 test would refuse it"
+            );
+        }
+        assert_eq!(
+            hex_random_part(b"PMAK-855e-9b5f").as_deref(),
+            Some(&b"855e9b5f"[..])
+        );
+        assert_eq!(
+            hex_random_part(b"dapi12ddf5-7").as_deref(),
+            Some(&b"12ddf5"[..])
+        );
+        assert_eq!(
+            hex_random_part(b"xapp-1-A0Q1-0437-bf20").as_deref(),
+            Some(&b"bf20"[..])
+        );
+        // Base62 Slack workspace tokens, and other formats: not hex.
+        assert_eq!(hex_random_part(b"xoxa-2-mZ1WUDp6otoImtpaf0jvZEBC"), None);
+        assert_eq!(hex_random_part(b"lin_api_YfLzWmae4TNI"), None);
+        for placeholder in [
+            &b"PMAK-000000000000000000000000-0000000000000000000000000000000000"[..],
+            b"PMAK-0123456789abcdef01234567-0123456789abcdef0123456789abcdef01",
+            b"dop_v1_ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+            b"dapi0123456789abcdef0123456789abcdef",
+            // The suffix's digit is not the random part's.
+            b"dapiabcdfedcbafedcbaabcdfedcbafedcbaf-1",
+            b"xapp-1-A0123456789-1234567890123-dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd",
+            b"shpat_deadbeefdeadbeefdeadbeefdeadbeef",
+        ] {
+            assert!(made_up(placeholder), "{}", String::from_utf8_lossy(placeholder));
+        }
+    }
+
+    fn provider_verdict(text: &[u8], secret: std::ops::Range<usize>) -> Verdict {
+        let m = Match {
+            rule: 0,
+            span: secret.clone(),
+            secret,
+            example: false,
+        };
+        run(Validator::ProviderToken, text, &m)
+    }
+
+    /// An Azure account key: accepted whole and canonical; one character changed so that
+    /// the base64 is not canonical, cut short, or the emulator's published key (an
+    /// example) are not reported; the canonical test applies only after its label.
+    #[test]
+    fn azure_account_keys_are_canonical_base64_of_64_bytes() {
+        let key = b"pXBMwHARqglvRmiSu29Nvpj5X4IJi1oSpkKwninmLPicOrmbALa9lZ4Z8V67+c/xCnjSjgEHNn76cgtthYoG9g==";
+        let with_label = |k: &[u8]| [&b"AccountName=x;AccountKey="[..], k, b";"].concat();
+        let at = |k: &[u8]| 25..25 + k.len();
+        assert_eq!(provider_verdict(&with_label(key), at(key)), Verdict::Accept);
+        assert!(token::azure_account_key(key));
+        // `9g==` → `9h==`: the last character's low bits are not zero.
+        let mut corrupted = key.to_vec();
+        corrupted[85] = b'h';
+        assert!(!token::azure_account_key(&corrupted));
+        assert_eq!(
+            provider_verdict(&with_label(&corrupted), at(&corrupted)),
+            Verdict::Reject
+        );
+        let truncated = [&key[..84], b"=="].concat();
+        assert!(!token::azure_account_key(&truncated));
+        assert!(!token::azure_account_key(&[b'A'; 88][..]));
+        assert_eq!(
+            provider_verdict(&with_label(AZURE_EMULATOR_KEY), at(AZURE_EMULATOR_KEY)),
+            Verdict::Example
+        );
     }
 }

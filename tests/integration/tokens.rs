@@ -612,6 +612,32 @@ fn rules_check_proves_the_token_rules() {
         "anthropic-admin-key",
         "openai-api-key",
         "openai-admin-key",
+        "postman-api-key",
+        "slack-app-token",
+        "slack-rotating-token",
+        "slack-rotating-refresh-token",
+        "slack-workspace-token",
+        "slack-workspace-refresh-token",
+        "gitlab-runner-token",
+        "gitlab-scim-token",
+        "gitlab-oauth-app-secret",
+        "gitlab-pipeline-trigger-token",
+        "gitlab-feed-token",
+        "gitlab-deploy-token",
+        "azure-storage-account-key",
+        "vault-service-token",
+        "vault-batch-token",
+        "terraform-cloud-api-token",
+        "digitalocean-pat",
+        "digitalocean-oauth-token",
+        "digitalocean-refresh-token",
+        "databricks-token",
+        "atlassian-api-token",
+        "shopify-access-token",
+        "shopify-custom-app-token",
+        "shopify-private-app-password",
+        "shopify-shared-secret",
+        "linear-api-key",
     ] {
         assert!(
             run.stdout.contains(&format!("ok    {id} ")),
@@ -893,4 +919,305 @@ fn pypi_and_slack_user_and_webhook_tokens() {
         .map(String::from),
     );
     assert_eq!(silent_then_found(&bad, &all), 5);
+}
+
+const HEX: &[u8] = b"0123456789abcdef";
+
+/// One token of each of issue 21's remaining providers, in the carrier it is usually
+/// committed in, and what its finding must say: (file, text, token, rule, severity,
+/// provider, kind, a piece of the revocation step, scope).
+#[allow(clippy::type_complexity)]
+fn remaining_providers(
+    rng: &mut Rng,
+) -> Vec<(
+    &'static str,
+    String,
+    String,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<String>,
+)> {
+    use base64::Engine as _;
+    let postman = format!("PMAK-{}-{}", rng.chars(HEX, 24), rng.chars(HEX, 34));
+    let xapp = format!(
+        "xapp-1-A{}-{}-{}",
+        rng.chars(&B62[..36], 10),
+        rng.chars(DIGITS, 13),
+        rng.chars(HEX, 64)
+    );
+    let rotating = format!("xoxe.xoxp-1-{}", rng.chars(B62, 163));
+    let runner = format!("glrt-{}", rng.chars(URL, 20));
+    let trigger = format!("glptt-{}", rng.chars(HEX, 40));
+    let key: Vec<u8> = (0..64).map(|_| rng.next() as u8).collect();
+    let azure = base64::engine::general_purpose::STANDARD.encode(&key);
+    let account = rng.chars(b"abcdefghijklmnopqrstuvwxyz0123456789", 12);
+    let vault = format!("hvs.{}", rng.chars(URL, 95));
+    let terraform = format!("{}.atlasv1.{}", rng.chars(B62, 14), rng.chars(URL, 67));
+    let doctl = format!("dop_v1_{}", rng.chars(HEX, 64));
+    let databricks = format!("dapi{}-2", rng.chars(HEX, 32));
+    let atlassian = format!(
+        "ATATT3xFfGF0{}={}",
+        rng.chars(URL, 171),
+        rng.chars(b"0123456789ABCDEF", 8)
+    );
+    let shopify = format!("shpat_{}", rng.chars(HEX, 32));
+    let linear = format!("lin_api_{}", rng.chars(B62, 40));
+    vec![
+        (
+            "postman.env",
+            format!("POSTMAN_API_KEY={postman}\n"),
+            postman,
+            "postman-api-key",
+            "high",
+            "postman",
+            "API key",
+            "Settings → API keys",
+            None,
+        ),
+        (
+            "slack.yml",
+            format!("slack:\n  app_token: \"{xapp}\"\n"),
+            xapp,
+            "slack-app-token",
+            "high",
+            "slack",
+            "app-level token",
+            "App-Level Tokens → the token → Revoke",
+            None,
+        ),
+        (
+            "slack.json",
+            format!("{{\"access_token\": \"{rotating}\", \"expires_in\": 43200}}\n"),
+            rotating,
+            "slack-rotating-token",
+            "high",
+            "slack",
+            "rotating user token (or app configuration token)",
+            "auth.revoke",
+            None,
+        ),
+        (
+            "config.toml",
+            format!("[[runners]]\n  token = \"{runner}\"\n"),
+            runner,
+            "gitlab-runner-token",
+            "high",
+            "gitlab",
+            "runner authentication token",
+            "runners/reset_authentication_token",
+            None,
+        ),
+        (
+            "trigger.sh",
+            format!(
+                "curl -X POST -F token={trigger} -F ref=main https://gitlab.example.com/api/v4/projects/1/trigger/pipeline\n"
+            ),
+            trigger,
+            "gitlab-pipeline-trigger-token",
+            "medium",
+            "gitlab",
+            "pipeline trigger token",
+            "Pipeline trigger tokens → Revoke",
+            None,
+        ),
+        (
+            "local.settings.json",
+            format!(
+                "{{\"Values\": {{\"AzureWebJobsStorage\": \"DefaultEndpointsProtocol=https;AccountName={account};AccountKey={azure};EndpointSuffix=core.windows.net\"}}}}\n"
+            ),
+            azure,
+            "azure-storage-account-key",
+            "critical",
+            "azure",
+            "storage account key",
+            "az storage account keys renew",
+            Some(format!("account: {account}")),
+        ),
+        (
+            "vault.env",
+            format!("export VAULT_TOKEN={vault}\n"),
+            vault,
+            "vault-service-token",
+            "critical",
+            "hashicorp-vault",
+            "service token",
+            "vault token revoke",
+            None,
+        ),
+        (
+            "credentials.tfrc.json",
+            format!(
+                "{{\"credentials\": {{\"app.terraform.io\": {{\"token\": \"{terraform}\"}}}}}}\n"
+            ),
+            terraform,
+            "terraform-cloud-api-token",
+            "critical",
+            "terraform-cloud",
+            "API token",
+            "User settings → Tokens",
+            None,
+        ),
+        (
+            "main.tf",
+            format!("provider \"digitalocean\" {{\n  token = \"{doctl}\"\n}}\n"),
+            doctl,
+            "digitalocean-pat",
+            "critical",
+            "digitalocean",
+            "personal access token",
+            "API → Tokens",
+            None,
+        ),
+        (
+            ".databrickscfg",
+            format!("[DEFAULT]\nhost = https://adb-1.azuredatabricks.net\ntoken = {databricks}\n"),
+            databricks,
+            "databricks-token",
+            "high",
+            "databricks",
+            "personal access token",
+            "token-management/tokens",
+            None,
+        ),
+        (
+            "jira.sh",
+            format!(
+                "curl -u jane@example.com:{atlassian} https://example.atlassian.net/rest/api/3/myself\n"
+            ),
+            atlassian,
+            "atlassian-api-token",
+            "high",
+            "atlassian",
+            "API token",
+            "id.atlassian.com → Security → API tokens",
+            None,
+        ),
+        (
+            "shop.env",
+            format!("SHOPIFY_ACCESS_TOKEN={shopify}\n"),
+            shopify,
+            "shopify-access-token",
+            "high",
+            "shopify",
+            "Admin API access token",
+            "Uninstall",
+            None,
+        ),
+        (
+            "linear.env",
+            format!("LINEAR_API_KEY='{linear}'\n"),
+            linear,
+            "linear-api-key",
+            "high",
+            "linear",
+            "API key",
+            "Personal API keys → Revoke",
+            None,
+        ),
+    ]
+}
+
+/// Issue 21's remaining providers: each token, in its usual carrier, is one finding of its
+/// rule with its provider, kind, severity and revocation step (an Azure key with the
+/// account its connection string names), the token never shown; one character short,
+/// one too many, glued to a token character, or a placeholder: nothing.
+#[test]
+fn the_remaining_providers_are_found_with_kind_and_revocation_step() {
+    let mut rng = Rng(0x5eed_0021_0021);
+    let tokens = remaining_providers(&mut rng);
+    let d = TestDir::new();
+    for (file, text, ..) in &tokens {
+        d.write(file, text);
+    }
+    let (code, found) = scan(&d);
+    assert_eq!(code, 1);
+    assert_eq!(found.len(), tokens.len(), "{found:#?}");
+    for (file, _, t, rule, severity, provider, kind, advice, scope) in &tokens {
+        let f = found
+            .iter()
+            .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(file)))
+            .unwrap_or_else(|| panic!("{file}: {found:#?}"));
+        assert_eq!(f["rule"], *rule, "{f:#}");
+        assert_eq!(f["severity"], *severity, "{f:#}");
+        assert_eq!(f["token"]["provider"], *provider, "{f:#}");
+        assert_eq!(f["token"]["kind"], *kind, "{f:#}");
+        assert_eq!(f["token"]["scope"].as_str(), scope.as_deref(), "{f:#}");
+        assert!(f["token"]["checksum"].is_null(), "{f:#}");
+        assert!(
+            f["advice"].as_str().is_some_and(|a| a.contains(advice)),
+            "{advice}: {f:#}"
+        );
+        let shown = f["secret"].as_str().unwrap();
+        assert!(!shown.contains(&t[12..]), "secret shown: {shown}");
+    }
+    let human = d.run(&["scan", "--skip-rule", "insecure-permissions", "."]);
+    assert_eq!(human.code, 1);
+    for line in [
+        "azure · storage account key · scope: account: ",
+        "terraform-cloud · API token · no checksum in this format",
+        "hashicorp-vault · service token · no checksum in this format",
+        "what to do: rotate both keys now",
+        "what to do: delete it now: cloud.digitalocean.com → API → Tokens",
+    ] {
+        assert!(human.stdout.contains(line), "{line}: {}", human.stdout);
+    }
+    for (_, _, t, ..) in &tokens {
+        assert!(!human.stdout.contains(&t[12..]), "token shown");
+    }
+    // Near misses: nothing; the same tokens whole: found.
+    let good: Vec<String> = tokens
+        .iter()
+        .filter(|(_, _, _, rule, ..)| *rule != "azure-storage-account-key")
+        .map(|(_, _, t, ..)| t.clone())
+        .collect();
+    let mut bad = Vec::new();
+    for t in &good {
+        // Formats of one length: one character short or long; of a range of lengths
+        // (Slack's rotating tokens, Vault's, Terraform's): past either end.
+        let (short, long) = match &t[..4] {
+            "xoxe" => (162 + 12, 4),
+            "hvs." => (89 + 4, 30),
+            _ if t.contains(".atlasv1.") => (59 + 23, 4),
+            _ => (t.len() - 1, 1),
+        };
+        bad.push(t[..short].to_string());
+        bad.push(format!("{t}{}", "7".repeat(long)));
+        bad.push(format!("x{t}"));
+    }
+    bad.extend(
+        [
+            "PMAK-xxxxxxxxxxxxxxxxxxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "xapp-1-A0123456789-1234567890123-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "glptt-0000000000000000000000000000000000000000",
+            "xxxxxxxxxxxxxx.atlasv1.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "dapi0123456789abcdef0123456789abcdef",
+            "ATATT3xFfGF0your-api-token-here",
+            "shpat_your_access_token",
+            "lin_api_your-api-key",
+            "hvs.your-vault-token",
+        ]
+        .map(String::from),
+    );
+    assert_eq!(silent_then_found(&bad, &good), good.len());
+    // An Azure key cut short, or one character changed so that its base64 is not
+    // canonical: nothing; the emulator's published key: nothing unless asked for.
+    let (_, text, azure, ..) = &tokens[5];
+    let d = TestDir::new();
+    let mut corrupted = azure.clone().into_bytes();
+    corrupted[85] = if corrupted[85] == b'B' { b'C' } else { b'B' };
+    let corrupted = String::from_utf8(corrupted).unwrap();
+    d.write(
+        "bad.json",
+        format!(
+            "{}{}UseDevelopmentStorage: DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;\n",
+            text.replace(azure.as_str(), &format!("{}==", &azure[..84])),
+            text.replace(azure.as_str(), &corrupted),
+        ),
+    );
+    let (code, found) = scan(&d);
+    assert_eq!((code, found.len()), (0, 0), "{found:#?}");
 }
