@@ -167,6 +167,11 @@ pub(crate) struct Context<'a> {
     pub run: i64,
     pub cache: &'a Path,
     pub threads: usize,
+    /// Threads of the one pass over packs running at a time: every thread of the run
+    /// (`jobs × threads`), each at a lower priority (`yield_to_the_walk`). Sized like a
+    /// repository's other work (`threads`), the pass left a core idle whenever the other
+    /// job had nothing to do but wait for it (its walk done, its own pass next).
+    pub pass_threads: usize,
     pub max_blob_size: u64,
     pub progress: &'a Progress,
     /// The exposure checks run on the files they read (`exposure::alone`), as `history`
@@ -290,6 +295,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
     }
     let cache_dir = cfg.cache_dir();
     let progress = Progress::new(cfg.quiet, repos.len());
+    let jobs = cfg.jobs.clamp(1, repos.len().max(1));
     let ctx = Context {
         scanner: &scanner,
         fingerprint: &fp,
@@ -297,6 +303,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
         run,
         cache: &cache_dir,
         threads: cfg.threads,
+        pass_threads: cfg.threads.max(1) * jobs,
         max_blob_size: cfg.max_blob_size,
         progress: &progress,
         exposure: cfg.rules.exposure_checks(),
@@ -305,7 +312,6 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<repo::Report>>> =
         Mutex::new((0..repos.len()).map(|_| None).collect());
-    let jobs = cfg.jobs.clamp(1, repos.len().max(1));
     std::thread::scope(|s| -> anyhow::Result<()> {
         let workers: Vec<_> = (0..jobs)
             .map(|_| {

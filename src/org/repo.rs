@@ -195,7 +195,7 @@ fn scan_inner(
     let mut tips =
         ref_tips(&repo).map_err(|e| anyhow::anyhow!("reading the refs: {}", e.message()))?;
     let prev = store.repository(url)?;
-    timing(&start, "refs");
+    timing(&start, &spec.name, "refs");
     let same_rules = prev
         .as_ref()
         .is_some_and(|p| p.fingerprint.as_deref() == Some(ctx.fingerprint));
@@ -295,7 +295,7 @@ fn scan_inner(
     } else {
         let stop = AtomicBool::new(false);
         std::thread::scope(|s| {
-            let pass = s.spawn(|| pack_pass(ctx, &packs, &stop));
+            let pass = s.spawn(|| pack_pass(ctx, &packs, &stop, &start, &spec.name));
             let h = git::walk(&repo, &path, &selection);
             if h.is_err() {
                 stop.store(true, Ordering::Relaxed);
@@ -304,7 +304,7 @@ fn scan_inner(
         })
     };
     let h = h?;
-    timing(&start, "walk");
+    timing(&start, &spec.name, "walk");
     report.listed = h.blobs.len() as u64;
 
     // The ledger first: a blob scanned under this rule set anywhere in the organisation,
@@ -365,7 +365,7 @@ fn scan_inner(
         }
     }
     let read = read(ctx, &repo, &path, &h, &to_read, &want);
-    timing(&start, "ledger and read");
+    timing(&start, &spec.name, "ledger and read");
     if crate::interrupt::requested() {
         report.status = Status::Interrupted;
         return Ok(());
@@ -408,7 +408,7 @@ fn scan_inner(
     if let Some(settings) = &settings {
         report.silenced = settings.apply(url, &mut placed) as u64;
     }
-    timing(&start, "placed");
+    timing(&start, &spec.name, "placed");
     // Which secrets are in HEAD's tree now, and at which path, for every finding of the
     // repository: a finding is at HEAD where its own path still holds it.
     let mut at_head: HashSet<(String, String)> = HashSet::new();
@@ -443,7 +443,7 @@ fn scan_inner(
             }
         }
     }
-    timing(&start, "at head");
+    timing(&start, &spec.name, "at head");
     let mut problems: Vec<String> = h.problems.clone();
     problems.extend(read.errors);
     let complete = problems.is_empty();
@@ -477,7 +477,7 @@ fn scan_inner(
         at_head: Some(at_head),
     };
     report.new = store.record(&scan)?;
-    timing(&start, "recorded");
+    timing(&start, &spec.name, "recorded");
     if let Location::Remote(u) = &spec.location {
         super::cache::touch(ctx.cache, u);
     }
@@ -523,7 +523,13 @@ fn mostly_known(
 }
 
 /// Decodes and scans every blob of `packs` (see [`pack`]); `None` if the pass failed.
-fn pack_pass(ctx: &Context<'_>, packs: &[PathBuf], stop: &AtomicBool) -> Option<PackPass> {
+fn pack_pass(
+    ctx: &Context<'_>,
+    packs: &[PathBuf],
+    stop: &AtomicBool,
+    start: &Instant,
+    name: &str,
+) -> Option<PackPass> {
     let mut blobs = BlobScanner::new(ctx.scanner, Disclosure::Redacted);
     let doors = ctx.exposure.any();
     // Each pass thread runs at a lower priority than the walk beside it, as in `history`
@@ -541,13 +547,18 @@ fn pack_pass(ctx: &Context<'_>, packs: &[PathBuf], stop: &AtomicBool) -> Option<
     // A panic in the pass (a pack gitoxide cannot cope with) loses nothing: every blob
     // is then read the usual way.
     let _one_at_a_time = ctx.pass.lock().unwrap_or_else(|e| e.into_inner());
+    timing(
+        start,
+        name,
+        &format!("pass started, {} threads", ctx.pass_threads),
+    );
     if stop.load(Ordering::Relaxed) {
         return None;
     }
-    std::panic::catch_unwind(AssertUnwindSafe(|| {
+    let pass = std::panic::catch_unwind(AssertUnwindSafe(|| {
         pack::scan(
             packs,
-            ctx.threads,
+            ctx.pass_threads,
             ctx.max_blob_size,
             test,
             &|objects, _| {
@@ -560,14 +571,16 @@ fn pack_pass(ctx: &Context<'_>, packs: &[PathBuf], stop: &AtomicBool) -> Option<
             stop,
         )
     }))
-    .ok()
+    .ok();
+    timing(start, name, "pass done");
+    pass
 }
 
 /// With `KEYSWEEP_TIMINGS` set, a note of the time since `start` at each step.
-fn timing(start: &Instant, step: &str) {
+fn timing(start: &Instant, name: &str, step: &str) {
     if std::env::var_os("KEYSWEEP_TIMINGS").is_some() {
         crate::messages::note(format_args!(
-            "timing: {step} at {:.3} s",
+            "timing: {name}: {step} at {:.3} s",
             start.elapsed().as_secs_f64()
         ));
     }

@@ -61,6 +61,8 @@ pub fn work(cfg: &ScanConfig, lease: u64) -> anyhow::Result<Run> {
         run,
         cache: &cache_dir,
         threads: cfg.threads,
+        // One repository at a time: its pass has the worker's threads.
+        pass_threads: cfg.threads,
         max_blob_size: cfg.max_blob_size,
         progress: &progress,
         exposure: cfg.rules.exposure_checks(),

@@ -61,7 +61,7 @@ const MAX_PACK_OBJECTS: u32 = 6_000_000;
 /// pages from the process (`madvise(MADV_DONTNEED)`; they stay in the page cache, so the
 /// next read of one is a minor fault, not a disk read). A pack smaller than this is never
 /// trimmed.
-const RESIDENT_FILE_MAX: u64 = 128 << 20;
+const RESIDENT_FILE_MAX: u64 = 64 << 20;
 
 /// Blob bytes a thread decodes between two looks at the process's resident memory,
 /// besides one look every 256 objects.

@@ -586,13 +586,26 @@ pub(crate) fn big_repo(d: &TestDir, rel: &str, n: usize, secret: &str) -> PathBu
 /// [`big_repo`], its files named `*.EXT` (`properties`: configuration files, which a pass
 /// over the packs cannot clear, so each is looked up in the ledger and read).
 pub(crate) fn big_repo_of(d: &TestDir, rel: &str, n: usize, secret: &str, ext: &str) -> PathBuf {
+    big_repo_salted(d, rel, n, secret, ext, "")
+}
+
+/// [`big_repo_of`], each file's text starting with `salt` (so that two repositories share
+/// no blob).
+fn big_repo_salted(
+    d: &TestDir,
+    rel: &str,
+    n: usize,
+    secret: &str,
+    ext: &str,
+    salt: &str,
+) -> PathBuf {
     let r = d.git_repo(rel);
     let mut stream = String::from(
         "commit refs/heads/main\ncommitter A <a@example.invalid> 1767000000 +0000\ndata 4\nbig\nfrom refs/heads/main^0\n",
     );
     for i in 0..n {
         let body = format!(
-            "file {i}\n{}\n",
+            "{salt}file {i}\n{}\n",
             "some ordinary text, nothing secret\n".repeat(40)
         );
         stream.push_str(&format!(
@@ -683,6 +696,53 @@ fn a_run_killed_mid_repository_resumes_to_exactly_the_clean_store() {
     let r = scan(&d, &store, &["fleet"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(store_findings(&store), want);
+}
+
+/// `org scan` of the repositories under `fleet` into `store` with `KEYSWEEP_TIMINGS` set:
+/// the run, and the number of threads each pass over packs started with.
+fn scan_timed(d: &TestDir, store: &Path, args: &[&str]) -> (Run, Vec<usize>) {
+    let mut all = vec!["org", "scan", "fleet", "--format", "jsonl", "--store"];
+    all.push(store.to_str().unwrap());
+    all.extend(args);
+    let out = keysweep(d.path(), &all)
+        .env("KEYSWEEP_TIMINGS", "1")
+        .output()
+        .unwrap();
+    let run = Run::from(out);
+    // "keysweep: timing: NAME: pass started, 2 threads at 0.004 s"
+    let threads = run
+        .stderr
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split_once(": pass started, ")?.1;
+            rest.split_once(" threads at ")?.0.parse().ok()
+        })
+        .collect();
+    (run, threads)
+}
+
+/// Only one pass over packs runs at a time (memory), so it takes every thread of the run,
+/// not one job's share: with two jobs of one thread, each repository's pass decodes on
+/// two (on one, a core stood idle whenever the other job was waiting for the pass), and
+/// the store holds exactly what one job on one thread gives.
+#[test]
+fn the_one_pass_at_a_time_has_every_thread_of_the_run() {
+    let d = TestDir::new();
+    // No blob in common: each is a first scan with a pass of its own.
+    big_repo_salted(&d, "fleet/a", 20_000, &key("openssh_ecdsa256"), "txt", "a ");
+    big_repo_salted(&d, "fleet/b", 20_000, &key("openssh_rsa2048"), "txt", "b ");
+
+    let one = d.path().join("one.db");
+    let (r, threads) = scan_timed(&d, &one, &["--jobs", "1", "--threads", "1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(threads, [1, 1], "{}", r.stderr);
+
+    let two = d.path().join("two.db");
+    let (r, threads) = scan_timed(&d, &two, &["--jobs", "2", "--threads", "1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(threads, [2, 2], "{}", r.stderr);
+    assert_eq!(store_findings(&two), store_findings(&one));
+    assert_eq!(store_findings(&two).len(), 3, "{:#?}", store_findings(&two));
 }
 
 /// The number in `data-count` (or `data-rows`) of the element with `id`.
