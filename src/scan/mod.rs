@@ -1852,19 +1852,26 @@ mod tests {
             hay.extend_from_slice(b"\nAGE-SECRET-KEY-1 ACCAGE-SECRET-KEY-1 AGE-SECRET-KEY-");
             hay.extend_from_slice(b"\nType: AWS::EC2::SecurityGroup AWS::EC2::Security");
             hay.extend_from_slice(b"\naws_session_token SessionToken expression essionToke");
-            let want: Vec<_> = scanner
-                .keyword_automaton()
-                .find_iter(&hay[..])
-                .map(|m| (m.pattern(), m.span()))
-                .collect();
-            let mut got = Vec::new();
-            let mut hits = scanner.keyword_hits(&hay);
-            while let Some(m) = hits.next_hit() {
-                got.push((m.pattern(), m.span()));
-            }
+            let (got, want) = hits_and_plain(&scanner, &scanner.keyword_automaton(), &hay);
             assert_eq!(got.len(), want.len(), "shift {shift}");
             assert!(got == want, "shift {shift}");
         }
+    }
+
+    type Hits = Vec<(aho_corasick::PatternID, aho_corasick::Span)>;
+
+    /// The scan's keyword hits in `hay`, and a plain search's with `automaton`.
+    fn hits_and_plain(scanner: &Scanner, automaton: &AhoCorasick, hay: &[u8]) -> (Hits, Hits) {
+        let want = automaton
+            .find_iter(hay)
+            .map(|m| (m.pattern(), m.span()))
+            .collect();
+        let mut got = Vec::new();
+        let mut hits = scanner.keyword_hits(hay);
+        while let Some(m) = hits.next_hit() {
+            got.push((m.pattern(), m.span()));
+        }
+        (got, want)
     }
 
     /// The tuned Slim Teddy (searched directly) finds what the keyword automaton finds:
@@ -1905,15 +1912,7 @@ mod tests {
                     }
                 }
             }
-            let want: Vec<_> = automaton
-                .find_iter(&hay[..])
-                .map(|m| (m.pattern(), m.span()))
-                .collect();
-            let mut got = Vec::new();
-            let mut hits = scanner.keyword_hits(&hay);
-            while let Some(m) = hits.next_hit() {
-                got.push((m.pattern(), m.span()));
-            }
+            let (got, want) = hits_and_plain(&scanner, &automaton, &hay);
             assert!(
                 got == want,
                 "round {round}: {:?}",
