@@ -61,7 +61,7 @@ const KINDS: &[Kind] = &[
     // Kinds not named by a prefix first: their secrets' first characters are random, and
     // may spell another kind's prefix (`AIza…`).
     Kind {
-        text_nul: "AccountKey=\0",
+        text_nul: token::AZURE_KEY_LABEL_NUL,
         at: At::Label,
         provider: "azure",
         kind: "storage account key",
@@ -490,7 +490,7 @@ pub fn analyse(
     };
     let k = KINDS.iter().find(|k| k.names(hay, &at))?;
     let (mut scope, mut severity) = (None, None);
-    if k.at == At::Label && k.provider == "azure" {
+    if k.text_nul == token::AZURE_KEY_LABEL_NUL {
         scope = azure_account(hay, &at).map(|a| format!("account: {a}"));
     }
     if validator == Some(Validator::PypiToken)
@@ -559,6 +559,12 @@ mod tests {
     use super::*;
     use crate::rules::RuleSet;
 
+    /// The built-in rules and the opt-in ones (`signatures/more`).
+    fn all_rules() -> RuleSet {
+        let more = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures/more");
+        RuleSet::load(&[more]).unwrap()
+    }
+
     fn is_token_rule(v: Option<Validator>) -> bool {
         matches!(
             v,
@@ -571,7 +577,7 @@ mod tests {
     /// its capture group, or whose marker the pattern holds.
     #[test]
     fn every_prefix_of_a_token_rule_has_a_kind() {
-        let rules = RuleSet::builtin().unwrap();
+        let rules = all_rules();
         for r in rules.rules.iter().filter(|r| is_token_rule(r.validator)) {
             let unescaped = r.pattern.replace("\\.", ".");
             let prefix = unescaped
@@ -601,9 +607,7 @@ mod tests {
         use crate::finding::Disclosure;
         use crate::pipeline::blob::BlobScanner;
         use crate::scan::{ScanOptions, Scanner};
-        // The built-in rules and the opt-in ones (`signatures/more`).
-        let more = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures/more");
-        let rules = RuleSet::load(&[more]).unwrap();
+        let rules = all_rules();
         let mut named = 0;
         for r in rules.rules.iter().filter(|r| is_token_rule(r.validator)) {
             let alone = RuleSet {

@@ -716,18 +716,26 @@ pub struct ScanOptions {
     pub include_examples: bool,
 }
 
+/// The search for anchors in clean text.
+#[derive(Debug)]
+enum CleanSearch {
+    /// The built-in set's: aho-corasick's packed Slim Teddy (8 buckets, 32 bytes a step)
+    /// over the anchors in [`keyword_order::TUNED`]'s order, searched directly. Past 32
+    /// strings the library itself would choose Fat Teddy (16 buckets, 16 bytes a step),
+    /// which cost 26% more CPU on the Rust docs tree than this with 57 strings, where
+    /// Slim Teddy in a tuned order cost 3.5% more with 44
+    /// (`benches/results/2026-12-02-prefilter-capacity.md`).
+    Slim(aho_corasick::packed::Searcher),
+    /// Any other set's (user signatures, `--rule`), or where Teddy cannot run: the
+    /// library's DFA with the prefilter it chooses.
+    Library(AhoCorasick),
+}
+
 #[derive(Debug)]
 pub struct Scanner {
     rules: Vec<CompiledRule>,
-    automaton: AhoCorasick,
-    /// The built-in set's prefilter: aho-corasick's packed Slim Teddy (8 buckets, 32
-    /// bytes a step) over the anchors in [`keyword_order::TUNED`]'s order, searched
-    /// directly. Past 32 strings the library itself would choose Fat Teddy (16 buckets,
-    /// 16 bytes a step), which cost 26% more CPU on the Rust docs tree than this with 57
-    /// strings, where Slim Teddy in a tuned order cost 3.5% more with 44
-    /// (`benches/results/2026-12-02-prefilter-capacity.md`). `None` for any other set
-    /// (user signatures, `--rule`) or where Teddy cannot run: `automaton` then.
-    slim: Option<aho_corasick::packed::Searcher>,
+    /// The search for anchors in clean text (see [`CleanSearch`]).
+    clean: CleanSearch,
     /// The same automaton without its prefilter, for stretches dense with hits (see
     /// [`Scanner::keyword_hits`]), and the longest keyword's length.
     dense_automaton: aho_corasick::dfa::DFA,
@@ -952,26 +960,31 @@ impl Scanner {
         // Standard semantics with overlapping search would report a keyword that is a
         // substring of another twice; leftmost-longest reports each position once and lets
         // the packed (SIMD) prefilter do nearly all of the work.
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&anchors)?;
         let dense_automaton = aho_corasick::dfa::DFA::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .prefilter(false)
             .build(&anchors)?;
-        // The built-in set in its tuned order gets Slim Teddy whatever its size (see
-        // `slim`); any other set, the library's own choice.
-        let slim = if keyword_order::is_tuned(&anchors) {
-            aho_corasick::packed::Config::new()
-                .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
-                .only_teddy_fat(Some(false))
-                .heuristic_pattern_limits(false)
-                .builder()
-                .extend(&anchors)
-                .build()
-        } else {
-            None
+        // The built-in set in its tuned order gets Slim Teddy whatever its size; any
+        // other set, the library's own choice.
+        let slim = keyword_order::is_tuned(&anchors)
+            .then(|| {
+                aho_corasick::packed::Config::new()
+                    .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
+                    .only_teddy_fat(Some(false))
+                    .heuristic_pattern_limits(false)
+                    .builder()
+                    .extend(&anchors)
+                    .build()
+            })
+            .flatten();
+        let clean = match slim {
+            Some(slim) => CleanSearch::Slim(slim),
+            None => CleanSearch::Library(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&anchors)?,
+            ),
         };
         let anchor_lens: Vec<usize> = anchors.iter().map(|a| a.len()).collect();
         let prefilter: Vec<String> = anchors.iter().map(|a| a.to_string()).collect();
@@ -1030,8 +1043,7 @@ impl Scanner {
             .collect();
         Ok(Scanner {
             rules,
-            automaton,
-            slim,
+            clean,
             dense_automaton,
             anchor_lens,
             prefilter,
@@ -1271,9 +1283,9 @@ impl Scanner {
         })
     }
 
-    /// Whether the keyword search runs on the tuned Slim Teddy (see `Scanner::slim`).
+    /// Whether the keyword search runs on the tuned Slim Teddy (see [`CleanSearch`]).
     pub fn slim_prefilter(&self) -> bool {
-        self.slim.is_some()
+        matches!(self.clean, CleanSearch::Slim(_))
     }
 
     /// How many strings the keyword automaton's prefilter looks for (anchors and
@@ -1627,13 +1639,13 @@ impl KeywordHits<'_> {
                 let end = len.min(self.pos.saturating_add(DENSE_SPAN));
                 (self.scanner.dense_find(self.hay, self.pos, end), end)
             } else {
-                let found = match &self.scanner.slim {
-                    Some(p) => p
+                let found = match &self.scanner.clean {
+                    CleanSearch::Slim(p) => p
                         .find_in(self.hay, aho_corasick::Span::from(self.pos..len))
                         .map(|m| aho_corasick::Match::new(m.pattern(), m.start()..m.end())),
-                    None => {
+                    CleanSearch::Library(a) => {
                         let input = aho_corasick::Input::new(self.hay).span(self.pos..len);
-                        self.scanner.automaton.find(input)
+                        a.find(input)
                     }
                 };
                 (found, len)

@@ -208,6 +208,17 @@ pub fn looks_made_up_hex(random: &[u8]) -> bool {
     typed_by_hand(random)
 }
 
+/// The label an Azure Storage account key follows (its rule's secret is the bare key),
+/// with a NUL after it: string literals sit back to back in the binary, and one that ran
+/// on into the next would be a label with a key after it. `enrich::token` names the kind
+/// by it; the validator checks the key after it.
+pub const AZURE_KEY_LABEL_NUL: &str = "AccountKey=\0";
+
+/// [`AZURE_KEY_LABEL_NUL`] without its NUL.
+pub fn azure_key_label() -> &'static str {
+    AZURE_KEY_LABEL_NUL.trim_end_matches('\0')
+}
+
 /// An Azure Storage account key: 64 bytes in canonical base64 (88 characters ending
 /// `==`, the four bits after the last byte zero, as every encoder writes them: three
 /// characters in four of a made-up run fail here), not one byte repeated.

@@ -48,11 +48,6 @@ pub fn run(v: Validator, hay: &[u8], m: &Match) -> Verdict {
     }
 }
 
-/// The label an Azure Storage account key follows (its rule's secret is the bare key),
-/// with a NUL after it, as `enrich::token` writes its texts: a literal that ran on into
-/// the next one in the binary would be a label with a key after it.
-const AZURE_KEY_LABEL_NUL: &[u8] = b"AccountKey=\0";
-
 /// The storage emulator's account key (Azurite's and the older emulator's
 /// `devstoreaccount1`), published in Microsoft's documentation and in every project that
 /// tests against the emulator: an example, not a leak.
@@ -67,8 +62,7 @@ fn provider_token(hay: &[u8], m: &Match) -> Verdict {
     if !bounded(hay, m) || made_up(secret) {
         return Verdict::Reject;
     }
-    let label = &AZURE_KEY_LABEL_NUL[..AZURE_KEY_LABEL_NUL.len() - 1];
-    if hay[..m.secret.start].ends_with(label) {
+    if hay[..m.secret.start].ends_with(token::azure_key_label().as_bytes()) {
         if !token::azure_account_key(secret) {
             return Verdict::Reject;
         }
@@ -429,33 +423,29 @@ mod tests {
 
     #[test]
     fn aws_marks_its_examples_with_example_anywhere() {
-        assert_eq!(
-            aws_example(b"AKIAIOSFODNN7EXAMPLE", Verdict::Accept),
-            Verdict::Example
-        );
-        assert_eq!(
-            aws_example(b"AKIAEXAMPLEPBUMBC3GA", Verdict::Accept),
-            Verdict::Example
-        );
-        assert_eq!(
-            aws_example(
-                b"AQoDYXdzEPT//wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4H",
-                Verdict::Accept
+        for (secret, verdict, want) in [
+            (
+                &b"AKIAIOSFODNN7EXAMPLE"[..],
+                Verdict::Accept,
+                Verdict::Example,
             ),
-            Verdict::Example
-        );
-        assert_eq!(
-            aws_example(b"AKIAJ2FAN53GZUWG6CJZ", Verdict::Accept),
-            Verdict::Accept
-        );
-        assert_eq!(
-            aws_example(b"AKIAEXAMPLEPBUMBC3GA", Verdict::Reject),
-            Verdict::Reject
-        );
-        assert_eq!(
-            aws_example(b"AKIAEXAMPLXPBUMBC3GA", Verdict::Accept),
-            Verdict::Accept
-        );
+            (b"AKIAEXAMPLEPBUMBC3GA", Verdict::Accept, Verdict::Example),
+            (
+                b"AQoDYXdzEPT//wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4H",
+                Verdict::Accept,
+                Verdict::Example,
+            ),
+            (b"AKIAJ2FAN53GZUWG6CJZ", Verdict::Accept, Verdict::Accept),
+            (b"AKIAEXAMPLEPBUMBC3GA", Verdict::Reject, Verdict::Reject),
+            (b"AKIAEXAMPLXPBUMBC3GA", Verdict::Accept, Verdict::Accept),
+        ] {
+            assert_eq!(
+                aws_example(secret, verdict),
+                want,
+                "{}",
+                String::from_utf8_lossy(secret)
+            );
+        }
     }
 
     #[test]
