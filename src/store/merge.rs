@@ -95,6 +95,11 @@ fn shard(path: &Path) -> anyhow::Result<Connection> {
     }
 }
 
+/// The schema version of a shard `shard` accepted.
+fn shard_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
+}
+
 /// Merges the SQLite stores at `shards` into the SQLite store at `out` (created if need
 /// be), in one transaction. A store named twice is merged once; `out` may not be a shard.
 pub fn merge(out: &Path, shards: &[PathBuf]) -> anyhow::Result<Merged> {
@@ -257,37 +262,62 @@ fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> any
 
     // The ledger: content-keyed, so the same entry is the same in every shard.
     {
-        let mut st =
-            from.prepare("SELECT blob, fingerprint, engine, findings, scanned_at FROM ledger")?;
+        // A shard of schema 3 or later names its rule sets in `rule_sets`; an older one
+        // in each row. Read either way as (blob, fingerprint, engine, ...).
+        let named = shard_version(from)? >= 3;
+        let (ledger, found) = if named {
+            (
+                "SELECT l.blob, r.fingerprint, r.engine, l.findings, l.scanned_at
+                 FROM ledger l JOIN rule_sets r ON r.id = l.rule_set",
+                "SELECT b.blob, r.fingerprint, r.engine, b.seq, b.content_id, b.rule, b.name,
+                 b.category, b.severity, b.line, b.col, b.redacted
+                 FROM blob_findings b JOIN rule_sets r ON r.id = b.rule_set",
+            )
+        } else {
+            (
+                "SELECT blob, fingerprint, engine, findings, scanned_at FROM ledger",
+                "SELECT blob, fingerprint, engine, seq, content_id, rule, name, category,
+                 severity, line, col, redacted FROM blob_findings",
+            )
+        };
+        let mut sets: HashMap<(String, String), i64> = HashMap::new();
+        let mut set_of = |tx: &rusqlite::Transaction<'_>, fp: String, engine: String| {
+            if let Some(&id) = sets.get(&(fp.clone(), engine.clone())) {
+                return Ok(id);
+            }
+            let id = super::sqlite::rule_set_in(tx, &fp, &engine)?;
+            sets.insert((fp, engine), id);
+            Ok::<i64, rusqlite::Error>(id)
+        };
+        let mut st = from.prepare(ledger)?;
         let mut add = tx.prepare_cached(
-            "INSERT INTO ledger (blob, fingerprint, engine, findings, scanned_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (blob, fingerprint, engine) DO NOTHING",
+            "INSERT INTO ledger (blob, rule_set, findings, scanned_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (blob, rule_set) DO NOTHING",
         )?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
+            let set = set_of(tx, r.get(1)?, r.get(2)?)?;
             m.ledger_added += add.execute(params![
                 r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
+                set,
                 r.get::<_, i64>(3)?,
                 r.get::<_, String>(4)?
             ])?;
         }
-        let mut st = from.prepare(
-            "SELECT blob, fingerprint, engine, seq, content_id, rule, name, category, severity,
-             line, col, redacted FROM blob_findings",
-        )?;
+        let mut st = from.prepare(found)?;
         let mut add = tx.prepare_cached(
-            "INSERT INTO blob_findings (blob, fingerprint, engine, seq, content_id, rule, name,
+            "INSERT INTO blob_findings (blob, rule_set, seq, content_id, rule, name,
              category, severity, line, col, redacted)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-             ON CONFLICT (blob, fingerprint, engine, seq) DO NOTHING",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (blob, rule_set, seq) DO NOTHING",
         )?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
-            let v: Vec<rusqlite::types::Value> = (0..12)
-                .map(|i| r.get::<_, rusqlite::types::Value>(i))
-                .collect::<Result<_, _>>()?;
+            let set = set_of(tx, r.get(1)?, r.get(2)?)?;
+            let mut v: Vec<rusqlite::types::Value> = vec![r.get(0)?, set.into()];
+            for i in 3..12 {
+                v.push(r.get(i)?);
+            }
             add.execute(rusqlite::params_from_iter(v))?;
         }
     }

@@ -67,7 +67,7 @@ pub fn shown(location: &std::path::Path) -> String {
 
 /// The schema this build writes. A store with a higher version was written by a newer
 /// keysweep and is refused; a lower one is migrated (see `sqlite::MIGRATIONS`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// A repository as the store knows it.
 #[derive(Debug, Clone, Default)]

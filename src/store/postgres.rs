@@ -103,6 +103,9 @@ const MIGRATIONS: &[&str] = &[
         enqueued_at TEXT NOT NULL,
         done_at TEXT
     );",
+    // 2 → 3: SQLite's ledger named its rule sets once and dropped its rowid; here the
+    // tables stay as they are (a heap with its key's index either way).
+    "SELECT 1;",
 ];
 
 /// The server's clock in seconds since the epoch: one clock for every worker's lease.

@@ -2,7 +2,7 @@
 //! a commit is one append to the log), its schema versioned in `schema_version` and
 //! brought up to date by [`MIGRATIONS`], one step at a time, each in a transaction.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Duration;
 
@@ -13,8 +13,8 @@ use super::{
     BlobFinding, FindingRow, Placed, Query, RepoRow, RepoScan, SCHEMA_VERSION, Store, now,
 };
 
-/// `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`. Portable SQL only: the
-/// next backend runs the same statements.
+/// `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`. Portable SQL but for
+/// SQLite's `WITHOUT ROWID` (version 3; PostgreSQL's tables have no rowid to leave out).
 const MIGRATIONS: &[&str] = &[
     // 0 → 1: the first schema.
     "CREATE TABLE runs (
@@ -100,11 +100,59 @@ const MIGRATIONS: &[&str] = &[
         enqueued_at TEXT NOT NULL,
         done_at TEXT
     );",
+    // 2 → 3: the ledger's rule set (fingerprint, engine: 46 bytes a row) named once, in
+    // `rule_sets`, and the ledger and `blob_findings` stored by their key alone (WITHOUT
+    // ROWID: one B-tree, not a table and its key's index). Blob ids are random, so a
+    // repository's first scan writes rows all over the ledger and every page it touches
+    // goes to the log: a third of the pages, a third of the writing.
+    "CREATE TABLE rule_sets (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        engine TEXT NOT NULL,
+        UNIQUE (fingerprint, engine)
+    );
+    INSERT INTO rule_sets (fingerprint, engine)
+        SELECT fingerprint, engine FROM ledger
+        UNION SELECT fingerprint, engine FROM blob_findings;
+    CREATE TABLE ledger_3 (
+        blob TEXT NOT NULL,
+        rule_set INTEGER NOT NULL,
+        findings INTEGER NOT NULL,
+        scanned_at TEXT NOT NULL,
+        PRIMARY KEY (blob, rule_set)
+    ) WITHOUT ROWID;
+    INSERT INTO ledger_3 SELECT l.blob, r.id, l.findings, l.scanned_at
+        FROM ledger l JOIN rule_sets r ON r.fingerprint = l.fingerprint AND r.engine = l.engine;
+    DROP TABLE ledger;
+    ALTER TABLE ledger_3 RENAME TO ledger;
+    CREATE TABLE blob_findings_3 (
+        blob TEXT NOT NULL,
+        rule_set INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        content_id TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        name TEXT NOT NULL,
+        category TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        col INTEGER NOT NULL,
+        redacted TEXT NOT NULL,
+        PRIMARY KEY (blob, rule_set, seq)
+    ) WITHOUT ROWID;
+    INSERT INTO blob_findings_3 SELECT b.blob, r.id, b.seq, b.content_id, b.rule, b.name,
+        b.category, b.severity, b.line, b.col, b.redacted
+        FROM blob_findings b JOIN rule_sets r
+            ON r.fingerprint = b.fingerprint AND r.engine = b.engine;
+    DROP TABLE blob_findings;
+    ALTER TABLE blob_findings_3 RENAME TO blob_findings;",
 ];
 
 /// The store in one SQLite file.
 pub struct Sqlite {
     pub(super) conn: Connection,
+    /// `rule_sets` ids already read, by (fingerprint, engine): a row is never removed or
+    /// changed, so an id once read stays right.
+    rule_sets: HashMap<(String, String), i64>,
 }
 
 impl Sqlite {
@@ -118,7 +166,10 @@ impl Sqlite {
         let conn = Connection::open(path)
             .with_context(|| format!("opening the store {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(60))?;
-        let mut store = Sqlite { conn };
+        let mut store = Sqlite {
+            conn,
+            rule_sets: HashMap::new(),
+        };
         store
             .setup()
             .with_context(|| format!("the store {}", path.display()))?;
@@ -136,6 +187,7 @@ impl Sqlite {
         }
         self.conn.execute_batch(
             "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;
+             PRAGMA wal_autocheckpoint = 16384;
              CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);",
         )?;
         let tx = self
@@ -166,6 +218,44 @@ impl Sqlite {
         tx.commit()?;
         Ok(())
     }
+}
+
+impl Sqlite {
+    /// The id of the rule set (`fingerprint`, `engine`), if the store has met it.
+    fn rule_set(&mut self, fingerprint: &str, engine: &str) -> anyhow::Result<Option<i64>> {
+        let key = (fingerprint.to_string(), engine.to_string());
+        if let Some(&id) = self.rule_sets.get(&key) {
+            return Ok(Some(id));
+        }
+        let id: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM rule_sets WHERE fingerprint = ?1 AND engine = ?2")?
+            .query_row([fingerprint, engine], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = id {
+            self.rule_sets.insert(key, id);
+        }
+        Ok(id)
+    }
+}
+
+/// The id of the rule set (`fingerprint`, `engine`), creating its row if it is new (in
+/// `tx`: not cached, as `tx` may not commit).
+pub(super) fn rule_set_in(
+    tx: &Transaction<'_>,
+    fingerprint: &str,
+    engine: &str,
+) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO rule_sets (fingerprint, engine) VALUES (?1, ?2)
+         ON CONFLICT (fingerprint, engine) DO NOTHING",
+        [fingerprint, engine],
+    )?;
+    tx.query_row(
+        "SELECT id FROM rule_sets WHERE fingerprint = ?1 AND engine = ?2",
+        [fingerprint, engine],
+        |r| r.get(0),
+    )
 }
 
 fn repo_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RepoRow> {
@@ -377,12 +467,13 @@ impl Store for Sqlite {
         fingerprint: &str,
         engine: &str,
     ) -> anyhow::Result<Option<Vec<BlobFinding>>> {
+        let Some(set) = self.rule_set(fingerprint, engine)? else {
+            return Ok(None);
+        };
         let count: Option<i64> = self
             .conn
-            .prepare_cached(
-                "SELECT findings FROM ledger WHERE blob = ?1 AND fingerprint = ?2 AND engine = ?3",
-            )?
-            .query_row(params![blob, fingerprint, engine], |r| r.get(0))
+            .prepare_cached("SELECT findings FROM ledger WHERE blob = ?1 AND rule_set = ?2")?
+            .query_row(params![blob, set], |r| r.get(0))
             .optional()?;
         let Some(count) = count else {
             return Ok(None);
@@ -392,10 +483,9 @@ impl Store for Sqlite {
         }
         let mut st = self.conn.prepare_cached(
             "SELECT content_id, rule, name, category, severity, line, col, redacted
-             FROM blob_findings WHERE blob = ?1 AND fingerprint = ?2 AND engine = ?3
-             ORDER BY seq",
+             FROM blob_findings WHERE blob = ?1 AND rule_set = ?2 ORDER BY seq",
         )?;
-        let rows = st.query_map(params![blob, fingerprint, engine], |r| {
+        let rows = st.query_map(params![blob, set], |r| {
             Ok(BlobFinding {
                 content_id: r.get(0)?,
                 rule: r.get(1)?,
@@ -417,17 +507,20 @@ impl Store for Sqlite {
         engine: &str,
     ) -> anyhow::Result<Vec<(String, String)>> {
         let mut out = Vec::new();
+        let Some(set) = self.rule_set(fingerprint, engine)? else {
+            return Ok(out);
+        };
         // In chunks, well under SQLite's limit on parameters.
         for chunk in blobs.chunks(500) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", i + 3)).collect();
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", i + 2)).collect();
             let sql = format!(
-                "SELECT blob, content_id FROM blob_findings WHERE fingerprint = ?1 AND engine = ?2
+                "SELECT blob, content_id FROM blob_findings WHERE rule_set = ?1
                  AND blob IN ({})",
                 marks.join(", ")
             );
             let mut st = self.conn.prepare_cached(&sql)?;
-            let mut args: Vec<&str> = vec![fingerprint, engine];
-            args.extend(chunk.iter().map(String::as_str));
+            let mut args: Vec<rusqlite::types::Value> = vec![set.into()];
+            args.extend(chunk.iter().map(|b| b.clone().into()));
             let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })?;
@@ -444,34 +537,28 @@ impl Store for Sqlite {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let repo = repo_id(&tx, &scan.url, &scan.name)?;
-        {
+        if !scan.ledger.is_empty() {
+            let set = rule_set_in(&tx, &scan.fingerprint, &scan.engine)?;
             let mut ledger = tx.prepare_cached(
-                "INSERT INTO ledger (blob, fingerprint, engine, findings, scanned_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (blob, fingerprint, engine) DO NOTHING",
+                "INSERT INTO ledger (blob, rule_set, findings, scanned_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (blob, rule_set) DO NOTHING",
             )?;
             let mut found = tx.prepare_cached(
-                "INSERT INTO blob_findings (blob, fingerprint, engine, seq, content_id, rule,
+                "INSERT INTO blob_findings (blob, rule_set, seq, content_id, rule,
                  name, category, severity, line, col, redacted)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                 ON CONFLICT (blob, fingerprint, engine, seq) DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (blob, rule_set, seq) DO NOTHING",
             )?;
             for (blob, findings) in &scan.ledger {
-                let added = ledger.execute(params![
-                    blob,
-                    scan.fingerprint,
-                    scan.engine,
-                    findings.len() as i64,
-                    when
-                ])?;
+                let added = ledger.execute(params![blob, set, findings.len() as i64, when])?;
                 if added == 0 {
                     continue;
                 }
                 for (seq, f) in findings.iter().enumerate() {
                     found.execute(params![
                         blob,
-                        scan.fingerprint,
-                        scan.engine,
+                        set,
                         seq as i64,
                         f.content_id,
                         f.rule,
@@ -711,6 +798,44 @@ mod tests {
         }
         let e = Sqlite::open(&path).err().unwrap();
         assert!(format!("{e:#}").contains("newer keysweep"), "{e:#}");
+    }
+
+    #[test]
+    fn a_version_2_ledger_is_carried_into_rule_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(MIGRATIONS[0]).unwrap();
+            c.execute_batch(MIGRATIONS[1]).unwrap();
+            c.execute_batch(
+                "CREATE TABLE schema_version (version INTEGER NOT NULL);
+                 INSERT INTO schema_version VALUES (2);
+                 INSERT INTO ledger VALUES ('b1', 'fp', 'e', 1, '2026-12-01T00:00:00Z');
+                 INSERT INTO ledger VALUES ('b2', 'fp', 'e', 0, '2026-12-01T00:00:00Z');
+                 INSERT INTO ledger VALUES ('b1', 'fp2', 'e', 0, '2026-12-01T00:00:00Z');
+                 INSERT INTO blob_findings VALUES ('b1', 'fp', 'e', 0, 'ks-1', 'r', 'n',
+                     'private-key', 'critical', 3, 4, '…');",
+            )
+            .unwrap();
+        }
+        let mut s = Sqlite::open(&path).unwrap();
+        let found = s.scanned("b1", "fp", "e").unwrap().unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].content_id.as_str(), found[0].line), ("ks-1", 3));
+        assert_eq!(s.scanned("b2", "fp", "e").unwrap(), Some(Vec::new()));
+        assert_eq!(s.scanned("b1", "fp2", "e").unwrap(), Some(Vec::new()));
+        assert_eq!(s.scanned("b2", "fp2", "e").unwrap(), None);
+        assert_eq!(s.scanned("b1", "fp", "other").unwrap(), None);
+        assert_eq!(
+            s.contents(&["b1".into(), "b2".into()], "fp", "e").unwrap(),
+            vec![("b1".to_string(), "ks-1".to_string())]
+        );
+        let sets: i64 = s
+            .conn
+            .query_row("SELECT count(*) FROM rule_sets", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sets, 2);
     }
 
     #[test]
