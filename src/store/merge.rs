@@ -569,6 +569,40 @@ fn combine(held: Place, from: Place) -> Place {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store as _;
+
+    #[test]
+    fn a_shard_of_schema_2_merges_its_ledger_into_rule_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let shard = dir.path().join("old.db");
+        {
+            let c = Connection::open(&shard).unwrap();
+            c.execute_batch(super::super::sqlite::MIGRATIONS[0])
+                .unwrap();
+            c.execute_batch(super::super::sqlite::MIGRATIONS[1])
+                .unwrap();
+            c.execute_batch(
+                "CREATE TABLE schema_version (version INTEGER NOT NULL);
+                 INSERT INTO schema_version VALUES (2);
+                 INSERT INTO ledger VALUES ('b1', 'fp', 'e', 1, '2026-12-01T00:00:00Z');
+                 INSERT INTO ledger VALUES ('b2', 'fp', 'e', 0, '2026-12-01T00:00:00Z');
+                 INSERT INTO blob_findings VALUES ('b1', 'fp', 'e', 0, 'ks-1', 'r', 'n',
+                     'private-key', 'critical', 3, 4, '…');",
+            )
+            .unwrap();
+        }
+        let out = dir.path().join("out.db");
+        let merged = merge(&out, std::slice::from_ref(&shard)).unwrap();
+        assert_eq!(merged.ledger_added, 2);
+        let mut s = Sqlite::open(&out).unwrap();
+        let found = s.scanned("b1", "fp", "e").unwrap().unwrap();
+        assert_eq!((found.len(), found[0].line), (1, 3));
+        assert_eq!(s.scanned("b2", "fp", "e").unwrap(), Some(Vec::new()));
+        assert_eq!(s.scanned("b2", "other", "e").unwrap(), None);
+        // A shard of schema 2 and one of schema 3 holding the same ledger: two rows, once.
+        let again = merge(&dir.path().join("out2.db"), &[shard, out]).unwrap();
+        assert_eq!(again.ledger_added, 2);
+    }
 
     fn place(first: &str, last: &str, status: &str, triaged_at: Option<&str>) -> Place {
         Place {

@@ -15,7 +15,7 @@ use super::{
 
 /// `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`. Portable SQL but for
 /// SQLite's `WITHOUT ROWID` (version 3; PostgreSQL's tables have no rowid to leave out).
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 0 → 1: the first schema.
     "CREATE TABLE runs (
         id INTEGER PRIMARY KEY,
