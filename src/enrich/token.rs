@@ -559,10 +559,9 @@ mod tests {
     use super::*;
     use crate::rules::RuleSet;
 
-    /// The built-in rules and the opt-in ones (`signatures/more`).
+    /// The built-in rules.
     fn all_rules() -> RuleSet {
-        let more = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures/more");
-        RuleSet::load(&[more]).unwrap()
+        RuleSet::builtin().unwrap()
     }
 
     fn is_token_rule(v: Option<Validator>) -> bool {

@@ -358,9 +358,9 @@ mod tests {
         let set = RuleSet::builtin().unwrap();
         let scanner = crate::scan::Scanner::new(&set, Default::default()).unwrap();
         assert!(
-            scanner.prefilter_strings() <= 44,
+            scanner.common_strings() <= 44,
             "{} strings",
-            scanner.prefilter_strings()
+            scanner.common_strings()
         );
         if cfg!(target_arch = "x86_64") && std::arch::is_x86_feature_detected!("ssse3") {
             assert!(scanner.slim_prefilter());

@@ -75,18 +75,46 @@ const TUNED_NUL: [&str; 44] = [
 pub(super) static TUNED: std::sync::LazyLock<[&str; 44]> =
     std::sync::LazyLock::new(|| TUNED_NUL.map(|t| t.trim_end_matches('\0')));
 
-/// Whether `anchors` are the built-in set in [`TUNED`]'s order: the scanner then searches
-/// them with Slim Teddy whatever their number.
-pub fn is_tuned(anchors: &[&str]) -> bool {
-    anchors == *TUNED
+/// The built-in rules' rare prefilter strings: providers' fixed prefixes that clean text
+/// almost never holds, searched by a second Slim Teddy of their own (see `scan`'s
+/// `CleanSearch`) instead of crowding [`TUNED`]'s eight buckets. Written with a NUL after
+/// each, as [`TUNED_NUL`] is.
+const RARE_NUL: [&str; 13] = [
+    "xapp-\0",
+    "gldt-\0",
+    "hvb.\0",
+    ".atlasv1.\0",
+    "dop_v1_\0",
+    "doo_v1_\0",
+    "dor_v1_\0",
+    "ATATT3\0",
+    "shpat_\0",
+    "shpca_\0",
+    "shppa_\0",
+    "shpss_\0",
+    "lin_api_\0",
+];
+
+/// [`RARE_NUL`] without its NULs.
+pub(super) static RARE: std::sync::LazyLock<[&str; 13]> =
+    std::sync::LazyLock::new(|| RARE_NUL.map(|t| t.trim_end_matches('\0')));
+
+/// Where the built-in set's anchors split into [`TUNED`]'s and [`RARE`]'s, if `anchors`
+/// are exactly those, in that order (as [`for_prefilter`] gives them): the scanner then
+/// searches each part with a Slim Teddy of its own whatever their number.
+pub fn tuned_split(anchors: &[&str]) -> Option<usize> {
+    let n = TUNED.len();
+    (anchors.len() == n + RARE.len() && anchors[..n] == *TUNED && anchors[n..] == *RARE)
+        .then_some(n)
 }
 
 /// `keywords` (and, in step, `rules`) in the order that gives neighbours one bucket, or
-/// [`TUNED`]'s where the set is exactly its.
+/// [`TUNED`]'s followed by [`RARE`]'s where the set is exactly theirs.
 pub fn for_prefilter<T: Default>(keywords: Vec<&str>, rules: Vec<T>) -> (Vec<&str>, Vec<T>) {
-    if keywords.len() == TUNED.len() && TUNED.iter().all(|t| keywords.contains(t)) {
+    let builtin: Vec<&str> = TUNED.iter().chain(RARE.iter()).copied().collect();
+    if keywords.len() == builtin.len() && builtin.iter().all(|t| keywords.contains(t)) {
         let mut rules: Vec<Option<T>> = rules.into_iter().map(Some).collect();
-        let order: Vec<usize> = TUNED
+        let order: Vec<usize> = builtin
             .iter()
             .map(|t| keywords.iter().position(|k| k == t).unwrap_or_default())
             .collect();
@@ -233,11 +261,18 @@ mod tests {
         }
     }
 
-    /// The built-in rule set's prefilter strings, in the order the scanner gives them.
-    fn builtin_strings() -> Vec<String> {
+    /// The built-in rule set's prefilter strings, in the order the scanner gives them:
+    /// the first Slim Teddy's (the ones the model prices), then the rare ones'.
+    fn builtin_split() -> (Vec<String>, Vec<String>) {
         let set = crate::rules::RuleSet::builtin().unwrap();
         let scanner = crate::scan::Scanner::new(&set, Default::default()).unwrap();
-        scanner.prefilter().to_vec()
+        let (common, rare) = scanner.prefilter().split_at(scanner.common_strings());
+        (common.to_vec(), rare.to_vec())
+    }
+
+    /// The strings of the built-in set's first Slim Teddy.
+    fn builtin_strings() -> Vec<String> {
+        builtin_split().0
     }
 
     fn rounds() -> usize {
@@ -342,10 +377,13 @@ mod tests {
         );
     }
 
-    /// The built-in rules' strings are exactly [`TUNED`]'s, so they get its order.
+    /// The built-in rules' strings are exactly [`TUNED`]'s and [`RARE`]'s, so they get
+    /// its order and two Slim Teddies.
     #[test]
     fn the_tuned_order_is_the_builtin_set() {
-        assert_eq!(builtin_strings(), *TUNED, "re-run the ignored test `tune`");
+        let (common, rare) = builtin_split();
+        assert_eq!(common, *TUNED, "re-run the ignored test `tune`");
+        assert_eq!(rare, *RARE);
     }
 
     #[test]
