@@ -18,103 +18,93 @@
 //! `tune` below does it again), then checked by timing the prefilter alone: -13% to
 //! -17% against the heuristic on each sample. A rule set whose strings are exactly those
 //! gets that order; any other (user signatures, `--rule`) gets the heuristic.
+//!
+//! At 57 strings (the 44 and 13 rare providers' prefixes, added cheapest first and the
+//! whole improved again) the prefilter alone costs 1.11x to 1.29x the 44's on those
+//! samples; a second Slim Teddy for the 13 cost 1.56x to 1.92x, so there is one
+//! (`benches/results/2026-12-02-prefilter-second.md`).
 
 /// The built-in rules' prefilter strings in the order found for them (see above). A
 /// change to the built-in keywords fails `the_tuned_order_is_the_builtin_set` until this is
 /// found again. Each is written with a NUL after it: string literals sit back to back in
 /// the binary, and `glpat-` ran on into the next ones (`glpat-ESSION_TOKENECRETPrivateKey`),
 /// a GitLab token to a scan of keysweep's own binary.
-const TUNED_NUL: [&str; 44] = [
-    "AccountKey=\0",
-    "sk-ant-\0",
-    "ghu_\0",
-    "ession\0",
+const TUNED_NUL: [&str; 57] = [
+    "ABIA\0",
+    "AIza\0",
+    "dor_v1_\0",
+    "hvb.\0",
     "glft-\0",
     "xoxe\0",
-    "k_live_\0",
-    "ghp_\0",
-    "T3BlbkFJ\0",
-    "AKIA\0",
-    "glpat-\0",
+    "neinfile\0",
+    "shpss_\0",
+    "PMAK-\0",
+    "ATATT3\0",
+    "doo_v1_\0",
     "ESSION_TOKEN\0",
     "npm_\0",
     "ECRET\0",
     "PrivateKey\0",
-    "neinfile\0",
+    "glpat-\0",
     "LS0tLS1CRUdJTi\0",
     "xoxa-\0",
     "ghs_\0",
     "ecret\0",
-    "_pat_\0",
+    "ghp_\0",
     "ecurity\0",
     "PuTTY-User-Key-File-\0",
-    "AIza\0",
+    "pypi-AgE\0",
     "ASIA\0",
-    "hooks.slack.com\0",
-    "ghr_\0",
     "-----BEGIN\0",
+    "dop_v1_\0",
+    "T3BlbkFJ\0",
     "glptt-\0",
     "xoxr-\0",
     "BEGIN SSH2 ENCRYPTED PRIVATE KEY\0",
-    "pypi-AgE\0",
-    "PMAK-\0",
-    "ABIA\0",
     "dapi\0",
+    "_pat_\0",
+    "shpca_\0",
+    "hooks.slack.com\0",
     "xoxb-\0",
     "glrt-\0",
     "xoxp-\0",
     "ECURITY\0",
-    "gho_\0",
+    "xapp-\0",
     "ACCA\0",
-    "gloas-\0",
+    ".atlasv1.\0",
     "glsoat-\0",
     "hvs.\0",
+    "gho_\0",
+    "ghr_\0",
+    "gldt-\0",
+    "shppa_\0",
+    "AccountKey=\0",
+    "sk-ant-\0",
+    "gloas-\0",
+    "k_live_\0",
+    "lin_api_\0",
+    "ghu_\0",
+    "ession\0",
+    "shpat_\0",
+    "AKIA\0",
 ];
 
 /// [`TUNED_NUL`] without its NULs: the order itself.
-pub(super) static TUNED: std::sync::LazyLock<[&str; 44]> =
+pub(super) static TUNED: std::sync::LazyLock<[&str; 57]> =
     std::sync::LazyLock::new(|| TUNED_NUL.map(|t| t.trim_end_matches('\0')));
 
-/// The built-in rules' rare prefilter strings: providers' fixed prefixes that clean text
-/// almost never holds, searched by a second Slim Teddy of their own (see `scan`'s
-/// `CleanSearch`) instead of crowding [`TUNED`]'s eight buckets. Written with a NUL after
-/// each, as [`TUNED_NUL`] is.
-const RARE_NUL: [&str; 13] = [
-    "xapp-\0",
-    "gldt-\0",
-    "hvb.\0",
-    ".atlasv1.\0",
-    "dop_v1_\0",
-    "doo_v1_\0",
-    "dor_v1_\0",
-    "ATATT3\0",
-    "shpat_\0",
-    "shpca_\0",
-    "shppa_\0",
-    "shpss_\0",
-    "lin_api_\0",
-];
-
-/// [`RARE_NUL`] without its NULs.
-pub(super) static RARE: std::sync::LazyLock<[&str; 13]> =
-    std::sync::LazyLock::new(|| RARE_NUL.map(|t| t.trim_end_matches('\0')));
-
-/// Where the built-in set's anchors split into [`TUNED`]'s and [`RARE`]'s, if `anchors`
-/// are exactly those, in that order (as [`for_prefilter`] gives them): the scanner then
-/// searches each part with a Slim Teddy of its own whatever their number.
-pub fn tuned_split(anchors: &[&str]) -> Option<usize> {
-    let n = TUNED.len();
-    (anchors.len() == n + RARE.len() && anchors[..n] == *TUNED && anchors[n..] == *RARE)
-        .then_some(n)
+/// Whether `anchors` are the built-in set in [`TUNED`]'s order: the scanner then searches
+/// them with Slim Teddy whatever their number.
+pub fn is_tuned(anchors: &[&str]) -> bool {
+    anchors == *TUNED
 }
 
 /// `keywords` (and, in step, `rules`) in the order that gives neighbours one bucket, or
-/// [`TUNED`]'s followed by [`RARE`]'s where the set is exactly theirs.
+/// [`TUNED`]'s where the set is exactly its.
 pub fn for_prefilter<T: Default>(keywords: Vec<&str>, rules: Vec<T>) -> (Vec<&str>, Vec<T>) {
-    let builtin: Vec<&str> = TUNED.iter().chain(RARE.iter()).copied().collect();
-    if keywords.len() == builtin.len() && builtin.iter().all(|t| keywords.contains(t)) {
+    if keywords.len() == TUNED.len() && TUNED.iter().all(|t| keywords.contains(t)) {
         let mut rules: Vec<Option<T>> = rules.into_iter().map(Some).collect();
-        let order: Vec<usize> = builtin
+        let order: Vec<usize> = TUNED
             .iter()
             .map(|t| keywords.iter().position(|k| k == t).unwrap_or_default())
             .collect();
@@ -261,18 +251,11 @@ mod tests {
         }
     }
 
-    /// The built-in rule set's prefilter strings, in the order the scanner gives them:
-    /// the first Slim Teddy's (the ones the model prices), then the rare ones'.
-    fn builtin_split() -> (Vec<String>, Vec<String>) {
+    /// The built-in rule set's prefilter strings, in the order the scanner gives them.
+    fn builtin_strings() -> Vec<String> {
         let set = crate::rules::RuleSet::builtin().unwrap();
         let scanner = crate::scan::Scanner::new(&set, Default::default()).unwrap();
-        let (common, rare) = scanner.prefilter().split_at(scanner.common_strings());
-        (common.to_vec(), rare.to_vec())
-    }
-
-    /// The strings of the built-in set's first Slim Teddy.
-    fn builtin_strings() -> Vec<String> {
-        builtin_split().0
+        scanner.prefilter().to_vec()
     }
 
     fn rounds() -> usize {
@@ -328,7 +311,7 @@ mod tests {
     /// Keeps [`TUNED`]'s order for the strings still there, adds the new ones cheapest
     /// first, improves the whole (`KEYSWEEP_TUNE_ROUNDS` swaps) and prints the order to
     /// paste. A search from scratch (the heuristic's order) ends in worse local optima:
-    /// 1.30 of the 32-string order's cost for today's 44 strings, where adding them
+    /// 1.30 of the 32-string order's cost for the 44 strings of the time, where adding them
     /// cheapest first reached 1.04 to 1.24 (the path depends on the seed; the best is
     /// [`TUNED`]).
     #[test]
@@ -377,13 +360,10 @@ mod tests {
         );
     }
 
-    /// The built-in rules' strings are exactly [`TUNED`]'s and [`RARE`]'s, so they get
-    /// its order and two Slim Teddies.
+    /// The built-in rules' strings are exactly [`TUNED`]'s, so they get its order.
     #[test]
     fn the_tuned_order_is_the_builtin_set() {
-        let (common, rare) = builtin_split();
-        assert_eq!(common, *TUNED, "re-run the ignored test `tune`");
-        assert_eq!(rare, *RARE);
+        assert_eq!(builtin_strings(), *TUNED, "re-run the ignored test `tune`");
     }
 
     #[test]

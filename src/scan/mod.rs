@@ -724,20 +724,12 @@ enum CleanSearch {
     /// strings the library itself would choose Fat Teddy (16 buckets, 16 bytes a step),
     /// which cost 26% more CPU on the Rust docs tree than this with 57 strings, where
     /// Slim Teddy in a tuned order cost 3.5% more with 44
-    /// (`benches/results/2026-12-02-prefilter-capacity.md`).
-    ///
-    /// The built-in set's rare strings ([`keyword_order::RARE`]: providers' prefixes that
-    /// clean text almost never holds) are searched by a second Slim Teddy of their own
-    /// (`rare`, its pattern ids after the first's, from `rare_from`) rather than crowding
-    /// the first's buckets. It finds nothing in most blobs, and one search says so for
-    /// the whole rest of the blob: [`KeywordHits`] keeps its next match and searches
-    /// again only once the scan has passed it
-    /// (`benches/results/2026-12-02-prefilter-second.md`).
-    Slim {
-        common: aho_corasick::packed::Searcher,
-        rare: Option<aho_corasick::packed::Searcher>,
-        rare_from: usize,
-    },
+    /// (`benches/results/2026-12-02-prefilter-capacity.md`). With 57 (the rare prefixes
+    /// of DigitalOcean, Shopify, Atlassian, Linear, … added, the order searched again)
+    /// the pass costs 1.11x to 1.29x the 44's; a second Slim Teddy over the 13 rare
+    /// strings alone cost 1.56x to 1.92x, its pass over the bytes being most of a
+    /// Teddy's cost (`benches/results/2026-12-02-prefilter-second.md`).
+    Slim(aho_corasick::packed::Searcher),
     /// Any other set's (user signatures, `--rule`), or where Teddy cannot run: the
     /// library's DFA with the prefilter it chooses.
     Library(AhoCorasick),
@@ -976,31 +968,21 @@ impl Scanner {
             .match_kind(MatchKind::LeftmostLongest)
             .prefilter(false)
             .build(&anchors)?;
-        // The built-in set in its tuned order gets Slim Teddy whatever its size, its rare
-        // strings a second one; any other set, the library's own choice.
-        let slim = |strings: &[&str]| {
-            aho_corasick::packed::Config::new()
-                .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
-                .only_teddy_fat(Some(false))
-                .heuristic_pattern_limits(false)
-                .builder()
-                .extend(strings)
-                .build()
-        };
-        let split = keyword_order::tuned_split(&anchors).and_then(|n| {
-            let common = slim(&anchors[..n])?;
-            let rare = match &anchors[n..] {
-                [] => None,
-                rare => Some(slim(rare)?),
-            };
-            Some(CleanSearch::Slim {
-                common,
-                rare,
-                rare_from: n,
+        // The built-in set in its tuned order gets Slim Teddy whatever its size; any
+        // other set, the library's own choice.
+        let slim = keyword_order::is_tuned(&anchors)
+            .then(|| {
+                aho_corasick::packed::Config::new()
+                    .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
+                    .only_teddy_fat(Some(false))
+                    .heuristic_pattern_limits(false)
+                    .builder()
+                    .extend(&anchors)
+                    .build()
             })
-        });
-        let clean = match split {
-            Some(slim) => slim,
+            .flatten();
+        let clean = match slim {
+            Some(slim) => CleanSearch::Slim(slim),
             None => CleanSearch::Library(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostLongest)
@@ -1307,21 +1289,7 @@ impl Scanner {
 
     /// Whether the keyword search runs on the tuned Slim Teddy (see [`CleanSearch`]).
     pub fn slim_prefilter(&self) -> bool {
-        matches!(self.clean, CleanSearch::Slim { .. })
-    }
-
-    /// How many of [`Scanner::prefilter`]'s strings the first (or only) search looks for:
-    /// the rest are the rare ones of a second Slim Teddy (see [`CleanSearch`]).
-    #[doc(hidden)]
-    pub fn common_strings(&self) -> usize {
-        match &self.clean {
-            CleanSearch::Slim {
-                rare: Some(_),
-                rare_from,
-                ..
-            } => *rare_from,
-            _ => self.prefilter.len(),
-        }
+        matches!(self.clean, CleanSearch::Slim(_))
     }
 
     /// How many strings the keyword automaton's prefilter looks for (anchors and
@@ -1357,10 +1325,6 @@ impl Scanner {
             dense: false,
             block_start: 0,
             block_hits: 0,
-            rare: RareNext {
-                from: usize::MAX,
-                next: None,
-            },
         }
     }
 
@@ -1666,38 +1630,6 @@ struct KeywordHits<'h> {
     dense: bool,
     block_start: usize,
     block_hits: u32,
-    /// The rare strings' Slim Teddy's next match (see [`CleanSearch`]).
-    rare: RareNext,
-}
-
-/// The leftmost-longest match of the rare strings' search from `from` to the haystack's
-/// end (`None`: there is none), with the union's pattern ids. It is also the match of a
-/// search from any later position up to its start, as nothing matched before it.
-struct RareNext {
-    from: usize,
-    next: Option<aho_corasick::Match>,
-}
-
-impl RareNext {
-    #[inline]
-    fn find(
-        &mut self,
-        rare: &aho_corasick::packed::Searcher,
-        offset: usize,
-        hay: &[u8],
-        pos: usize,
-    ) -> Option<aho_corasick::Match> {
-        let fresh = self.from <= pos && self.next.is_none_or(|m| pos <= m.start());
-        if !fresh {
-            self.from = pos;
-            self.next = rare
-                .find_in(hay, aho_corasick::Span::from(pos..hay.len()))
-                .map(|m| {
-                    aho_corasick::Match::must(m.pattern().as_usize() + offset, m.start()..m.end())
-                });
-        }
-        self.next
-    }
 }
 
 impl KeywordHits<'_> {
@@ -1712,22 +1644,9 @@ impl KeywordHits<'_> {
                 (self.scanner.dense_find(self.hay, self.pos, end), end)
             } else {
                 let found = match &self.scanner.clean {
-                    CleanSearch::Slim {
-                        common,
-                        rare,
-                        rare_from,
-                    } => {
-                        let first = common
-                            .find_in(self.hay, aho_corasick::Span::from(self.pos..len))
-                            .map(|m| aho_corasick::Match::new(m.pattern(), m.start()..m.end()));
-                        match rare {
-                            None => first,
-                            Some(rare) => {
-                                let second = self.rare.find(rare, *rare_from, self.hay, self.pos);
-                                leftmost_longest(first, second)
-                            }
-                        }
-                    }
+                    CleanSearch::Slim(p) => p
+                        .find_in(self.hay, aho_corasick::Span::from(self.pos..len))
+                        .map(|m| aho_corasick::Match::new(m.pattern(), m.start()..m.end())),
                     CleanSearch::Library(a) => {
                         let input = aho_corasick::Input::new(self.hay).span(self.pos..len);
                         a.find(input)
@@ -1769,24 +1688,6 @@ impl KeywordHits<'_> {
                 }
             }
         }
-    }
-}
-
-/// The match a leftmost-longest search over both sets of strings would give, from each
-/// set's: the one that starts first, and of two that start together the longer (two
-/// different strings cannot both match with the same span).
-#[inline]
-fn leftmost_longest(
-    a: Option<aho_corasick::Match>,
-    b: Option<aho_corasick::Match>,
-) -> Option<aho_corasick::Match> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if (b.start(), a.len()) < (a.start(), b.len()) {
-            b
-        } else {
-            a
-        }),
-        (a, b) => a.or(b),
     }
 }
 
@@ -2028,54 +1929,6 @@ mod tests {
                 }
             }
             let (got, want) = hits_and_plain(&scanner, &automaton, &hay);
-            assert!(
-                got == want,
-                "round {round}: {:?}",
-                String::from_utf8_lossy(&hay)
-            );
-        }
-    }
-
-    /// The two Slim Teddies (the common strings', the rare strings' with its next match
-    /// kept) give the hits one leftmost-longest search over both sets gives: haystacks
-    /// made mostly of rare strings, glued to, overlapping or cut from common ones, so
-    /// that the kept match is passed, reached and jumped over in every way.
-    #[test]
-    fn the_rare_strings_search_merges_as_one_search() {
-        let rules = crate::rules::RuleSet::builtin().unwrap();
-        let scanner = Scanner::new(&rules, ScanOptions::default()).unwrap();
-        let split = scanner.common_strings();
-        assert!(split < scanner.prefilter.len(), "no rare strings");
-        let rare: Vec<&[u8]> = scanner.prefilter[split..]
-            .iter()
-            .map(|a| a.as_bytes())
-            .collect();
-        let common: Vec<&[u8]> = scanner.keyword_bytes.iter().map(|k| &k[..]).collect();
-        let union = scanner.keyword_automaton();
-        let mut rng = Rng(0x5eed_0f7e_dd02);
-        for round in 0..4000 {
-            let target = [5, 40, 300, 3000][round % 4];
-            let mut hay = Vec::new();
-            while hay.len() < target {
-                let w = match rng.below(5) {
-                    0 | 1 => rare[rng.below(rare.len())],
-                    2 => common[rng.below(common.len())],
-                    3 => &b"_v1_shp.atlasv1gl-x"[..],
-                    _ => &b"  "[..],
-                };
-                let from = if rng.below(4) == 0 {
-                    rng.below(w.len())
-                } else {
-                    0
-                };
-                let to = if rng.below(4) == 0 {
-                    from + rng.below(w.len() - from) + 1
-                } else {
-                    w.len()
-                };
-                hay.extend_from_slice(&w[from..to]);
-            }
-            let (got, want) = hits_and_plain(&scanner, &union, &hay);
             assert!(
                 got == want,
                 "round {round}: {:?}",
