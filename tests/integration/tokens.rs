@@ -1242,3 +1242,102 @@ fn the_remaining_providers_are_found_with_kind_and_revocation_step() {
     let (code, found) = scan(&d);
     assert_eq!((code, found.len()), (0, 0), "{found:#?}");
 }
+
+/// Hugging Face and SendGrid are opt-in (`signatures/more`: their 3-byte prefixes would
+/// slow every scan): the default scan leaves their tokens alone; with `--signatures`
+/// each is one finding with its provider, kind, revocation step, the token never shown;
+/// one character short or long, glued to a token character, a placeholder, or a Python
+/// identifier: nothing. `rules check` proves their examples.
+#[test]
+fn hugging_face_and_sendgrid_are_found_with_the_opt_in_signatures() {
+    const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let more = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("signatures/more")
+        .display()
+        .to_string();
+    let mut rng = Rng(0x5eed_0021_0022);
+    let hf = format!("hf_{}", rng.chars(LETTERS, 34));
+    let org = format!("api_org_{}", rng.chars(LETTERS, 34));
+    let sg = format!("SG.{}.{}", rng.chars(URL, 22), rng.chars(URL, 43));
+    let tokens = [
+        (
+            &hf,
+            "huggingface-access-token",
+            "huggingface",
+            "access token",
+            "Access Tokens",
+        ),
+        (
+            &org,
+            "huggingface-org-token",
+            "huggingface",
+            "organisation API token",
+            "API token",
+        ),
+        (
+            &sg,
+            "sendgrid-api-key",
+            "sendgrid",
+            "API key",
+            "Settings → API Keys",
+        ),
+    ];
+    let scan = |d: &TestDir, extra: &[&str]| {
+        let mut args = vec!["scan", "--format", "jsonl", "-q"];
+        args.extend_from_slice(extra);
+        args.extend(["--skip-rule", "insecure-permissions", "."]);
+        let run = d.run(&args);
+        assert!(run.code <= 1, "{}", run.stderr);
+        (run.code, run.secrets())
+    };
+    let d = TestDir::new();
+    let text: String = tokens
+        .iter()
+        .map(|(t, ..)| format!("TOKEN={t}\n"))
+        .collect();
+    d.write("app.env", &text);
+    assert_eq!(scan(&d, &[]), (0, Vec::new()));
+    let (code, found) = scan(&d, &["--signatures", &more]);
+    assert_eq!((code, found.len()), (1, tokens.len()), "{found:#?}");
+    for ((t, rule, provider, kind, advice), f) in tokens.iter().zip(&found) {
+        assert_eq!(f["rule"], *rule, "{f:#}");
+        assert_eq!(f["token"]["provider"], *provider, "{f:#}");
+        assert_eq!(f["token"]["kind"], *kind, "{f:#}");
+        assert!(
+            f["advice"].as_str().is_some_and(|a| a.contains(advice)),
+            "{advice}: {f:#}"
+        );
+        assert!(!f["secret"].as_str().unwrap().contains(&t[8..]), "{f:#}");
+    }
+    let mut bad = Vec::new();
+    for (t, ..) in &tokens {
+        bad.push(t[..t.len() - 1].to_string());
+        bad.push(format!("{t}Q"));
+        bad.push(format!("x{t}"));
+    }
+    bad.extend(
+        [
+            "hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "hf_abcdefghijklmnopqrstuvwxyzabcdefgh",
+            "hf_your_token_here",
+            "api_org_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "from huggingface_hub import hf_hub_download",
+        ]
+        .map(String::from),
+    );
+    let d = TestDir::new();
+    let text: String = bad.iter().map(|t| format!("value = {t}\n")).collect();
+    d.write("bad.env", &text);
+    let (code, found) = scan(&d, &["--signatures", &more]);
+    assert_eq!((code, found.len()), (0, 0), "{found:#?}");
+    let check = d.run(&["rules", "check", "--signatures", &more]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    for (_, rule, ..) in &tokens {
+        assert!(
+            check.stdout.contains(&format!("ok    {rule} ")),
+            "{rule}: {}",
+            check.stdout
+        );
+    }
+}
