@@ -726,8 +726,8 @@ enum CleanSearch {
     /// Slim Teddy in a tuned order cost 3.5% more with 44
     /// (`benches/results/2026-12-02-prefilter-capacity.md`). With 57 (the rare prefixes
     /// of DigitalOcean, Shopify, Atlassian, Linear, … added, the order searched again)
-    /// the pass costs 1.11x to 1.29x the 44's; a second Slim Teddy over the 13 rare
-    /// strings alone cost 1.56x to 1.92x, its pass over the bytes being most of a
+    /// the pass costs 1.04x to 1.33x the 44's; a second Slim Teddy over the 13 rare
+    /// strings alone cost 1.68x to 1.97x, its pass over the bytes being most of a
     /// Teddy's cost (`benches/results/2026-12-02-prefilter-second.md`).
     Slim(aho_corasick::packed::Searcher),
     /// Any other set's (user signatures, `--rule`), or where Teddy cannot run: the
