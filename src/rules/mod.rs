@@ -346,7 +346,7 @@ mod tests {
 
     /// The built-in set is searched with Slim Teddy in its tuned order (`scan::Scanner`'s
     /// `slim`), whatever its size; its eight buckets are crowded at 57 strings (the pass
-    /// costs 1.04x to 1.33x the 44-string one's,
+    /// costs 1.02x to 1.44x the 44-string one's,
     /// benches/results/2026-12-02-prefilter-second.md) and every string added costs clean
     /// text more than the last, so a new rule must share a keyword, join an anchor, or be
     /// priced first (`keyword_order`'s ignored test `cheapest_additions`). Keywords of 4

@@ -726,7 +726,7 @@ enum CleanSearch {
     /// Slim Teddy in a tuned order cost 3.5% more with 44
     /// (`benches/results/2026-12-02-prefilter-capacity.md`). With 57 (the rare prefixes
     /// of DigitalOcean, Shopify, Atlassian, Linear, … added, the order searched again)
-    /// the pass costs 1.04x to 1.33x the 44's; a second Slim Teddy over the 13 rare
+    /// the pass costs 1.02x to 1.44x the 44's; a second Slim Teddy over the 13 rare
     /// strings alone cost 1.68x to 1.97x, its pass over the bytes being most of a
     /// Teddy's cost (`benches/results/2026-12-02-prefilter-second.md`).
     Slim(aho_corasick::packed::Searcher),
