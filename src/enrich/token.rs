@@ -460,6 +460,30 @@ const KINDS: &[Kind] = &[
         mode: None,
         revoke: "revoke it: linear.app → Settings → Account → Security & access → Personal API keys → Revoke; then read the workspace's issues and audit log for changes nobody made",
     },
+    Kind {
+        text_nul: "hf_\0",
+        at: At::Prefix,
+        provider: "huggingface",
+        kind: "access token",
+        mode: None,
+        revoke: "revoke it: huggingface.co → Settings → Access Tokens → the token → Invalidate and refresh (or Delete); then read the user's and organisations' models, datasets and Spaces for commits nobody made",
+    },
+    Kind {
+        text_nul: "api_org_\0",
+        at: At::Prefix,
+        provider: "huggingface",
+        kind: "organisation API token",
+        mode: None,
+        revoke: "revoke it: the organisation's settings on huggingface.co → API token → rotate it (legacy tokens: replace them with a user's fine-grained token); then read the organisation's repositories for commits nobody made",
+    },
+    Kind {
+        text_nul: "SG.\0",
+        at: At::Prefix,
+        provider: "sendgrid",
+        kind: "API key",
+        mode: None,
+        revoke: "revoke it: app.sendgrid.com → Settings → API Keys → the key → Delete; then read Activity and the sender reputation for mail nobody sent, and the account's API keys and teammates for ones nobody made",
+    },
     // After the longer `sk-` prefixes above: the first that fits names the kind.
     Kind {
         text_nul: "sk-\0",

@@ -198,6 +198,15 @@ fn typed_by_hand(random: &[u8]) -> bool {
     false
 }
 
+/// [`looks_made_up`] for a random part of letters only (Hugging Face's tokens): no
+/// upper-case or no lower-case letter, or a run of five of one character or six ascending.
+pub fn looks_made_up_letters(random: &[u8]) -> bool {
+    if !random.iter().any(u8::is_ascii_uppercase) || !random.iter().any(u8::is_ascii_lowercase) {
+        return true;
+    }
+    typed_by_hand(random)
+}
+
 /// [`looks_made_up`] for a random part in lower-case hex (a Slack user token's last 32
 /// characters): no digit or no letter, or a run of five of one character or six ascending.
 pub fn looks_made_up_hex(random: &[u8]) -> bool {

@@ -159,6 +159,11 @@ fn random_part(secret: &[u8]) -> Vec<u8> {
     rest.to_vec()
 }
 
+/// Prefixes of tokens whose random part is letters only (Hugging Face's, in the opt-in
+/// `signatures/more/`), tested without asking for a digit. Each with a NUL after it, as
+/// the token prefixes elsewhere are: a bare `hf_` in the binary could run on into letters.
+const LETTER_PREFIXES_NUL: [&str; 2] = ["hf_\0", "api_org_\0"];
+
 /// The random part of a token whose random part is lower-case hex: what follows its
 /// prefix ([`HEX_PREFIXES`], the `-` between Postman's two parts left out, Databricks'
 /// `-<digit>` suffix cut off), or the last `-`-separated part of a Slack user or
@@ -191,6 +196,13 @@ fn hex_random_part(secret: &[u8]) -> Option<Vec<u8>> {
 fn made_up(secret: &[u8]) -> bool {
     if let Some(hex) = hex_random_part(secret) {
         return token::looks_made_up_hex(&hex);
+    }
+    if let Some(p) = LETTER_PREFIXES_NUL
+        .iter()
+        .map(|p| p.trim_end_matches('\0'))
+        .find(|p| secret.starts_with(p.as_bytes()))
+    {
+        return token::looks_made_up_letters(&secret[p.len()..]);
     }
     if memchr::memmem::find(secret, b"hooks.slack.com/").is_some() {
         let last = secret.rsplit(|&b| b == b'/').next().unwrap_or_default();
