@@ -6,8 +6,9 @@
 //!
 //! It is a prefilter, not a source of its own: the caller reads the flagged blobs again
 //! through libgit2 to place and report findings, and reads the usual way every blob the
-//! pass did not see (loose objects, alternates, packs that could not be opened or
-//! traversed to the end). Nothing is lost when the pass fails; it is only slower.
+//! pass did not see (loose objects, packs that could not be opened or traversed to the
+//! end). An alternate object store's packs are passed over as the repository's own.
+//! Nothing is lost when the pass fails; it is only slower.
 //!
 //! A pack is trusted only as far as libgit2 trusts it: its trailer must carry the checksum
 //! its index records, and both must count the same objects. Otherwise libgit2 ignores the
@@ -119,17 +120,42 @@ impl Mapping<'_> {
     }
 }
 
-/// The pack files (`.pack` with an `.idx`) of the object store in `objects`.
+/// The object directories libgit2 reads for the store in `objects`: it, then each
+/// alternate named in its `info/alternates` that is there (relative to `objects`, as git
+/// reads them).
+pub fn object_dirs(objects: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![objects.to_path_buf()];
+    if let Ok(text) = std::fs::read_to_string(objects.join("info/alternates")) {
+        dirs.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(|l| objects.join(l))
+                .filter(|d| d.is_dir()),
+        );
+    }
+    dirs
+}
+
+/// The pack files (`.pack` with an `.idx`) of the object store in `objects` and of its
+/// alternates (a `git clone --shared` has no pack of its own: without its alternates'
+/// packs every blob would be read through libgit2, three times the CPU).
 pub fn packs(objects: &Path) -> Vec<PathBuf> {
-    let Ok(dir) = std::fs::read_dir(objects.join("pack")) else {
-        return Vec::new();
-    };
-    let mut out: Vec<PathBuf> = dir
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "idx") && p.with_extension("pack").is_file())
-        .collect();
-    out.sort();
+    let mut out = Vec::new();
+    for dir in object_dirs(objects) {
+        let Ok(entries) = std::fs::read_dir(dir.join("pack")) else {
+            continue;
+        };
+        let mut these: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension().is_some_and(|x| x == "idx") && p.with_extension("pack").is_file()
+            })
+            .collect();
+        these.sort();
+        out.extend(these);
+    }
     out
 }
 

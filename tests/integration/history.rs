@@ -396,6 +396,30 @@ fn a_packed_history_reports_the_same_as_loose_objects() {
 }
 
 #[test]
+fn a_shared_clone_is_passed_over_through_its_alternates_packs() {
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    varied_history(&r);
+    git(&r, &["repack", "-adfq"]);
+    let (own, pass) = history_timed(&r, &[]);
+    assert_eq!(pass, Some((blob_count(&r), 7)), "{}", own.stderr);
+    // `clone --shared`: no pack of its own, every object through objects/info/alternates.
+    git(d.path(), &["clone", "-q", "--shared", "r", "s"]);
+    let s = d.path().join("s");
+    assert!(s.join(".git/objects/info/alternates").is_file());
+    assert!(
+        fs::read_dir(s.join(".git/objects/pack"))
+            .map(|mut e| e.next().is_none())
+            .unwrap_or(true)
+    );
+    let (shared, pass) = history_timed(&s, &[]);
+    assert_eq!(shared.code, 1, "{}", shared.stderr);
+    // The pass read the alternate's pack: every blob seen, the seven with a key flagged.
+    assert_eq!(pass, Some((blob_count(&s), 7)), "{}", shared.stderr);
+    assert_eq!(places(&shared.findings()), places(&own.findings()));
+}
+
+#[test]
 fn a_corrupt_pack_entry_is_reported_and_the_rest_still_scanned() {
     let d = TestDir::new();
     let r = d.git_repo("r");

@@ -122,16 +122,7 @@ fn add_pack_backend(odb: &git2::Odb<'_>, dir: &Path) -> Result<(), git2::Error> 
 /// Inflates every loose object under `objects` (and its alternates); returns a problem
 /// for each that does not inflate whole and, if there was any, the stand-in store.
 fn check_loose(objects: &Path) -> (Vec<String>, Option<StandIn>) {
-    let mut dirs = vec![objects.to_path_buf()];
-    if let Ok(text) = std::fs::read_to_string(objects.join("info/alternates")) {
-        dirs.extend(
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(|l| objects.join(l))
-                .filter(|d| d.is_dir()),
-        );
-    }
+    let dirs = crate::source::pack::object_dirs(objects);
     let mut good = Vec::new();
     let mut problems = Vec::new();
     for dir in &dirs {
