@@ -104,7 +104,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // `rule_sets`, and the ledger and `blob_findings` stored by their key alone (WITHOUT
     // ROWID: one B-tree, not a table and its key's index). Blob ids are random, so a
     // repository's first scan writes rows all over the ledger and every page it touches
-    // goes to the log: a third of the pages, a third of the writing.
+    // goes to the log: a third of the pages, less than half the writing.
     "CREATE TABLE rule_sets (
         id INTEGER PRIMARY KEY,
         fingerprint TEXT NOT NULL,
