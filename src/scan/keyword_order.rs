@@ -22,8 +22,9 @@
 //! At 57 strings (the 44 and 13 rare providers' prefixes, added cheapest first and the
 //! whole improved again, with a fourth sample, Rust source, weighed twice: the first
 //! order found without it cost 1.54x on Rust source) the prefilter alone costs 1.02x to
-//! 1.44x the 44's on the four samples (two runs); a second Slim Teddy for the 13 cost 1.68x to
-//! 1.97x, so there is one (`benches/results/2026-12-02-prefilter-second.md`).
+//! 1.44x the 44's on the four samples (two runs). A second Slim Teddy for the 13 alone
+//! cost 1.68x to 1.97x (a Teddy pass costs mostly its reading of the bytes), so the
+//! scanner keeps one (`benches/results/2026-12-02-prefilter-second.md`).
 
 /// The built-in rules' prefilter strings in the order found for them (see above). A
 /// change to the built-in keywords fails `the_tuned_order_is_the_builtin_set` until this is

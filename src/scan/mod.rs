@@ -724,11 +724,8 @@ enum CleanSearch {
     /// strings the library itself would choose Fat Teddy (16 buckets, 16 bytes a step),
     /// which cost 26% more CPU on the Rust docs tree than this with 57 strings, where
     /// Slim Teddy in a tuned order cost 3.5% more with 44
-    /// (`benches/results/2026-12-02-prefilter-capacity.md`). With 57 (the rare prefixes
-    /// of DigitalOcean, Shopify, Atlassian, Linear, … added, the order searched again)
-    /// the pass costs 1.02x to 1.44x the 44's; a second Slim Teddy over the 13 rare
-    /// strings alone cost 1.68x to 1.97x, its pass over the bytes being most of a
-    /// Teddy's cost (`benches/results/2026-12-02-prefilter-second.md`).
+    /// (`benches/results/2026-12-02-prefilter-capacity.md`). Why one Slim Teddy over all
+    /// 57 and not a second one for the rare strings: see `keyword_order`.
     Slim(aho_corasick::packed::Searcher),
     /// Any other set's (user signatures, `--rule`), or where Teddy cannot run: the
     /// library's DFA with the prefilter it chooses.

@@ -280,13 +280,14 @@ fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> any
                  severity, line, col, redacted FROM blob_findings",
             )
         };
-        let mut sets: HashMap<(String, String), i64> = HashMap::new();
+        // The merged store's id of each rule set met: (fingerprint, engine, id).
+        let mut sets: Vec<(String, String, i64)> = Vec::new();
         let mut set_of = |tx: &rusqlite::Transaction<'_>, fp: String, engine: String| {
-            if let Some(&id) = sets.get(&(fp.clone(), engine.clone())) {
-                return Ok(id);
+            if let Some((.., id)) = sets.iter().find(|(f, e, _)| *f == fp && *e == engine) {
+                return Ok(*id);
             }
             let id = super::sqlite::rule_set_in(tx, &fp, &engine)?;
-            sets.insert((fp, engine), id);
+            sets.push((fp, engine, id));
             Ok::<i64, rusqlite::Error>(id)
         };
         let mut st = from.prepare(ledger)?;
@@ -575,22 +576,7 @@ mod tests {
     fn a_shard_of_schema_2_merges_its_ledger_into_rule_sets() {
         let dir = tempfile::tempdir().unwrap();
         let shard = dir.path().join("old.db");
-        {
-            let c = Connection::open(&shard).unwrap();
-            c.execute_batch(super::super::sqlite::MIGRATIONS[0])
-                .unwrap();
-            c.execute_batch(super::super::sqlite::MIGRATIONS[1])
-                .unwrap();
-            c.execute_batch(
-                "CREATE TABLE schema_version (version INTEGER NOT NULL);
-                 INSERT INTO schema_version VALUES (2);
-                 INSERT INTO ledger VALUES ('b1', 'fp', 'e', 1, '2026-12-01T00:00:00Z');
-                 INSERT INTO ledger VALUES ('b2', 'fp', 'e', 0, '2026-12-01T00:00:00Z');
-                 INSERT INTO blob_findings VALUES ('b1', 'fp', 'e', 0, 'ks-1', 'r', 'n',
-                     'private-key', 'critical', 3, 4, '…');",
-            )
-            .unwrap();
-        }
+        super::super::sqlite::tests::version_2_store(&shard, &[]);
         let out = dir.path().join("out.db");
         let merged = merge(&out, std::slice::from_ref(&shard)).unwrap();
         assert_eq!(merged.ledger_added, 2);

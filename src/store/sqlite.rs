@@ -2,7 +2,7 @@
 //! a commit is one append to the log), its schema versioned in `schema_version` and
 //! brought up to date by [`MIGRATIONS`], one step at a time, each in a transaction.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -150,9 +150,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
 /// The store in one SQLite file.
 pub struct Sqlite {
     pub(super) conn: Connection,
-    /// `rule_sets` ids already read, by (fingerprint, engine): a row is never removed or
-    /// changed, so an id once read stays right.
-    rule_sets: HashMap<(String, String), i64>,
+    /// `rule_sets` ids already read: (fingerprint, engine, id). A row is never removed or
+    /// changed, so an id once read stays right. A run meets one rule set or two, and
+    /// [`Sqlite::rule_set`] is asked once for every blob looked up: a list compared in
+    /// place, with nothing allocated.
+    rule_sets: Vec<(String, String, i64)>,
 }
 
 impl Sqlite {
@@ -168,7 +170,7 @@ impl Sqlite {
         conn.busy_timeout(Duration::from_secs(60))?;
         let mut store = Sqlite {
             conn,
-            rule_sets: HashMap::new(),
+            rule_sets: Vec::new(),
         };
         store
             .setup()
@@ -223,9 +225,12 @@ impl Sqlite {
 impl Sqlite {
     /// The id of the rule set (`fingerprint`, `engine`), if the store has met it.
     fn rule_set(&mut self, fingerprint: &str, engine: &str) -> anyhow::Result<Option<i64>> {
-        let key = (fingerprint.to_string(), engine.to_string());
-        if let Some(&id) = self.rule_sets.get(&key) {
-            return Ok(Some(id));
+        if let Some((.., id)) = self
+            .rule_sets
+            .iter()
+            .find(|(f, e, _)| f == fingerprint && e == engine)
+        {
+            return Ok(Some(*id));
         }
         let id: Option<i64> = self
             .conn
@@ -233,7 +238,8 @@ impl Sqlite {
             .query_row([fingerprint, engine], |r| r.get(0))
             .optional()?;
         if let Some(id) = id {
-            self.rule_sets.insert(key, id);
+            self.rule_sets
+                .push((fingerprint.to_string(), engine.to_string(), id));
         }
         Ok(id)
     }
@@ -762,7 +768,7 @@ impl Store for Sqlite {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -800,25 +806,36 @@ mod tests {
         assert!(format!("{e:#}").contains("newer keysweep"), "{e:#}");
     }
 
+    /// Writes a store of schema version 2 at `path`: blob `b1` scanned under rule set
+    /// (`fp`, `e`) with one finding (`ks-1` at line 3), `b2` clean under it, and each
+    /// `extra` ledger row (blob, fingerprint, engine) clean.
+    pub(in crate::store) fn version_2_store(path: &Path, extra: &[(&str, &str, &str)]) {
+        let c = Connection::open(path).unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.execute_batch(MIGRATIONS[1]).unwrap();
+        c.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version VALUES (2);
+             INSERT INTO ledger VALUES ('b1', 'fp', 'e', 1, '2026-12-01T00:00:00Z');
+             INSERT INTO ledger VALUES ('b2', 'fp', 'e', 0, '2026-12-01T00:00:00Z');
+             INSERT INTO blob_findings VALUES ('b1', 'fp', 'e', 0, 'ks-1', 'r', 'n',
+                 'private-key', 'critical', 3, 4, '…');",
+        )
+        .unwrap();
+        for (blob, fingerprint, engine) in extra {
+            c.execute(
+                "INSERT INTO ledger VALUES (?1, ?2, ?3, 0, '2026-12-01T00:00:00Z')",
+                [blob, fingerprint, engine],
+            )
+            .unwrap();
+        }
+    }
+
     #[test]
     fn a_version_2_ledger_is_carried_into_rule_sets() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
-        {
-            let c = Connection::open(&path).unwrap();
-            c.execute_batch(MIGRATIONS[0]).unwrap();
-            c.execute_batch(MIGRATIONS[1]).unwrap();
-            c.execute_batch(
-                "CREATE TABLE schema_version (version INTEGER NOT NULL);
-                 INSERT INTO schema_version VALUES (2);
-                 INSERT INTO ledger VALUES ('b1', 'fp', 'e', 1, '2026-12-01T00:00:00Z');
-                 INSERT INTO ledger VALUES ('b2', 'fp', 'e', 0, '2026-12-01T00:00:00Z');
-                 INSERT INTO ledger VALUES ('b1', 'fp2', 'e', 0, '2026-12-01T00:00:00Z');
-                 INSERT INTO blob_findings VALUES ('b1', 'fp', 'e', 0, 'ks-1', 'r', 'n',
-                     'private-key', 'critical', 3, 4, '…');",
-            )
-            .unwrap();
-        }
+        version_2_store(&path, &[("b1", "fp2", "e")]);
         let mut s = Sqlite::open(&path).unwrap();
         let found = s.scanned("b1", "fp", "e").unwrap().unwrap();
         assert_eq!(found.len(), 1);
