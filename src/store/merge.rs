@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
+use super::sqlite::key_stored;
 use super::{SCHEMA_VERSION, Sqlite};
 
 /// What a merge did.
@@ -267,7 +268,7 @@ fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> any
         let named = shard_version(from)? >= 3;
         let (ledger, found) = if named {
             (
-                "SELECT l.blob, r.fingerprint, r.engine, l.findings, l.scanned_at
+                "SELECT l.blob, r.fingerprint, r.engine, l.findings, SCANNED_AT
                  FROM ledger l JOIN rule_sets r ON r.id = l.rule_set",
                 "SELECT b.blob, r.fingerprint, r.engine, b.seq, b.content_id, b.rule, b.name,
                  b.category, b.severity, b.line, b.col, b.redacted
@@ -275,7 +276,7 @@ fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> any
             )
         } else {
             (
-                "SELECT blob, fingerprint, engine, findings, scanned_at FROM ledger",
+                "SELECT blob, fingerprint, engine, findings, SCANNED_AT FROM ledger",
                 "SELECT blob, fingerprint, engine, seq, content_id, rule, name, category,
                  severity, line, col, redacted FROM blob_findings",
             )
@@ -290,7 +291,13 @@ fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> any
             sets.push((fp, engine, id));
             Ok::<i64, rusqlite::Error>(id)
         };
-        let mut st = from.prepare(ledger)?;
+        // Seconds since the epoch from schema 4, text before.
+        let ledger = ledger.replace(
+            "SCANNED_AT",
+            "CASE typeof(scanned_at) WHEN 'text' THEN coalesce(unixepoch(scanned_at), 0)
+             ELSE scanned_at END",
+        );
+        let mut st = from.prepare(&ledger)?;
         let mut add = tx.prepare_cached(
             "INSERT INTO ledger (blob, rule_set, findings, scanned_at)
              VALUES (?1, ?2, ?3, ?4) ON CONFLICT (blob, rule_set) DO NOTHING",
@@ -299,10 +306,10 @@ fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> any
         while let Some(r) = rows.next()? {
             let set = set_of(tx, r.get(1)?, r.get(2)?)?;
             m.ledger_added += add.execute(params![
-                r.get::<_, String>(0)?,
+                key_stored(r.get_ref(0)?),
                 set,
                 r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?
+                r.get::<_, i64>(4)?
             ])?;
         }
         let mut st = from.prepare(found)?;
@@ -315,7 +322,7 @@ fn one(tx: &Transaction<'_>, from: &Connection, run: i64, m: &mut Merged) -> any
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let set = set_of(tx, r.get(1)?, r.get(2)?)?;
-            let mut v: Vec<rusqlite::types::Value> = vec![r.get(0)?, set.into()];
+            let mut v: Vec<rusqlite::types::Value> = vec![key_stored(r.get_ref(0)?), set.into()];
             for i in 3..12 {
                 v.push(r.get(i)?);
             }
@@ -576,18 +583,30 @@ mod tests {
     fn a_shard_of_schema_2_merges_its_ledger_into_rule_sets() {
         let dir = tempfile::tempdir().unwrap();
         let shard = dir.path().join("old.db");
-        super::super::sqlite::tests::version_2_store(&shard, &[]);
+        let hex = "0123456789abcdef0123456789abcdef01234567:3";
+        super::super::sqlite::tests::version_2_store(&shard, &[(hex, "fp", "e")]);
         let out = dir.path().join("out.db");
         let merged = merge(&out, std::slice::from_ref(&shard)).unwrap();
-        assert_eq!(merged.ledger_added, 2);
+        assert_eq!(merged.ledger_added, 3);
         let mut s = Sqlite::open(&out).unwrap();
         let found = s.scanned("b1", "fp", "e").unwrap().unwrap();
         assert_eq!((found.len(), found[0].line), (1, 3));
         assert_eq!(s.scanned("b2", "fp", "e").unwrap(), Some(Vec::new()));
         assert_eq!(s.scanned("b2", "other", "e").unwrap(), None);
-        // A shard of schema 2 and one of schema 3 holding the same ledger: two rows, once.
+        // The text key of schema 2 is stored as schema 4's bytes, and found as such.
+        assert_eq!(s.scanned(hex, "fp", "e").unwrap(), Some(Vec::new()));
+        let bytes: i64 = s
+            .conn
+            .query_row(
+                "SELECT count(*) FROM ledger WHERE typeof(blob) = 'blob' AND length(blob) = 21",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(bytes, 1);
+        // A shard of schema 2 and one of schema 4 holding the same ledger: three rows, once.
         let again = merge(&dir.path().join("out2.db"), &[shard, out]).unwrap();
-        assert_eq!(again.ledger_added, 2);
+        assert_eq!(again.ledger_added, 3);
     }
 
     fn place(first: &str, last: &str, status: &str, triaged_at: Option<&str>) -> Place {

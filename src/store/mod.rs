@@ -67,7 +67,7 @@ pub fn shown(location: &std::path::Path) -> String {
 
 /// The schema this build writes. A store with a higher version was written by a newer
 /// keysweep and is refused; a lower one is migrated (see `sqlite::MIGRATIONS`).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// A repository as the store knows it.
 #[derive(Debug, Clone, Default)]
@@ -239,12 +239,16 @@ pub trait Store {
     ) -> anyhow::Result<usize>;
 }
 
+/// Seconds since the epoch, now (the SQLite ledger's `scanned_at`).
+pub fn now_epoch() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 /// Now, in UTC, as the store writes times: `YYYY-MM-DDTHH:MM:SSZ` (sorts as text).
 pub fn now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let t = crate::source::git::rfc3339(secs, 0);
+    let t = crate::source::git::rfc3339(now_epoch(), 0);
     format!("{}Z", t.trim_end_matches("+00:00"))
 }
 

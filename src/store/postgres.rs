@@ -106,6 +106,9 @@ const MIGRATIONS: &[&str] = &[
     // 2 → 3: SQLite's ledger named its rule sets once and dropped its rowid; here the
     // tables stay as they are (a heap with its key's index either way).
     "SELECT 1;",
+    // 3 → 4: SQLite's ledger keys became bytes and its `scanned_at` an integer, to write
+    // fewer pages; here they stay text (a server's writes are not one file's log).
+    "SELECT 1;",
 ];
 
 /// The server's clock in seconds since the epoch: one clock for every worker's lease.

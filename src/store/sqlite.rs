@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{
     BlobFinding, FindingRow, Placed, Query, RepoRow, RepoScan, SCHEMA_VERSION, Store, now,
+    now_epoch,
 };
 
 /// `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`. Portable SQL but for
@@ -145,7 +146,111 @@ pub(super) const MIGRATIONS: &[&str] = &[
             ON r.fingerprint = b.fingerprint AND r.engine = b.engine;
     DROP TABLE blob_findings;
     ALTER TABLE blob_findings_3 RENAME TO blob_findings;",
+    // 3 → 4: ledger keys as bytes (`ledger_key` is [`key_in`], registered by `setup`: 20
+    // to 22 bytes where the text took 40 to 45)
+    // and `ledger.scanned_at` in seconds since the epoch (one integer where the text took
+    // 20 bytes). A ledger row shrinks from about 70 bytes to 30, so a first scan's random
+    // inserts touch fewer than half the pages, and write fewer than half to the log.
+    "CREATE TABLE ledger_4 (
+        blob BLOB NOT NULL,
+        rule_set INTEGER NOT NULL,
+        findings INTEGER NOT NULL,
+        scanned_at INTEGER NOT NULL,
+        PRIMARY KEY (blob, rule_set)
+    ) WITHOUT ROWID;
+    INSERT INTO ledger_4 SELECT ledger_key(blob), rule_set, findings, coalesce(unixepoch(scanned_at), 0)
+        FROM ledger;
+    DROP TABLE ledger;
+    ALTER TABLE ledger_4 RENAME TO ledger;
+    CREATE TABLE blob_findings_4 (
+        blob BLOB NOT NULL,
+        rule_set INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        content_id TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        name TEXT NOT NULL,
+        category TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        col INTEGER NOT NULL,
+        redacted TEXT NOT NULL,
+        PRIMARY KEY (blob, rule_set, seq)
+    ) WITHOUT ROWID;
+    INSERT INTO blob_findings_4 SELECT ledger_key(blob), rule_set, seq, content_id, rule, name,
+        category, severity, line, col, redacted FROM blob_findings;
+    DROP TABLE blob_findings;
+    ALTER TABLE blob_findings_4 RENAME TO blob_findings;",
 ];
+
+/// A ledger key (`blob` or `blob:kind`, see `org::repo::ledger_key`) as the store holds
+/// it from schema 4: the blob id's bytes (20, or 32 for SHA-256), then the kind of path,
+/// not 0, big-endian in as few bytes as it needs. A key not of that form (lowercase hex,
+/// the kind without leading zeros) stays text, which SQLite never finds equal to a BLOB,
+/// so no two keys share a stored value.
+pub(super) fn key_in(key: &str) -> rusqlite::types::Value {
+    fn hex(s: &str) -> bool {
+        s.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+    }
+    let (oid, kind, kind_ok) = match key.split_once(':') {
+        Some((oid, kind)) => {
+            let ok = (1..=4).contains(&kind.len()) && hex(kind) && !kind.starts_with('0');
+            (oid, kind, ok)
+        }
+        None => (key, "", true),
+    };
+    if !matches!(oid.len(), 40 | 64) || !hex(oid) || !kind_ok {
+        return rusqlite::types::Value::Text(key.to_string());
+    }
+    let digits = if kind.len() % 2 == 1 {
+        format!("{oid}0{kind}")
+    } else {
+        format!("{oid}{kind}")
+    };
+    let bytes = digits
+        .as_bytes()
+        .chunks(2)
+        .map(|p| (nibble(p[0]) << 4) | nibble(p[1]))
+        .collect();
+    rusqlite::types::Value::Blob(bytes)
+}
+
+/// A ledger key read from a store of any schema as this one stores it: text (schema 3
+/// and older) through [`key_in`], bytes as they are.
+pub(super) fn key_stored(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::Value {
+    use rusqlite::types::{Value, ValueRef};
+    match v {
+        ValueRef::Text(t) => key_in(&String::from_utf8_lossy(t)),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        ValueRef::Integer(i) => Value::Integer(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Null => Value::Null,
+    }
+}
+
+fn nibble(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        _ => c - b'a' + 10,
+    }
+}
+
+/// The ledger key [`key_in`] stored as `v`.
+pub(super) fn key_out(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<String> {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Blob(b) => {
+            let oid = if b.len() >= 32 { 32 } else { 20 };
+            let (oid, kind) = b.split_at(oid.min(b.len()));
+            let mut key: String = oid.iter().map(|b| format!("{b:02x}")).collect();
+            if !kind.is_empty() {
+                let k = kind.iter().fold(0u64, |k, b| (k << 8) | u64::from(*b));
+                key.push_str(&format!(":{k:x}"));
+            }
+            Ok(key)
+        }
+        other => other.as_str().map(str::to_string),
+    }
+}
 
 /// The store in one SQLite file.
 pub struct Sqlite {
@@ -191,6 +296,14 @@ impl Sqlite {
             "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;
              PRAGMA wal_autocheckpoint = 16384;
              CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);",
+        )?;
+        // For migration 4, which rewrites the ledger's keys as Rust does.
+        self.conn.create_scalar_function(
+            "ledger_key",
+            1,
+            rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC
+                | rusqlite::functions::FunctionFlags::SQLITE_UTF8,
+            |ctx| Ok(key_stored(ctx.get_raw(0))),
         )?;
         let tx = self
             .conn
@@ -479,7 +592,7 @@ impl Store for Sqlite {
         let count: Option<i64> = self
             .conn
             .prepare_cached("SELECT findings FROM ledger WHERE blob = ?1 AND rule_set = ?2")?
-            .query_row(params![blob, set], |r| r.get(0))
+            .query_row(params![key_in(blob), set], |r| r.get(0))
             .optional()?;
         let Some(count) = count else {
             return Ok(None);
@@ -491,7 +604,7 @@ impl Store for Sqlite {
             "SELECT content_id, rule, name, category, severity, line, col, redacted
              FROM blob_findings WHERE blob = ?1 AND rule_set = ?2 ORDER BY seq",
         )?;
-        let rows = st.query_map(params![blob, set], |r| {
+        let rows = st.query_map(params![key_in(blob), set], |r| {
             Ok(BlobFinding {
                 content_id: r.get(0)?,
                 rule: r.get(1)?,
@@ -526,9 +639,9 @@ impl Store for Sqlite {
             );
             let mut st = self.conn.prepare_cached(&sql)?;
             let mut args: Vec<rusqlite::types::Value> = vec![set.into()];
-            args.extend(chunk.iter().map(|b| b.clone().into()));
+            args.extend(chunk.iter().map(|b| key_in(b)));
             let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
-                Ok((r.get(0)?, r.get(1)?))
+                Ok((key_out(r.get_ref(0)?)?, r.get(1)?))
             })?;
             for r in rows {
                 out.push(r?);
@@ -539,6 +652,7 @@ impl Store for Sqlite {
 
     fn record(&mut self, scan: &RepoScan) -> anyhow::Result<Vec<FindingRow>> {
         let when = now();
+        let epoch = now_epoch();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -557,13 +671,14 @@ impl Store for Sqlite {
                  ON CONFLICT (blob, rule_set, seq) DO NOTHING",
             )?;
             for (blob, findings) in &scan.ledger {
-                let added = ledger.execute(params![blob, set, findings.len() as i64, when])?;
+                let key = key_in(blob);
+                let added = ledger.execute(params![key, set, findings.len() as i64, epoch])?;
                 if added == 0 {
                     continue;
                 }
                 for (seq, f) in findings.iter().enumerate() {
                     found.execute(params![
-                        blob,
+                        key,
                         set,
                         seq as i64,
                         f.content_id,
@@ -832,11 +947,81 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn ledger_keys_are_stored_as_bytes_and_read_back_unchanged() {
+        use rusqlite::types::{Value, ValueRef};
+        let sha1 = "0123456789abcdef0123456789abcdef01234567";
+        let sha256 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        for (key, len) in [
+            (sha1.to_string(), 20),
+            (format!("{sha1}:1"), 21),
+            (format!("{sha1}:1f"), 21),
+            (format!("{sha1}:100"), 22),
+            (format!("{sha1}:ffff"), 22),
+            (sha256.to_string(), 32),
+            (format!("{sha256}:3"), 33),
+        ] {
+            let Value::Blob(b) = key_in(&key) else {
+                panic!("{key} not stored as bytes");
+            };
+            assert_eq!(b.len(), len, "{key}");
+            assert_eq!(key_out(ValueRef::Blob(&b)).unwrap(), key);
+        }
+        // Anything else stays text, so it never equals another key's bytes.
+        for key in [
+            "b1".to_string(),
+            sha1.to_uppercase(),
+            format!("{sha1}:"),
+            format!("{sha1}:01"),
+            format!("{sha1}:12345"),
+            format!("{sha1}:1:2"),
+            sha1[..39].to_string(),
+        ] {
+            assert_eq!(key_in(&key), Value::Text(key.clone()));
+            assert_eq!(key_out(ValueRef::Text(key.as_bytes())).unwrap(), key);
+        }
+    }
+
+    #[test]
     fn a_version_2_ledger_is_carried_into_rule_sets() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
-        version_2_store(&path, &[("b1", "fp2", "e")]);
+        let hex = "89abcdef0123456789abcdef0123456789abcdef";
+        let classed = format!("{hex}:2a");
+        version_2_store(
+            &path,
+            &[("b1", "fp2", "e"), (hex, "fp", "e"), (&classed, "fp", "e")],
+        );
         let mut s = Sqlite::open(&path).unwrap();
+        // Migration 4 stored the hex keys as bytes, the others as they were.
+        let kinds: Vec<(String, i64)> = s
+            .conn
+            .prepare(
+                "SELECT typeof(blob), length(blob) FROM ledger ORDER BY typeof(blob), length(blob)",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            kinds,
+            [
+                ("blob", 20),
+                ("blob", 21),
+                ("text", 2),
+                ("text", 2),
+                ("text", 2)
+            ]
+            .map(|(t, n)| (t.to_string(), n))
+        );
+        assert_eq!(s.scanned(hex, "fp", "e").unwrap(), Some(Vec::new()));
+        assert_eq!(s.scanned(&classed, "fp", "e").unwrap(), Some(Vec::new()));
+        assert_eq!(s.scanned(&format!("{hex}:2b"), "fp", "e").unwrap(), None);
+        let when: i64 = s
+            .conn
+            .query_row("SELECT max(scanned_at) FROM ledger", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(when, 1_796_083_200, "2026-12-01T00:00:00Z in seconds");
         let found = s.scanned("b1", "fp", "e").unwrap().unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].content_id.as_str(), found[0].line), ("ks-1", 3));

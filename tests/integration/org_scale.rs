@@ -120,8 +120,8 @@ fn tables(store: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for sql in [
         "SELECT url || ' ' || name || ' ' || coalesce(tips, '-') || ' ' || coalesce(fingerprint, '-') || ' ' || coalesce(result, '-') FROM repositories ORDER BY url",
-        "SELECT l.blob || ' ' || r.fingerprint || ' ' || r.engine || ' ' || l.findings FROM ledger l JOIN rule_sets r ON r.id = l.rule_set ORDER BY 1",
-        "SELECT b.blob || ' ' || r.fingerprint || ' ' || b.seq || ' ' || b.content_id || ' ' || b.rule || ' ' || b.line FROM blob_findings b JOIN rule_sets r ON r.id = b.rule_set ORDER BY 1",
+        "SELECT hex(l.blob) || ' ' || r.fingerprint || ' ' || r.engine || ' ' || l.findings FROM ledger l JOIN rule_sets r ON r.id = l.rule_set ORDER BY 1",
+        "SELECT hex(b.blob) || ' ' || r.fingerprint || ' ' || b.seq || ' ' || b.content_id || ' ' || b.rule || ' ' || b.line FROM blob_findings b JOIN rule_sets r ON r.id = b.rule_set ORDER BY 1",
         "SELECT r.url || ' ' || content_id || ' ' || path || ' ' || blob || ' ' || coalesce(commit_id, '-') || ' ' || present_at_head || ' ' || status FROM findings f JOIN repositories r ON r.id = f.repository ORDER BY 1",
     ] {
         let mut st = c.prepare(sql).unwrap();
