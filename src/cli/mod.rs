@@ -384,10 +384,17 @@ fn org_command(command: OrgCommand) -> Command {
                 });
             }
             // `org work`: one repository at a time, every core on its blobs.
+            // No more jobs than repositories (when they are known before a forge lists
+            // more): one repository alone has every core.
+            let most = if forges.is_empty() {
+                repos.len().max(1)
+            } else {
+                usize::MAX
+            };
             let jobs = if lease.is_some() {
                 1
             } else {
-                a.jobs.unwrap_or_else(default_threads).max(1)
+                a.jobs.unwrap_or_else(default_threads).clamp(1, most)
             };
             let threads = a
                 .threads

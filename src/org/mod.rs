@@ -274,7 +274,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
     if let Some(lease) = cfg.lease {
         return work::work(cfg, lease);
     }
-    crate::source::git::configure();
+    crate::source::git::configure_for(cfg.jobs);
     let scanner = cfg.rules.scanner(cfg.scan)?;
     let fp = fingerprint(&scanner, cfg.scan, cfg.rules.exposure_checks());
     let mut store = crate::store::open(&cfg.store, true)?;

@@ -745,6 +745,19 @@ fn the_one_pass_at_a_time_has_every_thread_of_the_run() {
     assert_eq!(store_findings(&two).len(), 3, "{:#?}", store_findings(&two));
 }
 
+/// More jobs asked for than there are repositories: the one repository has every core
+/// (its share was counted for four jobs, so a lone git/git decoded on one thread of two
+/// and its first `org scan` took 1.3× its `history`).
+#[test]
+fn a_lone_repository_has_every_core_whatever_the_jobs() {
+    let d = TestDir::new();
+    big_repo_salted(&d, "fleet/a", 20_000, &key("openssh_ecdsa256"), "txt", "a ");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (r, threads) = scan_timed(&d, &d.path().join("s.db"), &["--jobs", "4"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(threads, [cores], "{}", r.stderr);
+}
+
 /// The number in `data-count` (or `data-rows`) of the element with `id`.
 fn data_of(dom: &str, id: &str, attr: &str) -> usize {
     let at = dom

@@ -30,7 +30,7 @@ use std::path::PathBuf;
 pub use blobs::read_blobs;
 pub use facts::{CommitFacts, HeadPaths, commit_facts, paths_at_head, rfc3339};
 pub use guard::{guard, guard_while};
-pub use open::{configure, open, sha1_objects};
+pub use open::{configure, configure_for, open, sha1_objects};
 pub use select::{ALL_REFS, Selection, local_tips, ls_remote, push_selection};
 pub use staged::staged;
 pub use walk::{History, Origin, walk, walk_with_progress};
