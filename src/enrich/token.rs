@@ -325,6 +325,54 @@ const KINDS: &[Kind] = &[
         revoke: "reset it: the runner's page (the project's or group's Settings → CI/CD → Runners, or Admin → CI/CD → Runners) → Edit → reset the authentication token, or with the token itself: curl --request POST --form \"token=<token>\" https://<gitlab>/api/v4/runners/reset_authentication_token; then read the jobs the runner took for ones nobody started, and rotate the CI/CD variables of the projects it serves",
     },
     Kind {
+        text_nul: "glrtr-\0",
+        at: At::Prefix,
+        provider: "gitlab",
+        kind: "runner authentication token (of a runner registered with a registration token)",
+        mode: None,
+        revoke: "reset it: the runner's page (the project's or group's Settings → CI/CD → Runners, or Admin → CI/CD → Runners) → Edit → reset the authentication token, or with the token itself: curl --request POST --form \"token=<token>\" https://<gitlab>/api/v4/runners/reset_authentication_token; then read the jobs the runner took for ones nobody started, and rotate the CI/CD variables of the projects it serves",
+    },
+    Kind {
+        text_nul: "glcbt-\0",
+        at: At::Prefix,
+        provider: "gitlab",
+        kind: "CI/CD job token",
+        mode: None,
+        revoke: "it stops working when its job ends: cancel the job if it still runs (the pipeline's page → Cancel), then read the project's audit events for requests the job's user did not make; if the job log or artifacts leaked it, check them for the CI/CD variables they may hold too",
+    },
+    Kind {
+        text_nul: "glimt-\0",
+        at: At::Prefix,
+        provider: "gitlab",
+        kind: "incoming email token",
+        mode: None,
+        revoke: "reset it: User settings → Access tokens → Incoming email token → reset this token (the issue- and merge-request-by-email addresses holding the old one stop working); then check the user's recent issues, merge requests and comments for ones they did not write",
+    },
+    Kind {
+        text_nul: "glagent-\0",
+        at: At::Prefix,
+        provider: "gitlab",
+        kind: "agent for Kubernetes token",
+        mode: None,
+        revoke: "revoke it: the agent's project → Operate → Kubernetes clusters → the agent → Access tokens → Revoke (or DELETE /projects/:id/cluster_agents/:agent_id/tokens/:token_id); give the agent in the cluster a new token, then read the agent's activity for connections nobody made",
+    },
+    Kind {
+        text_nul: "glffct-\0",
+        at: At::Prefix,
+        provider: "gitlab",
+        kind: "feature flags client token",
+        mode: None,
+        revoke: "reset it: the project → Deploy → Feature flags → Configure → reset the instance ID (POST /projects/:id/feature_flags_client/reset_token); give the applications' Unleash clients the new one",
+    },
+    Kind {
+        text_nul: "GR1348941\0",
+        at: At::Prefix,
+        provider: "gitlab",
+        kind: "runner registration token (deprecated)",
+        mode: None,
+        revoke: "reset it: the project's or group's Settings → CI/CD → Runners (or Admin → CI/CD → Runners) → the registration token's menu → Reset registration token; then remove the runners nobody registered, and move to runner authentication tokens (glrt-): registration tokens are deprecated",
+    },
+    Kind {
         text_nul: "glsoat-\0",
         at: At::Prefix,
         provider: "gitlab",
@@ -514,6 +562,14 @@ pub fn analyse(
     };
     let k = KINDS.iter().find(|k| k.names(hay, &at))?;
     let (mut scope, mut severity) = (None, None);
+    let mut checksum = checksum;
+    if validator == Some(Validator::ProviderToken)
+        && token::is_gitlab_routable_shape(secret)
+        && let Some(r) = token::gitlab_routable(secret)
+    {
+        checksum = Some(true);
+        scope = gitlab_scope(&r);
+    }
     if k.text_nul == token::AZURE_KEY_LABEL_NUL {
         scope = azure_account(hay, &at).map(|a| format!("account: {a}"));
     }
@@ -549,6 +605,27 @@ pub fn analyse(
         k.revoke.to_string(),
         severity,
     ))
+}
+
+/// What a GitLab routable token's routing fields name, in the token's order
+/// (`organization 1, user 42`); `None` when it has none GitLab documents.
+fn gitlab_scope(r: &token::GitlabRoutable) -> Option<String> {
+    let named: Vec<String> = r
+        .fields
+        .iter()
+        .map(|&(k, v)| {
+            let what = match k {
+                'o' => "organization",
+                'u' => "user",
+                'g' => "group",
+                'p' => "project",
+                'c' => "cell",
+                _ => "runner type",
+            };
+            format!("{what} {v}")
+        })
+        .collect();
+    (!named.is_empty()).then(|| named.join(", "))
 }
 
 /// The storage account an Azure account key opens: the `AccountName=` of the connection
