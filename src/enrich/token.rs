@@ -19,6 +19,12 @@ enum At {
     /// It stands just before the secret: an Azure account key is the bare key after
     /// `AccountKey=`.
     Label,
+    /// The secret's line names the provider before it, and the secret starts with the
+    /// text: a Twilio API key's id (`SK…`) on a line naming `twilio`.
+    PrefixOnLine,
+    /// The secret's line, before it, holds the provider's name and the text (both in any
+    /// case): a Twilio auth token (32 bare hex characters) after `TWILIO_AUTH_TOKEN=`.
+    Line,
 }
 
 /// One kind of token: the text that names it, provider, kind, and the revocation step.
@@ -53,8 +59,28 @@ impl Kind {
                 .starts_with(text),
             At::Inside => memchr::memmem::find(secret, text).is_some(),
             At::Label => hay[..at.start].ends_with(text),
+            At::PrefixOnLine => {
+                secret.starts_with(text) && line_holds(hay, at.start, self.provider.as_bytes())
+            }
+            At::Line => {
+                line_holds(hay, at.start, self.provider.as_bytes())
+                    && line_holds(hay, at.start, text)
+            }
         }
     }
+}
+
+/// Whether the line holding `at`, up to `at` (at most 256 bytes of it), holds `word` in
+/// any case.
+fn line_holds(hay: &[u8], at: usize, word: &[u8]) -> bool {
+    let from = at.saturating_sub(256);
+    let start = hay[from..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(from, |i| from + i + 1);
+    hay[start..at]
+        .windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word))
 }
 
 const KINDS: &[Kind] = &[
@@ -532,6 +558,33 @@ const KINDS: &[Kind] = &[
         mode: None,
         revoke: "revoke it: app.sendgrid.com → Settings → API Keys → the key → Delete; then read Activity and the sender reputation for mail nobody sent, and the account's API keys and teammates for ones nobody made",
     },
+    // Twilio's: named by the line they stand on (their rules, opt-in, ask for `twilio` in
+    // the key's name there). After every prefix, so that a token of another provider on a
+    // line naming Twilio keeps its own name.
+    Kind {
+        text_nul: "SK\0",
+        at: At::PrefixOnLine,
+        provider: "twilio",
+        kind: "API key (its id, SK…)",
+        mode: None,
+        revoke: "delete the key now: console.twilio.com → Account → API keys & tokens → the key → Delete (or twilio api:core:keys:remove --sid <SK…>), which ends its secret (32 characters, usually beside it) too; give the applications a new key, then read Monitor → Logs and the usage records for messages and calls nobody made",
+    },
+    Kind {
+        text_nul: "secret\0",
+        at: At::Line,
+        provider: "twilio",
+        kind: "API key secret",
+        mode: None,
+        revoke: "delete its key now: console.twilio.com → Account → API keys & tokens → the key whose id (SK…) stands beside this secret → Delete (or twilio api:core:keys:remove --sid <SK…>); give the applications a new key, then read Monitor → Logs and the usage records for messages and calls nobody made",
+    },
+    Kind {
+        text_nul: "auth\0",
+        at: At::Line,
+        provider: "twilio",
+        kind: "auth token",
+        mode: None,
+        revoke: "rotate it now: console.twilio.com → Account → API keys & tokens → Auth tokens → request a secondary token, move every application to it, then promote it (the old token stops working); then read Monitor → Logs and the usage records for messages and calls nobody made, and the account's API keys and subaccounts for ones nobody made",
+    },
     // After the longer `sk-` prefixes above: the first that fits names the kind.
     Kind {
         text_nul: "sk-\0",
@@ -693,6 +746,10 @@ mod tests {
                             || (head.len() >= 4 && k.text().starts_with(head)),
                     At::Label => unescaped.starts_with(&format!("{}(", k.text())),
                     At::Inside => unescaped.starts_with('(') && unescaped.contains(k.text()),
+                    At::PrefixOnLine =>
+                        unescaped.contains(k.provider)
+                            && unescaped.contains(&format!("({}", k.text())),
+                    At::Line => unescaped.contains(k.provider) && unescaped.contains(k.text()),
                 }),
                 "rule {} has no kind",
                 r.id

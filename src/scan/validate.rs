@@ -193,6 +193,18 @@ fn hex_random_part(secret: &[u8]) -> Option<Vec<u8>> {
     {
         return last();
     }
+    // Twilio's ids (`SK` and 32 hex characters) and auth tokens (32 bare hex characters):
+    // their rules (opt-in) find them only where the line names Twilio.
+    let hex = |s: &[u8]| {
+        s.iter()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+    };
+    if secret.len() == 32 && hex(secret) {
+        return Some(secret.to_vec());
+    }
+    if secret.len() == 34 && secret.starts_with(b"SK") && hex(&secret[2..]) {
+        return Some(secret[2..].to_vec());
+    }
     let p = HEX_PREFIXES.iter().find(|p| secret.starts_with(p))?;
     let rest = &secret[p.len()..];
     let rest = if *p == b"dapi" {

@@ -1553,3 +1553,97 @@ fn gitlab_opt_in_prefixes_are_found_with_the_opt_in_signatures() {
     let (code, found) = scan(&d, &["--signatures", &more]);
     assert_eq!((code, found.len()), (0, 0), "{found:#?}");
 }
+
+/// Twilio is opt-in (`signatures/more/twilio.toml`) and found only where the key's name
+/// on the same line says Twilio: an API key's id and its secret, an auth token, each one
+/// finding with its kind and revocation step; the same values beside other names, on the
+/// line after the name, or an account id: nothing. The default scan: nothing.
+#[test]
+fn twilio_is_found_only_beside_its_name_with_the_opt_in_signatures() {
+    let more = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("signatures/more")
+        .display()
+        .to_string();
+    let mut rng = Rng(0x5eed_0021_0041);
+    let sid = format!("SK{}", rng.chars(HEX, 32));
+    let secret = rng.chars(B62, 32);
+    let account = format!("AC{}", rng.chars(HEX, 32));
+    let auth = rng.chars(HEX, 32);
+    let scan = |d: &TestDir, extra: &[&str]| {
+        let mut args = vec!["scan", "--format", "jsonl", "-q"];
+        args.extend_from_slice(extra);
+        args.extend(["--skip-rule", "insecure-permissions", "."]);
+        let run = d.run(&args);
+        assert!(run.code <= 1, "{}", run.stderr);
+        (run.code, run.secrets())
+    };
+    let d = TestDir::new();
+    d.write(
+        ".env",
+        format!(
+            "TWILIO_ACCOUNT_SID={account}\nTWILIO_AUTH_TOKEN={auth}\nTWILIO_API_KEY={sid}\nTWILIO_API_SECRET={secret}\n"
+        ),
+    );
+    assert_eq!(scan(&d, &[]), (0, Vec::new()));
+    let (code, found) = scan(&d, &["--signatures", &more]);
+    assert_eq!((code, found.len()), (1, 3), "{found:#?}");
+    let want = [
+        (
+            2,
+            "twilio-auth-token",
+            "critical",
+            "auth token",
+            "Auth tokens",
+        ),
+        (
+            3,
+            "twilio-api-key",
+            "high",
+            "API key (its id, SK…)",
+            "Delete",
+        ),
+        (
+            4,
+            "twilio-api-key-secret",
+            "high",
+            "API key secret",
+            "Delete",
+        ),
+    ];
+    for ((line, rule, severity, kind, advice), f) in want.iter().zip(&found) {
+        assert_eq!(f["line"], *line, "{f:#}");
+        assert_eq!(f["rule"], *rule, "{f:#}");
+        assert_eq!(f["severity"], *severity, "{f:#}");
+        assert_eq!(f["token"]["provider"], "twilio", "{f:#}");
+        assert_eq!(f["token"]["kind"], *kind, "{f:#}");
+        assert!(
+            f["advice"].as_str().is_some_and(|a| a.contains(advice)),
+            "{advice}: {f:#}"
+        );
+    }
+    for t in [&sid, &secret, &auth] {
+        assert!(
+            found
+                .iter()
+                .all(|f| !f["secret"].as_str().unwrap().contains(&t[6..])),
+            "secret shown"
+        );
+    }
+    // The same values with no Twilio on their line, a name on the line before, one
+    // character short or long, a placeholder: nothing.
+    let d = TestDir::new();
+    d.write(
+        "other.txt",
+        format!(
+            "sku = \"{sid}\"\nsha = {auth}\nCLIENT_SECRET={secret}\n# twilio\napi_key: {sid}\n\
+             twilio:\n  auth_token: {auth}\nTWILIO_API_KEY={}\nTWILIO_API_KEY={sid}0\n\
+             TWILIO_AUTH_TOKEN={}\nTWILIO_AUTH_TOKEN=00000000000000000000000000000000\n\
+             TWILIO_API_SECRET=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nhash: SK{} # twilio\n",
+            &sid[..33],
+            &auth[..31],
+            rng.chars(HEX, 32)
+        ),
+    );
+    let (code, found) = scan(&d, &["--signatures", &more]);
+    assert_eq!((code, found.len()), (0, 0), "{found:#?}");
+}
