@@ -12,8 +12,9 @@
 //! half, so its fingerprint is known though the key is encrypted), a PKCS#12 file's
 //! certificates in clear and its integrity MAC, which is checked against the empty
 //! password (RFC 7292 appendix B): a file anyone can open is as good as unencrypted, and
-//! its key bags (PBES2 with AES-CBC, OpenSSL's and Java's default) are read with the empty
-//! password for the key's own facts.
+//! its key bags are read with the empty password for the key's own facts: PBES2 with
+//! AES-CBC (OpenSSL's and Java's default), and PKCS#12's own legacy PBEs (3DES and RC2
+//! in CBC, keys derived with SHA-1: OpenSSL 1.x, `-legacy`, older Windows and Java).
 
 use base64::Engine as _;
 
@@ -292,10 +293,13 @@ fn pkcs12(bytes: &[u8]) -> Option<Vec<Structured>> {
         .iter()
         .enumerate()
         .map(|(i, k)| {
-            // A file the empty password opens: its PBES2 key bag is read with it, so its
-            // facts are the key's own.
+            // A file the empty password opens: its key bag (PBES2, or a legacy PKCS#12
+            // PBE) is read with it, so its facts are the key's own.
             let opened = (k.shrouded && empty_password == Some(true) && i < MAX_OPENED)
-                .then(|| mac::pbes2_decrypt(k.value, b""))
+                .then(|| {
+                    mac::pbes2_decrypt(k.value, b"")
+                        .or_else(|| mac::pkcs12_pbe_decrypt_empty(k.value))
+                })
                 .flatten();
             let canonical = b64(opened.as_deref().unwrap_or(k.value));
             let mut facts = if let Some(info) = opened {
@@ -823,6 +827,74 @@ mod mac {
         der_expect(&plain, 0x30)
             .is_some_and(|(_, rest)| rest.is_empty())
             .then_some(plain)
+    }
+
+    /// A PKCS#8 `EncryptedPrivateKeyInfo` under one of PKCS#12's own PBEs (RFC 7292
+    /// appendix C: `pbeWithSHAAnd3-KeyTripleDES-CBC`, `…2-KeyTripleDES-CBC`,
+    /// `…128BitRC2-CBC`, `…40BitRC2-CBC`; key and IV derived from the password with SHA-1
+    /// as appendix B says), decrypted with the empty password (its BMPString, the two-byte
+    /// terminator, as OpenSSL and Java write it; or no bytes, as some writers do): the
+    /// PrivateKeyInfo's DER, or `None` for another scheme, parameters out of bounds, or a
+    /// padding or a structure that says the password is not empty.
+    pub fn pkcs12_pbe_decrypt_empty(epki: &[u8]) -> Option<Vec<u8>> {
+        use aes::cipher::block_padding::Pkcs7;
+        use aes::cipher::{BlockDecryptMut as _, InnerIvInit as _, KeyIvInit as _};
+        const PKCS12_PBE: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01];
+        let (epki, _) = der_expect(epki, 0x30)?;
+        let (alg, rest) = der_expect(epki, 0x30)?;
+        let (data, _) = der_expect(rest, 0x04)?;
+        let (oid, params) = der_expect(alg, 0x06)?;
+        let scheme = *oid.strip_prefix(&PKCS12_PBE[..])?.first()?;
+        if oid.len() != PKCS12_PBE.len() + 1 {
+            return None;
+        }
+        // 3: three-key 3DES, 4: two-key 3DES, 5: 128-bit RC2, 6: 40-bit RC2 (1 and 2
+        // are RC4, a stream cipher no writer uses for a key bag).
+        let key_len = match scheme {
+            3 => 24,
+            4 | 5 => 16,
+            6 => 5,
+            _ => return None,
+        };
+        let (params, _) = der_expect(params, 0x30)?;
+        let (salt, rest) = der_expect(params, 0x04)?;
+        let iterations = match der_expect(rest, 0x02) {
+            Some((i, _)) => uint(i)?,
+            None => 1,
+        };
+        if iterations == 0 || iterations > MAX_ITERATIONS || data.is_empty() || data.len() % 8 != 0
+        {
+            return None;
+        }
+        [&[0u8, 0][..], &[]].into_iter().find_map(|password| {
+            let key = derive(Hash::Sha1, password, salt, iterations, 1, key_len);
+            let iv = derive(Hash::Sha1, password, salt, iterations, 2, 8);
+            let mut buf = data.to_vec();
+            let plain = match scheme {
+                3 => cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
+                    .ok()?
+                    .decrypt_padded_mut::<Pkcs7>(&mut buf)
+                    .ok()?
+                    .to_vec(),
+                4 => cbc::Decryptor::<des::TdesEde2>::new_from_slices(&key, &iv)
+                    .ok()?
+                    .decrypt_padded_mut::<Pkcs7>(&mut buf)
+                    .ok()?
+                    .to_vec(),
+                _ => cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(
+                    rc2::Rc2::new_with_eff_key_len(&key, key_len * 8),
+                    &iv,
+                )
+                .ok()?
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
+                .ok()?
+                .to_vec(),
+            };
+            // What a right password gives: one DER SEQUENCE, all of it.
+            der_expect(&plain, 0x30)
+                .is_some_and(|(_, rest)| rest.is_empty())
+                .then_some(plain)
+        })
     }
 
     /// A DER INTEGER's contents as a u32.

@@ -196,12 +196,22 @@ fn near_misses_stay_silent() {
 #[test]
 fn pkcs12_says_whether_the_empty_password_opens_it() {
     let d = TestDir::new();
+    const LEGACY_EMPTY: [&str; 4] = [
+        "legacy_empty_password.p12",
+        "legacy_rc2_128.p12",
+        "legacy_rc2_40.pfx",
+        "legacy_2des.p12",
+    ];
     for name in [
         "clear.p12",
         "empty_password.pfx",
         "empty_password_sha1.p12",
         "with_password.p12",
-    ] {
+        "legacy_with_password.p12",
+    ]
+    .into_iter()
+    .chain(LEGACY_EMPTY)
+    {
         fs::copy(dir().join(name), d.path().join(name)).unwrap();
     }
     let run = d.run(&["scan", "--format", "jsonl", "."]);
@@ -212,7 +222,10 @@ fn pkcs12_says_whether_the_empty_password_opens_it() {
         assert_eq!(f.len(), 1, "{name}");
         f[0].clone()
     };
-    for name in ["clear.p12", "empty_password.pfx", "empty_password_sha1.p12"] {
+    for name in ["clear.p12", "empty_password.pfx", "empty_password_sha1.p12"]
+        .into_iter()
+        .chain(LEGACY_EMPTY)
+    {
         let f = one(name);
         assert_eq!(f["key"]["empty_password"], true, "{name}");
         assert_eq!(f["severity"], "critical", "{name}");
@@ -221,9 +234,26 @@ fn pkcs12_says_whether_the_empty_password_opens_it() {
         assert_eq!(f["key"]["comment"], "keysweep-fixture");
         assert_eq!(f["key"]["private_keys"], 1);
     }
-    let f = one("with_password.p12");
-    assert_eq!(f["key"]["empty_password"], false);
-    assert_eq!(f["severity"], "high");
+    // A key bag under a legacy PKCS#12 PBE (3DES, RC2) that the empty password opens is
+    // read like a PBES2 one: the key's own facts (FINGERPRINTS, checked for every
+    // fixture by `check_all`), though no certificate is in clear (`-legacy` encrypts
+    // them).
+    for name in LEGACY_EMPTY {
+        let f = one(name);
+        assert_eq!(f["key"]["algorithm"], "rsa", "{name}");
+        assert!(f["key"]["sha256"].is_string(), "{name}");
+        assert_eq!(f["key"]["encrypted"], true, "{name}");
+    }
+    for name in ["with_password.p12", "legacy_with_password.p12"] {
+        let f = one(name);
+        assert_eq!(f["key"]["empty_password"], false, "{name}");
+        assert_eq!(f["severity"], "high", "{name}");
+    }
+    // Under a password, with its certificate encrypted too: found, encrypted, no facts.
+    let f = one("legacy_with_password.p12");
+    assert_eq!(f["key"]["encrypted"], true);
+    assert!(f["key"]["sha256"].is_null(), "{f:#}");
+    assert!(f["key"]["algorithm"].is_null(), "{f:#}");
     // The key in clear, and the one the empty password opens, are the key in the DER
     // file: one content id.
     let der = d.write("key.der", fs::read(dir().join("rsa_pkcs8.bin")).unwrap());
@@ -233,6 +263,8 @@ fn pkcs12_says_whether_the_empty_password_opens_it() {
         "jsonl",
         "clear.p12",
         "empty_password.pfx",
+        "legacy_empty_password.p12",
+        "legacy_rc2_40.pfx",
         der.to_str().unwrap(),
     ]);
     let ids: Vec<String> = run
@@ -240,7 +272,7 @@ fn pkcs12_says_whether_the_empty_password_opens_it() {
         .iter()
         .map(|f| f["id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(ids.len(), 3);
+    assert_eq!(ids.len(), 5);
     assert!(
         ids.iter().all(|id| id == &ids[0]),
         "one key, one id: {ids:?}"
