@@ -12,8 +12,9 @@
 //! half, so its fingerprint is known though the key is encrypted), a PKCS#12 file's
 //! certificates in clear and its integrity MAC, which is checked against the empty
 //! password (RFC 7292 appendix B): a file anyone can open is as good as unencrypted, and
-//! its key bags (PBES2 with AES-CBC, OpenSSL's and Java's default) are read with the empty
-//! password for the key's own facts.
+//! its key bags are read with the empty password for the key's own facts: PBES2 with
+//! AES-CBC (OpenSSL's and Java's default), and PKCS#12's own legacy PBEs (3DES and RC2
+//! in CBC, keys derived with SHA-1: OpenSSL 1.x, `-legacy`, older Windows and Java).
 
 use base64::Engine as _;
 
@@ -26,12 +27,20 @@ pub const PKCS12_RULE: &str = "private-key-pkcs12";
 pub const KEYSTORE_RULE: &str = "private-key-java-keystore";
 pub const JWK_RULE: &str = "private-key-jwk";
 pub const BASE64_RULE: &str = "private-key-base64";
+pub const SECRET_KEYSTORE_RULE: &str = "secret-key-jceks";
 
 pub const DER_NAME: &str = "Private key in a binary DER file (PKCS#8, PKCS#1, SEC1)";
 pub const PKCS12_NAME: &str = "Private key in a PKCS#12 / PFX file";
 pub const KEYSTORE_NAME: &str = "Private key in a Java keystore (JKS, JCEKS)";
 pub const JWK_NAME: &str = "JSON Web Key with its private part";
 pub const BASE64_NAME: &str = "Private key as a bare base64 value (PKCS#8, PKCS#1, SEC1)";
+pub const SECRET_KEYSTORE_NAME: &str = "Secret (symmetric) key in a JCEKS keystore";
+
+/// The category of a JCEKS secret-key entry's finding: a symmetric key is no private key.
+pub const SECRET_KEY_CATEGORY: &str = "secret-key";
+
+/// The `key.format` of a JCEKS secret-key entry.
+pub const JCEKS_SECRET_FORMAT: &str = "jceks-secret-key";
 
 /// One private key found by its structure.
 #[derive(Debug, Clone)]
@@ -292,10 +301,13 @@ fn pkcs12(bytes: &[u8]) -> Option<Vec<Structured>> {
         .iter()
         .enumerate()
         .map(|(i, k)| {
-            // A file the empty password opens: its PBES2 key bag is read with it, so its
-            // facts are the key's own.
+            // A file the empty password opens: its key bag (PBES2, or a legacy PKCS#12
+            // PBE) is read with it, so its facts are the key's own.
             let opened = (k.shrouded && empty_password == Some(true) && i < MAX_OPENED)
-                .then(|| mac::pbes2_decrypt(k.value, b""))
+                .then(|| {
+                    mac::pbes2_decrypt(k.value, b"")
+                        .or_else(|| mac::pkcs12_pbe_decrypt_empty(k.value))
+                })
                 .flatten();
             let canonical = b64(opened.as_deref().unwrap_or(k.value));
             let mut facts = if let Some(info) = opened {
@@ -446,14 +458,24 @@ fn cert_spki(cert: &[u8]) -> Option<&[u8]> {
 
 /// A Java keystore (JKS `0xFEEDFEED`, JCEKS `0xCECECECE`): its private-key entries, each
 /// encrypted with the keystore's own scheme, each with its certificate chain in clear (the
-/// first certificate's public key is the entry's public half). A JCEKS secret-key entry is
-/// a serialized Java object with no length to skip it by: the walk stops there.
+/// first certificate's public key is the entry's public half); and a JCEKS's secret-key
+/// entries, each a Java-serialized `SealedObject` (read by [`java_object`], which also
+/// finds where it ends, so that the entries after it are read): what it says in clear is
+/// the sealing scheme (`PBEWithMD5AndTripleDES`), its iteration count and the sealed
+/// bytes' length; the key's algorithm and size are sealed with it.
 fn java_keystore<'a>(b: &'a [u8], kind: &'static str) -> Option<Vec<Structured>> {
     struct Entry<'e> {
         alias: String,
         key: &'e [u8],
         cert: Option<&'e [u8]>,
     }
+    struct Secret {
+        alias: String,
+        sealed: Vec<u8>,
+        seal: Option<String>,
+        iterations: Option<u32>,
+    }
+    let mut secrets: Vec<Secret> = Vec::new();
     let mut r = Cursor { b, at: 4 };
     let version = r.u32()?;
     if !(1..=2).contains(&version) {
@@ -495,6 +517,37 @@ fn java_keystore<'a>(b: &'a [u8], kind: &'static str) -> Option<Vec<Structured>>
                     cert(&mut r)?;
                     Some(None)
                 }
+                3 if kind == "jceks" => {
+                    let (fields, used) = java_object(&r.b[r.at..])?;
+                    r.take(used)?;
+                    let bytes = |name: &str| {
+                        fields.iter().find_map(|(n, v)| match v {
+                            JavaValue::Bytes(b) if n == name => Some(b.clone()),
+                            _ => None,
+                        })
+                    };
+                    let text = |name: &str| {
+                        fields.iter().find_map(|(n, v)| match v {
+                            JavaValue::Str(s) if n == name => Some(printable(s)),
+                            _ => None,
+                        })
+                    };
+                    // encodedParams: PBEParameter { salt OCTET STRING, iterationCount INTEGER }.
+                    let iterations = bytes("encodedParams").and_then(|p| {
+                        let (seq, _) = der_expect(&p, 0x30)?;
+                        let (_, rest) = der_expect(seq, 0x04)?;
+                        let (i, _) = der_expect(rest, 0x02)?;
+                        let i = &i[i.iter().position(|&b| b != 0).unwrap_or(i.len())..];
+                        (i.len() <= 4).then(|| i.iter().fold(0u32, |v, &b| (v << 8) | u32::from(b)))
+                    });
+                    secrets.push(Secret {
+                        alias,
+                        sealed: bytes("encryptedContent")?,
+                        seal: text("sealAlg").or_else(|| text("paramsAlg")),
+                        iterations,
+                    });
+                    Some(None)
+                }
                 _ => None,
             }
         })();
@@ -504,11 +557,36 @@ fn java_keystore<'a>(b: &'a [u8], kind: &'static str) -> Option<Vec<Structured>>
             None => break,
         }
     }
-    if entries.is_empty() {
-        return Some(Vec::new());
-    }
     let count = entries.len();
     let label = if kind == "jks" { "JKS" } else { "JCEKS" };
+    let sealed = secrets.into_iter().map(|k| {
+        let mut facts = KeyFacts::new(JCEKS_SECRET_FORMAT);
+        facts.encrypted = true;
+        facts.valid = true;
+        facts.comment = Some(k.alias.clone());
+        let what = format!(
+            "JCEKS keystore entry \"{}\" (secret key, sealed{}{}, {} bytes) …[redacted]",
+            k.alias,
+            k.seal
+                .as_deref()
+                .map(|s| format!(" with {s}"))
+                .unwrap_or_default(),
+            k.iterations
+                .map(|i| format!(", {i} iterations"))
+                .unwrap_or_default(),
+            k.sealed.len()
+        );
+        Structured {
+            rule: SECRET_KEYSTORE_RULE,
+            name: SECRET_KEYSTORE_NAME,
+            facts,
+            canonical: b64(&k.sealed),
+            redacted: what.clone(),
+            clear: what,
+            offset: 0,
+        }
+    });
+    let sealed: Vec<Structured> = sealed.collect();
     Some(
         entries
             .into_iter()
@@ -547,8 +625,216 @@ fn java_keystore<'a>(b: &'a [u8], kind: &'static str) -> Option<Vec<Structured>>
                     offset: 0,
                 }
             })
+            .chain(sealed)
             .collect(),
     )
+}
+
+/// A value of a Java-serialized object's field that [`java_object`] keeps.
+#[derive(Debug, Clone)]
+enum JavaValue {
+    Str(String),
+    Bytes(Vec<u8>),
+    /// A class description (its handle may be referred to), or anything else.
+    Desc(std::rc::Rc<JavaClass>),
+    Other,
+}
+
+#[derive(Debug)]
+struct JavaClass {
+    name: String,
+    flags: u8,
+    /// (type code, name, class name for an object or array field).
+    fields: Vec<(u8, String)>,
+    super_class: Option<std::rc::Rc<JavaClass>>,
+}
+
+/// One Java-serialized object (Java's Object Serialization Stream Protocol: the magic
+/// `ACED 0005` and one `TC_OBJECT`), as a JCEKS secret-key entry holds it: the strings
+/// and byte arrays of its fields by field name (at any depth, the first of each name),
+/// and how many bytes the stream took. `None` for anything else, or past its bounds
+/// (depth, count of values): a hostile file costs little.
+fn java_object(b: &[u8]) -> Option<(Vec<(String, JavaValue)>, usize)> {
+    struct Reader<'a> {
+        b: &'a [u8],
+        at: usize,
+        handles: Vec<JavaValue>,
+        fields: Vec<(String, JavaValue)>,
+        budget: u32,
+    }
+    impl<'a> Reader<'a> {
+        fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+            let s = self.b.get(self.at..self.at.checked_add(n)?)?;
+            self.at += n;
+            Some(s)
+        }
+        fn u8(&mut self) -> Option<u8> {
+            Some(self.take(1)?[0])
+        }
+        fn u16(&mut self) -> Option<u16> {
+            Some(u16::from_be_bytes(self.take(2)?.try_into().ok()?))
+        }
+        fn u32(&mut self) -> Option<u32> {
+            Some(u32::from_be_bytes(self.take(4)?.try_into().ok()?))
+        }
+        fn utf(&mut self) -> Option<String> {
+            let n = usize::from(self.u16()?);
+            Some(String::from_utf8_lossy(self.take(n)?).into_owned())
+        }
+        /// One content item (RFC-less: the protocol's grammar, the subset keystores use).
+        fn content(&mut self, depth: u32) -> Option<JavaValue> {
+            self.budget = self.budget.checked_sub(1)?;
+            if depth > 16 {
+                return None;
+            }
+            match self.u8()? {
+                0x70 => Some(JavaValue::Other), // TC_NULL
+                0x71 => {
+                    // TC_REFERENCE
+                    let h = self.u32()?.checked_sub(0x7e_0000)?;
+                    self.handles.get(h as usize).cloned()
+                }
+                0x72 => self.class_desc(depth), // TC_CLASSDESC
+                0x74 => {
+                    // TC_STRING
+                    let s = JavaValue::Str(self.utf()?);
+                    self.handles.push(s.clone());
+                    Some(s)
+                }
+                0x73 => {
+                    // TC_OBJECT: its class, then each class's data, the topmost first.
+                    let JavaValue::Desc(class) = self.content(depth + 1)? else {
+                        return None;
+                    };
+                    self.handles.push(JavaValue::Other);
+                    let mut chain = vec![class.clone()];
+                    while let Some(up) = chain.last().and_then(|c| c.super_class.clone()) {
+                        chain.push(up);
+                    }
+                    for c in chain.iter().rev() {
+                        if c.flags & 0x04 != 0 {
+                            return None; // externalizable: not in a keystore
+                        }
+                        for (code, name) in &c.fields {
+                            let v = match code {
+                                b'B' | b'Z' => self.take(1).map(|_| JavaValue::Other)?,
+                                b'C' | b'S' => self.take(2).map(|_| JavaValue::Other)?,
+                                b'I' | b'F' => self.take(4).map(|_| JavaValue::Other)?,
+                                b'J' | b'D' => self.take(8).map(|_| JavaValue::Other)?,
+                                b'L' | b'[' => self.content(depth + 1)?,
+                                _ => return None,
+                            };
+                            if matches!(v, JavaValue::Str(_) | JavaValue::Bytes(_))
+                                && !self.fields.iter().any(|(n, _)| n == name)
+                            {
+                                self.fields.push((name.clone(), v));
+                            }
+                        }
+                        if c.flags & 0x01 != 0 {
+                            self.annotation(depth)?; // writeObject's extra data
+                        }
+                    }
+                    Some(JavaValue::Other)
+                }
+                0x75 => {
+                    // TC_ARRAY: a byte[] kept, other arrays walked.
+                    let JavaValue::Desc(class) = self.content(depth + 1)? else {
+                        return None;
+                    };
+                    let name = Some(class.name.clone());
+                    let at = self.handles.len();
+                    self.handles.push(JavaValue::Other);
+                    let n = self.u32()? as usize;
+                    let size = match name.as_deref().and_then(|n| n.as_bytes().get(1)) {
+                        Some(b'B' | b'Z') => 1,
+                        Some(b'C' | b'S') => 2,
+                        Some(b'I' | b'F') => 4,
+                        Some(b'J' | b'D') => 8,
+                        _ => 0,
+                    };
+                    if size == 0 {
+                        for _ in 0..n {
+                            self.content(depth + 1)?;
+                        }
+                        return Some(JavaValue::Other);
+                    }
+                    let data = self.take(n.checked_mul(size)?)?;
+                    let v = if size == 1 && name.as_deref() == Some("[B") {
+                        JavaValue::Bytes(data.to_vec())
+                    } else {
+                        JavaValue::Other
+                    };
+                    self.handles[at] = v.clone();
+                    Some(v)
+                }
+                _ => None,
+            }
+        }
+        /// A new class description (after its `TC_CLASSDESC`).
+        fn class_desc(&mut self, depth: u32) -> Option<JavaValue> {
+            let name = self.utf()?;
+            self.take(8)?; // serialVersionUID
+            let at = self.handles.len();
+            self.handles.push(JavaValue::Other);
+            let flags = self.u8()?;
+            let mut fields = Vec::new();
+            for _ in 0..self.u16()? {
+                let code = self.u8()?;
+                let field = self.utf()?;
+                if code == b'L' || code == b'[' {
+                    self.content(depth + 1)?; // the field's class name, a string
+                }
+                fields.push((code, field));
+            }
+            self.annotation(depth)?;
+            let super_class = match self.content(depth + 1)? {
+                JavaValue::Desc(c) => Some(c),
+                _ => None,
+            };
+            let class = std::rc::Rc::new(JavaClass {
+                name,
+                flags,
+                fields,
+                super_class,
+            });
+            self.handles[at] = JavaValue::Desc(class.clone());
+            Some(JavaValue::Desc(class))
+        }
+        /// Content up to `TC_ENDBLOCKDATA`, block data skipped.
+        fn annotation(&mut self, depth: u32) -> Option<()> {
+            loop {
+                match *self.b.get(self.at)? {
+                    0x78 => {
+                        self.at += 1;
+                        return Some(());
+                    }
+                    0x77 => {
+                        self.at += 1;
+                        let n = usize::from(self.u8()?);
+                        self.take(n)?;
+                    }
+                    _ => {
+                        self.content(depth + 1)?;
+                    }
+                }
+            }
+        }
+    }
+    if b.get(..4)? != [0xac, 0xed, 0x00, 0x05] {
+        return None;
+    }
+    let mut r = Reader {
+        b,
+        at: 4,
+        handles: Vec::new(),
+        fields: Vec::new(),
+        budget: 4096,
+    };
+    if *r.b.get(4)? != 0x73 {
+        return None;
+    }
+    r.content(0)?;
+    Some((r.fields, r.at))
 }
 
 /// A bounds-checked big-endian reader (Java's DataInputStream layout).
@@ -825,6 +1111,74 @@ mod mac {
             .then_some(plain)
     }
 
+    /// A PKCS#8 `EncryptedPrivateKeyInfo` under one of PKCS#12's own PBEs (RFC 7292
+    /// appendix C: `pbeWithSHAAnd3-KeyTripleDES-CBC`, `…2-KeyTripleDES-CBC`,
+    /// `…128BitRC2-CBC`, `…40BitRC2-CBC`; key and IV derived from the password with SHA-1
+    /// as appendix B says), decrypted with the empty password (its BMPString, the two-byte
+    /// terminator, as OpenSSL and Java write it; or no bytes, as some writers do): the
+    /// PrivateKeyInfo's DER, or `None` for another scheme, parameters out of bounds, or a
+    /// padding or a structure that says the password is not empty.
+    pub fn pkcs12_pbe_decrypt_empty(epki: &[u8]) -> Option<Vec<u8>> {
+        use aes::cipher::block_padding::Pkcs7;
+        use aes::cipher::{BlockDecryptMut as _, InnerIvInit as _, KeyIvInit as _};
+        const PKCS12_PBE: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01];
+        let (epki, _) = der_expect(epki, 0x30)?;
+        let (alg, rest) = der_expect(epki, 0x30)?;
+        let (data, _) = der_expect(rest, 0x04)?;
+        let (oid, params) = der_expect(alg, 0x06)?;
+        let scheme = *oid.strip_prefix(&PKCS12_PBE[..])?.first()?;
+        if oid.len() != PKCS12_PBE.len() + 1 {
+            return None;
+        }
+        // 3: three-key 3DES, 4: two-key 3DES, 5: 128-bit RC2, 6: 40-bit RC2 (1 and 2
+        // are RC4, a stream cipher no writer uses for a key bag).
+        let key_len = match scheme {
+            3 => 24,
+            4 | 5 => 16,
+            6 => 5,
+            _ => return None,
+        };
+        let (params, _) = der_expect(params, 0x30)?;
+        let (salt, rest) = der_expect(params, 0x04)?;
+        let iterations = match der_expect(rest, 0x02) {
+            Some((i, _)) => uint(i)?,
+            None => 1,
+        };
+        if iterations == 0 || iterations > MAX_ITERATIONS || data.is_empty() || data.len() % 8 != 0
+        {
+            return None;
+        }
+        [&[0u8, 0][..], &[]].into_iter().find_map(|password| {
+            let key = derive(Hash::Sha1, password, salt, iterations, 1, key_len);
+            let iv = derive(Hash::Sha1, password, salt, iterations, 2, 8);
+            let mut buf = data.to_vec();
+            let plain = match scheme {
+                3 => cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
+                    .ok()?
+                    .decrypt_padded_mut::<Pkcs7>(&mut buf)
+                    .ok()?
+                    .to_vec(),
+                4 => cbc::Decryptor::<des::TdesEde2>::new_from_slices(&key, &iv)
+                    .ok()?
+                    .decrypt_padded_mut::<Pkcs7>(&mut buf)
+                    .ok()?
+                    .to_vec(),
+                _ => cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(
+                    rc2::Rc2::new_with_eff_key_len(&key, key_len * 8),
+                    &iv,
+                )
+                .ok()?
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
+                .ok()?
+                .to_vec(),
+            };
+            // What a right password gives: one DER SEQUENCE, all of it.
+            der_expect(&plain, 0x30)
+                .is_some_and(|(_, rest)| rest.is_empty())
+                .then_some(plain)
+        })
+    }
+
     /// A DER INTEGER's contents as a u32.
     fn uint(i: &[u8]) -> Option<u32> {
         let i = &i[i.iter().position(|&b| b != 0).unwrap_or(i.len())..];
@@ -900,6 +1254,33 @@ mod tests {
             start.elapsed() < std::time::Duration::from_secs(5),
             "quadratic"
         );
+    }
+
+    #[test]
+    fn a_sealed_object_is_read_to_its_end_and_mutations_never_panic() {
+        let ks = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/keyfiles/secret_keys/secrets.jceks"
+        ))
+        .unwrap();
+        let start = ks.windows(4).position(|w| w == [0xac, 0xed, 0, 5]).unwrap();
+        let (fields, used) = java_object(&ks[start..]).unwrap();
+        let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+        for want in ["encodedParams", "encryptedContent", "paramsAlg", "sealAlg"] {
+            assert!(names.contains(&want), "{names:?}");
+        }
+        // What follows is the next entry: its tag (3, a secret key) and its alias.
+        assert_eq!(&ks[start + used..start + used + 4], &[0, 0, 0, 3]);
+        let object = &ks[start..start + used];
+        for i in 0..object.len() {
+            let _ = java_object(&object[..i]);
+            let mut bad = object.to_vec();
+            bad[i] ^= 0xff;
+            let _ = java_object(&bad);
+            let mut bad = ks.clone();
+            bad[start + i] = bad[start + i].wrapping_add(1);
+            let _ = find(&bad);
+        }
     }
 
     #[test]

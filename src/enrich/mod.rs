@@ -93,16 +93,23 @@ pub fn structured_findings(
     keys.sort_by_key(|k| k.offset);
     let starts: Vec<usize> = keys.iter().map(|k| k.offset).collect();
     let allowed = filter::inline::allowed(data, &starts);
+    // A JCEKS secret-key entry is a symmetric key, not a private key.
+    let secret_key = Category::Other(key_file::SECRET_KEY_CATEGORY.to_string());
     keys.into_iter()
         .zip(allowed)
         .map(|(k, allowed)| {
+            let category = if k.rule == key_file::SECRET_KEYSTORE_RULE {
+                &secret_key
+            } else {
+                &Category::PrivateKey
+            };
             let detector = crate::finding::Detector {
                 rule: k.rule,
                 name: k.name,
-                category: &Category::PrivateKey,
+                category,
                 severity: crate::finding::Severity::Critical,
             };
-            let id = content_id(Category::PrivateKey.as_str(), &k.canonical);
+            let id = content_id(category.as_str(), &k.canonical);
             let shown = match disclosure {
                 Disclosure::Redacted => k.redacted,
                 Disclosure::Clear => k.clear,

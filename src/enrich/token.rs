@@ -19,6 +19,12 @@ enum At {
     /// It stands just before the secret: an Azure account key is the bare key after
     /// `AccountKey=`.
     Label,
+    /// The secret's line names the provider before it, and the secret starts with the
+    /// text: a Twilio API key's id (`SK…`) on a line naming `twilio`.
+    PrefixOnLine,
+    /// The secret's line, before it, holds the provider's name and the text (both in any
+    /// case): a Twilio auth token (32 bare hex characters) after `TWILIO_AUTH_TOKEN=`.
+    Line,
 }
 
 /// One kind of token: the text that names it, provider, kind, and the revocation step.
@@ -53,8 +59,28 @@ impl Kind {
                 .starts_with(text),
             At::Inside => memchr::memmem::find(secret, text).is_some(),
             At::Label => hay[..at.start].ends_with(text),
+            At::PrefixOnLine => {
+                secret.starts_with(text) && line_holds(hay, at.start, self.provider.as_bytes())
+            }
+            At::Line => {
+                line_holds(hay, at.start, self.provider.as_bytes())
+                    && line_holds(hay, at.start, text)
+            }
         }
     }
+}
+
+/// Whether the line holding `at`, up to `at` (at most 256 bytes of it), holds `word` in
+/// any case.
+fn line_holds(hay: &[u8], at: usize, word: &[u8]) -> bool {
+    let from = at.saturating_sub(256);
+    let start = hay[from..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(from, |i| from + i + 1);
+    hay[start..at]
+        .windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word))
 }
 
 const KINDS: &[Kind] = &[
@@ -325,6 +351,54 @@ const KINDS: &[Kind] = &[
         revoke: "reset it: the runner's page (the project's or group's Settings → CI/CD → Runners, or Admin → CI/CD → Runners) → Edit → reset the authentication token, or with the token itself: curl --request POST --form \"token=<token>\" https://<gitlab>/api/v4/runners/reset_authentication_token; then read the jobs the runner took for ones nobody started, and rotate the CI/CD variables of the projects it serves",
     },
     Kind {
+        text_nul: "glrtr-\0",
+        at: At::Prefix,
+        provider: "gitlab",
+        kind: "runner authentication token (of a runner registered with a registration token)",
+        mode: None,
+        revoke: "reset it: the runner's page (the project's or group's Settings → CI/CD → Runners, or Admin → CI/CD → Runners) → Edit → reset the authentication token, or with the token itself: curl --request POST --form \"token=<token>\" https://<gitlab>/api/v4/runners/reset_authentication_token; then read the jobs the runner took for ones nobody started, and rotate the CI/CD variables of the projects it serves",
+    },
+    Kind {
+        text_nul: "glcbt-\0",
+        at: At::Prefix,
+        provider: "gitlab",
+        kind: "CI/CD job token",
+        mode: None,
+        revoke: "it stops working when its job ends: cancel the job if it still runs (the pipeline's page → Cancel), then read the project's audit events for requests the job's user did not make; if the job log or artifacts leaked it, check them for the CI/CD variables they may hold too",
+    },
+    Kind {
+        text_nul: "glimt-\0",
+        at: At::Prefix,
+        provider: "gitlab",
+        kind: "incoming email token",
+        mode: None,
+        revoke: "reset it: User settings → Access tokens → Incoming email token → reset this token (the issue- and merge-request-by-email addresses holding the old one stop working); then check the user's recent issues, merge requests and comments for ones they did not write",
+    },
+    Kind {
+        text_nul: "glagent-\0",
+        at: At::Prefix,
+        provider: "gitlab",
+        kind: "agent for Kubernetes token",
+        mode: None,
+        revoke: "revoke it: the agent's project → Operate → Kubernetes clusters → the agent → Access tokens → Revoke (or DELETE /projects/:id/cluster_agents/:agent_id/tokens/:token_id); give the agent in the cluster a new token, then read the agent's activity for connections nobody made",
+    },
+    Kind {
+        text_nul: "glffct-\0",
+        at: At::Prefix,
+        provider: "gitlab",
+        kind: "feature flags client token",
+        mode: None,
+        revoke: "reset it: the project → Deploy → Feature flags → Configure → reset the instance ID (POST /projects/:id/feature_flags_client/reset_token); give the applications' Unleash clients the new one",
+    },
+    Kind {
+        text_nul: "GR1348941\0",
+        at: At::Prefix,
+        provider: "gitlab",
+        kind: "runner registration token (deprecated)",
+        mode: None,
+        revoke: "reset it: the project's or group's Settings → CI/CD → Runners (or Admin → CI/CD → Runners) → the registration token's menu → Reset registration token; then remove the runners nobody registered, and move to runner authentication tokens (glrt-): registration tokens are deprecated",
+    },
+    Kind {
         text_nul: "glsoat-\0",
         at: At::Prefix,
         provider: "gitlab",
@@ -484,6 +558,33 @@ const KINDS: &[Kind] = &[
         mode: None,
         revoke: "revoke it: app.sendgrid.com → Settings → API Keys → the key → Delete; then read Activity and the sender reputation for mail nobody sent, and the account's API keys and teammates for ones nobody made",
     },
+    // Twilio's: named by the line they stand on (their rules, opt-in, ask for `twilio` in
+    // the key's name there). After every prefix, so that a token of another provider on a
+    // line naming Twilio keeps its own name.
+    Kind {
+        text_nul: "SK\0",
+        at: At::PrefixOnLine,
+        provider: "twilio",
+        kind: "API key (its id, SK…)",
+        mode: None,
+        revoke: "delete the key now: console.twilio.com → Account → API keys & tokens → the key → Delete (or twilio api:core:keys:remove --sid <SK…>), which ends its secret (32 characters, usually beside it) too; give the applications a new key, then read Monitor → Logs and the usage records for messages and calls nobody made",
+    },
+    Kind {
+        text_nul: "secret\0",
+        at: At::Line,
+        provider: "twilio",
+        kind: "API key secret",
+        mode: None,
+        revoke: "delete its key now: console.twilio.com → Account → API keys & tokens → the key whose id (SK…) stands beside this secret → Delete (or twilio api:core:keys:remove --sid <SK…>); give the applications a new key, then read Monitor → Logs and the usage records for messages and calls nobody made",
+    },
+    Kind {
+        text_nul: "auth\0",
+        at: At::Line,
+        provider: "twilio",
+        kind: "auth token",
+        mode: None,
+        revoke: "rotate it now: console.twilio.com → Account → API keys & tokens → Auth tokens → request a secondary token, move every application to it, then promote it (the old token stops working); then read Monitor → Logs and the usage records for messages and calls nobody made, and the account's API keys and subaccounts for ones nobody made",
+    },
     // After the longer `sk-` prefixes above: the first that fits names the kind.
     Kind {
         text_nul: "sk-\0",
@@ -514,6 +615,14 @@ pub fn analyse(
     };
     let k = KINDS.iter().find(|k| k.names(hay, &at))?;
     let (mut scope, mut severity) = (None, None);
+    let mut checksum = checksum;
+    if validator == Some(Validator::ProviderToken)
+        && token::is_gitlab_routable_shape(secret)
+        && let Some(r) = token::gitlab_routable(secret)
+    {
+        checksum = Some(true);
+        scope = gitlab_scope(&r);
+    }
     if k.text_nul == token::AZURE_KEY_LABEL_NUL {
         scope = azure_account(hay, &at).map(|a| format!("account: {a}"));
     }
@@ -549,6 +658,27 @@ pub fn analyse(
         k.revoke.to_string(),
         severity,
     ))
+}
+
+/// What a GitLab routable token's routing fields name, in the token's order
+/// (`organization 1, user 42`); `None` when it has none GitLab documents.
+fn gitlab_scope(r: &token::GitlabRoutable) -> Option<String> {
+    let named: Vec<String> = r
+        .fields
+        .iter()
+        .map(|&(k, v)| {
+            let what = match k {
+                'o' => "organization",
+                'u' => "user",
+                'g' => "group",
+                'p' => "project",
+                'c' => "cell",
+                _ => "runner type",
+            };
+            format!("{what} {v}")
+        })
+        .collect();
+    (!named.is_empty()).then(|| named.join(", "))
 }
 
 /// The storage account an Azure account key opens: the `AccountName=` of the connection
@@ -616,6 +746,10 @@ mod tests {
                             || (head.len() >= 4 && k.text().starts_with(head)),
                     At::Label => unescaped.starts_with(&format!("{}(", k.text())),
                     At::Inside => unescaped.starts_with('(') && unescaped.contains(k.text()),
+                    At::PrefixOnLine =>
+                        unescaped.contains(k.provider)
+                            && unescaped.contains(&format!("({}", k.text())),
+                    At::Line => unescaped.contains(k.provider) && unescaped.contains(k.text()),
                 }),
                 "rule {} has no kind",
                 r.id

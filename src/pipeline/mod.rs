@@ -48,7 +48,7 @@ pub struct Check {
 
 /// The checks that are not signatures: the permission audit, the exposure checks and the
 /// private keys found by their structure (`enrich::key_file`).
-pub fn checks() -> [Check; 9] {
+pub fn checks() -> [Check; 10] {
     use crate::enrich::key_file as k;
     use crate::exposure as x;
     use crate::finding::{Category, PERMISSIONS_RULE_NAME, Severity};
@@ -107,6 +107,12 @@ pub fn checks() -> [Check; 9] {
             category: Category::PrivateKey,
             severity: Severity::Critical,
         },
+        Check {
+            id: k::SECRET_KEYSTORE_RULE,
+            name: k::SECRET_KEYSTORE_NAME,
+            category: Category::Other(k::SECRET_KEY_CATEGORY.to_string()),
+            severity: Severity::High,
+        },
     ]
 }
 
@@ -120,6 +126,7 @@ pub fn unselected_structures(selection: &RuleSelection) -> Vec<String> {
         k::KEYSTORE_RULE,
         k::JWK_RULE,
         k::BASE64_RULE,
+        k::SECRET_KEYSTORE_RULE,
     ]
     .into_iter()
     .filter(|id| !selection.allows(id))

@@ -51,6 +51,13 @@ pub fn key(key: &KeyFacts) -> Vec<String> {
         ));
         return out;
     }
+    if key.format == crate::enrich::key_file::JCEKS_SECRET_FORMAT {
+        return vec![
+            "what to do: treat this secret key as leaked: make a new one (keytool -genseckey) under a new alias, move what it protects to it (re-encrypt the data it encrypts, re-sign or revoke what it signs: sessions, tokens, MACs), then delete this entry (keytool -delete -alias <alias>);".into(),
+            "the keystore's password protects it only as long as the password is strong and not stored beside it (a properties or YAML file, a CI variable);".into(),
+            "if it was ever committed, purge it from history too, and still treat it as leaked.".into(),
+        ];
+    }
     if matches!(key.format, "pkcs12" | "jks" | "jceks") {
         let mut out = vec![
             "what to do: treat the key and its certificate as leaked: revoke the certificate with the CA that issued it, make a new key pair and certificate, and replace this file everywhere it is deployed;".to_string(),

@@ -59,7 +59,7 @@ const TUNED_NUL: [&str; 57] = [
     "ATATT3\0",
     "hooks.slack.com\0",
     "dop_v1_\0",
-    "glrt-\0",
+    "glrt\0",
     "glsoat-\0",
     "xoxr-\0",
     "neinfile\0",

@@ -167,6 +167,98 @@ pub fn wireguard_key(s: &[u8]) -> Option<[u8; 32]> {
     (!key.iter().all(|&b| b == key[0])).then_some(key)
 }
 
+/// Whether a token rule's secret has the shape of a GitLab routable token: GitLab's `gl`
+/// prefix and a `.` after it, where its version and checksum begin (see
+/// [`gitlab_routable`]).
+pub fn is_gitlab_routable_shape(secret: &[u8]) -> bool {
+    secret.starts_with(b"gl") && secret.contains(&b'.')
+}
+
+/// What a GitLab routable token says about itself: its routing fields (`o` organisation,
+/// `u` user, `g` group, `p` project, `c` cell, `t` runner type), each a number GitLab
+/// wrote in base 36, in the token's order; empty when the payload is not that list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitlabRoutable {
+    pub fields: Vec<(char, u64)>,
+}
+
+/// A GitLab routable token (GitLab's `Authn::TokenField::Generator::RoutableToken`): the
+/// prefix (`glpat-`, `glrt-`, …), the base64url of the random bytes and the routing
+/// payload, `.`, the format's version in two base-36 digits (tokens made before versions
+/// were written have none), `.`, the base64's length in two base-36 digits, then the CRC32
+/// of everything before it in seven. `Some` when the checksum holds, the length is the
+/// base64's, the prefix is GitLab's (`gl`, lower-case letters, `-`; a runner's
+/// `t<digit>_` after it) and the base64 decodes. The fields are read from the payload:
+/// `random ‖ payload ‖ len(payload)` in version 1, `payload ‖ random ‖ len(random)`
+/// before it.
+pub fn gitlab_routable(token: &[u8]) -> Option<GitlabRoutable> {
+    use base64::Engine as _;
+    let b36 = |s: &[u8]| -> Option<u64> {
+        let s = std::str::from_utf8(s).ok()?;
+        (!s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()))
+        .then(|| u64::from_str_radix(s, 36).ok())
+        .flatten()
+    };
+    let n = token.len();
+    if n < 10 + 4 + 8 || token[n - 10] != b'.' {
+        return None;
+    }
+    let (signed, crc) = token.split_at(n - 7);
+    if b36(crc)? != u64::from(crc32(signed)) {
+        return None;
+    }
+    let len = usize::try_from(b36(&token[n - 9..n - 7])?).ok()?;
+    let mut head = &token[..n - 10];
+    let versioned = head.len() > 3 && head[head.len() - 3] == b'.';
+    if versioned {
+        b36(&head[head.len() - 2..])?;
+        head = &head[..head.len() - 3];
+    }
+    let (prefix, b64) = head.split_at(head.len().checked_sub(len)?);
+    let gitlab_prefix = |p: &[u8]| {
+        let p = match p {
+            [rest @ .., b't', d, b'_'] if d.is_ascii_digit() => rest,
+            _ => p,
+        };
+        p.len() >= 4
+            && p.starts_with(b"gl")
+            && p.ends_with(b"-")
+            && p[..p.len() - 1].iter().all(u8::is_ascii_lowercase)
+    };
+    if !gitlab_prefix(prefix) {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(b64)
+        .ok()?;
+    let (&last, body) = raw.split_last()?;
+    let last = usize::from(last);
+    let payload = if versioned {
+        body.len()
+            .checked_sub(last)
+            .filter(|&random| random >= 16)
+            .map(|random| &body[random..])
+    } else {
+        body.len()
+            .checked_sub(last)
+            .filter(|_| last >= 16)
+            .map(|end| &body[..end])
+    };
+    let fields = payload
+        .and_then(|p| {
+            p.split(|&b| b == b'\n')
+                .map(|line| match line {
+                    [k, b':', v @ ..] if b"cgoput".contains(k) => Some((char::from(*k), b36(v)?)),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+        })
+        .unwrap_or_default();
+    Some(GitlabRoutable { fields })
+}
+
 /// A placeholder or a run of words rather than random characters: a run of five or more of
 /// one character (`xxxxx`, `00000`) or of six ascending ones (`abcdef`, `123456`), or no
 /// digit, no upper-case or no lower-case letter at all (`BASELINEvariableFromPort`, glued
@@ -388,6 +480,28 @@ pub fn pypi_macaroon(token: &[u8]) -> Option<Pypi> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// GitLab's own example of a routable runner token (its decoder's spec): the checksum
+    /// holds, the fields are read; one character of the checksum changed, a dot lost, a
+    /// prefix that is not GitLab's: none.
+    #[test]
+    fn gitlab_routable_tokens_prove_themselves() {
+        let t = b"glrtr-W5m1cHR6skC98Bx7XkuYjmM6MQpnOjgKbzpyegp0OjIQ.01.181uebm4k";
+        assert_eq!(
+            gitlab_routable(t),
+            Some(GitlabRoutable {
+                fields: vec![('c', 1), ('g', 8), ('o', 1007), ('t', 2)]
+            })
+        );
+        let mut bad = t.to_vec();
+        *bad.last_mut().unwrap() = b'l';
+        assert_eq!(gitlab_routable(&bad), None);
+        assert_eq!(gitlab_routable(&t[..t.len() - 1]), None);
+        let undotted: Vec<u8> = t.iter().copied().filter(|&b| b != b'.').collect();
+        assert_eq!(gitlab_routable(&undotted), None);
+        // A changed prefix fails the checksum, and so does any other change.
+        assert_eq!(gitlab_routable(&[b"x", &t[..]].concat()), None);
+    }
 
     #[test]
     fn crc32_is_zlibs() {

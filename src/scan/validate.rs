@@ -59,7 +59,19 @@ const AZURE_EMULATOR_KEY: &[u8] =
 /// of 64 bytes, and the emulator's published key an example.
 fn provider_token(hay: &[u8], m: &Match) -> Verdict {
     let secret = &hay[m.secret.clone()];
-    if !bounded(hay, m) || made_up(secret) {
+    if !bounded(hay, m) {
+        return Verdict::Reject;
+    }
+    // A GitLab routable token (a `.` after its random part) carries a CRC32: it holds, or
+    // the token is none (a placeholder's fails it too).
+    if token::is_gitlab_routable_shape(secret) {
+        return if token::gitlab_routable(secret).is_some() {
+            Verdict::Accept
+        } else {
+            Verdict::Reject
+        };
+    }
+    if made_up(secret) {
         return Verdict::Reject;
     }
     if hay[..m.secret.start].ends_with(token::azure_key_label().as_bytes()) {
@@ -113,6 +125,7 @@ const PREFIXES: &[(&[u8], &[u8])] = &[
     (b"hvb.", b""),
     (b"ATATT3xFfGF0", b""),
     (b"ATATT3", b""),
+    (b"GR1348941", b""),
 ];
 
 /// Fixed markers inside a token's random part: OpenAI's `T3BlbkFJ` (base64 of `OpenAI`),
@@ -121,11 +134,12 @@ const MARKERS: &[&[u8]] = &[b"T3BlbkFJ", b".atlasv1."];
 
 /// Formats whose random part is lower-case hex, by prefix: Postman (two parts), GitLab's
 /// pipeline trigger tokens, DigitalOcean, Databricks (less its `-<digit>` suffix),
-/// Shopify. Slack's user and app-level tokens (and the numbered form of its legacy
+/// Shopify; and GitLab's incoming email tokens (the opt-in `glimt-`), lower-case base 36,
+/// held to the same test. Slack's user and app-level tokens (and the numbered form of its legacy
 /// workspace tokens) end in hex after other parts: see [`hex_random_part`].
 const HEX_PREFIXES: &[&[u8]] = &[
     b"PMAK-", b"glptt-", b"dop_v1_", b"doo_v1_", b"dor_v1_", b"dapi", b"shpat_", b"shpca_",
-    b"shppa_", b"shpss_",
+    b"shppa_", b"shpss_", b"glimt-",
 ];
 
 /// A token's random characters: what follows its prefix (one of [`PREFIXES`], or up to the
@@ -178,6 +192,18 @@ fn hex_random_part(secret: &[u8]) -> Option<Vec<u8>> {
         && secret.iter().filter(|&&b| b == b'-').count() >= 4
     {
         return last();
+    }
+    // Twilio's ids (`SK` and 32 hex characters) and auth tokens (32 bare hex characters):
+    // their rules (opt-in) find them only where the line names Twilio.
+    let hex = |s: &[u8]| {
+        s.iter()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+    };
+    if secret.len() == 32 && hex(secret) {
+        return Some(secret.to_vec());
+    }
+    if secret.len() == 34 && secret.starts_with(b"SK") && hex(&secret[2..]) {
+        return Some(secret[2..].to_vec());
     }
     let p = HEX_PREFIXES.iter().find(|p| secret.starts_with(p))?;
     let rest = &secret[p.len()..];

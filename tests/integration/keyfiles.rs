@@ -196,12 +196,22 @@ fn near_misses_stay_silent() {
 #[test]
 fn pkcs12_says_whether_the_empty_password_opens_it() {
     let d = TestDir::new();
+    const LEGACY_EMPTY: [&str; 4] = [
+        "legacy_empty_password.p12",
+        "legacy_rc2_128.p12",
+        "legacy_rc2_40.pfx",
+        "legacy_2des.p12",
+    ];
     for name in [
         "clear.p12",
         "empty_password.pfx",
         "empty_password_sha1.p12",
         "with_password.p12",
-    ] {
+        "legacy_with_password.p12",
+    ]
+    .into_iter()
+    .chain(LEGACY_EMPTY)
+    {
         fs::copy(dir().join(name), d.path().join(name)).unwrap();
     }
     let run = d.run(&["scan", "--format", "jsonl", "."]);
@@ -212,7 +222,10 @@ fn pkcs12_says_whether_the_empty_password_opens_it() {
         assert_eq!(f.len(), 1, "{name}");
         f[0].clone()
     };
-    for name in ["clear.p12", "empty_password.pfx", "empty_password_sha1.p12"] {
+    for name in ["clear.p12", "empty_password.pfx", "empty_password_sha1.p12"]
+        .into_iter()
+        .chain(LEGACY_EMPTY)
+    {
         let f = one(name);
         assert_eq!(f["key"]["empty_password"], true, "{name}");
         assert_eq!(f["severity"], "critical", "{name}");
@@ -221,9 +234,26 @@ fn pkcs12_says_whether_the_empty_password_opens_it() {
         assert_eq!(f["key"]["comment"], "keysweep-fixture");
         assert_eq!(f["key"]["private_keys"], 1);
     }
-    let f = one("with_password.p12");
-    assert_eq!(f["key"]["empty_password"], false);
-    assert_eq!(f["severity"], "high");
+    // A key bag under a legacy PKCS#12 PBE (3DES, RC2) that the empty password opens is
+    // read like a PBES2 one: the key's own facts (FINGERPRINTS, checked for every
+    // fixture by `check_all`), though no certificate is in clear (`-legacy` encrypts
+    // them).
+    for name in LEGACY_EMPTY {
+        let f = one(name);
+        assert_eq!(f["key"]["algorithm"], "rsa", "{name}");
+        assert!(f["key"]["sha256"].is_string(), "{name}");
+        assert_eq!(f["key"]["encrypted"], true, "{name}");
+    }
+    for name in ["with_password.p12", "legacy_with_password.p12"] {
+        let f = one(name);
+        assert_eq!(f["key"]["empty_password"], false, "{name}");
+        assert_eq!(f["severity"], "high", "{name}");
+    }
+    // Under a password, with its certificate encrypted too: found, encrypted, no facts.
+    let f = one("legacy_with_password.p12");
+    assert_eq!(f["key"]["encrypted"], true);
+    assert!(f["key"]["sha256"].is_null(), "{f:#}");
+    assert!(f["key"]["algorithm"].is_null(), "{f:#}");
     // The key in clear, and the one the empty password opens, are the key in the DER
     // file: one content id.
     let der = d.write("key.der", fs::read(dir().join("rsa_pkcs8.bin")).unwrap());
@@ -233,6 +263,8 @@ fn pkcs12_says_whether_the_empty_password_opens_it() {
         "jsonl",
         "clear.p12",
         "empty_password.pfx",
+        "legacy_empty_password.p12",
+        "legacy_rc2_40.pfx",
         der.to_str().unwrap(),
     ]);
     let ids: Vec<String> = run
@@ -240,7 +272,7 @@ fn pkcs12_says_whether_the_empty_password_opens_it() {
         .iter()
         .map(|f| f["id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(ids.len(), 3);
+    assert_eq!(ids.len(), 5);
     assert!(
         ids.iter().all(|id| id == &ids[0]),
         "one key, one id: {ids:?}"
@@ -464,6 +496,7 @@ fn rule_selection_turns_each_kind_on_and_off() {
         "private-key-java-keystore",
         "private-key-jwk",
         "private-key-base64",
+        "secret-key-jceks",
     ] {
         assert!(listed.stdout.contains(id), "{id} not listed");
     }
@@ -583,5 +616,92 @@ fn bare_base64_values_in_history_loose_and_packed() {
         let run = util::run_in(&r, &["history", "--format", "jsonl", "."]);
         assert_eq!(run.code, 1, "{pass}: {}", run.stderr);
         check_values(&by_file(&run.secrets()));
+    }
+}
+
+/// A JCEKS keystore's secret (symmetric) keys are findings of their own (`secret-key-jceks`,
+/// category `secret-key`): what the file says in clear (the alias, the sealing scheme, its
+/// iterations), never the key; the key pair stored after them is found with its
+/// certificate's fingerprint (secret_keys/FINGERPRINTS): the walk reads past the
+/// serialized sealed objects. Cut inside a sealed object, the file still gives what lies
+/// before the cut and never fails.
+#[test]
+fn jceks_secret_keys_are_found_and_read_past() {
+    let src = dir().join("secret_keys");
+    let want: Vec<(String, Option<String>)> = fs::read_to_string(src.join("FINGERPRINTS"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let alias = f[0].split_once('#').unwrap().1.to_string();
+            (alias, (f[1] != "-").then(|| f[1].to_string()))
+        })
+        .collect();
+    let d = TestDir::new();
+    let bytes = fs::read(src.join("secrets.jceks")).unwrap();
+    d.write("app.keystore", &bytes);
+    let run = d.run(&[
+        "scan",
+        "--format",
+        "jsonl",
+        "--skip-rule",
+        "insecure-permissions",
+        "app.keystore",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let found = run.secrets();
+    assert_eq!(found.len(), want.len(), "{found:#?}");
+    for (alias, sha256) in &want {
+        let f = found
+            .iter()
+            .find(|f| f["key"]["comment"] == alias.as_str())
+            .unwrap_or_else(|| panic!("{alias}: {found:#?}"));
+        assert_eq!(f["key"]["encrypted"], true, "{f:#}");
+        assert_eq!(f["severity"], "high", "{f:#}");
+        match sha256 {
+            Some(fp) => {
+                assert_eq!(f["rule"], "private-key-java-keystore", "{f:#}");
+                assert_eq!(f["category"], "private-key", "{f:#}");
+                assert_eq!(f["key"]["sha256"], fp.as_str(), "{f:#}");
+            }
+            None => {
+                assert_eq!(f["rule"], "secret-key-jceks", "{f:#}");
+                assert_eq!(f["category"], "secret-key", "{f:#}");
+                assert_eq!(f["key"]["format"], "jceks-secret-key", "{f:#}");
+                assert!(f["key"]["sha256"].is_null(), "{f:#}");
+                let shown = f["secret"].as_str().unwrap();
+                assert!(
+                    shown.contains("sealed with PBEWithMD5AndTripleDES")
+                        && shown.contains(" iterations, "),
+                    "{shown}"
+                );
+            }
+        }
+    }
+    // Three different keys: three ids.
+    let mut ids: Vec<&str> = found.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), want.len());
+    // `--skip-rule secret-key-jceks` leaves the key pair alone.
+    let run = d.run(&[
+        "scan",
+        "--format",
+        "jsonl",
+        "--skip-rule",
+        "insecure-permissions",
+        "--skip-rule",
+        "secret-key-jceks",
+        "app.keystore",
+    ]);
+    let found = run.secrets();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["rule"], "private-key-java-keystore");
+    // Cut inside the first sealed object: nothing is found, and nothing fails.
+    for cut in [40, 200, 400] {
+        d.write("cut.jceks", &bytes[..cut]);
+        let run = d.run(&["scan", "--format", "jsonl", "-q", "cut.jceks"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.secrets().is_empty(), "{cut}");
     }
 }

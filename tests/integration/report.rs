@@ -152,6 +152,7 @@ fn rules_check_passes_and_list_names_every_rule() {
         "private-key-java-keystore",
         "private-key-jwk",
         "private-key-base64",
+        "secret-key-jceks",
     ];
     assert_eq!(list.stdout.lines().count(), checked + checks.len());
     for c in checks {

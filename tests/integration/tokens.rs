@@ -1341,3 +1341,309 @@ fn hugging_face_and_sendgrid_are_found_with_the_opt_in_signatures() {
         );
     }
 }
+
+/// `n` in base 36, lower case, left-padded with `0` to `width` digits.
+fn base36(mut n: u64, width: usize) -> String {
+    const DIGITS36: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    while n > 0 {
+        out.push(DIGITS36[(n % 36) as usize]);
+        n /= 36;
+    }
+    while out.len() < width {
+        out.push(b'0');
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap()
+}
+
+/// A GitLab routable token as GitLab's generator writes it (version 1): the base64url of
+/// 16 random bytes, the routing payload and its length byte, `.01.`, the base64's length
+/// in two base-36 digits, the CRC32 of all that in seven; without `versioned`, the layout
+/// of the tokens made before versions were written (payload first, no `.01`).
+fn gitlab_routable(rng: &mut Rng, prefix: &str, payload: &str, versioned: bool) -> String {
+    use base64::Engine as _;
+    let random: Vec<u8> = (0..16).map(|_| rng.next() as u8).collect();
+    let raw: Vec<u8> = if versioned {
+        [&random[..], payload.as_bytes(), &[payload.len() as u8]].concat()
+    } else {
+        [payload.as_bytes(), &random[..], &[16]].concat()
+    };
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let head = format!(
+        "{prefix}{b64}{}.{}",
+        if versioned { ".01" } else { "" },
+        base36(b64.len() as u64, 2)
+    );
+    let crc = base36(u64::from(crc32(head.as_bytes())), 7);
+    format!("{head}{crc}")
+}
+
+/// GitLab's routable tokens prove themselves: a personal access token, a runner's (its
+/// three prefixes) and a deploy token are each one finding whose checksum holds and whose
+/// scope names what the token routes to; the checksum changed, the token cut short or
+/// lengthened, glued to a token character: nothing.
+#[test]
+fn gitlab_routable_tokens_are_checked_and_their_scope_read() {
+    let mut rng = Rng(0x5eed_0021_0031);
+    let tokens = [
+        (
+            gitlab_routable(&mut rng, "glpat-", "o:1\nu:2n9c", true),
+            "gitlab-pat",
+            "organization 1, user 123456",
+        ),
+        (
+            gitlab_routable(&mut rng, "glrt-", "c:1\ng:8\no:1\nt:2", true),
+            "gitlab-runner-token",
+            "cell 1, group 8, organization 1, runner type 2",
+        ),
+        (
+            gitlab_routable(&mut rng, "glrtr-", "o:rz\np:3e8\nt:3", true),
+            "gitlab-runner-token",
+            "organization 1007, project 4400, runner type 3",
+        ),
+        (
+            gitlab_routable(&mut rng, "glrt-t1_", "o:1", false),
+            "gitlab-runner-token",
+            "organization 1",
+        ),
+        (
+            gitlab_routable(&mut rng, "gldt-", "c:1\no:1\np:2s", true),
+            "gitlab-deploy-token",
+            "cell 1, organization 1, project 100",
+        ),
+    ];
+    let d = TestDir::new();
+    let text: String = tokens
+        .iter()
+        .map(|(t, ..)| format!("TOKEN={t}\n"))
+        .collect();
+    d.write("gitlab.env", &text);
+    let (code, found) = scan(&d);
+    assert_eq!((code, found.len()), (1, tokens.len()), "{found:#?}");
+    for ((t, rule, scope), f) in tokens.iter().zip(&found) {
+        assert_eq!(f["rule"], *rule, "{f:#}");
+        assert_eq!(f["token"]["provider"], "gitlab", "{f:#}");
+        assert_eq!(f["token"]["checksum"], true, "{f:#}");
+        assert_eq!(f["token"]["scope"], *scope, "{f:#}");
+        assert!(!f["secret"].as_str().unwrap().contains(&t[8..]), "{f:#}");
+    }
+    let mut bad = Vec::new();
+    for (t, ..) in &tokens {
+        let mut changed = t.clone().into_bytes();
+        let last = changed.len() - 1;
+        changed[last] = if changed[last] == b'0' { b'1' } else { b'0' };
+        bad.push(String::from_utf8(changed).unwrap());
+        bad.push(t[..t.len() - 1].to_string());
+        bad.push(format!("{t}7"));
+        bad.push(format!("x{t}"));
+        // One character of the random part changed: the checksum no longer holds.
+        let mut changed = t.clone().into_bytes();
+        changed[12] = if changed[12] == b'Q' { b'R' } else { b'Q' };
+        bad.push(String::from_utf8(changed).unwrap());
+    }
+    bad.push("glpat-xxxxxxxxxxxxxxxxxxxxxxxxxxx.01.xxxxxxxxx".to_string());
+    let good: Vec<&str> = tokens.iter().map(|(t, ..)| t.as_str()).collect();
+    assert_eq!(silent_then_found(&bad, &good), good.len());
+}
+
+/// GitLab's remaining prefixes are opt-in (`signatures/more/gitlab.toml`): the default scan
+/// leaves them alone; with `--signatures` each is one finding with its kind and
+/// revocation step (a routable CI/CD job token with its checksum and scope); near misses:
+/// nothing.
+#[test]
+fn gitlab_opt_in_prefixes_are_found_with_the_opt_in_signatures() {
+    const LOWER36: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let more = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("signatures/more")
+        .display()
+        .to_string();
+    let mut rng = Rng(0x5eed_0021_0032);
+    let tokens = [
+        (
+            format!("glcbt-64_{}", rng.chars(URL, 20)),
+            "gitlab-ci-job-token",
+            "CI/CD job token",
+            "Cancel",
+        ),
+        (
+            gitlab_routable(&mut rng, "glcbt-", "c:1\no:1\np:2s", true),
+            "gitlab-ci-job-token",
+            "CI/CD job token",
+            "Cancel",
+        ),
+        (
+            format!("glimt-{}", rng.chars(LOWER36, 25)),
+            "gitlab-incoming-email-token",
+            "incoming email token",
+            "Incoming email token",
+        ),
+        (
+            format!("glagent-{}", rng.chars(URL, 50)),
+            "gitlab-agent-token",
+            "agent for Kubernetes token",
+            "cluster_agents",
+        ),
+        (
+            format!("glffct-{}", rng.chars(URL, 20)),
+            "gitlab-feature-flags-client-token",
+            "feature flags client token",
+            "reset_token",
+        ),
+        (
+            format!("GR1348941{}", rng.chars(URL, 20)),
+            "gitlab-runner-registration-token",
+            "runner registration token (deprecated)",
+            "Reset registration token",
+        ),
+    ];
+    let scan = |d: &TestDir, extra: &[&str]| {
+        let mut args = vec!["scan", "--format", "jsonl", "-q"];
+        args.extend_from_slice(extra);
+        args.extend(["--skip-rule", "insecure-permissions", "."]);
+        let run = d.run(&args);
+        assert!(run.code <= 1, "{}", run.stderr);
+        (run.code, run.secrets())
+    };
+    let d = TestDir::new();
+    let text: String = tokens
+        .iter()
+        .map(|(t, ..)| format!("TOKEN={t}\n"))
+        .collect();
+    d.write("gitlab.env", &text);
+    assert_eq!(scan(&d, &[]), (0, Vec::new()));
+    let (code, found) = scan(&d, &["--signatures", &more]);
+    assert_eq!((code, found.len()), (1, tokens.len()), "{found:#?}");
+    for ((t, rule, kind, advice), f) in tokens.iter().zip(&found) {
+        assert_eq!(f["rule"], *rule, "{f:#}");
+        assert_eq!(f["token"]["provider"], "gitlab", "{f:#}");
+        assert_eq!(f["token"]["kind"], *kind, "{f:#}");
+        assert!(
+            f["advice"].as_str().is_some_and(|a| a.contains(advice)),
+            "{advice}: {f:#}"
+        );
+        assert!(!f["secret"].as_str().unwrap().contains(&t[10..]), "{f:#}");
+    }
+    assert_eq!(found[1]["token"]["checksum"], true);
+    assert_eq!(
+        found[1]["token"]["scope"],
+        "cell 1, organization 1, project 100"
+    );
+    let mut bad = Vec::new();
+    for (t, ..) in &tokens {
+        // An incoming email token is 24 or 25 characters: two short is none.
+        let short = if t.starts_with("glimt-") { 2 } else { 1 };
+        bad.push(t[..t.len() - short].to_string());
+        bad.push(format!("{t}7"));
+        bad.push(format!("x{t}"));
+    }
+    bad.extend(
+        [
+            "glcbt-64_xxxxxxxxxxxxxxxxxxxx",
+            "glimt-xxxxxxxxxxxxxxxxxxxxxxxxx",
+            "glagent-<your-agent-token>",
+            "glffct-xxxxxxxxxxxxxxxxxxxx",
+            "GR1348941XXXXXXXXXXXXXXXXXXXX",
+        ]
+        .map(String::from),
+    );
+    let d = TestDir::new();
+    let text: String = bad.iter().map(|t| format!("value = {t}\n")).collect();
+    d.write("bad.env", &text);
+    let (code, found) = scan(&d, &["--signatures", &more]);
+    assert_eq!((code, found.len()), (0, 0), "{found:#?}");
+}
+
+/// Twilio is opt-in (`signatures/more/twilio.toml`) and found only where the key's name
+/// on the same line says Twilio: an API key's id and its secret, an auth token, each one
+/// finding with its kind and revocation step; the same values beside other names, on the
+/// line after the name, or an account id: nothing. The default scan: nothing.
+#[test]
+fn twilio_is_found_only_beside_its_name_with_the_opt_in_signatures() {
+    let more = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("signatures/more")
+        .display()
+        .to_string();
+    let mut rng = Rng(0x5eed_0021_0041);
+    let sid = format!("SK{}", rng.chars(HEX, 32));
+    let secret = rng.chars(B62, 32);
+    let account = format!("AC{}", rng.chars(HEX, 32));
+    let auth = rng.chars(HEX, 32);
+    let scan = |d: &TestDir, extra: &[&str]| {
+        let mut args = vec!["scan", "--format", "jsonl", "-q"];
+        args.extend_from_slice(extra);
+        args.extend(["--skip-rule", "insecure-permissions", "."]);
+        let run = d.run(&args);
+        assert!(run.code <= 1, "{}", run.stderr);
+        (run.code, run.secrets())
+    };
+    let d = TestDir::new();
+    d.write(
+        ".env",
+        format!(
+            "TWILIO_ACCOUNT_SID={account}\nTWILIO_AUTH_TOKEN={auth}\nTWILIO_API_KEY={sid}\nTWILIO_API_SECRET={secret}\n"
+        ),
+    );
+    assert_eq!(scan(&d, &[]), (0, Vec::new()));
+    let (code, found) = scan(&d, &["--signatures", &more]);
+    assert_eq!((code, found.len()), (1, 3), "{found:#?}");
+    let want = [
+        (
+            2,
+            "twilio-auth-token",
+            "critical",
+            "auth token",
+            "Auth tokens",
+        ),
+        (
+            3,
+            "twilio-api-key",
+            "high",
+            "API key (its id, SK…)",
+            "Delete",
+        ),
+        (
+            4,
+            "twilio-api-key-secret",
+            "high",
+            "API key secret",
+            "Delete",
+        ),
+    ];
+    for ((line, rule, severity, kind, advice), f) in want.iter().zip(&found) {
+        assert_eq!(f["line"], *line, "{f:#}");
+        assert_eq!(f["rule"], *rule, "{f:#}");
+        assert_eq!(f["severity"], *severity, "{f:#}");
+        assert_eq!(f["token"]["provider"], "twilio", "{f:#}");
+        assert_eq!(f["token"]["kind"], *kind, "{f:#}");
+        assert!(
+            f["advice"].as_str().is_some_and(|a| a.contains(advice)),
+            "{advice}: {f:#}"
+        );
+    }
+    for t in [&sid, &secret, &auth] {
+        assert!(
+            found
+                .iter()
+                .all(|f| !f["secret"].as_str().unwrap().contains(&t[6..])),
+            "secret shown"
+        );
+    }
+    // The same values with no Twilio on their line, a name on the line before, one
+    // character short or long, a placeholder: nothing.
+    let d = TestDir::new();
+    d.write(
+        "other.txt",
+        format!(
+            "sku = \"{sid}\"\nsha = {auth}\nCLIENT_SECRET={secret}\n# twilio\napi_key: {sid}\n\
+             twilio:\n  auth_token: {auth}\nTWILIO_API_KEY={}\nTWILIO_API_KEY={sid}0\n\
+             TWILIO_AUTH_TOKEN={}\nTWILIO_AUTH_TOKEN=00000000000000000000000000000000\n\
+             TWILIO_API_SECRET=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nhash: SK{} # twilio\n",
+            &sid[..33],
+            &auth[..31],
+            rng.chars(HEX, 32)
+        ),
+    );
+    let (code, found) = scan(&d, &["--signatures", &more]);
+    assert_eq!((code, found.len()), (0, 0), "{found:#?}");
+}
