@@ -722,10 +722,9 @@ enum CleanSearch {
     /// The built-in set's: aho-corasick's packed Slim Teddy (8 buckets, 32 bytes a step)
     /// over the anchors in [`keyword_order::TUNED`]'s order, searched directly (a set of
     /// more than [`TEDDY_LIMIT`] strings: packed Teddy too, Slim or Fat as the library
-    /// chooses). Past 32
-    /// strings the library itself would choose Fat Teddy (16 buckets, 16 bytes a step),
-    /// which cost 26% more CPU on the Rust docs tree than this with 57 strings, where
-    /// Slim Teddy in a tuned order cost 3.5% more with 44
+    /// chooses). Past 32 strings the library itself would choose Fat Teddy (16 buckets,
+    /// 16 bytes a step), which cost 26% more CPU on the Rust docs tree than this with 57
+    /// strings, where Slim Teddy in a tuned order cost 3.5% more with 44
     /// (`benches/results/2026-12-02-prefilter-capacity.md`). Why one Slim Teddy over all
     /// 57 and not a second one for the rare strings: see `keyword_order`.
     Slim(aho_corasick::packed::Searcher),
