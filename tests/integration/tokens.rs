@@ -310,15 +310,16 @@ fn silent_then_found(bad: &[String], good: &[impl AsRef<str>]) -> usize {
 }
 
 fn scan(d: &TestDir) -> (i32, Vec<Value>) {
-    let run = d.run(&[
-        "scan",
-        "--format",
-        "jsonl",
-        "-q",
-        "--skip-rule",
-        "insecure-permissions",
-        ".",
-    ]);
+    scan_with(d, &[])
+}
+
+/// `scan` of `d` in JSON Lines with `extra` options (e.g. `--signatures DIR`): its exit
+/// code and the secrets found.
+fn scan_with(d: &TestDir, extra: &[&str]) -> (i32, Vec<Value>) {
+    let mut args = vec!["scan", "--format", "jsonl", "-q"];
+    args.extend_from_slice(extra);
+    args.extend(["--skip-rule", "insecure-permissions", "."]);
+    let run = d.run(&args);
     assert!(run.code <= 1, "{}", run.stderr);
     (run.code, run.secrets())
 }
@@ -1282,22 +1283,14 @@ fn hugging_face_and_sendgrid_are_found_with_the_opt_in_signatures() {
             "Settings → API Keys",
         ),
     ];
-    let scan = |d: &TestDir, extra: &[&str]| {
-        let mut args = vec!["scan", "--format", "jsonl", "-q"];
-        args.extend_from_slice(extra);
-        args.extend(["--skip-rule", "insecure-permissions", "."]);
-        let run = d.run(&args);
-        assert!(run.code <= 1, "{}", run.stderr);
-        (run.code, run.secrets())
-    };
     let d = TestDir::new();
     let text: String = tokens
         .iter()
         .map(|(t, ..)| format!("TOKEN={t}\n"))
         .collect();
     d.write("app.env", &text);
-    assert_eq!(scan(&d, &[]), (0, Vec::new()));
-    let (code, found) = scan(&d, &["--signatures", &more]);
+    assert_eq!(scan(&d), (0, Vec::new()));
+    let (code, found) = scan_with(&d, &["--signatures", &more]);
     assert_eq!((code, found.len()), (1, tokens.len()), "{found:#?}");
     for ((t, rule, provider, kind, advice), f) in tokens.iter().zip(&found) {
         assert_eq!(f["rule"], *rule, "{f:#}");
@@ -1329,7 +1322,7 @@ fn hugging_face_and_sendgrid_are_found_with_the_opt_in_signatures() {
     let d = TestDir::new();
     let text: String = bad.iter().map(|t| format!("value = {t}\n")).collect();
     d.write("bad.env", &text);
-    let (code, found) = scan(&d, &["--signatures", &more]);
+    let (code, found) = scan_with(&d, &["--signatures", &more]);
     assert_eq!((code, found.len()), (0, 0), "{found:#?}");
     let check = d.run(&["rules", "check", "--signatures", &more]);
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
@@ -1497,22 +1490,14 @@ fn gitlab_opt_in_prefixes_are_found_with_the_opt_in_signatures() {
             "Reset registration token",
         ),
     ];
-    let scan = |d: &TestDir, extra: &[&str]| {
-        let mut args = vec!["scan", "--format", "jsonl", "-q"];
-        args.extend_from_slice(extra);
-        args.extend(["--skip-rule", "insecure-permissions", "."]);
-        let run = d.run(&args);
-        assert!(run.code <= 1, "{}", run.stderr);
-        (run.code, run.secrets())
-    };
     let d = TestDir::new();
     let text: String = tokens
         .iter()
         .map(|(t, ..)| format!("TOKEN={t}\n"))
         .collect();
     d.write("gitlab.env", &text);
-    assert_eq!(scan(&d, &[]), (0, Vec::new()));
-    let (code, found) = scan(&d, &["--signatures", &more]);
+    assert_eq!(scan(&d), (0, Vec::new()));
+    let (code, found) = scan_with(&d, &["--signatures", &more]);
     assert_eq!((code, found.len()), (1, tokens.len()), "{found:#?}");
     for ((t, rule, kind, advice), f) in tokens.iter().zip(&found) {
         assert_eq!(f["rule"], *rule, "{f:#}");
@@ -1550,7 +1535,7 @@ fn gitlab_opt_in_prefixes_are_found_with_the_opt_in_signatures() {
     let d = TestDir::new();
     let text: String = bad.iter().map(|t| format!("value = {t}\n")).collect();
     d.write("bad.env", &text);
-    let (code, found) = scan(&d, &["--signatures", &more]);
+    let (code, found) = scan_with(&d, &["--signatures", &more]);
     assert_eq!((code, found.len()), (0, 0), "{found:#?}");
 }
 
@@ -1569,14 +1554,6 @@ fn twilio_is_found_only_beside_its_name_with_the_opt_in_signatures() {
     let secret = rng.chars(B62, 32);
     let account = format!("AC{}", rng.chars(HEX, 32));
     let auth = rng.chars(HEX, 32);
-    let scan = |d: &TestDir, extra: &[&str]| {
-        let mut args = vec!["scan", "--format", "jsonl", "-q"];
-        args.extend_from_slice(extra);
-        args.extend(["--skip-rule", "insecure-permissions", "."]);
-        let run = d.run(&args);
-        assert!(run.code <= 1, "{}", run.stderr);
-        (run.code, run.secrets())
-    };
     let d = TestDir::new();
     d.write(
         ".env",
@@ -1584,8 +1561,8 @@ fn twilio_is_found_only_beside_its_name_with_the_opt_in_signatures() {
             "TWILIO_ACCOUNT_SID={account}\nTWILIO_AUTH_TOKEN={auth}\nTWILIO_API_KEY={sid}\nTWILIO_API_SECRET={secret}\n"
         ),
     );
-    assert_eq!(scan(&d, &[]), (0, Vec::new()));
-    let (code, found) = scan(&d, &["--signatures", &more]);
+    assert_eq!(scan(&d), (0, Vec::new()));
+    let (code, found) = scan_with(&d, &["--signatures", &more]);
     assert_eq!((code, found.len()), (1, 3), "{found:#?}");
     let want = [
         (
@@ -1644,6 +1621,6 @@ fn twilio_is_found_only_beside_its_name_with_the_opt_in_signatures() {
             rng.chars(HEX, 32)
         ),
     );
-    let (code, found) = scan(&d, &["--signatures", &more]);
+    let (code, found) = scan_with(&d, &["--signatures", &more]);
     assert_eq!((code, found.len()), (0, 0), "{found:#?}");
 }
