@@ -479,8 +479,9 @@ pub(super) struct ScanArgs {
     /// Unix only: on other platforms the permission audit is compiled out.
     #[arg(long)]
     pub(super) fix_permissions: bool,
-    /// Open .zip/.jar, .tar, .tar.gz/.tgz and .gz files and scan what they hold (nested up
-    /// to 3 deep, with limits against archive bombs). Always on in `sweep`.
+    /// Open .zip/.jar, .tar, .tar.gz/.tgz and .gz files, and packages (.whl, .egg,
+    /// .nupkg, .aar, .crate, .gem), and scan what they hold (nested up to 3 deep, with
+    /// limits against archive bombs). Always on in `sweep`.
     #[arg(long)]
     pub(super) archives: bool,
     /// Worker threads (default: one per core).

@@ -76,13 +76,18 @@ fn kind_by_name(name: &str) -> Option<Kind> {
     let n = name.as_bytes();
     let ends =
         |s: &str| n.len() >= s.len() && n[n.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes());
-    let kind = if ends(".zip") || ends(".jar") || ends(".war") || ends(".ear") || ends(".apk") {
+    // Packages are archives too: Python's wheels and eggs, NuGet's, Android's libraries
+    // (zip); Rust's crates (tar.gz); Ruby's gems (tar).
+    let zip = [
+        ".zip", ".jar", ".war", ".ear", ".apk", ".aar", ".whl", ".egg", ".nupkg",
+    ];
+    let kind = if zip.iter().any(|s| ends(s)) {
         Kind::Zip
-    } else if ends(".tar.gz") || ends(".tgz") {
+    } else if ends(".tar.gz") || ends(".tgz") || ends(".crate") {
         Kind::TarGz
     } else if ends(".gz") {
         Kind::Gz
-    } else if ends(".tar") {
+    } else if ends(".tar") || ends(".gem") {
         Kind::Tar
     } else {
         return None;

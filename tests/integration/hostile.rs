@@ -236,6 +236,38 @@ fn scan_archive(name: &str, bytes: &[u8]) -> util::Run {
     t.run(&["scan", "--archives", "--format", "jsonl", name])
 }
 
+/// Packages are archives by their own names: a key in a Python wheel, a NuGet package, an
+/// Android library and a Rust crate is found inside each (a wheel was passed over as an
+/// unknown file when only `.zip`, `.jar`, `.war`, `.apk` and tar names were opened).
+#[test]
+fn a_key_inside_a_package_is_found() {
+    let key = util::key("openssh_ed25519");
+    let zipped = zip_of(&[("pkg/tests/id_ed25519", key.as_bytes())]);
+    for name in ["pkg-1.0-py3-none-any.whl", "Pkg.1.0.nupkg", "lib.aar"] {
+        let run = scan_archive(name, &zipped);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert!(
+            found_in(&run, &format!("{name}!pkg/tests/id_ed25519")),
+            "{name}: {:?}",
+            run.secrets()
+        );
+    }
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(key.len() as u64);
+    header.set_mode(0o644);
+    tar.append_data(&mut header, "pkg-1.0/tests/id_ed25519", key.as_bytes())
+        .unwrap();
+    let crate_file = gz_of(&tar.into_inner().unwrap()[..]);
+    let run = scan_archive("pkg-1.0.crate", &crate_file);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        found_in(&run, "pkg-1.0.crate!pkg-1.0/tests/id_ed25519"),
+        "{:?}",
+        run.secrets()
+    );
+}
+
 fn found_in(run: &util::Run, member: &str) -> bool {
     run.secrets()
         .iter()
