@@ -146,11 +146,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
             ON r.fingerprint = b.fingerprint AND r.engine = b.engine;
     DROP TABLE blob_findings;
     ALTER TABLE blob_findings_3 RENAME TO blob_findings;",
-    // 3 → 4: ledger keys as bytes (`ledger_key` is [`key_in`], registered by `setup`: 20
-    // to 22 bytes where the text took 40 to 45)
-    // and `ledger.scanned_at` in seconds since the epoch (one integer where the text took
-    // 20 bytes). A ledger row shrinks from about 70 bytes to 30, so a first scan's random
-    // inserts touch fewer than half the pages, and write fewer than half to the log.
+    // 3 → 4: ledger keys as bytes (`stored_key` is [`key_stored`], registered by `setup`:
+    // 20 to 22 bytes where the text took 40 to 45) and `ledger.scanned_at` in seconds
+    // since the epoch (one integer where the text took 20 bytes). A ledger row shrinks
+    // from about 70 bytes to 30, so a first scan's random inserts touch fewer than half
+    // the pages, and write fewer than half to the log.
     "CREATE TABLE ledger_4 (
         blob BLOB NOT NULL,
         rule_set INTEGER NOT NULL,
@@ -158,7 +158,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
         scanned_at INTEGER NOT NULL,
         PRIMARY KEY (blob, rule_set)
     ) WITHOUT ROWID;
-    INSERT INTO ledger_4 SELECT ledger_key(blob), rule_set, findings, coalesce(unixepoch(scanned_at), 0)
+    INSERT INTO ledger_4 SELECT stored_key(blob), rule_set, findings, coalesce(unixepoch(scanned_at), 0)
         FROM ledger;
     DROP TABLE ledger;
     ALTER TABLE ledger_4 RENAME TO ledger;
@@ -176,7 +176,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
         redacted TEXT NOT NULL,
         PRIMARY KEY (blob, rule_set, seq)
     ) WITHOUT ROWID;
-    INSERT INTO blob_findings_4 SELECT ledger_key(blob), rule_set, seq, content_id, rule, name,
+    INSERT INTO blob_findings_4 SELECT stored_key(blob), rule_set, seq, content_id, rule, name,
         category, severity, line, col, redacted FROM blob_findings;
     DROP TABLE blob_findings;
     ALTER TABLE blob_findings_4 RENAME TO blob_findings;",
@@ -299,7 +299,7 @@ impl Sqlite {
         )?;
         // For migration 4, which rewrites the ledger's keys as Rust does.
         self.conn.create_scalar_function(
-            "ledger_key",
+            "stored_key",
             1,
             rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC
                 | rusqlite::functions::FunctionFlags::SQLITE_UTF8,
