@@ -537,8 +537,7 @@ fn java_keystore<'a>(b: &'a [u8], kind: &'static str) -> Option<Vec<Structured>>
                         let (seq, _) = der_expect(&p, 0x30)?;
                         let (_, rest) = der_expect(seq, 0x04)?;
                         let (i, _) = der_expect(rest, 0x02)?;
-                        let i = &i[i.iter().position(|&b| b != 0).unwrap_or(i.len())..];
-                        (i.len() <= 4).then(|| i.iter().fold(0u32, |v, &b| (v << 8) | u32::from(b)))
+                        mac::uint(i)
                     });
                     secrets.push(Secret {
                         alias,
@@ -586,7 +585,6 @@ fn java_keystore<'a>(b: &'a [u8], kind: &'static str) -> Option<Vec<Structured>>
             offset: 0,
         }
     });
-    let sealed: Vec<Structured> = sealed.collect();
     Some(
         entries
             .into_iter()
@@ -656,26 +654,23 @@ struct JavaClass {
 /// (depth, count of values): a hostile file costs little.
 fn java_object(b: &[u8]) -> Option<(Vec<(String, JavaValue)>, usize)> {
     struct Reader<'a> {
-        b: &'a [u8],
-        at: usize,
+        c: Cursor<'a>,
         handles: Vec<JavaValue>,
         fields: Vec<(String, JavaValue)>,
         budget: u32,
     }
     impl<'a> Reader<'a> {
         fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-            let s = self.b.get(self.at..self.at.checked_add(n)?)?;
-            self.at += n;
-            Some(s)
+            self.c.take(n)
         }
         fn u8(&mut self) -> Option<u8> {
             Some(self.take(1)?[0])
         }
         fn u16(&mut self) -> Option<u16> {
-            Some(u16::from_be_bytes(self.take(2)?.try_into().ok()?))
+            self.c.u16()
         }
         fn u32(&mut self) -> Option<u32> {
-            Some(u32::from_be_bytes(self.take(4)?.try_into().ok()?))
+            self.c.u32()
         }
         fn utf(&mut self) -> Option<String> {
             let n = usize::from(self.u16()?);
@@ -803,13 +798,13 @@ fn java_object(b: &[u8]) -> Option<(Vec<(String, JavaValue)>, usize)> {
         /// Content up to `TC_ENDBLOCKDATA`, block data skipped.
         fn annotation(&mut self, depth: u32) -> Option<()> {
             loop {
-                match *self.b.get(self.at)? {
+                match *self.c.b.get(self.c.at)? {
                     0x78 => {
-                        self.at += 1;
+                        self.c.at += 1;
                         return Some(());
                     }
                     0x77 => {
-                        self.at += 1;
+                        self.c.at += 1;
                         let n = usize::from(self.u8()?);
                         self.take(n)?;
                     }
@@ -823,18 +818,17 @@ fn java_object(b: &[u8]) -> Option<(Vec<(String, JavaValue)>, usize)> {
     if b.get(..4)? != [0xac, 0xed, 0x00, 0x05] {
         return None;
     }
+    if *b.get(4)? != 0x73 {
+        return None;
+    }
     let mut r = Reader {
-        b,
-        at: 4,
+        c: Cursor { b, at: 4 },
         handles: Vec::new(),
         fields: Vec::new(),
         budget: 4096,
     };
-    if *r.b.get(4)? != 0x73 {
-        return None;
-    }
     r.content(0)?;
-    Some((r.fields, r.at))
+    Some((r.fields, r.c.at))
 }
 
 /// A bounds-checked big-endian reader (Java's DataInputStream layout).
@@ -849,12 +843,15 @@ impl<'a> Cursor<'a> {
         self.at += n;
         Some(s)
     }
+    fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_be_bytes(self.take(2)?.try_into().ok()?))
+    }
     fn u32(&mut self) -> Option<u32> {
         Some(u32::from_be_bytes(self.take(4)?.try_into().ok()?))
     }
     /// Java's modified UTF-8 with a 16-bit length, as printable text.
     fn utf(&mut self) -> Option<String> {
-        let len = u16::from_be_bytes(self.take(2)?.try_into().ok()?) as usize;
+        let len = usize::from(self.u16()?);
         Some(printable(&String::from_utf8_lossy(self.take(len)?)))
     }
 }
@@ -1180,7 +1177,7 @@ mod mac {
     }
 
     /// A DER INTEGER's contents as a u32.
-    fn uint(i: &[u8]) -> Option<u32> {
+    pub(super) fn uint(i: &[u8]) -> Option<u32> {
         let i = &i[i.iter().position(|&b| b != 0).unwrap_or(i.len())..];
         (i.len() <= 4).then(|| i.iter().fold(0u32, |v, &b| (v << 8) | u32::from(b)))
     }

@@ -83,6 +83,10 @@ fn line_holds(hay: &[u8], at: usize, word: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(word))
 }
 
+/// How to revoke a GitLab runner authentication token, whichever way its runner was
+/// registered (`glrt-`, `glrtr-`).
+const GITLAB_RUNNER_REVOKE: &str = "reset it: the runner's page (the project's or group's Settings → CI/CD → Runners, or Admin → CI/CD → Runners) → Edit → reset the authentication token, or with the token itself: curl --request POST --form \"token=<token>\" https://<gitlab>/api/v4/runners/reset_authentication_token; then read the jobs the runner took for ones nobody started, and rotate the CI/CD variables of the projects it serves";
+
 const KINDS: &[Kind] = &[
     // Kinds not named by a prefix first: their secrets' first characters are random, and
     // may spell another kind's prefix (`AIza…`).
@@ -348,7 +352,7 @@ const KINDS: &[Kind] = &[
         provider: "gitlab",
         kind: "runner authentication token",
         mode: None,
-        revoke: "reset it: the runner's page (the project's or group's Settings → CI/CD → Runners, or Admin → CI/CD → Runners) → Edit → reset the authentication token, or with the token itself: curl --request POST --form \"token=<token>\" https://<gitlab>/api/v4/runners/reset_authentication_token; then read the jobs the runner took for ones nobody started, and rotate the CI/CD variables of the projects it serves",
+        revoke: GITLAB_RUNNER_REVOKE,
     },
     Kind {
         text_nul: "glrtr-\0",
@@ -356,7 +360,7 @@ const KINDS: &[Kind] = &[
         provider: "gitlab",
         kind: "runner authentication token (of a runner registered with a registration token)",
         mode: None,
-        revoke: "reset it: the runner's page (the project's or group's Settings → CI/CD → Runners, or Admin → CI/CD → Runners) → Edit → reset the authentication token, or with the token itself: curl --request POST --form \"token=<token>\" https://<gitlab>/api/v4/runners/reset_authentication_token; then read the jobs the runner took for ones nobody started, and rotate the CI/CD variables of the projects it serves",
+        revoke: GITLAB_RUNNER_REVOKE,
     },
     Kind {
         text_nul: "glcbt-\0",
