@@ -1029,7 +1029,7 @@ mod mac {
     /// AES-CBC), decrypted with `password`: the PrivateKeyInfo's DER, or `None` for another
     /// scheme, parameters out of bounds, or a padding that says the password is wrong.
     pub fn pbes2_decrypt(epki: &[u8], password: &[u8]) -> Option<Vec<u8>> {
-        use aes::cipher::{BlockDecryptMut as _, KeyIvInit as _, block_padding::Pkcs7};
+        use aes::cipher::KeyIvInit as _;
         const PBES2: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d];
         const PBKDF2: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0c];
         const HMAC: [u8; 7] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02];
@@ -1084,25 +1084,32 @@ mod mac {
             return None;
         }
         let key = pbkdf2(prf, password, salt, iterations, key_len);
+        match key_len {
+            16 => cbc_key(
+                cbc::Decryptor::<aes::Aes128>::new_from_slices(&key, iv).ok()?,
+                data,
+            ),
+            24 => cbc_key(
+                cbc::Decryptor::<aes::Aes192>::new_from_slices(&key, iv).ok()?,
+                data,
+            ),
+            _ => cbc_key(
+                cbc::Decryptor::<aes::Aes256>::new_from_slices(&key, iv).ok()?,
+                data,
+            ),
+        }
+    }
+
+    /// `data` decrypted by `d` (CBC, PKCS#7 padding), kept when it is what a right password
+    /// gives: one DER SEQUENCE, all of it.
+    fn cbc_key<C>(d: cbc::Decryptor<C>, data: &[u8]) -> Option<Vec<u8>>
+    where
+        C: aes::cipher::BlockDecryptMut + aes::cipher::BlockCipher,
+    {
+        use aes::cipher::BlockDecryptMut as _;
+        use aes::cipher::block_padding::Pkcs7;
         let mut buf = data.to_vec();
-        let plain = match key_len {
-            16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(&key, iv)
-                .ok()?
-                .decrypt_padded_mut::<Pkcs7>(&mut buf)
-                .ok()?
-                .to_vec(),
-            24 => cbc::Decryptor::<aes::Aes192>::new_from_slices(&key, iv)
-                .ok()?
-                .decrypt_padded_mut::<Pkcs7>(&mut buf)
-                .ok()?
-                .to_vec(),
-            _ => cbc::Decryptor::<aes::Aes256>::new_from_slices(&key, iv)
-                .ok()?
-                .decrypt_padded_mut::<Pkcs7>(&mut buf)
-                .ok()?
-                .to_vec(),
-        };
-        // What a right password gives: one DER SEQUENCE, all of it.
+        let plain = d.decrypt_padded_mut::<Pkcs7>(&mut buf).ok()?.to_vec();
         der_expect(&plain, 0x30)
             .is_some_and(|(_, rest)| rest.is_empty())
             .then_some(plain)
@@ -1116,8 +1123,7 @@ mod mac {
     /// PrivateKeyInfo's DER, or `None` for another scheme, parameters out of bounds, or a
     /// padding or a structure that says the password is not empty.
     pub fn pkcs12_pbe_decrypt_empty(epki: &[u8]) -> Option<Vec<u8>> {
-        use aes::cipher::block_padding::Pkcs7;
-        use aes::cipher::{BlockDecryptMut as _, InnerIvInit as _, KeyIvInit as _};
+        use aes::cipher::{InnerIvInit as _, KeyIvInit as _};
         const PKCS12_PBE: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01];
         let (epki, _) = der_expect(epki, 0x30)?;
         let (alg, rest) = der_expect(epki, 0x30)?;
@@ -1148,31 +1154,24 @@ mod mac {
         [&[0u8, 0][..], &[]].into_iter().find_map(|password| {
             let key = derive(Hash::Sha1, password, salt, iterations, 1, key_len);
             let iv = derive(Hash::Sha1, password, salt, iterations, 2, 8);
-            let mut buf = data.to_vec();
-            let plain = match scheme {
-                3 => cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
-                    .ok()?
-                    .decrypt_padded_mut::<Pkcs7>(&mut buf)
-                    .ok()?
-                    .to_vec(),
-                4 => cbc::Decryptor::<des::TdesEde2>::new_from_slices(&key, &iv)
-                    .ok()?
-                    .decrypt_padded_mut::<Pkcs7>(&mut buf)
-                    .ok()?
-                    .to_vec(),
-                _ => cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(
-                    rc2::Rc2::new_with_eff_key_len(&key, key_len * 8),
-                    &iv,
-                )
-                .ok()?
-                .decrypt_padded_mut::<Pkcs7>(&mut buf)
-                .ok()?
-                .to_vec(),
-            };
-            // What a right password gives: one DER SEQUENCE, all of it.
-            der_expect(&plain, 0x30)
-                .is_some_and(|(_, rest)| rest.is_empty())
-                .then_some(plain)
+            match scheme {
+                3 => cbc_key(
+                    cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv).ok()?,
+                    data,
+                ),
+                4 => cbc_key(
+                    cbc::Decryptor::<des::TdesEde2>::new_from_slices(&key, &iv).ok()?,
+                    data,
+                ),
+                _ => cbc_key(
+                    cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(
+                        rc2::Rc2::new_with_eff_key_len(&key, key_len * 8),
+                        &iv,
+                    )
+                    .ok()?,
+                    data,
+                ),
+            }
         })
     }
 
