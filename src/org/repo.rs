@@ -16,11 +16,14 @@ use git2::{ObjectType, Oid, Repository};
 use super::{Context, Location, RepoSpec};
 use crate::finding::Disclosure;
 use crate::pipeline::blob::{BlobScanner, PathClass, path_class};
-use crate::pipeline::history::{config_named, exposure_at, exposure_named, path_kinds, scan_path};
+use crate::pipeline::history::{
+    exposure_at, origin_kinds, origins_config_named, origins_exposure_named, origins_of,
+    path_kinds, scan_path,
+};
 use crate::source::git::{self, History, Selection};
 use crate::source::pack::{self, PackPass};
 use crate::source::{At, Event};
-use crate::store::{BlobFinding, FindingRow, Placed, RepoScan, Store};
+use crate::store::{BlobFinding, FindingRow, LedgerKey, Placed, RepoScan, Store};
 
 /// How one repository's scan went.
 #[derive(Debug)]
@@ -321,24 +324,31 @@ fn scan_inner(
     let mut want: HashMap<Oid, Vec<PathClass>> = HashMap::new();
     let doors = ctx.exposure.any();
     // What the pass scanned and found clean is done (no finding: nothing to place), and
-    // costs no look-up in the ledger. Bare base64 keys are looked for by a file's name,
-    // which the pass over packs does not know (as in `history`), and so are the doors of
-    // files chosen by name: those blobs are read again.
-    let mut clean = Vec::new();
+    // costs no look-up in the ledger: it is recorded clean at every kind of path it is
+    // at. Bare base64 keys are looked for by a file's name, which the pass over packs
+    // does not know (as in `history`), and so are the doors of files chosen by name:
+    // those blobs are read again.
+    let mut ledger: Vec<(LedgerKey, Vec<BlobFinding>)> = Vec::with_capacity(h.blobs.len());
+    let (mut clean, mut clean_bytes) = (0u64, 0u64);
     for &b in &h.blobs {
+        let origins = origins_of(&h, b);
+        let exposure = doors && origins_exposure_named(origins);
         if let Some(pass) = &pass
             && let Some(&len) = pass.seen.get(&b)
             && !(len > ctx.max_blob_size
+                || exposure
                 || pass.flagged.contains(&b)
-                || (doors && exposure_named(&h, b))
-                || config_named(&h, b))
+                || origins_config_named(origins))
         {
-            clean.push(b);
+            clean += 1;
+            clean_bytes += len;
+            let key = |class| LedgerKey { blob: b, class };
+            ledger.extend(origin_kinds(origins).map(|(c, _)| (key(c), Vec::new())));
             continue;
         }
         // A file the exposure checks read by its name (Terraform, sshd_config) is read in
         // each repository: its doors are keyed by the path it is at.
-        if doors && exposure_named(&h, b) {
+        if exposure {
             to_read.push(b);
             continue;
         }
@@ -370,24 +380,9 @@ fn scan_inner(
         report.status = Status::Interrupted;
         return Ok(());
     }
-    report.read = (to_read.len() + clean.len()) as u64;
-    report.bytes = read.bytes
-        + clean
-            .iter()
-            .filter_map(|b| pass.as_ref()?.seen.get(b))
-            .sum::<u64>();
+    report.read = to_read.len() as u64 + clean;
+    report.bytes = read.bytes + clean_bytes;
     report.skipped = read.skipped;
-    // Clean in the pass: clean at every kind of path it is at (the pass finds all but
-    // configuration files' bare keys and the doors of files chosen by name, whose blobs
-    // it leaves to be read).
-    let mut ledger: Vec<(String, Vec<BlobFinding>)> = clean
-        .iter()
-        .flat_map(|&b| {
-            wanted(&h, &want, b)
-                .into_iter()
-                .map(move |c| (ledger_key(b, c), Vec::new()))
-        })
-        .collect();
     for &b in &to_read {
         if read.failed.contains(&b) || read.too_large.contains(&b) {
             continue;
@@ -397,13 +392,13 @@ fn scan_inner(
             if !found.is_empty() {
                 held.insert((b, class), found.clone());
             }
-            ledger.push((ledger_key(b, class), found));
+            ledger.push((LedgerKey { blob: b, class }, found));
         }
     }
 
     // In key order: the ledger's index is written in one sweep rather than at random
     // places (blob ids are random), which keeps the store's page cache of use.
-    ledger.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    ledger.sort_unstable_by_key(|a| a.0);
     let mut placed = place(&repo, &h, &held);
     if let Some(settings) = &settings {
         report.silenced = settings.apply(url, &mut placed) as u64;
@@ -597,11 +592,7 @@ fn wanted(h: &History, want: &HashMap<Oid, Vec<PathClass>>, blob: Oid) -> Vec<Pa
 /// The key a blob scanned at a kind of path is recorded under in the ledger: its id, and
 /// the kind (`pipeline::blob::path_class`) unless that is the plain one.
 pub fn ledger_key(blob: Oid, class: PathClass) -> String {
-    if class == 0 {
-        blob.to_string()
-    } else {
-        format!("{blob}:{class:x}")
-    }
+    LedgerKey { blob, class }.text()
 }
 
 /// The entry of a repository's stored tips that lists the blobs its last scan could not

@@ -619,11 +619,19 @@ pub fn scan_listed(
     placed.into_values().map(|(_, f)| f).collect()
 }
 
+/// The places `blob` was met at (none for a blob the walk did not list).
+pub(crate) fn origins_of(h: &History, blob: Oid) -> &[git::Origin] {
+    h.origins.get(&blob).map(Vec::as_slice).unwrap_or_default()
+}
+
 /// Whether one of the paths `blob` is at names a file the exposure checks read by name.
 pub(crate) fn exposure_named(h: &History, blob: Oid) -> bool {
-    h.origins
-        .get(&blob)
-        .is_some_and(|o| o.iter().any(|o| crate::exposure::named(&o.path)))
+    origins_exposure_named(origins_of(h, blob))
+}
+
+/// [`exposure_named`], of a blob's origins.
+pub(crate) fn origins_exposure_named(origins: &[git::Origin]) -> bool {
+    origins.iter().any(|o| crate::exposure::named(&o.path))
 }
 
 /// Whether one of a blob's paths is a configuration file's, whose values may be bare
@@ -631,10 +639,14 @@ pub(crate) fn exposure_named(h: &History, blob: Oid) -> bool {
 /// for: it has no paths). Any of them, not only the first: a blob first met as
 /// `notes.txt` and later at `app.properties` is scanned as a properties file there.
 pub(crate) fn config_named(h: &History, blob: Oid) -> bool {
-    h.origins.get(&blob).is_some_and(|o| {
-        o.iter()
-            .any(|o| crate::enrich::key_file::config_kind(&o.path))
-    })
+    origins_config_named(origins_of(h, blob))
+}
+
+/// [`config_named`], of a blob's origins.
+pub(crate) fn origins_config_named(origins: &[git::Origin]) -> bool {
+    origins
+        .iter()
+        .any(|o| crate::enrich::key_file::config_kind(&o.path))
 }
 
 /// The kinds of path ([`path_class`]) `blob` is at, each with the first of its paths of
@@ -642,8 +654,13 @@ pub(crate) fn config_named(h: &History, blob: Oid) -> bool {
 /// one kind, so it is scanned once per kind. A blob with no path (a lost blob) is at one
 /// kind, the empty path's.
 pub(crate) fn path_kinds(h: &History, blob: Oid) -> Vec<(PathClass, &[u8])> {
+    origin_kinds(origins_of(h, blob)).collect()
+}
+
+/// [`path_kinds`], of a blob's origins.
+pub(crate) fn origin_kinds(origins: &[git::Origin]) -> impl Iterator<Item = (PathClass, &[u8])> {
     let mut out: Vec<(PathClass, &[u8])> = Vec::with_capacity(1);
-    for o in h.origins.get(&blob).map(Vec::as_slice).unwrap_or_default() {
+    for o in origins {
         let class = path_class(&o.path);
         if !out.iter().any(|(c, _)| *c == class) {
             out.push((class, &o.path));
@@ -652,7 +669,7 @@ pub(crate) fn path_kinds(h: &History, blob: Oid) -> Vec<(PathClass, &[u8])> {
     if out.is_empty() {
         out.push((path_class(b""), b""));
     }
-    out
+    out.into_iter()
 }
 
 /// The path a blob is scanned at: its git path (lossily, if it is not UTF-8).

@@ -127,13 +127,83 @@ pub struct RepoScan {
     pub result: String,
     pub error: Option<String>,
     /// Blobs scanned in full, with what each held (empty for most).
-    pub ledger: Vec<(String, Vec<BlobFinding>)>,
+    pub ledger: Vec<(LedgerKey, Vec<BlobFinding>)>,
     pub placed: Vec<Placed>,
     /// (content id, path) of each secret in the tree of HEAD now, at the path it sits at
     /// there: a finding is at HEAD only where its own path still holds it (a copy at
     /// another path does not count, as in `history`). `None` leaves `present_at_head` as
     /// it was.
     pub at_head: Option<std::collections::HashSet<(String, String)>>,
+}
+
+/// What a ledger row is keyed by (beside the rule set): a blob, and the kind of path it
+/// was scanned at (`pipeline::blob::path_class`; 0, the plain kind, for most blobs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LedgerKey {
+    pub blob: git2::Oid,
+    pub class: u16,
+}
+
+impl LedgerKey {
+    /// As text: the blob's id, then `:` and the kind in hex unless it is the plain one.
+    /// [`Store::scanned`] is asked with it; PostgreSQL's ledger holds it.
+    pub fn text(&self) -> String {
+        // One for every blob of a first scan (git/git: 165,000): written digit by digit
+        // rather than through the formatting machinery.
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let id = self.blob.as_bytes();
+        let mut key = String::with_capacity(2 * id.len() + 5);
+        for &b in id {
+            key.push(char::from(HEX[usize::from(b >> 4)]));
+            key.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        if self.class != 0 {
+            key.push(':');
+            let digits = (16 - self.class.leading_zeros()).div_ceil(4);
+            for i in (0..digits).rev() {
+                key.push(char::from(HEX[usize::from((self.class >> (4 * i)) & 15)]));
+            }
+        }
+        key
+    }
+
+    /// As SQLite's ledger holds it from schema 4 (what `sqlite::key_in` makes of
+    /// [`LedgerKey::text`]): the id's bytes, then the kind, unless plain, big-endian in
+    /// as few bytes as it needs.
+    pub fn bytes(&self) -> Vec<u8> {
+        let id = self.blob.as_bytes();
+        let kind = self.class.to_be_bytes();
+        let skip = if self.class == 0 {
+            2
+        } else {
+            usize::from(self.class < 256)
+        };
+        let mut out = Vec::with_capacity(id.len() + 2);
+        out.extend_from_slice(id);
+        out.extend_from_slice(&kind[skip..]);
+        out
+    }
+}
+
+/// In the order of the ids' bytes (the order of the ledger's index), then of the kinds.
+impl Ord for LedgerKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Ids are random: the first eight bytes almost always decide, compared whole.
+        let head = |k: &LedgerKey| {
+            let id = k.blob.as_bytes();
+            u64::from_be_bytes(id[..8].try_into().expect("ids are 20 or 32 bytes"))
+        };
+        head(self)
+            .cmp(&head(other))
+            .then_with(|| self.blob.as_bytes().cmp(other.blob.as_bytes()))
+            .then(self.class.cmp(&other.class))
+    }
+}
+
+impl PartialOrd for LedgerKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// A finding as the store holds it.

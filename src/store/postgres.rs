@@ -491,9 +491,10 @@ impl Store for Postgres {
             )?;
             // In one order whoever writes: two workers adding the same blobs wait for each
             // other rather than deadlock.
-            let mut entries: Vec<&(String, Vec<BlobFinding>)> = scan.ledger.iter().collect();
+            let mut entries: Vec<(String, &Vec<BlobFinding>)> =
+                scan.ledger.iter().map(|(k, f)| (k.text(), f)).collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            for (blob, findings) in entries {
+            for (blob, findings) in &entries {
                 let added = tx.execute(
                     &ledger,
                     &[
