@@ -28,7 +28,7 @@ pub struct Origin {
 pub struct History {
     /// Distinct blobs to scan, in the order the walk met them.
     pub blobs: Vec<Oid>,
-    pub origins: HashMap<Oid, Vec<Origin>>,
+    pub origins: super::IdMap<Vec<Origin>>,
     /// Commits in walk order (oldest first).
     pub commits: Vec<Oid>,
     pub shallow: bool,
