@@ -393,7 +393,12 @@ fn four_workers_over_forty_repositories_one_killed_holding_one_scan_each_once() 
     // Four bigger repositories first by URL, which the four workers claim first (so one
     // is held long enough to be seen and killed), and 36 small ones.
     for (i, k) in KEYS.iter().take(4).enumerate() {
-        crate::org::big_repo(&d, &format!("fleet/a-big-{i}"), 2000, &key(k));
+        crate::org::unpacked(crate::org::big_repo(
+            &d,
+            &format!("fleet/a-big-{i}"),
+            2000,
+            &key(k),
+        ));
     }
     fleet(&d, 36);
     // What one single-process run over the same 40 repositories gives.

@@ -503,7 +503,12 @@ fn postgres_queue_two_workers_one_killed_mid_scan_give_the_clean_store() {
     use std::time::{Duration, Instant};
     let Some(pg) = Server::start() else { return };
     let d = TestDir::new();
-    crate::org::big_repo(&d, "fleet/a-big", 3000, &key("openssh_ecdsa256"));
+    crate::org::unpacked(crate::org::big_repo(
+        &d,
+        "fleet/a-big",
+        3000,
+        &key("openssh_ecdsa256"),
+    ));
     for (name, k) in [
         ("b", "openssh_ed25519"),
         ("c", "openssh_rsa2048"),
