@@ -1015,6 +1015,11 @@ pub(super) mod tests {
                     blob: git2::Oid::from_str(hex).unwrap(),
                     class,
                 };
+                let text = match class {
+                    0 => hex.to_string(),
+                    _ => format!("{hex}:{class:x}"),
+                };
+                assert_eq!(k.text(), text);
                 assert_eq!(key_in(&k.text()), Value::Blob(k.bytes()), "{k:?}");
                 assert_eq!(key_out(ValueRef::Blob(&k.bytes())).unwrap(), k.text());
                 keys.push(k);
