@@ -59,7 +59,8 @@ impl Hasher for IdHasher {
 
 impl IdHasher {
     fn fold(&mut self, v: u64) {
-        let p = u128::from(self.0 ^ v) * 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835;
+        // Sixty-four bits by sixty-four: the product fits in 128, overflowing nothing.
+        let p = u128::from(self.0 ^ v) * u128::from(0x9e37_79b9_7f4a_7c15_u64);
         self.0 = (p as u64) ^ ((p >> 64) as u64);
     }
 }
