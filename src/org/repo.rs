@@ -343,7 +343,11 @@ fn scan_inner(
             clean += 1;
             clean_bytes += len;
             let key = |class| LedgerKey { blob: b, class };
-            ledger.extend(origin_kinds(origins).map(|(c, _)| (key(c), Vec::new())));
+            ledger.extend(
+                origin_kinds(origins)
+                    .into_iter()
+                    .map(|(c, _)| (key(c), Vec::new())),
+            );
             continue;
         }
         // A file the exposure checks read by its name (Terraform, sshd_config) is read in

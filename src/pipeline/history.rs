@@ -654,11 +654,11 @@ pub(crate) fn origins_config_named(origins: &[git::Origin]) -> bool {
 /// one kind, so it is scanned once per kind. A blob with no path (a lost blob) is at one
 /// kind, the empty path's.
 pub(crate) fn path_kinds(h: &History, blob: Oid) -> Vec<(PathClass, &[u8])> {
-    origin_kinds(origins_of(h, blob)).collect()
+    origin_kinds(origins_of(h, blob))
 }
 
 /// [`path_kinds`], of a blob's origins.
-pub(crate) fn origin_kinds(origins: &[git::Origin]) -> impl Iterator<Item = (PathClass, &[u8])> {
+pub(crate) fn origin_kinds(origins: &[git::Origin]) -> Vec<(PathClass, &[u8])> {
     let mut out: Vec<(PathClass, &[u8])> = Vec::with_capacity(1);
     for o in origins {
         let class = path_class(&o.path);
@@ -669,7 +669,7 @@ pub(crate) fn origin_kinds(origins: &[git::Origin]) -> impl Iterator<Item = (Pat
     if out.is_empty() {
         out.push((path_class(b""), b""));
     }
-    out.into_iter()
+    out
 }
 
 /// The path a blob is scanned at: its git path (lossily, if it is not UTF-8).

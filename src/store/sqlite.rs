@@ -191,17 +191,7 @@ pub(super) fn key_in(key: &str) -> rusqlite::types::Value {
     fn hex(s: &str) -> bool {
         s.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
     }
-    // The colon is where a key of either kind of id has it (a search for it costs more
-    // than the rest: every blob of a scan is looked up by its key).
-    let colon = [40, 64]
-        .into_iter()
-        .find(|&i| key.as_bytes().get(i) == Some(&b':'));
-    let split = match colon {
-        Some(i) => Some((&key[..i], &key[i + 1..])),
-        None if matches!(key.len(), 40 | 64) => None,
-        None => key.split_once(':'),
-    };
-    let (oid, kind, kind_ok) = match split {
+    let (oid, kind, kind_ok) = match key.split_once(':') {
         Some((oid, kind)) => {
             let ok = (1..=4).contains(&kind.len()) && hex(kind) && !kind.starts_with('0');
             (oid, kind, ok)

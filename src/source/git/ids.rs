@@ -71,8 +71,8 @@ mod tests {
 
     #[test]
     fn ids_that_share_their_low_bytes_spread_over_the_table() {
-        // Ids ground to agree in everything but their first byte, and in their first
-        // eight bytes but one bit: their hashes differ in the bits a table indexes by.
+        // Ids ground to agree in everything but their first byte: their hashes differ in
+        // the low bits a table indexes by.
         let state = IdState::default();
         let hash = |hex: String| state.hash_one(Oid::from_str(&hex).unwrap());
         let tail = "0".repeat(38);

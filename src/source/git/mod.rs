@@ -31,7 +31,7 @@ use std::path::PathBuf;
 pub use blobs::read_blobs;
 pub use facts::{CommitFacts, HeadPaths, commit_facts, paths_at_head, rfc3339};
 pub use guard::{guard, guard_while};
-pub use ids::{IdMap, IdSet, IdState};
+pub use ids::{IdMap, IdSet};
 pub use open::{configure, configure_for, open, sha1_objects};
 pub use select::{ALL_REFS, Selection, local_tips, ls_remote, push_selection};
 pub use staged::staged;
