@@ -241,7 +241,10 @@ fn shards_split_the_repositories_exactly_and_stably() {
     for i in 0..3 {
         run(&format!("s{i}.db"), &format!("{i}/3"), &[]);
         let got = repos_of(&d.path().join(format!("s{i}.db")));
-        assert!(!got.is_empty() && got.len() < 12, "shard {i}: {got:?}");
+        // A shard is a hash of the repository's path, which holds the test's own temporary
+        // folder: one shard of three may be empty (about 2% of runs), but one holding all
+        // twelve (about 1 in 180,000) means the hash does not split.
+        assert!(got.len() < 12, "shard {i} holds every repository");
         // Again, in a fresh store: the same repositories.
         run(&format!("t{i}.db"), &format!("{i}/3"), &[]);
         assert_eq!(repos_of(&d.path().join(format!("t{i}.db"))), got);
