@@ -599,12 +599,16 @@ fn read_named_stream<V: FnMut(Event<'_>)>(path: &Path, stream: Stream, limit: u6
 }
 
 /// Up to `limit` + 1 bytes of `r` (one more than allowed tells that it was too long). A
-/// read that Ctrl-C interrupts ends the stream: the run is stopping.
+/// read that Ctrl-C interrupts ends the stream: the run is stopping. So does a Ctrl-C
+/// that came between two reads (it interrupted no read, and the next might wait forever).
 fn read_stream(r: impl io::Read, limit: u64) -> io::Result<Vec<u8>> {
     let mut r = r.take(limit.saturating_add(1));
     let mut bytes = Vec::new();
     let mut buf = vec![0u8; 64 << 10];
     loop {
+        if crate::interrupt::requested() {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
         match r.read(&mut buf) {
             Ok(0) => return Ok(bytes),
             Ok(n) => bytes.extend_from_slice(&buf[..n]),

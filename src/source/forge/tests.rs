@@ -939,7 +939,9 @@ fn ctrl_c_ends_a_long_wait_at_once() {
     use std::sync::atomic::{AtomicBool, Ordering};
     static STOP: AtomicBool = AtomicBool::new(false);
     let server = StandIn::start();
-    server.route(ORG, vec![Reply::github_primary_limit(epoch() + 1800)]);
+    // Reset 30 min and a half from now: the note says "30 min" whatever second the
+    // client reads its clock in.
+    server.route(ORG, vec![Reply::github_primary_limit(epoch() + 1830)]);
     let mut o = options(&server, Some(TOKEN));
     o.limits.stop = || STOP.load(Ordering::SeqCst);
     let asked = std::thread::spawn(|| {
