@@ -456,15 +456,11 @@ fn a_baselined_key_id_does_not_silence_a_secret_paired_later() {
 fn ctrl_c(child: &std::process::Child) {
     // Not before keysweep catches SIGINT: sent earlier (a debug build starting slowly on a
     // loaded machine) it would die of the signal, which is not what is tested here.
-    let status = format!("/proc/{}/status", child.id());
     let deadline = Instant::now() + Duration::from_secs(20);
     let caught = || {
-        std::fs::read_to_string(&status).is_ok_and(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("SigCgt:"))
-                .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
-                .is_some_and(|m| m & (1 << (libc::SIGINT - 1)) != 0)
-        })
+        util::proc_status(child.id(), "SigCgt")
+            .and_then(|m| u64::from_str_radix(&m, 16).ok())
+            .is_some_and(|m| m & (1 << (libc::SIGINT - 1)) != 0)
     };
     while !caught() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));

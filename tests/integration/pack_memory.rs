@@ -97,11 +97,10 @@ fn run_measured(mut cmd: Command, dir: &Path) -> (i32, String, u64) {
         .stderr(std::fs::File::create(&err).unwrap())
         .spawn()
         .unwrap();
-    let status_file = format!("/proc/{}/status", child.id());
+    let pid = child.id();
     let high_water = || -> Option<u64> {
-        let status = std::fs::read_to_string(&status_file).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        let value = crate::util::proc_status(pid, "VmHWM")?;
+        let kb: u64 = value.split_whitespace().next()?.parse().ok()?;
         Some(kb * 1024)
     };
     let mut peak = 0;

@@ -202,6 +202,16 @@ fn whoami() -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// The value of field `name` (`VmHWM`, `SigCgt`) in `/proc/PID/status` of a running
+/// process, trimmed; `None` once it has ended.
+pub fn proc_status(pid: u32, name: &str) -> Option<String> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| {
+        let value = l.strip_prefix(name)?.strip_prefix(':')?;
+        Some(value.trim().to_string())
+    })
+}
+
 pub fn is_root() -> bool {
     let out = Command::new("id").arg("-u").output().unwrap();
     String::from_utf8_lossy(&out.stdout).trim() == "0"
