@@ -312,10 +312,28 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<repo::Report>>> =
         Mutex::new((0..repos.len()).map(|_| None).collect());
+    // The jobs scan and the writer writes: a job hands what it found over and takes its
+    // next repository at once, rather than wait for the store's one write lock (the other
+    // job's transaction) or for a checkpoint of its log. At most `jobs` scans wait in
+    // the channel, one more is being written and one more per job waits to be handed
+    // over: memory stays bounded (a scan waiting holds its rows, not its walk).
+    let (hand_over, written) = std::sync::mpsc::sync_channel::<(usize, repo::Pending)>(jobs);
     std::thread::scope(|s| -> anyhow::Result<()> {
+        let writer = s.spawn(|| -> anyhow::Result<()> {
+            let mut store = crate::store::open(&cfg.store, true)?;
+            for (i, pending) in written {
+                let name = pending.name().to_string();
+                let report = repo::finish(&ctx, &mut *store, pending);
+                progress.done(&name);
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
+            }
+            Ok(())
+        });
         let workers: Vec<_> = (0..jobs)
             .map(|_| {
+                let hand_over = hand_over.clone();
                 s.spawn(|| -> anyhow::Result<()> {
+                    let hand_over = hand_over;
                     let mut store = crate::store::open(&cfg.store, true)?;
                     loop {
                         if crate::interrupt::requested() {
@@ -326,18 +344,30 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
                             return Ok(());
                         };
                         progress.start(&spec.name);
-                        let report = repo::scan(&ctx, &mut *store, spec);
-                        progress.done(&spec.name);
-                        results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
+                        let pending = repo::prepare(&ctx, &mut *store, spec);
+                        hand_over
+                            .send((i, pending))
+                            .map_err(|_| anyhow::anyhow!("the store's writer stopped"))?;
                     }
                 })
             })
             .collect();
+        // The writer stops once every job has ended and handed over what it had.
+        drop(hand_over);
+        let mut outcome = Ok(());
         for w in workers {
-            w.join()
-                .map_err(|_| anyhow::anyhow!("a scanning thread panicked"))??;
+            let ended = w
+                .join()
+                .map_err(|_| anyhow::anyhow!("a scanning thread panicked"))
+                .and_then(|r| r);
+            outcome = outcome.and(ended);
         }
-        Ok(())
+        let wrote = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the store's writer panicked"))
+            .and_then(|r| r);
+        // The writer's own failure first: a job that stopped for it says only that.
+        wrote.and(outcome)
     })?;
     progress.bar.finish_and_clear();
     let reports: Vec<repo::Report> = results

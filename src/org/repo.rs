@@ -150,7 +150,43 @@ fn selection(
     Selection::Range { include, exclude }
 }
 
+/// What a repository's scan leaves to write to the store, in one transaction.
+pub(super) enum Write {
+    /// Its tips were those of its last scan: when, and how long it took to see it.
+    Unchanged { ms: i64 },
+    /// What it holds now; `touch`: the remote whose clone in the cache is marked scanned
+    /// once this is written.
+    Scan {
+        scan: Box<RepoScan>,
+        touch: Option<String>,
+    },
+}
+
+/// A repository scanned, what it found not yet written to the store: the writing is
+/// [`finish`]ed by the run's one writer, so that no job waits for the store's lock (or
+/// for a checkpoint of its log) before it takes its next repository.
+pub(super) struct Pending {
+    report: Report,
+    /// `None`: nothing to write (Ctrl-C); `Err`: the scan failed, and the failure is
+    /// written.
+    write: Option<Result<Write, String>>,
+    start: Instant,
+}
+
+impl Pending {
+    pub fn name(&self) -> &str {
+        &self.report.name
+    }
+}
+
+/// Scans one repository and writes what it found ([`prepare`], then [`finish`]).
 pub(super) fn scan(ctx: &Context<'_>, store: &mut dyn Store, spec: &RepoSpec) -> Report {
+    let pending = prepare(ctx, store, spec);
+    finish(ctx, store, pending)
+}
+
+/// Scans one repository, reading the store (its last tips, the ledger) but writing nothing.
+pub(super) fn prepare(ctx: &Context<'_>, store: &mut dyn Store, spec: &RepoSpec) -> Pending {
     let start = Instant::now();
     let url = key(spec);
     let mut report = Report {
@@ -166,16 +202,51 @@ pub(super) fn scan(ctx: &Context<'_>, store: &mut dyn Store, spec: &RepoSpec) ->
         ms: 0,
         silenced: 0,
     };
-    let result = scan_inner(ctx, store, spec, &url, &mut report, start);
+    let write = match scan_inner(ctx, store, spec, &url, &mut report, start) {
+        Ok(write) => write.map(Ok),
+        Err(e) => Some(Err(format!("{e:#}"))),
+    };
+    Pending {
+        report,
+        write,
+        start,
+    }
+}
+
+/// Writes what [`prepare`] left to write, in one transaction; a write that fails is a
+/// failure of the repository's scan, and is recorded as such.
+pub(super) fn finish(ctx: &Context<'_>, store: &mut dyn Store, pending: Pending) -> Report {
+    let Pending {
+        mut report,
+        write,
+        start,
+    } = pending;
+    let written = match write {
+        None => Ok(()),
+        Some(Ok(Write::Unchanged { ms })) => store
+            .record_unchanged(&report.url, ctx.run, ms)
+            .map_err(|e| format!("{e:#}")),
+        Some(Ok(Write::Scan { scan, touch })) => match store.record(&scan) {
+            Ok(new) => {
+                report.new = new;
+                timing(&start, &report.name, "recorded");
+                if let Some(u) = touch {
+                    super::cache::touch(ctx.cache, &u);
+                }
+                Ok(())
+            }
+            Err(e) => Err(format!("{e:#}")),
+        },
+        Some(Err(msg)) => Err(msg),
+    };
     report.ms = start.elapsed().as_millis() as u64;
-    if let Err(e) = result {
-        let msg = format!("{e:#}");
+    if let Err(msg) = written {
         // The failure is recorded; if even that cannot be, the run says so.
-        if let Err(e2) = store.record_failure(&url, &spec.name, ctx.run, report.ms as i64, &msg) {
-            report.status = Status::Failed(format!("{msg} (and recording it failed: {e2:#})"));
-        } else {
-            report.status = Status::Failed(msg);
-        }
+        let (url, name) = (&report.url, &report.name);
+        report.status = match store.record_failure(url, name, ctx.run, report.ms as i64, &msg) {
+            Err(e2) => Status::Failed(format!("{msg} (and recording it failed: {e2:#})")),
+            Ok(()) => Status::Failed(msg),
+        };
     }
     report
 }
@@ -187,7 +258,7 @@ fn scan_inner(
     url: &str,
     report: &mut Report,
     start: Instant,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<Write>> {
     let path: PathBuf = match &spec.location {
         Location::Local(p) => p.clone(),
         Location::Remote(u) => {
@@ -248,9 +319,10 @@ fn scan_inner(
             super::cache::touch(ctx.cache, u);
         }
         if unread.is_empty() {
-            store.record_unchanged(url, ctx.run, start.elapsed().as_millis() as i64)?;
             report.status = Status::Unchanged;
-            return Ok(());
+            return Ok(Some(Write::Unchanged {
+                ms: start.elapsed().as_millis() as i64,
+            }));
         }
         // Nothing moved and what could not be read still cannot: the same incomplete
         // result as last time (fail closed: never "unchanged"), and nothing else read.
@@ -272,9 +344,11 @@ fn scan_inner(
             placed: Vec::new(),
             at_head: None,
         };
-        report.new = store.record(&scan)?;
         report.status = Status::Incomplete(error);
-        return Ok(());
+        return Ok(Some(Write::Scan {
+            scan: Box::new(scan),
+            touch: None,
+        }));
     }
     // A range from the stored tips would leave out the blobs the last scan missed.
     let selection = selection(&repo, &tips, stored.filter(|_| unread.is_empty()));
@@ -382,7 +456,7 @@ fn scan_inner(
     timing(&start, &spec.name, "ledger and read");
     if crate::interrupt::requested() {
         report.status = Status::Interrupted;
-        return Ok(());
+        return Ok(None);
     }
     report.read = to_read.len() as u64 + clean;
     report.bytes = read.bytes + clean_bytes;
@@ -475,15 +549,16 @@ fn scan_inner(
         placed,
         at_head: Some(at_head),
     };
-    report.new = store.record(&scan)?;
-    timing(&start, &spec.name, "recorded");
-    if let Location::Remote(u) = &spec.location {
-        super::cache::touch(ctx.cache, u);
-    }
     if !complete {
         report.status = Status::Incomplete(problems.join("; "));
     }
-    Ok(())
+    Ok(Some(Write::Scan {
+        scan: Box::new(scan),
+        touch: match &spec.location {
+            Location::Remote(u) => Some(u.clone()),
+            Location::Local(_) => None,
+        },
+    }))
 }
 
 /// Fewest objects in a repository's packs for a first scan to decode them in one pass

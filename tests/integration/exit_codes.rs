@@ -257,7 +257,7 @@ fn sigint_reports_what_was_found_and_exits_130() {
         panic!("keysweep never opened the second FIFO");
     }
     std::thread::sleep(Duration::from_millis(200));
-    ctrl_c(&child);
+    util::ctrl_c(&child);
     let out = wait_or_kill(&mut child, Duration::from_secs(20));
     drop(held);
     assert_eq!(out.code, 130, "{}", out.stderr);
@@ -452,25 +452,6 @@ fn a_baselined_key_id_does_not_silence_a_secret_paired_later() {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
-/// Sends `child` SIGINT, as Ctrl-C does.
-fn ctrl_c(child: &std::process::Child) {
-    // Not before keysweep catches SIGINT: sent earlier (a debug build starting slowly on a
-    // loaded machine) it would die of the signal, which is not what is tested here.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let caught = || {
-        util::proc_status(child.id(), "SigCgt")
-            .and_then(|m| u64::from_str_radix(&m, 16).ok())
-            .is_some_and(|m| m & (1 << (libc::SIGINT - 1)) != 0)
-    };
-    while !caught() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    // SAFETY: kill(2) on our own child's pid.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-}
-
 /// Waits for `child` at most `limit`, killing it (and failing the test) after that.
 fn wait_or_kill(child: &mut std::process::Child, limit: Duration) -> util::Run {
     let start = Instant::now();
@@ -562,7 +543,7 @@ fn interrupt_while_reading_stdin(dir: &std::path::Path, args: &[&str]) -> util::
         .unwrap();
     let stdin = child.stdin.take();
     std::thread::sleep(Duration::from_millis(500));
-    ctrl_c(&child);
+    util::ctrl_c(&child);
     std::thread::sleep(Duration::from_millis(200));
     drop(stdin);
     wait_or_kill(&mut child, Duration::from_secs(20))

@@ -724,6 +724,79 @@ fn a_run_killed_mid_repository_resumes_to_exactly_the_clean_store() {
     assert_eq!(store_findings(&store), want);
 }
 
+/// Ctrl-C mid-run, with two jobs handing their scans to the run's one writer: the run
+/// exits 130 without having recorded the repository it was reading, and the next run
+/// scans what was left, to exactly the store a clean run gives.
+#[test]
+fn an_interrupted_run_exits_130_and_the_next_one_finishes_it() {
+    let d = TestDir::new();
+    let first = d.git_repo("fleet/a-small");
+    commit(&first, &[("id_ed25519", &key("openssh_ed25519"))], "key");
+    unpacked(big_repo(&d, "fleet/b-big", 3000, &key("openssh_ecdsa256")));
+    let last = d.git_repo("fleet/c-small");
+    commit(&last, &[("id_rsa", &key("openssh_rsa2048"))], "key");
+
+    let clean = d.path().join("clean.db");
+    let r = scan(&d, &clean, &["fleet", "--jobs", "2", "--threads", "1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let want = store_findings(&clean);
+    assert_eq!(want.len(), 4, "{want:#?}");
+
+    let store = d.path().join("interrupted.db");
+    let mut child = keysweep(
+        d.path(),
+        &[
+            "org",
+            "scan",
+            "fleet",
+            "--jobs",
+            "2",
+            "--threads",
+            "1",
+            "--quiet",
+            "--store",
+        ],
+    )
+    .arg(&store)
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while recorded(&store) < 1 {
+        assert!(Instant::now() < deadline, "the run recorded nothing");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    crate::util::ctrl_c(&child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the run did not stop on Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(
+        recorded(&store) < 3,
+        "the big repository was done before Ctrl-C"
+    );
+
+    let r = scan(&d, &store, &["fleet", "--jobs", "2", "--threads", "1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(store_findings(&store), want);
+    let r = scan(&d, &store, &["fleet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(store_findings(&store), want);
+}
+
 /// `org scan` of the repositories under `fleet` into `store` with `KEYSWEEP_TIMINGS` set:
 /// the run, and the number of threads each pass over packs started with.
 fn scan_timed(d: &TestDir, store: &Path, args: &[&str]) -> (Run, Vec<usize>) {

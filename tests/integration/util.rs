@@ -355,3 +355,22 @@ pub fn truncated_loose_object(d: &TestDir, rel: &str, kind: &str) -> (PathBuf, S
     f.set_len(len - 8).unwrap();
     (r, first, id)
 }
+
+/// Sends `child` SIGINT, as Ctrl-C does.
+pub fn ctrl_c(child: &std::process::Child) {
+    // Not before keysweep catches SIGINT: sent earlier (a debug build starting slowly on a
+    // loaded machine) it would die of the signal, which is not what is tested here.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let caught = || {
+        proc_status(child.id(), "SigCgt")
+            .and_then(|m| u64::from_str_radix(&m, 16).ok())
+            .is_some_and(|m| m & (1 << (libc::SIGINT - 1)) != 0)
+    };
+    while !caught() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+}
