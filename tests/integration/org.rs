@@ -658,51 +658,74 @@ pub(crate) fn unpacked(repo: PathBuf) -> PathBuf {
     repo
 }
 
-#[test]
-fn a_run_killed_mid_repository_resumes_to_exactly_the_clean_store() {
-    let d = TestDir::new();
+/// Two small repositories around a big one whose blobs are loose (read one at a time,
+/// slowly enough to stop a run in the middle of it), three keys in all; the store a
+/// clean run of `jobs` jobs gives.
+fn slow_fleet(d: &TestDir, jobs: &str) -> Vec<String> {
     let first = d.git_repo("fleet/a-small");
     commit(&first, &[("id_ed25519", &key("openssh_ed25519"))], "key");
-    unpacked(big_repo(&d, "fleet/b-big", 3000, &key("openssh_ecdsa256")));
+    unpacked(big_repo(d, "fleet/b-big", 3000, &key("openssh_ecdsa256")));
     let last = d.git_repo("fleet/c-small");
     commit(&last, &[("id_rsa", &key("openssh_rsa2048"))], "key");
-
     let clean = d.path().join("clean.db");
-    let r = scan(&d, &clean, &["fleet", "--jobs", "1", "--threads", "1"]);
+    let r = scan(d, &clean, &["fleet", "--jobs", jobs, "--threads", "1"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let want = store_findings(&clean);
     assert_eq!(want.len(), 4, "{want:#?}");
+    want
+}
 
-    // Killed once the first repository is recorded, while the big one is being read.
-    let store = d.path().join("killed.db");
-    let mut child = keysweep(
-        d.path(),
-        &[
-            "org",
-            "scan",
-            "fleet",
-            "--jobs",
-            "1",
-            "--threads",
-            "1",
-            "--quiet",
-            "--store",
-        ],
-    )
-    .arg(&store)
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
+/// `org scan fleet` of `jobs` jobs into `store`, started and left running once it has
+/// recorded its first repository.
+fn started_until_one_recorded(d: &TestDir, store: &Path, jobs: &str) -> std::process::Child {
+    let args = [
+        "org",
+        "scan",
+        "fleet",
+        "--jobs",
+        jobs,
+        "--threads",
+        "1",
+        "--quiet",
+        "--store",
+    ];
+    let mut child = keysweep(d.path(), &args)
+        .arg(store)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while recorded(&store) < 1 {
+    while recorded(store) < 1 {
         assert!(Instant::now() < deadline, "the run recorded nothing");
         assert!(
             child.try_wait().unwrap().is_none(),
-            "the run ended before it was killed"
+            "the run ended before it was stopped"
         );
         std::thread::sleep(Duration::from_millis(5));
     }
+    child
+}
+
+/// The next run of `jobs` jobs on `store` scans what the stopped one left, to exactly the
+/// findings `want` (the clean run's); and the one after it finds nothing more.
+fn resumes_to(d: &TestDir, store: &Path, jobs: &str, want: &[String]) {
+    let r = scan(d, store, &["fleet", "--jobs", jobs, "--threads", "1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(store_findings(store), want);
+    let r = scan(d, store, &["fleet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(store_findings(store), want);
+}
+
+#[test]
+fn a_run_killed_mid_repository_resumes_to_exactly_the_clean_store() {
+    let d = TestDir::new();
+    let want = slow_fleet(&d, "1");
+
+    // Killed once the first repository is recorded, while the big one is being read.
+    let store = d.path().join("killed.db");
+    let mut child = started_until_one_recorded(&d, &store, "1");
     std::thread::sleep(Duration::from_millis(30));
     child.kill().unwrap(); // SIGKILL
     let status = child.wait().unwrap();
@@ -715,13 +738,7 @@ fn a_run_killed_mid_repository_resumes_to_exactly_the_clean_store() {
         "the big repository was done before the kill"
     );
 
-    let r = scan(&d, &store, &["fleet", "--jobs", "1", "--threads", "1"]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_eq!(store_findings(&store), want);
-    // And again: nothing more.
-    let r = scan(&d, &store, &["fleet"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(store_findings(&store), want);
+    resumes_to(&d, &store, "1", &want);
 }
 
 /// Ctrl-C mid-run, with two jobs handing their scans to the run's one writer: the run
@@ -730,47 +747,10 @@ fn a_run_killed_mid_repository_resumes_to_exactly_the_clean_store() {
 #[test]
 fn an_interrupted_run_exits_130_and_the_next_one_finishes_it() {
     let d = TestDir::new();
-    let first = d.git_repo("fleet/a-small");
-    commit(&first, &[("id_ed25519", &key("openssh_ed25519"))], "key");
-    unpacked(big_repo(&d, "fleet/b-big", 3000, &key("openssh_ecdsa256")));
-    let last = d.git_repo("fleet/c-small");
-    commit(&last, &[("id_rsa", &key("openssh_rsa2048"))], "key");
-
-    let clean = d.path().join("clean.db");
-    let r = scan(&d, &clean, &["fleet", "--jobs", "2", "--threads", "1"]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let want = store_findings(&clean);
-    assert_eq!(want.len(), 4, "{want:#?}");
+    let want = slow_fleet(&d, "2");
 
     let store = d.path().join("interrupted.db");
-    let mut child = keysweep(
-        d.path(),
-        &[
-            "org",
-            "scan",
-            "fleet",
-            "--jobs",
-            "2",
-            "--threads",
-            "1",
-            "--quiet",
-            "--store",
-        ],
-    )
-    .arg(&store)
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while recorded(&store) < 1 {
-        assert!(Instant::now() < deadline, "the run recorded nothing");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before Ctrl-C"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let mut child = started_until_one_recorded(&d, &store, "2");
     crate::util::ctrl_c(&child);
     let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {
@@ -789,12 +769,7 @@ fn an_interrupted_run_exits_130_and_the_next_one_finishes_it() {
         "the big repository was done before Ctrl-C"
     );
 
-    let r = scan(&d, &store, &["fleet", "--jobs", "2", "--threads", "1"]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_eq!(store_findings(&store), want);
-    let r = scan(&d, &store, &["fleet"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(store_findings(&store), want);
+    resumes_to(&d, &store, "2", &want);
 }
 
 /// `org scan` of the repositories under `fleet` into `store` with `KEYSWEEP_TIMINGS` set:
