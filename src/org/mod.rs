@@ -314,18 +314,21 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
         Mutex::new((0..repos.len()).map(|_| None).collect());
     // The jobs scan and the writer writes: a job hands what it found over and takes its
     // next repository at once, rather than wait for the store's one write lock (the other
-    // job's transaction) or for a checkpoint of its log. At most `jobs` scans wait in
+    // job's transaction, SQLite's busy handler sleeping in steps of up to 100 ms). At most `jobs` scans wait in
     // the channel, one more is being written and one more per job waits to be handed
     // over: memory stays bounded (a scan waiting holds its rows, not its walk).
-    let (hand_over, written) = std::sync::mpsc::sync_channel::<(usize, repo::Pending)>(jobs);
+    // Each scan goes with a sender the writer signals once it is written: the job's
+    // next repository waits for it before reading the ledger.
+    type Handed = (usize, repo::Pending, std::sync::mpsc::Sender<()>);
+    let (hand_over, written) = std::sync::mpsc::sync_channel::<Handed>(jobs);
     std::thread::scope(|s| -> anyhow::Result<()> {
         let writer = s.spawn(|| -> anyhow::Result<()> {
             let mut store = crate::store::open(&cfg.store, true)?;
-            for (i, pending) in written {
-                let name = pending.name().to_string();
+            for (i, pending, done) in written {
                 let report = repo::finish(&ctx, &mut *store, pending);
-                progress.done(&name);
+                progress.done(&report.name);
                 results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
+                let _ = done.send(());
             }
             Ok(())
         });
@@ -335,6 +338,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
                 s.spawn(|| -> anyhow::Result<()> {
                     let hand_over = hand_over;
                     let mut store = crate::store::open(&cfg.store, true)?;
+                    let mut earlier = None;
                     loop {
                         if crate::interrupt::requested() {
                             return Ok(());
@@ -344,10 +348,12 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
                             return Ok(());
                         };
                         progress.start(&spec.name);
-                        let pending = repo::prepare(&ctx, &mut *store, spec);
+                        let pending = repo::prepare(&ctx, &mut *store, spec, earlier.as_ref());
+                        let (done, written) = std::sync::mpsc::channel();
                         hand_over
-                            .send((i, pending))
+                            .send((i, pending, done))
                             .map_err(|_| anyhow::anyhow!("the store's writer stopped"))?;
+                        earlier = Some(written);
                     }
                 })
             })

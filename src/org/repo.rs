@@ -9,6 +9,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
 use git2::{ObjectType, Oid, Repository};
@@ -163,8 +164,8 @@ pub(super) enum Write {
 }
 
 /// A repository scanned, what it found not yet written to the store: the writing is
-/// [`finish`]ed by the run's one writer, so that no job waits for the store's lock (or
-/// for a checkpoint of its log) before it takes its next repository.
+/// [`finish`]ed by the run's one writer, so that no job waits for the store's lock
+/// before it takes its next repository.
 pub(super) struct Pending {
     report: Report,
     /// `None`: nothing to write (Ctrl-C); `Err`: the scan failed, and the failure is
@@ -173,20 +174,22 @@ pub(super) struct Pending {
     start: Instant,
 }
 
-impl Pending {
-    pub fn name(&self) -> &str {
-        &self.report.name
-    }
-}
-
 /// Scans one repository and writes what it found ([`prepare`], then [`finish`]).
 pub(super) fn scan(ctx: &Context<'_>, store: &mut dyn Store, spec: &RepoSpec) -> Report {
-    let pending = prepare(ctx, store, spec);
+    let pending = prepare(ctx, store, spec, None);
     finish(ctx, store, pending)
 }
 
 /// Scans one repository, reading the store (its last tips, the ledger) but writing nothing.
-pub(super) fn prepare(ctx: &Context<'_>, store: &mut dyn Store, spec: &RepoSpec) -> Pending {
+/// `earlier`: says when the scan this job handed over before is written; the ledger is
+/// not read before then, so that a fork scanned after its parent finds the parent's
+/// blobs there (as it did when each job wrote its own).
+pub(super) fn prepare(
+    ctx: &Context<'_>,
+    store: &mut dyn Store,
+    spec: &RepoSpec,
+    earlier: Option<&Receiver<()>>,
+) -> Pending {
     let start = Instant::now();
     let url = key(spec);
     let mut report = Report {
@@ -202,7 +205,13 @@ pub(super) fn prepare(ctx: &Context<'_>, store: &mut dyn Store, spec: &RepoSpec)
         ms: 0,
         silenced: 0,
     };
-    let write = match scan_inner(ctx, store, spec, &url, &mut report, start) {
+    let ledger_ready = || {
+        if let Some(written) = earlier {
+            // Once sent (or its sender dropped), every later call returns at once.
+            let _ = written.recv();
+        }
+    };
+    let write = match scan_inner(ctx, store, spec, &url, &mut report, start, &ledger_ready) {
         Ok(write) => write.map(Ok),
         Err(e) => Some(Err(format!("{e:#}"))),
     };
@@ -258,6 +267,7 @@ fn scan_inner(
     url: &str,
     report: &mut Report,
     start: Instant,
+    ledger_ready: &dyn Fn(),
 ) -> anyhow::Result<Option<Write>> {
     let path: PathBuf = match &spec.location {
         Location::Local(p) => p.clone(),
@@ -359,7 +369,11 @@ fn scan_inner(
     let packs = match selection {
         Selection::All { .. } if git::sha1_objects(&repo) => {
             let packs = pack::packs(&repo.commondir().join("objects"));
-            if pack::object_count(&packs) >= PASS_FROM && !mostly_known(ctx, store, &repo)? {
+            let large = pack::object_count(&packs) >= PASS_FROM;
+            if large {
+                ledger_ready();
+            }
+            if large && !mostly_known(ctx, store, &repo)? {
                 packs
             } else {
                 Vec::new()
@@ -389,6 +403,7 @@ fn scan_inner(
     // (What a blob yields may depend on its path: a configuration file's bare base64 keys,
     // `rootkey.csv`. The ledger is keyed by the kind of path too, so a blob recorded
     // clean at `notes.txt` is scanned again where it is `app.properties`.)
+    ledger_ready();
     let mut held: HashMap<(Oid, PathClass), Vec<BlobFinding>> = HashMap::new();
     let mut to_read: Vec<Oid> = Vec::new();
     // The kinds of path each blob to read is scanned at: those the ledger lacks.
