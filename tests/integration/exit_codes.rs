@@ -121,7 +121,7 @@ fn a_fifo_met_in_a_walk_is_still_never_opened() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let out = wait_or_kill(&mut child, Duration::from_secs(20));
+    let out = util::wait_or_kill(&mut child, Duration::from_secs(20));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("1 skipped"), "{}", out.stderr);
     // … and --strict says it could not vouch for it.
@@ -258,7 +258,7 @@ fn sigint_reports_what_was_found_and_exits_130() {
     }
     std::thread::sleep(Duration::from_millis(200));
     util::ctrl_c(&child);
-    let out = wait_or_kill(&mut child, Duration::from_secs(20));
+    let out = util::wait_or_kill(&mut child, Duration::from_secs(20));
     drop(held);
     assert_eq!(out.code, 130, "{}", out.stderr);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -452,35 +452,6 @@ fn a_baselined_key_id_does_not_silence_a_secret_paired_later() {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
-/// Waits for `child` at most `limit`, killing it (and failing the test) after that.
-fn wait_or_kill(child: &mut std::process::Child, limit: Duration) -> util::Run {
-    let start = Instant::now();
-    loop {
-        if let Some(_status) = child.try_wait().unwrap() {
-            break;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("keysweep did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        s.read_to_string(&mut stdout).unwrap();
-    }
-    if let Some(mut s) = child.stderr.take() {
-        s.read_to_string(&mut stderr).unwrap();
-    }
-    let status = child.wait().unwrap();
-    util::Run {
-        code: status.code().expect("killed by a signal"),
-        stdout,
-        stderr,
-    }
-}
-
 // Item 7: each repository (and each root scanned) uses its own baseline and config.
 
 #[test]
@@ -546,7 +517,7 @@ fn interrupt_while_reading_stdin(dir: &std::path::Path, args: &[&str]) -> util::
     util::ctrl_c(&child);
     std::thread::sleep(Duration::from_millis(200));
     drop(stdin);
-    wait_or_kill(&mut child, Duration::from_secs(20))
+    util::wait_or_kill(&mut child, Duration::from_secs(20))
 }
 
 #[test]
@@ -716,7 +687,7 @@ fn scan_shows_progress_on_a_terminal_only() {
     let held = open_fifo_writer(&pipe);
     std::thread::sleep(Duration::from_millis(600));
     drop(held);
-    let out = wait_or_kill(&mut child, Duration::from_secs(20));
+    let out = util::wait_or_kill(&mut child, Duration::from_secs(20));
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout.contains("files ·") && out.stdout.contains("findings"),

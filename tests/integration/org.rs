@@ -752,18 +752,8 @@ fn an_interrupted_run_exits_130_and_the_next_one_finishes_it() {
     let store = d.path().join("interrupted.db");
     let mut child = started_until_one_recorded(&d, &store, "2");
     crate::util::ctrl_c(&child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("the run did not stop on Ctrl-C");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    assert_eq!(status.code(), Some(130), "{status:?}");
+    let out = crate::util::wait_or_kill(&mut child, Duration::from_secs(60));
+    assert_eq!(out.code, 130, "{}", out.stderr);
     assert!(
         recorded(&store) < 3,
         "the big repository was done before Ctrl-C"

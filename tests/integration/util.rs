@@ -2,9 +2,11 @@
 //! and output normalisation for snapshots.
 
 use std::fs;
+use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys")
@@ -360,17 +362,46 @@ pub fn truncated_loose_object(d: &TestDir, rel: &str, kind: &str) -> (PathBuf, S
 pub fn ctrl_c(child: &std::process::Child) {
     // Not before keysweep catches SIGINT: sent earlier (a debug build starting slowly on a
     // loaded machine) it would die of the signal, which is not what is tested here.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(20);
     let caught = || {
         proc_status(child.id(), "SigCgt")
             .and_then(|m| u64::from_str_radix(&m, 16).ok())
             .is_some_and(|m| m & (1 << (libc::SIGINT - 1)) != 0)
     };
-    while !caught() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(5));
+    while !caught() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
     }
     // SAFETY: kill(2) on our own child's pid.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
+    }
+}
+
+/// Waits for `child` at most `limit`, killing it (and failing the test) after that.
+pub fn wait_or_kill(child: &mut std::process::Child, limit: Duration) -> Run {
+    let start = Instant::now();
+    loop {
+        if let Some(_status) = child.try_wait().unwrap() {
+            break;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("keysweep did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        s.read_to_string(&mut stdout).unwrap();
+    }
+    if let Some(mut s) = child.stderr.take() {
+        s.read_to_string(&mut stderr).unwrap();
+    }
+    let status = child.wait().unwrap();
+    Run {
+        code: status.code().expect("killed by a signal"),
+        stdout,
+        stderr,
     }
 }
