@@ -18,8 +18,7 @@ use super::{Context, Location, RepoSpec};
 use crate::finding::Disclosure;
 use crate::pipeline::blob::{BlobScanner, PathClass, path_class};
 use crate::pipeline::history::{
-    exposure_at, origin_kinds, origins_config_named, origins_exposure_named, origins_of,
-    path_kinds, scan_path,
+    exposure_at, origin_kinds, origins_exposure_named, origins_of, path_kinds, scan_path,
 };
 use crate::source::git::{self, History, Selection};
 use crate::source::pack::{self, PackPass};
@@ -414,9 +413,9 @@ fn scan_inner(
     let doors = ctx.exposure.any();
     // What the pass scanned and found clean is done (no finding: nothing to place), and
     // costs no look-up in the ledger: it is recorded clean at every kind of path it is
-    // at. Bare base64 keys are looked for by a file's name, which the pass over packs
-    // does not know (as in `history`), and so are the doors of files chosen by name:
-    // those blobs are read again.
+    // at (the pass looks for bare base64 keys in every blob, the one finding a path
+    // turns on). The doors of files chosen by name are looked for by the name, which the
+    // pass does not know (as in `history`): those blobs are read again.
     let mut ledger: Vec<(LedgerKey, Vec<BlobFinding>)> = Vec::with_capacity(h.blobs.len());
     let (mut clean, mut clean_bytes) = (0u64, 0u64);
     for &b in &h.blobs {
@@ -424,10 +423,7 @@ fn scan_inner(
         let exposure = doors && origins_exposure_named(origins);
         if let Some(pass) = &pass
             && let Some(&len) = pass.seen.get(&b)
-            && !(len > ctx.max_blob_size
-                || exposure
-                || pass.flagged.contains(&b)
-                || origins_config_named(origins))
+            && !(len > ctx.max_blob_size || exposure || pass.flagged.contains(&b))
         {
             clean += 1;
             clean_bytes += len;

@@ -63,11 +63,13 @@ impl<'s> BlobScanner<'s> {
         &self.matches
     }
 
-    /// Whether `bytes` may hold anything to report (a pass that only sorts blobs into
-    /// clean and to-be-read asks just this): a match, a rejected keyword hit the decoding
-    /// layer may yet recover, UTF-16 text, or a key found by its structure. (Bare base64
-    /// keys, looked for by a file's name, are not: the caller reads files of those names
-    /// again.)
+    /// Whether `bytes` may hold anything to report at any path (a pass that only sorts
+    /// blobs into clean and to-be-read asks just this, not knowing the blob's paths): a
+    /// match, a rejected keyword hit the decoding layer may yet recover, UTF-16 text, a
+    /// key found by its structure, or a bare base64 key body (reported only in a
+    /// configuration file, but looked for here whatever the blob is: a blob found clean
+    /// is then clean at every path, and a configuration file's versions need not be read
+    /// twice; libgit2's history holds 1.5 GB of them).
     ///
     /// A rejected hit is common (every version of a file of key-parsing code has the
     /// armour in it): rather than flag the blob for reading again, the decoding layer
@@ -81,7 +83,10 @@ impl<'s> BlobScanner<'s> {
     pub fn flags(&mut self, bytes: &[u8]) -> bool {
         let matched = !self.matches(bytes).is_empty();
         self.met = self.scratch.markers();
-        if matched || !enrich::key_file::find(bytes).is_empty() {
+        if matched
+            || !enrich::key_file::find(bytes).is_empty()
+            || !enrich::key_file::bare_bodies(bytes).is_empty()
+        {
             return true;
         }
         if decode::utf16(bytes).is_some() {

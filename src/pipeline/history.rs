@@ -413,8 +413,7 @@ pub fn scan_listed(
                     Some(&len)
                         if len <= cfg.max_blob_size
                             && !pass.flagged.contains(b)
-                            && !((cfg.exposure.any() && exposure_named(h, *b))
-                                || config_named(h, *b)) =>
+                            && !(cfg.exposure.any() && exposure_named(h, *b)) =>
                     {
                         clean_bytes += len;
                         false
@@ -435,6 +434,7 @@ pub fn scan_listed(
     let found_count = AtomicU64::new(0);
     let results: Mutex<Vec<BlobFindings>> = Mutex::new(Vec::new());
     let skipped = AtomicU64::new(0);
+    let reading = Instant::now();
     git::read_blobs(repo, path, &to_read, cfg.threads, cfg.max_blob_size, || {
         let (bytes, found_count, results) = (&bytes, &found_count, &results);
         let (skipped, progress, shown_repo) = (&skipped, &progress, &shown_repo);
@@ -525,6 +525,13 @@ pub fn scan_listed(
         }
     });
     progress.finish_and_clear();
+    if std::env::var_os("KEYSWEEP_TIMINGS").is_some() {
+        crate::messages::note(format_args!(
+            "timing: read {:.2} s: {} blobs",
+            reading.elapsed().as_secs_f64(),
+            to_read.len(),
+        ));
+    }
     summary.blobs += h.blobs.len() as u64;
     summary.bytes += bytes.load(Ordering::Relaxed);
     summary.skipped += skipped.load(Ordering::Relaxed);
@@ -632,21 +639,6 @@ pub(crate) fn exposure_named(h: &History, blob: Oid) -> bool {
 /// [`exposure_named`], of a blob's origins.
 pub(crate) fn origins_exposure_named(origins: &[git::Origin]) -> bool {
     origins.iter().any(|o| crate::exposure::named(&o.path))
-}
-
-/// Whether one of a blob's paths is a configuration file's, whose values may be bare
-/// base64 keys (`enrich::key_file::bare_bodies`, which the pass over packs cannot look
-/// for: it has no paths). Any of them, not only the first: a blob first met as
-/// `notes.txt` and later at `app.properties` is scanned as a properties file there.
-pub(crate) fn config_named(h: &History, blob: Oid) -> bool {
-    origins_config_named(origins_of(h, blob))
-}
-
-/// [`config_named`], of a blob's origins.
-pub(crate) fn origins_config_named(origins: &[git::Origin]) -> bool {
-    origins
-        .iter()
-        .any(|o| crate::enrich::key_file::config_kind(&o.path))
 }
 
 /// The kinds of path ([`path_class`]) `blob` is at, each with the first of its paths of

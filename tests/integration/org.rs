@@ -319,6 +319,63 @@ fn forks_share_the_ledger_and_a_rule_change_rescans() {
     assert_eq!(counts(&r)[3..], [7, 0, 7], "{}", r.stderr);
 }
 
+/// A first scan's pass over the packs looks for bare base64 keys in every blob, though it
+/// knows no paths: the versions of configuration files it found clean are not read again,
+/// and a key's body in one is read and found there (and only there: the same blob as a
+/// text file holds no finding), as `history` finds it.
+#[test]
+fn the_pass_clears_configuration_files_and_flags_their_bare_keys() {
+    let d = TestDir::new();
+    let r = big_repo(&d, "fleet/r", 1500, &key("openssh_ed25519"));
+    let props = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/keyfiles/values/application.properties"),
+    )
+    .unwrap();
+    let mut files: Vec<(String, String)> = (0..300)
+        .map(|i| {
+            (
+                format!("conf/{i}.yml"),
+                format!("name: service{i}\nport: {i}\n"),
+            )
+        })
+        .collect();
+    files.push(("config/application.properties".into(), props.clone()));
+    files.push(("notes.txt".into(), props));
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&**p, &**t)).collect();
+    commit(&r, &files, "configuration");
+    // One pack: the pass sees every blob.
+    git(&r, &["gc", "-q"]);
+    let store = d.path().join("s.db");
+    let run = scan(&d, &store, &["fleet"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let rule_paths = |found: Vec<Value>| {
+        let mut v: Vec<(String, String)> = found
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["path"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let got = rule_paths(run.findings());
+    assert!(
+        got.contains(&(
+            "private-key-base64".into(),
+            "config/application.properties".into()
+        )),
+        "{got:?}"
+    );
+    assert!(got.iter().all(|(_, p)| p != "notes.txt"), "{got:?}");
+    let history = crate::util::run_in(&r, &["history", "--format", "jsonl", "."]);
+    assert_eq!(history.code, 1, "{}", history.stderr);
+    assert_eq!(got, rule_paths(history.findings()));
+}
+
 #[test]
 fn triage_is_kept_and_a_revoked_secret_that_comes_back_is_new() {
     let d = TestDir::new();
@@ -583,25 +640,12 @@ fn recorded(store: &Path) -> i64 {
 /// A repository of `n` generated files in one commit (git fast-import: fast), with a key
 /// at the end.
 pub(crate) fn big_repo(d: &TestDir, rel: &str, n: usize, secret: &str) -> PathBuf {
-    big_repo_of(d, rel, n, secret, "txt")
+    big_repo_salted(d, rel, n, secret, "")
 }
 
-/// [`big_repo`], its files named `*.EXT` (`properties`: configuration files, which a pass
-/// over the packs cannot clear, so each is looked up in the ledger and read).
-pub(crate) fn big_repo_of(d: &TestDir, rel: &str, n: usize, secret: &str, ext: &str) -> PathBuf {
-    big_repo_salted(d, rel, n, secret, ext, "")
-}
-
-/// [`big_repo_of`], each file's text starting with `salt` (so that two repositories share
+/// [`big_repo`], each file's text starting with `salt` (so that two repositories share
 /// no blob).
-fn big_repo_salted(
-    d: &TestDir,
-    rel: &str,
-    n: usize,
-    secret: &str,
-    ext: &str,
-    salt: &str,
-) -> PathBuf {
+fn big_repo_salted(d: &TestDir, rel: &str, n: usize, secret: &str, salt: &str) -> PathBuf {
     let r = d.git_repo(rel);
     let mut stream = String::from(
         "commit refs/heads/main\ncommitter A <a@example.invalid> 1767000000 +0000\ndata 4\nbig\nfrom refs/heads/main^0\n",
@@ -612,7 +656,7 @@ fn big_repo_salted(
             "some ordinary text, nothing secret\n".repeat(40)
         );
         stream.push_str(&format!(
-            "M 644 inline data/{i:05}.{ext}\ndata {}\n{body}\n",
+            "M 644 inline data/{i:05}.txt\ndata {}\n{body}\n",
             body.len()
         ));
     }
@@ -793,8 +837,8 @@ fn scan_timed(d: &TestDir, store: &Path, args: &[&str]) -> (Run, Vec<usize>) {
 fn the_one_pass_at_a_time_has_every_thread_of_the_run() {
     let d = TestDir::new();
     // No blob in common: each is a first scan with a pass of its own.
-    big_repo_salted(&d, "fleet/a", 20_000, &key("openssh_ecdsa256"), "txt", "a ");
-    big_repo_salted(&d, "fleet/b", 20_000, &key("openssh_rsa2048"), "txt", "b ");
+    big_repo_salted(&d, "fleet/a", 20_000, &key("openssh_ecdsa256"), "a ");
+    big_repo_salted(&d, "fleet/b", 20_000, &key("openssh_rsa2048"), "b ");
 
     let one = d.path().join("one.db");
     let (r, threads) = scan_timed(&d, &one, &["--jobs", "1", "--threads", "1"]);
@@ -815,7 +859,7 @@ fn the_one_pass_at_a_time_has_every_thread_of_the_run() {
 #[test]
 fn a_lone_repository_has_every_core_whatever_the_jobs() {
     let d = TestDir::new();
-    big_repo_salted(&d, "fleet/a", 20_000, &key("openssh_ecdsa256"), "txt", "a ");
+    big_repo_salted(&d, "fleet/a", 20_000, &key("openssh_ecdsa256"), "a ");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (r, threads) = scan_timed(&d, &d.path().join("s.db"), &["--jobs", "4"]);
     assert_eq!(r.code, 1, "{}", r.stderr);

@@ -651,15 +651,14 @@ fn postgres_queue_a_scan_longer_than_its_lease_stays_its_workers() {
     use std::time::{Duration, Instant};
     let Some(pg) = Server::start() else { return };
     let d = TestDir::new();
-    // Configuration files: each is looked up in the ledger (a round trip to the server)
-    // and read, as no pass can clear them.
-    crate::org::big_repo_of(
+    // Loose objects: no pass, so each blob is looked up in the ledger (a round trip to
+    // the server) and read.
+    crate::org::unpacked(crate::org::big_repo(
         &d,
         "fleet/a-big",
-        24000,
+        40000,
         &key("openssh_ecdsa256"),
-        "properties",
-    );
+    ));
     let r = d.git_repo("fleet/b");
     commit(&r, &[("id", &key("openssh_ed25519"))], "key");
     let store = pg.database("beat");
