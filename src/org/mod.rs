@@ -353,7 +353,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
                         hand_over
                             .send((i, pending, done))
                             .map_err(|_| anyhow::anyhow!("the store's writer stopped"))?;
-                        earlier = Some(written);
+                        earlier = Some(std::sync::Mutex::new(written));
                     }
                 })
             })

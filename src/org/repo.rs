@@ -187,7 +187,7 @@ pub(super) fn prepare(
     ctx: &Context<'_>,
     store: &mut dyn Store,
     spec: &RepoSpec,
-    earlier: Option<&Receiver<()>>,
+    earlier: Option<&Mutex<Receiver<()>>>,
 ) -> Pending {
     let start = Instant::now();
     let url = key(spec);
@@ -207,7 +207,7 @@ pub(super) fn prepare(
     let ledger_ready = || {
         if let Some(written) = earlier {
             // Once sent (or its sender dropped), every later call returns at once.
-            let _ = written.recv();
+            let _ = written.lock().unwrap_or_else(|e| e.into_inner()).recv();
         }
     };
     let write = match scan_inner(ctx, store, spec, &url, &mut report, start, &ledger_ready) {
@@ -266,7 +266,7 @@ fn scan_inner(
     url: &str,
     report: &mut Report,
     start: Instant,
-    ledger_ready: &dyn Fn(),
+    ledger_ready: &(dyn Fn() + Sync),
 ) -> anyhow::Result<Option<Write>> {
     let path: PathBuf = match &spec.location {
         Location::Local(p) => p.clone(),
@@ -368,11 +368,7 @@ fn scan_inner(
     let packs = match selection {
         Selection::All { .. } if git::sha1_objects(&repo) => {
             let packs = pack::packs(&repo.commondir().join("objects"));
-            let large = pack::object_count(&packs) >= PASS_FROM;
-            if large {
-                ledger_ready();
-            }
-            if large && !mostly_known(ctx, store, &repo)? {
+            if pack::object_count(&packs) >= PASS_FROM {
                 packs
             } else {
                 Vec::new()
@@ -381,19 +377,32 @@ fn scan_inner(
         _ => Vec::new(),
     };
     let (h, pass) = if packs.is_empty() {
-        (git::walk(&repo, &path, &selection), None)
+        (git::walk(&repo, &path, &selection), Ok(None))
     } else {
         let stop = AtomicBool::new(false);
+        // The walk starts at once. Whether to pass is decided beside it, from the ledger
+        // once this job's last scan is written (a fork right after its parent then finds
+        // the parent's blobs there): while the writer writes, the walk goes on rather
+        // than the cores wait (a whole job idle for libgit2's 0.2 s write).
         std::thread::scope(|s| {
-            let pass = s.spawn(|| pack_pass(ctx, &packs, &stop, &start, &spec.name));
+            let store = &mut *store;
+            let pass = s.spawn(|| -> anyhow::Result<Option<PackPass>> {
+                ledger_ready();
+                if mostly_known(ctx, store, &git::open(&path)?)? {
+                    return Ok(None);
+                }
+                Ok(pack_pass(ctx, &packs, &stop, &start, &spec.name))
+            });
             let h = git::walk(&repo, &path, &selection);
             if h.is_err() {
                 stop.store(true, Ordering::Relaxed);
             }
-            (h, pass.join().ok().flatten())
+            // A panic beside the walk loses nothing: every blob is read the usual way.
+            (h, pass.join().unwrap_or(Ok(None)))
         })
     };
     let h = h?;
+    let pass = pass?;
     timing(&start, &spec.name, "walk");
     report.listed = h.blobs.len() as u64;
 

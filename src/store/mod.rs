@@ -244,7 +244,7 @@ pub struct Claim {
 }
 
 /// The operations `keysweep org` needs of a store.
-pub trait Store {
+pub trait Store: Send {
     /// Queues repositories (key, name, source) for `org work`; one already queued stays
     /// once, one done or failed is queued again, one claimed under a live lease is left to
     /// its worker. Returns how many were queued.

@@ -28,22 +28,6 @@ fn summary(run: &Run) -> Value {
     v["summary"].clone()
 }
 
-/// (rule, path) of each finding of a `--format jsonl` run, sorted.
-fn found(run: &Run) -> Vec<(String, String)> {
-    let mut v: Vec<_> = run
-        .findings()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 fn baseline_ids(path: &Path) -> Vec<(String, Option<String>)> {
     let v: Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
     assert_eq!(v["version"], 1);
@@ -130,18 +114,18 @@ fn baseline_survives_a_move_and_an_amended_commit_and_a_new_secret_still_shows()
     let scan = ks(&r, &["scan", "--format", "jsonl"]);
     assert_eq!(scan.code, 1, "{}", scan.stderr);
     assert_eq!(
-        found(&scan),
+        scan.rule_paths(),
         [("aws-access-key-id".into(), "keys/moved.txt".into())]
     );
     let history = ks(&r, &["history", "--format", "jsonl"]);
     assert_eq!(history.code, 1, "{}", history.stderr);
     assert_eq!(
-        found(&history),
+        history.rule_paths(),
         [("aws-access-key-id".into(), "keys/moved.txt".into())]
     );
     // --no-baseline shows everything again.
     let all = ks(&r, &["scan", "--no-baseline", "--format", "jsonl"]);
-    assert_eq!(found(&all).len(), 2);
+    assert_eq!(all.rule_paths().len(), 2);
 }
 
 #[test]
@@ -398,7 +382,7 @@ fn inline_allow_on_the_line_or_the_line_before_in_files_and_history() {
     let scan = ks(&r, &["scan", "--format", "jsonl"]);
     assert_eq!(scan.code, 1, "{}", scan.stderr);
     assert_eq!(
-        found(&scan),
+        scan.rule_paths(),
         [
             ("aws-access-key-id".into(), "settings.py".into()),
             ("private-key-ec".into(), "fixtures/other.pem".into()),
@@ -447,7 +431,7 @@ fn config_file_excludes_skips_rules_sets_min_severity_and_adds_signatures() {
          examples = [\"token = tt_abcdefghij0123456789\"]\n",
     );
     let before = ks(&r, &["scan", "--format", "jsonl"]);
-    assert_eq!(found(&before).len(), 4, "{}", before.stdout);
+    assert_eq!(before.rule_paths().len(), 4, "{}", before.stdout);
 
     put(
         &r,
@@ -457,7 +441,7 @@ fn config_file_excludes_skips_rules_sets_min_severity_and_adds_signatures() {
     );
     let scan = ks(&r, &["scan", "--format", "jsonl"]);
     assert_eq!(
-        found(&scan),
+        scan.rule_paths(),
         [
             ("private-key-openssh".into(), "deploy/id_ed25519".into()),
             ("test-token".into(), "notes.txt".into()),
@@ -467,12 +451,12 @@ fn config_file_excludes_skips_rules_sets_min_severity_and_adds_signatures() {
     assert_eq!(summary(&json)["below_min_severity"], 1);
     // The command line's --min-severity overrides the config's; its rules extend it.
     let scan = ks(&r, &["scan", "--format", "jsonl", "--min-severity", "high"]);
-    assert_eq!(found(&scan).len(), 3);
+    assert_eq!(scan.rule_paths().len(), 3);
     let scan = ks(
         &r,
         &["scan", "--format", "jsonl", "--skip-rule", "test-token"],
     );
-    assert_eq!(found(&scan).len(), 1);
+    assert_eq!(scan.rule_paths().len(), 1);
 
     // The same settings in history: the excluded paths (the vendored key, the signature's
     // own example) are left out there too.
@@ -486,7 +470,9 @@ fn config_file_excludes_skips_rules_sets_min_severity_and_adds_signatures() {
     );
     // --no-config and --config.
     assert_eq!(
-        found(&ks(&r, &["scan", "--format", "jsonl", "--no-config"])).len(),
+        ks(&r, &["scan", "--format", "jsonl", "--no-config"])
+            .rule_paths()
+            .len(),
         4
     );
     put(d.path(), "other.toml", "min_severity = \"low\"\n");
@@ -494,7 +480,7 @@ fn config_file_excludes_skips_rules_sets_min_severity_and_adds_signatures() {
         &r,
         &["scan", "--format", "jsonl", "--config", "../other.toml"],
     );
-    assert_eq!(found(&other).len(), 4);
+    assert_eq!(other.rule_paths().len(), 4);
 }
 
 #[test]
@@ -561,7 +547,7 @@ fn min_severity_on_the_command_line() {
     put(d.path(), "a/id_ed25519_enc", &key("openssh_ed25519_enc"));
     put(d.path(), ".env", &format!("AWS_ACCESS_KEY_ID={KEY_ID}\n"));
     let all = ks(d.path(), &["scan", "--format", "jsonl"]);
-    assert_eq!(found(&all).len(), 3);
+    assert_eq!(all.rule_paths().len(), 3);
     let critical = ks(
         d.path(),
         &["scan", "--format", "json", "--min-severity", "critical"],

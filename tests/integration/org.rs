@@ -349,20 +349,7 @@ fn the_pass_clears_configuration_files_and_flags_their_bare_keys() {
     let store = d.path().join("s.db");
     let run = scan(&d, &store, &["fleet"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let rule_paths = |found: Vec<Value>| {
-        let mut v: Vec<(String, String)> = found
-            .iter()
-            .map(|f| {
-                (
-                    f["rule"].as_str().unwrap().to_string(),
-                    f["path"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        v.sort();
-        v
-    };
-    let got = rule_paths(run.findings());
+    let got = run.rule_paths();
     assert!(
         got.contains(&(
             "private-key-base64".into(),
@@ -373,7 +360,7 @@ fn the_pass_clears_configuration_files_and_flags_their_bare_keys() {
     assert!(got.iter().all(|(_, p)| p != "notes.txt"), "{got:?}");
     let history = crate::util::run_in(&r, &["history", "--format", "jsonl", "."]);
     assert_eq!(history.code, 1, "{}", history.stderr);
-    assert_eq!(got, rule_paths(history.findings()));
+    assert_eq!(got, history.rule_paths());
 }
 
 #[test]

@@ -156,6 +156,22 @@ impl Run {
         });
         findings
     }
+
+    /// (rule, path) of each finding of a `--format jsonl` run, sorted.
+    pub fn rule_paths(&self) -> Vec<(String, String)> {
+        let mut v: Vec<_> = self
+            .findings()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["path"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
 }
 
 /// Replaces what differs between machines and runs (owner name, uid, timings) so report
