@@ -314,11 +314,11 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
         Mutex::new((0..repos.len()).map(|_| None).collect());
     // The jobs scan and the writer writes: a job hands what it found over and takes its
     // next repository at once, rather than wait for the store's one write lock (the other
-    // job's transaction, SQLite's busy handler sleeping in steps of up to 100 ms). At most `jobs` scans wait in
-    // the channel, one more is being written and one more per job waits to be handed
-    // over: memory stays bounded (a scan waiting holds its rows, not its walk).
-    // Each scan goes with a sender the writer signals once it is written: the job's
-    // next repository waits for it before reading the ledger.
+    // job's transaction, SQLite's busy handler sleeping in steps of up to 100 ms). At
+    // most `jobs` scans wait in the channel, one more is being written and one more per
+    // job waits to be handed over: memory stays bounded (a scan waiting holds its rows,
+    // not its walk). Each scan goes with a sender the writer signals once it is written:
+    // the job's next repository waits for it before reading the ledger.
     type Handed = (usize, repo::Pending, std::sync::mpsc::Sender<()>);
     let (hand_over, written) = std::sync::mpsc::sync_channel::<Handed>(jobs);
     std::thread::scope(|s| -> anyhow::Result<()> {

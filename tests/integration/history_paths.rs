@@ -225,11 +225,7 @@ fn a_baseline_made_before_a_rename_still_accepts_the_key_at_its_new_path() {
 fn a_bare_key_first_met_at_a_text_path_is_found_at_its_config_path() {
     let d = TestDir::new();
     let r = d.git_repo("r");
-    let props = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/keyfiles/values/application.properties"),
-    )
-    .unwrap();
+    let props = crate::util::bare_key_properties();
     commit_file(&r, "notes.txt", &props, "notes");
     std::fs::create_dir_all(r.join("config")).unwrap();
     git(&r, &["mv", "notes.txt", "config/application.properties"]);

@@ -13,14 +13,6 @@ use crate::util::{Run, TestDir, git, write_at};
 const ID: &str = "AKIARZPUZDIKIOJZ7DN7";
 const SECRET: &str = "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";
 
-/// A properties file whose `jwt.signing.key` is a bare base64 PKCS#8 RSA key (a test key
-/// the fixtures generate).
-fn properties() -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/keyfiles/values/application.properties");
-    std::fs::read_to_string(p).unwrap()
-}
-
 fn scan(d: &TestDir, store: &Path, args: &[&str]) -> Run {
     let mut all = vec!["org", "scan", "--format", "jsonl", "--jobs", "1", "--store"];
     all.push(store.to_str().unwrap());
@@ -65,7 +57,7 @@ fn row(repo: &str, path: &str, rule: &str) -> (String, String, String) {
 #[test]
 fn a_blob_scanned_clean_elsewhere_is_scanned_again_at_a_config_path() {
     let d = TestDir::new();
-    let props = properties();
+    let props = crate::util::bare_key_properties();
     let a = d.git_repo("fleet/a");
     commit(&a, &[("notes/settings.txt", &props)], "notes");
     let b = d.git_repo("later/b");
@@ -118,7 +110,11 @@ fn a_blob_scanned_clean_elsewhere_is_scanned_again_at_a_config_path() {
 fn a_blob_renamed_to_a_config_path_is_scanned_there() {
     let d = TestDir::new();
     let a = d.git_repo("fleet/a");
-    commit(&a, &[("notes.txt", &properties())], "notes");
+    commit(
+        &a,
+        &[("notes.txt", &crate::util::bare_key_properties())],
+        "notes",
+    );
     git(&a, &["mv", "notes.txt", "app.properties"]);
     git(&a, &["commit", "-qm", "rename"]);
     let rename = git(&a, &["rev-parse", "HEAD"]);

@@ -8,6 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+/// A properties file whose `jwt.signing.key` is a bare base64 PKCS#8 RSA key (a test key
+/// the fixtures generate).
+pub fn bare_key_properties() -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keyfiles/values/application.properties");
+    fs::read_to_string(p).unwrap()
+}
+
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys")
 }
