@@ -420,6 +420,51 @@ fn a_shared_clone_is_passed_over_through_its_alternates_packs() {
 }
 
 #[test]
+fn a_pack_of_ref_deltas_is_passed_over_whole() {
+    // Deltas that name their base by id (REF_DELTA, as some servers and older gits write
+    // them), not by offset: the pass still tells a blob's delta from a tree's by its base.
+    let d = TestDir::new();
+    let r = d.git_repo("r");
+    varied_history(&r);
+    let (loose, _) = history_timed(&r, &[]);
+    let repack = ["-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq"];
+    git(&r, &[&repack[..], &["--window=50"]].concat());
+    // Each delta's type, from the first byte of its entry: 7 is a REF_DELTA, 6 an
+    // OFS_DELTA. (`verify-pack -v` lists a delta with its depth and base after its offset.)
+    let pack = pack_files(&r).pop().unwrap();
+    let bytes = fs::read(&pack).unwrap();
+    let listing = git(
+        &r,
+        &[
+            "verify-pack",
+            "-v",
+            pack.with_extension("idx").to_str().unwrap(),
+        ],
+    );
+    let delta_types: Vec<(String, u8)> = listing
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() == 7)
+        .map(|f| {
+            (
+                f[1].to_string(),
+                (bytes[f[4].parse::<usize>().unwrap()] >> 4) & 7,
+            )
+        })
+        .collect();
+    assert!(
+        delta_types.iter().any(|(t, _)| t == "blob")
+            && delta_types.iter().any(|(t, _)| t == "tree"),
+        "{listing}"
+    );
+    assert!(delta_types.iter().all(|(_, k)| *k == 7), "{delta_types:?}");
+    let (packed, pass) = history_timed(&r, &[]);
+    assert_eq!(packed.code, 1, "{}", packed.stderr);
+    assert_eq!(pass, Some((blob_count(&r), 7)), "{}", packed.stderr);
+    assert_eq!(packed.findings(), loose.findings());
+}
+
+#[test]
 fn a_corrupt_pack_entry_is_reported_and_the_rest_still_scanned() {
     let d = TestDir::new();
     let r = d.git_repo("r");
