@@ -50,10 +50,11 @@ pub struct PackPass {
 const MIN_ALLOC_LIMIT: u64 = 1 << 30;
 
 /// Most objects in one pack the pass takes on. The traversal keeps about 150 bytes per
-/// object of the pack while it runs (estimated from its structures; a pass alone over
-/// git/git's 850,000 objects peaked at 647 MB, 474 MB of it the mapped pack); a larger
-/// pack (the Linux kernel's has about 10 million objects) is left to the usual reading
-/// rather than let memory grow past a gigabyte.
+/// object of the pack while it runs (estimated from its structures when it decoded every
+/// object; it now keeps them for the blobs alone, so this is a bound, not an estimate; a
+/// pass alone over git/git's 850,000 objects peaked at 647 MB, 474 MB of it the mapped
+/// pack); a larger pack (the Linux kernel's has about 10 million objects) is left to the
+/// usual reading rather than let memory grow past a gigabyte.
 const MAX_PACK_OBJECTS: u32 = 6_000_000;
 
 /// Most of a pack's mapping left resident while a pass runs. The traversal touches every
