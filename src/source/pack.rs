@@ -401,8 +401,8 @@ fn blob_entries(
     };
     let mut kind = vec![UNKNOWN; entries.len()];
     // Deltas whose base's kind was not known when they were read (a ref-delta's base may
-    // come later in the pack), with the base's position.
-    let mut late: Vec<(usize, usize)> = Vec::new();
+    // come later in the pack): the base's position, by the delta's.
+    let mut base_of: HashMap<usize, usize> = HashMap::new();
     let mut last_look = 0u64;
     let mut first_is_base = false;
     for (i, e) in entries.iter().enumerate() {
@@ -439,15 +439,14 @@ fn blob_entries(
         if let Some(b) = base {
             kind[i] = kind[b];
             if kind[i] == UNKNOWN {
-                late.push((i, b));
+                base_of.insert(i, b);
             }
         }
     }
     // Bases read after their deltas: each chain followed to a base of known kind, once
     // (every entry on it is settled on the way, so a crafted pack of long chains costs
     // linear time). A chain that loops or ends outside the pack is of no known kind.
-    let base_of: HashMap<usize, usize> = late.iter().copied().collect();
-    for &(i, _) in &late {
+    for &i in base_of.keys() {
         let mut chain = Vec::new();
         let mut at = i;
         let found = loop {
@@ -528,12 +527,23 @@ mod tests {
         z.finish().unwrap()
     }
 
-    /// A delta that copies all of `base` (under 256 bytes) and appends `extra`.
-    fn delta(base: &[u8], extra: &[u8]) -> Vec<u8> {
-        let mut d = vec![base.len() as u8, (base.len() + extra.len()) as u8];
-        d.extend([0x90, base.len() as u8, extra.len() as u8]);
-        d.extend(extra);
-        d
+    /// A whole object's pack entry (`kind` 1 to 4): its header, then `data` deflated.
+    fn whole(kind: u8, data: &[u8]) -> Vec<u8> {
+        [header(kind, data.len()), deflate(data)].concat()
+    }
+
+    /// A REF_DELTA entry: the object `base` (of `base_kind`, under 256 bytes) with `extra`
+    /// appended, as a delta that copies all of the base and inserts `extra`.
+    fn ref_delta(base_kind: &str, base: &[u8], extra: &[u8]) -> Vec<u8> {
+        let mut delta = vec![base.len() as u8, (base.len() + extra.len()) as u8];
+        delta.extend([0x90, base.len() as u8, extra.len() as u8]);
+        delta.extend(extra);
+        [
+            header(7, delta.len()),
+            object_id(base_kind, base).to_vec(),
+            deflate(&delta),
+        ]
+        .concat()
     }
 
     #[test]
@@ -544,45 +554,23 @@ mod tests {
         let c2 = [&c1[..], b"again\n"].concat();
         let tree = [&b"100644 a\0"[..], &object_id("blob", &a)].concat();
         let tree_extra = [&b"100644 b\0"[..], &object_id("blob", &a)].concat();
-        // The pack's entries, each (type, size, what follows the header, raw):
-        // a blob first, then ref-deltas whose bases come after them: one of a tree, and a
-        // chain of two of a blob.
-        let entries: Vec<(u8, Vec<u8>, Vec<u8>)> = vec![
-            (3, a.clone(), deflate(&a)),
-            (
-                7,
-                delta(&tree, &tree_extra),
-                [
-                    &object_id("tree", &tree)[..],
-                    &deflate(&delta(&tree, &tree_extra)),
-                ]
-                .concat(),
-            ),
-            (
-                7,
-                delta(&c1, b"again\n"),
-                [
-                    &object_id("blob", &c1)[..],
-                    &deflate(&delta(&c1, b"again\n")),
-                ]
-                .concat(),
-            ),
-            (
-                7,
-                delta(&c, b"more\n"),
-                [&object_id("blob", &c)[..], &deflate(&delta(&c, b"more\n"))].concat(),
-            ),
-            (3, c.clone(), deflate(&c)),
-            (2, tree.clone(), deflate(&tree)),
+        // The pack's entries: a blob first, then ref-deltas whose bases come after them
+        // (one of a tree, and a chain of two of a blob), then those bases.
+        let entries = vec![
+            whole(3, &a),
+            ref_delta("tree", &tree, &tree_extra),
+            ref_delta("blob", &c1, b"again\n"),
+            ref_delta("blob", &c, b"more\n"),
+            whole(3, &c),
+            whole(2, &tree),
         ];
         let mut pack = b"PACK".to_vec();
         pack.extend(2u32.to_be_bytes());
         pack.extend((entries.len() as u32).to_be_bytes());
         let mut offsets = Vec::new();
-        for (kind, data, rest) in &entries {
+        for entry in &entries {
             offsets.push(pack.len() as u64);
-            pack.extend(header(*kind, data.len()));
-            pack.extend(rest);
+            pack.extend(entry);
         }
         let trailer = sha1(&[&pack]);
         pack.extend(trailer);
