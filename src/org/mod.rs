@@ -3,6 +3,7 @@
 //!
 //! - `discover`: the repositories under a folder, or named in a list file;
 //! - `cache`: remote repositories as bare clones, cloned once and fetched after;
+//! - `order`: which repository a job takes next;
 //! - `repo`: one repository, scanned incrementally;
 //! - `view`: what the store holds, as lists and as one page.
 //!
@@ -11,6 +12,7 @@
 
 pub mod cache;
 pub mod discover;
+mod order;
 pub mod repo;
 pub mod settings;
 pub mod view;
@@ -18,7 +20,7 @@ pub mod work;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context as _;
 use indicatif::ProgressBar;
@@ -180,6 +182,9 @@ pub(crate) struct Context<'a> {
     /// Held by the one pass over packs running at a time: a pass maps its packs and keeps
     /// about 150 bytes per object, so two at once would double the peak.
     pub pass: &'a Mutex<()>,
+    /// Several jobs: each walks a repository, then passes over the blobs its walk listed
+    /// (see `repo::scan_inner`). One job runs its pass beside its walk, as `history` does.
+    pub walk_first: bool,
 }
 
 /// The progress line: repositories done of all, the ones being scanned, blobs read,
@@ -308,8 +313,9 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
         progress: &progress,
         exposure: cfg.rules.exposure_checks(),
         pass: &Mutex::new(()),
+        walk_first: jobs > 1,
     };
-    let next = AtomicUsize::new(0);
+    let queue = order::Queue::new(&repos, &cache_dir, jobs > 1);
     let results: Mutex<Vec<Option<repo::Report>>> =
         Mutex::new((0..repos.len()).map(|_| None).collect());
     // The jobs scan and the writer writes: a job hands what it found over and takes its
@@ -343,12 +349,13 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
                         if crate::interrupt::requested() {
                             return Ok(());
                         }
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(spec) = repos.get(i) else {
+                        let Some((i, gate)) = queue.next() else {
                             return Ok(());
                         };
+                        let spec = repos[i];
                         progress.start(&spec.name);
-                        let pending = repo::prepare(&ctx, &mut *store, spec, earlier.as_ref());
+                        let pending =
+                            repo::prepare(&ctx, &mut *store, spec, earlier.as_ref(), gate);
                         let (done, written) = std::sync::mpsc::channel();
                         hand_over
                             .send((i, pending, done))

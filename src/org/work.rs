@@ -67,6 +67,7 @@ pub fn work(cfg: &ScanConfig, lease: u64) -> anyhow::Result<Run> {
         progress: &progress,
         exposure: cfg.rules.exposure_checks(),
         pass: &Mutex::new(()),
+        walk_first: false,
     };
     let mut reports = Vec::new();
     let mut any_remote = false;

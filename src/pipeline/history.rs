@@ -339,6 +339,7 @@ fn pack_pass(
         packs,
         threads,
         ctx.max_blob_size,
+        None,
         test,
         &|objects, bytes| shown.decoded(objects, bytes),
         stop,

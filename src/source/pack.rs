@@ -214,10 +214,14 @@ fn open(idx_path: &Path) -> Result<(Index, Data), String> {
 /// thread) on each blob no larger than `max_blob_size`. `progress` is told how many
 /// objects and blob bytes were decoded, now and then, from any thread. Setting `stop`
 /// ends the pass early (what it saw so far is still returned).
+///
+/// With `wanted`, only those blobs are tested and returned, and only they and their
+/// delta bases are decoded (a walk done before the pass lists what the refs reach).
 pub fn scan<T>(
     packs: &[PathBuf],
     threads: usize,
     max_blob_size: u64,
+    wanted: Option<&IdSet>,
     test: T,
     progress: &(dyn Fn(u64, u64) + Sync),
     stop: &AtomicBool,
@@ -267,6 +271,10 @@ where
                 let Ok(oid) = Oid::from_bytes(entry.oid.as_bytes()) else {
                     return;
                 };
+                // A base decoded for the blobs wanted, not wanted itself.
+                if wanted.is_some_and(|w| !w.contains(&oid)) {
+                    return;
+                }
                 let len = data.len() as u64;
                 bytes += len;
                 unchecked += len;
@@ -288,15 +296,9 @@ where
                 (objects, bytes) = (0, 0);
             }
         };
-        let outcome = traverse_blobs(
-            &idx,
-            &pack,
-            mapping.as_ref(),
-            threads,
-            alloc_limit,
-            stop,
-            processor,
-        );
+        let outcome = blob_entries(&idx, &pack, mapping.as_ref(), wanted).and_then(|entries| {
+            traverse_blobs(&idx, &pack, entries, threads, alloc_limit, stop, processor)
+        });
         match outcome {
             // The entries each thread decoded since it last reported, and those left out.
             Ok(()) => progress(
@@ -315,8 +317,9 @@ where
     }
 }
 
-/// Decodes the blobs of `pack` (`idx` its index), each delta base once, on `threads`
-/// threads, and calls `processor` with each one's kind, bytes and index entry.
+/// Decodes the blobs of `pack` (`idx` its index) that `entries` lists (see
+/// [`blob_entries`]), each delta base once, on `threads` threads, and calls `processor`
+/// with each one's kind, bytes and index entry.
 ///
 /// Only entries whose chain of delta bases ends in a blob are decoded. A delta's object
 /// is of its base's kind (the format gives a delta no kind of its own), so the trees,
@@ -333,7 +336,7 @@ where
 fn traverse_blobs<P>(
     idx: &Index,
     pack: &Data,
-    mapping: Option<&Mapping<'_>>,
+    entries: Vec<IndexEntry>,
     threads: usize,
     alloc_limit: usize,
     stop: &AtomicBool,
@@ -342,7 +345,6 @@ fn traverse_blobs<P>(
 where
     P: FnMut(gix_object::Kind, &[u8], &IndexEntry) + Send + Clone,
 {
-    let entries = blob_entries(idx, pack, mapping)?;
     let tree = gix_pack::cache::delta::Tree::from_offsets_in_pack(
         pack.path(),
         entries.into_iter(),
@@ -377,12 +379,14 @@ where
 }
 
 /// The entries of `idx` in pack order, less those whose chain of delta bases ends in a
-/// tree, a commit or a tag. Reading each entry's header touches every page of the
+/// tree, a commit or a tag, and, with `wanted`, less the blobs neither wanted nor a base
+/// (at any depth) of one wanted. Reading each entry's header touches every page of the
 /// mapping, so its resident pages are bounded here as the traversal bounds them.
 fn blob_entries(
     idx: &Index,
     pack: &Data,
     mapping: Option<&Mapping<'_>>,
+    wanted: Option<&IdSet>,
 ) -> Result<Vec<IndexEntry>, String> {
     use gix_pack::data::entry::Header;
     use std::collections::HashMap;
@@ -400,6 +404,9 @@ fn blob_entries(
             .ok()
     };
     let mut kind = vec![UNKNOWN; entries.len()];
+    // Each delta's base, by position (`NO_BASE`: none, or not in the pack).
+    const NO_BASE: u32 = u32::MAX;
+    let mut bases = vec![NO_BASE; entries.len()];
     // Deltas whose base's kind was not known when they were read (a ref-delta's base may
     // come later in the pack): the base's position, by the delta's.
     let mut base_of: HashMap<usize, usize> = HashMap::new();
@@ -437,6 +444,7 @@ fn blob_entries(
                 .and_then(position),
         };
         if let Some(b) = base {
+            bases[i] = b as u32;
             kind[i] = kind[b];
             if kind[i] == UNKNOWN {
                 base_of.insert(i, b);
@@ -479,11 +487,37 @@ fn blob_entries(
         Some(_) => kind[0] = BLOB,
         None => {}
     }
+    // The blobs wanted, and every base on their chains (each chain followed until it
+    // meets an entry already kept: linear time).
+    // The pack's first entry is kept with its chain, as above.
+    let keep = wanted.map(|wanted| {
+        let mut keep = vec![false; entries.len()];
+        let wants = |i: usize, e: &IndexEntry| {
+            i == 0
+                || kind[i] != OTHER
+                    && Oid::from_bytes(e.oid.as_bytes()).is_ok_and(|o| wanted.contains(&o))
+        };
+        for (i, e) in entries.iter().enumerate() {
+            if !wants(i, e) {
+                continue;
+            }
+            let mut at = i;
+            while !keep[at] {
+                keep[at] = true;
+                match bases[at] {
+                    NO_BASE => break,
+                    b => at = b as usize,
+                }
+            }
+        }
+        keep
+    });
     Ok(entries
         .into_iter()
         .zip(kind)
-        .filter(|&(_, k)| k != OTHER)
-        .map(|(e, _)| e)
+        .enumerate()
+        .filter(|&(i, (_, k))| k != OTHER && keep.as_ref().is_none_or(|keep| keep[i]))
+        .map(|(_, (e, _))| e)
         .collect())
 }
 
@@ -546,8 +580,11 @@ mod tests {
         .concat()
     }
 
-    #[test]
-    fn deltas_whose_bases_come_later_are_told_apart_by_their_chains() {
+    /// A pack of a blob, then ref-deltas whose bases come after them (one of a tree, and
+    /// a chain of two of a blob), then those bases, indexed by `git index-pack`: its
+    /// folder, its index, its entries' offsets and its four blobs (`a`, then the chain's
+    /// base and the two it builds).
+    fn late_bases_pack() -> (tempfile::TempDir, PathBuf, Vec<u64>, [Vec<u8>; 4]) {
         let a = b"the first blob\n".to_vec();
         let c = b"a blob two deltas build on\n".to_vec();
         let c1 = [&c[..], b"more\n"].concat();
@@ -584,10 +621,23 @@ mod tests {
             .status()
             .unwrap();
         assert!(status.success());
-        let idx_path = pack_path.with_extension("idx");
+        (
+            dir,
+            pack_path.with_extension("idx"),
+            offsets,
+            [a, c, c1, c2],
+        )
+    }
 
+    fn blob_id(data: &[u8]) -> Oid {
+        Oid::from_bytes(&object_id("blob", data)).unwrap()
+    }
+
+    #[test]
+    fn deltas_whose_bases_come_later_are_told_apart_by_their_chains() {
+        let (_dir, idx_path, offsets, blobs) = late_bases_pack();
         let (idx, data) = open(&idx_path).unwrap();
-        let kept: Vec<u64> = blob_entries(&idx, &data, None)
+        let kept: Vec<u64> = blob_entries(&idx, &data, None, None)
             .unwrap()
             .iter()
             .map(|e| e.pack_offset)
@@ -599,6 +649,7 @@ mod tests {
             &[idx_path],
             2,
             u64::MAX,
+            None,
             |_: &[u8]| false,
             &|_, _| {},
             &AtomicBool::new(false),
@@ -606,11 +657,58 @@ mod tests {
         assert!(pass.incomplete.is_empty(), "{:?}", pass.incomplete);
         let mut seen: Vec<Oid> = pass.seen.keys().copied().collect();
         seen.sort();
-        let mut blobs: Vec<Oid> = [&a, &c, &c1, &c2]
-            .iter()
-            .map(|b| Oid::from_bytes(&object_id("blob", b)).unwrap())
-            .collect();
+        let mut blobs: Vec<Oid> = blobs.iter().map(|b| blob_id(b)).collect();
         blobs.sort();
         assert_eq!(seen, blobs);
+    }
+
+    #[test]
+    fn only_the_blobs_wanted_and_their_bases_are_decoded() {
+        let (_dir, idx_path, offsets, [_, _, c1, c2]) = late_bases_pack();
+        let (idx, data) = open(&idx_path).unwrap();
+        // The middle of the chain: the delta that builds it and the base it builds on.
+        // The pack's first entry is kept too (see `blob_entries`); the delta building on
+        // the one wanted is not.
+        let wanted: IdSet = [blob_id(&c1)].into_iter().collect();
+        let kept: Vec<u64> = blob_entries(&idx, &data, None, Some(&wanted))
+            .unwrap()
+            .iter()
+            .map(|e| e.pack_offset)
+            .collect();
+        assert_eq!(kept, vec![offsets[0], offsets[3], offsets[4]]);
+
+        // Only the blob wanted is tested and said to be seen; its base was decoded for it.
+        let tested = Mutex::new(Vec::new());
+        let pass = scan(
+            &[idx_path],
+            2,
+            u64::MAX,
+            Some(&wanted),
+            |b: &[u8]| {
+                tested.lock().unwrap().push(b.to_vec());
+                true
+            },
+            &|_, _| {},
+            &AtomicBool::new(false),
+        );
+        assert!(pass.incomplete.is_empty(), "{:?}", pass.incomplete);
+        assert_eq!(
+            pass.seen.keys().copied().collect::<Vec<_>>(),
+            [blob_id(&c1)]
+        );
+        assert_eq!(
+            pass.flagged.iter().copied().collect::<Vec<_>>(),
+            [blob_id(&c1)]
+        );
+        assert_eq!(tested.into_inner().unwrap(), [c1.clone()]);
+
+        // The end of the chain: the whole chain.
+        let wanted: IdSet = [blob_id(&c2)].into_iter().collect();
+        let kept: Vec<u64> = blob_entries(&idx, &data, None, Some(&wanted))
+            .unwrap()
+            .iter()
+            .map(|e| e.pack_offset)
+            .collect();
+        assert_eq!(kept, vec![offsets[0], offsets[2], offsets[3], offsets[4]]);
     }
 }
