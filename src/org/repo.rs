@@ -669,7 +669,7 @@ fn pack_pass(
     let doors = ctx.exposure.any();
     // Each pass thread runs at a lower priority than the walk beside it, as in `history`
     // (`yield_to_the_walk`): given the same priority, the pass slows the walk, the longer
-    // of the two, more than it gains.
+    // of the two, more than it gains. With several jobs, the walks are the other jobs'.
     let mut yielded = false;
     // A file the exposure checks choose by its contents is read again too, as in `history`.
     let test = move |data: &[u8]| {
