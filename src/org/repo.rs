@@ -399,6 +399,8 @@ fn scan_inner(
         timing(&start, &spec.name, "walked");
         gate.take();
         let pass = match &h {
+            // Ctrl-C: nothing of this repository is recorded, so nothing more is read.
+            Ok(_) if crate::interrupt::requested() => None,
             Ok(h) => {
                 ledger_ready();
                 if mostly_known(ctx, store, &repo)? {

@@ -20,7 +20,7 @@ use super::{Outcome, RuleSelection, Summary};
 use crate::finding::{Disclosure, Finding, GitFacts, Origin};
 use crate::report::{Format, OutputConfig, human};
 use crate::scan::{ScanOptions, Scanner};
-use crate::source::git::{self, History, Selection};
+use crate::source::git::{self, History, IdSet, Selection};
 use crate::source::pack::{self, PackPass};
 use crate::source::{At, Event, SkipReason};
 
@@ -197,13 +197,14 @@ pub(crate) fn scan_repo(
         }
         h
     };
-    let pass = || {
+    let pass = |wanted: Option<&IdSet>| {
         let t = Instant::now();
         // A panic in the pass (a bug, or a pack gitoxide cannot cope with) loses nothing:
         // every blob is then read the usual way.
-        let pass =
-            std::panic::catch_unwind(AssertUnwindSafe(|| pack_pass(ctx, &packs, &shown, &stop)))
-                .ok()?;
+        let pass = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            pack_pass(ctx, &packs, wanted, &shown, &stop)
+        }))
+        .ok()?;
         if timings {
             crate::messages::note(format_args!(
                 "timing: pack pass {:.2} s: {} blobs seen, {} flagged",
@@ -221,12 +222,20 @@ pub(crate) fn scan_repo(
     let (h, pass) = if packs.is_empty() {
         (walk(), None)
     } else if ctx.threads <= 1 {
-        // One thread asked for: one thing at a time.
-        let pass = pass();
-        (walk(), pass)
+        // One thread asked for: one thing at a time, the walk first, so that the pass
+        // decodes only the blobs it listed (and their delta bases), as `org scan` with
+        // several jobs does.
+        let h = walk();
+        let pass = match &h {
+            Ok(h) if !crate::interrupt::requested() => {
+                pass(Some(&h.blobs.iter().copied().collect()))
+            }
+            _ => None,
+        };
+        (h, pass)
     } else {
         std::thread::scope(|s| {
-            let pass = s.spawn(pass);
+            let pass = s.spawn(|| pass(None));
             let h = walk();
             (h, pass.join().ok().flatten())
         })
@@ -302,10 +311,11 @@ impl WalkProgress {
     }
 }
 
-/// Decodes and scans every blob in `packs` (see [`pack`]).
+/// Decodes and scans every blob in `packs` (see [`pack`]), or those `wanted`.
 fn pack_pass(
     ctx: &BlobScan<'_>,
     packs: &[PathBuf],
+    wanted: Option<&IdSet>,
     shown: &WalkProgress,
     stop: &AtomicBool,
 ) -> PackPass {
@@ -339,7 +349,7 @@ fn pack_pass(
         packs,
         threads,
         ctx.max_blob_size,
-        None,
+        wanted,
         test,
         &|objects, bytes| shown.decoded(objects, bytes),
         stop,

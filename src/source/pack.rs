@@ -700,7 +700,7 @@ mod tests {
             pass.flagged.iter().copied().collect::<Vec<_>>(),
             [blob_id(&c1)]
         );
-        assert_eq!(tested.into_inner().unwrap(), [c1.clone()]);
+        assert_eq!(tested.into_inner().unwrap(), std::slice::from_ref(&c1));
 
         // The end of the chain: the whole chain.
         let wanted: IdSet = [blob_id(&c2)].into_iter().collect();

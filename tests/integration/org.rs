@@ -854,7 +854,7 @@ fn with_several_jobs_the_pass_scans_only_what_the_refs_reach() {
     let a = big_repo_salted(&d, "fleet/a", 2_000, &key("openssh_ecdsa256"), "a ");
     big_repo_salted(&d, "fleet/b", 2_000, &key("openssh_rsa2048"), "b ");
     // A blob with a key that nothing reaches, packed with the rest.
-    write_at(&a, "lost.txt", &format!("lost: {}", key("openssh_ed25519")));
+    write_at(&a, "lost.txt", format!("lost: {}", key("openssh_ed25519")));
     git(&a, &["hash-object", "-w", "lost.txt"]);
     std::fs::remove_file(a.join("lost.txt")).unwrap();
     git(&a, &["repack", "-q", "-a", "-d", "--keep-unreachable"]);
