@@ -629,6 +629,12 @@ mod tests {
         )
     }
 
+    /// The pack offsets of the entries [`blob_entries`] keeps.
+    fn kept_offsets(idx: &Index, data: &Data, wanted: Option<&IdSet>) -> Vec<u64> {
+        let kept = blob_entries(idx, data, None, wanted).unwrap();
+        kept.iter().map(|e| e.pack_offset).collect()
+    }
+
     fn blob_id(data: &[u8]) -> Oid {
         Oid::from_bytes(&object_id("blob", data)).unwrap()
     }
@@ -637,11 +643,7 @@ mod tests {
     fn deltas_whose_bases_come_later_are_told_apart_by_their_chains() {
         let (_dir, idx_path, offsets, blobs) = late_bases_pack();
         let (idx, data) = open(&idx_path).unwrap();
-        let kept: Vec<u64> = blob_entries(&idx, &data, None, None)
-            .unwrap()
-            .iter()
-            .map(|e| e.pack_offset)
-            .collect();
+        let kept = kept_offsets(&idx, &data, None);
         // The tree's delta and the tree are left out; the blob chain is kept whole.
         assert_eq!(kept, vec![offsets[0], offsets[2], offsets[3], offsets[4]]);
 
@@ -670,11 +672,7 @@ mod tests {
         // The pack's first entry is kept too (see `blob_entries`); the delta building on
         // the one wanted is not.
         let wanted: IdSet = [blob_id(&c1)].into_iter().collect();
-        let kept: Vec<u64> = blob_entries(&idx, &data, None, Some(&wanted))
-            .unwrap()
-            .iter()
-            .map(|e| e.pack_offset)
-            .collect();
+        let kept = kept_offsets(&idx, &data, Some(&wanted));
         assert_eq!(kept, vec![offsets[0], offsets[3], offsets[4]]);
 
         // Only the blob wanted is tested and said to be seen; its base was decoded for it.
@@ -704,11 +702,7 @@ mod tests {
 
         // The end of the chain: the whole chain.
         let wanted: IdSet = [blob_id(&c2)].into_iter().collect();
-        let kept: Vec<u64> = blob_entries(&idx, &data, None, Some(&wanted))
-            .unwrap()
-            .iter()
-            .map(|e| e.pack_offset)
-            .collect();
+        let kept = kept_offsets(&idx, &data, Some(&wanted));
         assert_eq!(kept, vec![offsets[0], offsets[2], offsets[3], offsets[4]]);
     }
 }
