@@ -393,7 +393,7 @@ fn scan_inner(
     } else if ctx.walk_first {
         // Several jobs: the walk first, then a pass that decodes only the blobs the walk
         // listed and their delta bases (a pack may hold many no ref reaches: a third of
-        // git/git's blob bytes, 60% of redis's in the fleet benchmarked), while the other
+        // git/git's blob bytes, 61% of redis's in the fleet benchmarked), while the other
         // jobs keep the cores busy. Beside the walk, the pass could not know which.
         let h = git::walk(&repo, &path, &selection);
         timing(&start, &spec.name, "walked");
