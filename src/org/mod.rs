@@ -315,7 +315,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<Run> {
         pass: &Mutex::new(()),
         walk_first: jobs > 1,
     };
-    let queue = order::Queue::new(&repos, &cache_dir, jobs > 1);
+    let queue = order::Queue::new(&repos, &cache_dir, ctx.walk_first);
     let results: Mutex<Vec<Option<repo::Report>>> =
         Mutex::new((0..repos.len()).map(|_| None).collect());
     // The jobs scan and the writer writes: a job hands what it found over and takes its

@@ -38,7 +38,8 @@ impl Drop for Gate<'_> {
 }
 
 impl Queue {
-    /// `repos` in the order given, or, with `by_size` (several jobs), big ones apart.
+    /// `repos` in the order given, or, with `by_size` (several jobs walking first), big
+    /// ones apart.
     /// Only a repository's pack files are looked at (a folder listing): an unchanged
     /// repository still costs no object read. A remote one is sized by its clone in
     /// `cache`, if it has one yet.

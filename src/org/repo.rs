@@ -220,7 +220,6 @@ pub(super) fn prepare(
         &ledger_ready,
         &mut gate,
     );
-    drop(gate);
     let write = match scanned {
         Ok(write) => write.map(Ok),
         Err(e) => Some(Err(format!("{e:#}"))),

@@ -389,7 +389,6 @@ fn blob_entries(
     wanted: Option<&IdSet>,
 ) -> Result<Vec<IndexEntry>, String> {
     use gix_pack::data::entry::Header;
-    use std::collections::HashMap;
     const UNKNOWN: u8 = 0;
     const BLOB: u8 = 1;
     const OTHER: u8 = 2;
@@ -407,9 +406,6 @@ fn blob_entries(
     // Each delta's base, by position (`NO_BASE`: none, or not in the pack).
     const NO_BASE: u32 = u32::MAX;
     let mut bases = vec![NO_BASE; entries.len()];
-    // Deltas whose base's kind was not known when they were read (a ref-delta's base may
-    // come later in the pack): the base's position, by the delta's.
-    let mut base_of: HashMap<usize, usize> = HashMap::new();
     let mut last_look = 0u64;
     let mut first_is_base = false;
     for (i, e) in entries.iter().enumerate() {
@@ -446,15 +442,16 @@ fn blob_entries(
         if let Some(b) = base {
             bases[i] = b as u32;
             kind[i] = kind[b];
-            if kind[i] == UNKNOWN {
-                base_of.insert(i, b);
-            }
         }
     }
-    // Bases read after their deltas: each chain followed to a base of known kind, once
-    // (every entry on it is settled on the way, so a crafted pack of long chains costs
-    // linear time). A chain that loops or ends outside the pack is of no known kind.
-    for &i in base_of.keys() {
+    // Deltas whose base's kind was not known when they were read (a ref-delta's base may
+    // come later in the pack): each chain followed to a base of known kind, once (every
+    // entry on it is settled on the way, so a crafted pack of long chains costs linear
+    // time). A chain that loops or ends outside the pack is of no known kind.
+    for i in 0..entries.len() {
+        if kind[i] != UNKNOWN {
+            continue;
+        }
         let mut chain = Vec::new();
         let mut at = i;
         let found = loop {
@@ -462,9 +459,9 @@ fn blob_entries(
                 UNKNOWN => {
                     kind[at] = FOLLOWED;
                     chain.push(at);
-                    match base_of.get(&at) {
-                        Some(&b) => at = b,
-                        None => break UNKNOWN,
+                    match bases[at] {
+                        NO_BASE => break UNKNOWN,
+                        b => at = b as usize,
                     }
                 }
                 FOLLOWED => break UNKNOWN,
@@ -488,8 +485,8 @@ fn blob_entries(
         None => {}
     }
     // The blobs wanted, and every base on their chains (each chain followed until it
-    // meets an entry already kept: linear time).
-    // The pack's first entry is kept with its chain, as above.
+    // meets an entry already kept: linear time); the pack's first entry with its chain,
+    // as above.
     let keep = wanted.map(|wanted| {
         let mut keep = vec![false; entries.len()];
         let wants = |i: usize, e: &IndexEntry| {
